@@ -1,0 +1,50 @@
+/* The configuration, read from the environment once: whether the redirect is
+ * on, its scope, logging, and where the cache root is. One resolution for the
+ * preload and the command-line tool, so that they never disagree. */
+#ifndef PCR_CONFIG_H
+#define PCR_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCR_ENV_SWITCH "PYCACHE_REDIRECT"
+#define PCR_ENV_DIR "PYCACHE_REDIRECT_DIR"
+#define PCR_ENV_SCOPE "PYCACHE_REDIRECT_SCOPE"
+#define PCR_ENV_LOG "PYCACHE_REDIRECT_LOG"
+
+enum pcr_scope {
+	PCR_SCOPE_PYTHON, /* only processes that host a Python runtime */
+	PCR_SCOPE_ALL,    /* every process the library is loaded into */
+};
+
+enum pcr_root_origin {
+	PCR_ROOT_FROM_DIR,  /* $PYCACHE_REDIRECT_DIR */
+	PCR_ROOT_FROM_XDG,  /* $XDG_CACHE_HOME/pycache-redirect */
+	PCR_ROOT_FROM_HOME, /* $HOME/.cache/pycache-redirect */
+	PCR_ROOT_FROM_TMP,  /* /tmp/pycache-redirect-<uid> */
+};
+
+enum pcr_log_level { PCR_LOG_SILENT, PCR_LOG_WARN, PCR_LOG_EVERY };
+
+struct pcr_config {
+	bool enabled;
+	enum pcr_scope scope;
+	enum pcr_log_level log_level;
+	char log_file[PATH_MAX]; /* empty: stderr */
+	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
+	size_t root_len;
+	enum pcr_root_origin root_origin;
+	/* The first problem with the environment, in words, or NULL. A problem
+	 * with the root switches the redirect off; any other keeps the default. */
+	const char *problem;
+};
+
+typedef const char *(*pcr_getenv_fn)(const char *name);
+
+/* Fills c from get (getenv, or a test's fake). Never allocates. */
+void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid);
+
+const char *pcr_root_origin_str(enum pcr_root_origin o);
+
+#endif

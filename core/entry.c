@@ -1,0 +1,96 @@
+#include "entry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fmt.h"
+
+/* mkdir of the first len bytes of m->central, which is restored afterwards. */
+static int mkdir_prefix(const struct pcr_fs *fs, struct pcr_mapping *m, size_t len)
+{
+	char c = m->central[len];
+	m->central[len] = '\0';
+	int r = fs->mkdir(m->central, 0700);
+	m->central[len] = c;
+	return r;
+}
+
+int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m)
+{
+	/* central is <root>/v1/<k0k1>/<key>...: the parents end before the key's
+	 * slash and before the fan-out's slash. */
+	size_t fanout_end = m->entry_len - PCR_KEY_HEX - 1;
+	size_t layout_end = fanout_end - 3;
+	if ((mkdir_prefix(fs, m, layout_end) < 0 && errno != EEXIST) ||
+	    (mkdir_prefix(fs, m, fanout_end) < 0 && errno != EEXIST))
+		return -1;
+	return 0;
+}
+
+int pcr_entry_create(const struct pcr_fs *fs, struct pcr_mapping *m)
+{
+	int r = mkdir_prefix(fs, m, m->entry_len);
+	if (r < 0 && errno == ENOENT) {
+		if (pcr_entry_create_parents(fs, m) < 0)
+			return -1;
+		r = mkdir_prefix(fs, m, m->entry_len);
+	}
+	if (r == 0) {
+		int saved = errno;
+		pcr_entry_record_source(fs, m); /* best effort: prune keeps unrecorded entries */
+		errno = saved;
+	}
+	return r;
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m)
+{
+	char final[PATH_MAX], tmp[PATH_MAX];
+	size_t suffix = sizeof PCR_SOURCE_SUFFIX - 1;
+	if (m->entry_len + suffix + 1 + 24 + 1 > sizeof tmp)
+		return (errno = ENAMETOOLONG), -1;
+	memcpy(final, m->central, m->entry_len);
+	memcpy(final + m->entry_len, PCR_SOURCE_SUFFIX, suffix + 1);
+	size_t n = m->entry_len + suffix;
+	memcpy(tmp, final, n);
+	tmp[n++] = '.';
+	tmp[n + pcr_put_uint(tmp + n, (unsigned long)getpid())] = '\0';
+
+	int fd = fs->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	bool ok = write_all(fd, m->source, m->source_len) && write_all(fd, "\n", 1);
+	ok = close(fd) == 0 && ok;
+	if (ok && fs->rename(tmp, final) == 0)
+		return 0;
+	int saved = errno;
+	fs->unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int pcr_entry_source_ok(const struct pcr_fs *fs, const struct pcr_mapping *m)
+{
+	struct stat st;
+	if (fs->stat(m->source, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return (errno = ENOTDIR), -1;
+	return 0;
+}

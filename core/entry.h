@@ -1,0 +1,29 @@
+/* Entry directories: <root>/v1/<k0k1>/<key>, one per source directory, and
+ * the record <key>.src beside each that names its source directory (for the
+ * cache manager's prune of orphans). Nothing is written inside an entry
+ * directory but what Python writes there. */
+#ifndef PCR_ENTRY_H
+#define PCR_ENTRY_H
+
+#include "fs.h"
+#include "map.h"
+
+/* Create m's entry directory (and <root>/v1, <root>/v1/<k0k1> when missing),
+ * mode 0700, and record its source directory. Returns 0 when this call made
+ * it, else -1 with errno (EEXIST when it was already there). m->central is
+ * borrowed as scratch and left as it was. */
+int pcr_entry_create(const struct pcr_fs *fs, struct pcr_mapping *m);
+
+/* Create <root>/v1 and <root>/v1/<k0k1> where missing, mode 0700: what a
+ * mkdir of the entry directory itself needs. 0, or -1 with errno. */
+int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m);
+
+/* Write <entry>.src atomically (temporary name, then rename). 0, or -1 with
+ * errno. */
+int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m);
+
+/* 0 when m's source directory is a directory; else -1 with the errno an
+ * in-tree mkdir of its __pycache__ would have met (ENOENT, ENOTDIR, ...). */
+int pcr_entry_source_ok(const struct pcr_fs *fs, const struct pcr_mapping *m);
+
+#endif

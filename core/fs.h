@@ -1,0 +1,23 @@
+/* The file-system calls core/ makes, passed in by its user: the preload hands
+ * over the real libc functions (so that core never re-enters a hook), the
+ * command-line tool libc's own, and tests whatever they need to fake. */
+#ifndef PCR_FS_H
+#define PCR_FS_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct pcr_fs {
+	int (*lstat)(const char *path, struct stat *st);
+	int (*stat)(const char *path, struct stat *st);
+	int (*mkdir)(const char *path, mode_t mode);
+	int (*open)(const char *path, int flags, mode_t mode);
+	int (*rename)(const char *from, const char *to);
+	int (*unlink)(const char *path);
+};
+
+/* libc's functions, for the command-line tool and the tests; never linked
+ * into the preload, where these names are the hooks. */
+extern const struct pcr_fs pcr_fs_libc;
+
+#endif

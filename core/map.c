@@ -1,0 +1,89 @@
+#include "map.h"
+
+#include <string.h>
+
+#include "path.h"
+
+/* Appends s[0..len) at *n when it fits, keeping room for the NUL. */
+static bool put(char *out, size_t outsz, size_t *n, const char *s, size_t len)
+{
+	if (*n + len + 1 > outsz)
+		return false;
+	memcpy(out + *n, s, len);
+	*n += len;
+	out[*n] = '\0';
+	return true;
+}
+
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
+		     size_t source_len, char *out, size_t outsz)
+{
+	char key[PCR_KEY_HEX + 1];
+	pcr_key(source, source_len, key);
+	size_t n = 0;
+	if (put(out, outsz, &n, root, root_len) &&
+	    put(out, outsz, &n, "/" PCR_LAYOUT "/", sizeof PCR_LAYOUT + 1) &&
+	    put(out, outsz, &n, key, 2) && put(out, outsz, &n, "/", 1) &&
+	    put(out, outsz, &n, key, PCR_KEY_HEX))
+		return n;
+	return 0;
+}
+
+static bool under_root(const char *root, size_t root_len, const char *dir, size_t len)
+{
+	if (root_len == 1)
+		return true; /* a root of "/" holds everything */
+	return len >= root_len && memcmp(dir, root, root_len) == 0 &&
+	       (len == root_len || dir[root_len] == '/');
+}
+
+enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
+				 const char *base, const char *path,
+				 struct pcr_mapping *m)
+{
+	struct pcr_pycache_ref ref;
+	switch (pcr_parse_pycache(path, &ref)) {
+	case PCR_PARSE_NONE:
+		return PCR_MAP_NOT_PYCACHE;
+	case PCR_PARSE_REFUSED:
+		return PCR_MAP_REFUSED;
+	case PCR_PARSE_DIR:
+	case PCR_PARSE_ENTRY:
+		break;
+	}
+	if (path[0] != '/' && (!base || base[0] != '/'))
+		return PCR_MAP_NEED_BASE;
+
+	m->source_len = pcr_normalize_dir(base, path, ref.dir_len, m->source,
+					  sizeof m->source);
+	if (m->source_len == 0)
+		return PCR_MAP_TOO_LONG;
+	if (under_root(root, root_len, m->source, m->source_len))
+		return PCR_MAP_UNDER_ROOT;
+
+	m->entry_len = pcr_entry_dir(root, root_len, m->source, m->source_len,
+				     m->central, sizeof m->central);
+	if (m->entry_len == 0)
+		return PCR_MAP_TOO_LONG;
+	size_t n = m->entry_len;
+	m->is_dir = ref.tail[0] == '\0';
+	if (!m->is_dir && !(put(m->central, sizeof m->central, &n, "/", 1) &&
+			    put(m->central, sizeof m->central, &n, ref.tail, strlen(ref.tail))))
+		return PCR_MAP_TOO_LONG;
+	m->central_len = n;
+	m->cache_end = ref.cache_end;
+	return PCR_MAP_OK;
+}
+
+const char *pcr_map_status_str(enum pcr_map_status s)
+{
+	switch (s) {
+	case PCR_MAP_OK: return "mapped";
+	case PCR_MAP_NOT_PYCACHE: return "no __pycache__ component";
+	case PCR_MAP_REFUSED: return "a name inside __pycache__ that is never mapped";
+	case PCR_MAP_NEED_BASE: return "a relative path without a usable base directory";
+	case PCR_MAP_TOO_LONG: return "too long to map";
+	case PCR_MAP_UNDER_ROOT: return "already inside the cache root";
+	}
+	return "unknown";
+}

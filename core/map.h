@@ -1,0 +1,51 @@
+/* The mapping from an in-tree __pycache__ path to its place in the central
+ * cache: <root>/v1/<k0k1>/<key>[/<name>], key = XXH3-128 of the normalised
+ * source directory. Pure: no allocation, no syscalls, no globals. */
+#ifndef PCR_MAP_H
+#define PCR_MAP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCR_LAYOUT "v1"
+#define PCR_KEY_HEX 32
+#define PCR_SOURCE_SUFFIX ".src" /* <entry>.src records the source directory */
+
+enum pcr_map_status {
+	PCR_MAP_OK,
+	PCR_MAP_NOT_PYCACHE, /* no __pycache__ component */
+	PCR_MAP_REFUSED,     /* a tail that is never mapped (".", "..", deeper levels) */
+	PCR_MAP_NEED_BASE,   /* a relative path, and no base directory was given */
+	PCR_MAP_TOO_LONG,    /* the source or central path would not fit PATH_MAX */
+	PCR_MAP_UNDER_ROOT,  /* already inside the cache root: never mapped twice */
+};
+
+struct pcr_mapping {
+	char central[PATH_MAX]; /* <root>/v1/<k0k1>/<key>[/<name>] */
+	size_t central_len;
+	size_t entry_len;       /* leading bytes of central that name the entry directory */
+	char source[PATH_MAX];  /* the normalised directory that holds __pycache__ */
+	size_t source_len;
+	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__" */
+	bool is_dir;            /* the path names the __pycache__ directory itself */
+};
+
+/* Map path (relative ones against base, an absolute physical directory, or
+ * NULL when the caller has none yet) under root, a normalised absolute
+ * directory of root_len bytes. Fills m only when it returns PCR_MAP_OK. */
+enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
+				 const char *base, const char *path,
+				 struct pcr_mapping *m);
+
+/* The key of a source directory: 32 lowercase hex digits and a NUL. */
+void pcr_key(const char *source, size_t len, char hex[PCR_KEY_HEX + 1]);
+
+/* <root>/v1/<k0k1>/<key> for a normalised source directory; its length, or 0
+ * when it does not fit in outsz. */
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
+		     size_t source_len, char *out, size_t outsz);
+
+const char *pcr_map_status_str(enum pcr_map_status s);
+
+#endif

@@ -1,0 +1,41 @@
+/* Path parsing and lexical normalisation: where the __pycache__ component is,
+ * and the absolute, normalised spelling of the directory that holds it.
+ * Pure functions: no allocation, no syscalls, no globals. */
+#ifndef PCR_PATH_H
+#define PCR_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCR_PYCACHE "__pycache__"
+#define PCR_PYCACHE_LEN (sizeof PCR_PYCACHE - 1)
+
+enum pcr_parse {
+	PCR_PARSE_NONE,     /* no __pycache__ component: not ours */
+	PCR_PARSE_DIR,      /* the __pycache__ directory itself */
+	PCR_PARSE_ENTRY,    /* one name inside __pycache__ */
+	PCR_PARSE_REFUSED,  /* __pycache__ with a tail we never map (., .., deeper levels) */
+};
+
+struct pcr_pycache_ref {
+	size_t dir_len;     /* bytes of the path before the __pycache__ component */
+	size_t cache_end;   /* bytes of the path up to the end of "__pycache__" */
+	const char *tail;   /* after "__pycache__/": the entry name, verbatim (may end in '/') */
+};
+
+/* The first component named exactly __pycache__, and what follows it. */
+enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref);
+
+/* Normalise the directory spelled by the first len bytes of path.
+ * A relative path is resolved against base, an absolute physical directory
+ * (getcwd(), or the target of a dirfd). "." and empty components go; ".." goes
+ * with the component before it only when that component is physical (it came
+ * from base) or at "/": after a component the caller typed, which may be a
+ * symlink, ".." is kept, so two different directories never share a spelling.
+ * Writes a NUL-terminated absolute path without a trailing slash ("/" for the
+ * root) and returns its length, or 0 when it does not fit in outsz, or when a
+ * relative path comes without an absolute base. */
+size_t pcr_normalize_dir(const char *base, const char *path, size_t len,
+			 char *out, size_t outsz);
+
+#endif

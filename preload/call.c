@@ -1,0 +1,156 @@
+#include "call.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/entry.h"
+#include "../core/fmt.h"
+#include "real.h"
+#include "state.h"
+
+/* The physical directory a relative path starts from: the working directory,
+ * or the directory dirfd is open on. */
+static bool base_dir(int dirfd, char *buf, size_t size)
+{
+	if (dirfd == AT_FDCWD)
+		return getcwd(buf, size) && buf[0] == '/';
+	if (dirfd < 0)
+		return false;
+	char link[40] = "/proc/self/fd/";
+	size_t n = strlen(link);
+	link[n + pcr_put_uint(link + n, (unsigned long)dirfd)] = '\0';
+	__typeof__(&readlink) real_readlink = PCR_REAL(readlink);
+	ssize_t len = real_readlink ? real_readlink(link, buf, size - 1) : -1;
+	if (len <= 0 || buf[0] != '/')
+		return false;
+	buf[len] = '\0';
+	return true;
+}
+
+static bool map(struct pcr_call *c)
+{
+	if (!pcr_in_scope() || !pcr_root_usable())
+		return false;
+	enum pcr_map_status st = pcr_map_path(pcr_cfg.root, pcr_cfg.root_len, NULL,
+					      c->orig, &c->m);
+	if (st == PCR_MAP_NEED_BASE) {
+		char base[PATH_MAX];
+		if (base_dir(c->dirfd, base, sizeof base))
+			st = pcr_map_path(pcr_cfg.root, pcr_cfg.root_len, base, c->orig, &c->m);
+	}
+	if (st == PCR_MAP_OK)
+		return true;
+	if (st != PCR_MAP_NOT_PYCACHE && st != PCR_MAP_UNDER_ROOT)
+		pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->orig,
+			": passed through: ", pcr_map_status_str(st) }, 5);
+	return false;
+}
+
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
+		    const char *path, enum pcr_op op, const char **P)
+{
+	*c = (struct pcr_call){ .orig = path, .hook = hook, .dirfd = dirfd, .op = op };
+	*P = path;
+	int saved = errno;
+	if (map(c)) {
+		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
+			c->op = PCR_OP_CREATE;
+		/* mkdir of __pycache__ fails as it would in-tree when the source
+		 * directory is missing or is not a directory. */
+		if (c->op == PCR_OP_MKDIR && pcr_entry_source_ok(&pcr_fs_real, &c->m) < 0)
+			return false;
+		c->central = true;
+		*P = c->m.central;
+		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path, " -> ", *P }, 5);
+	}
+	errno = saved;
+	return true;
+}
+
+/* Whether the in-tree __pycache__ of c exists as a directory. */
+static bool in_tree_dir_exists(const struct pcr_call *c)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
+	if (!real_fstatat || c->m.cache_end >= sizeof dir)
+		return false;
+	memcpy(dir, c->orig, c->m.cache_end);
+	dir[c->m.cache_end] = '\0';
+	return real_fstatat(c->dirfd, dir, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Make the entry directory a create needs, when the virtual __pycache__
+ * exists (centrally it does not, or the create would not have failed, so
+ * in-tree: a tree that had caches before the redirect). */
+static bool make_entry(struct pcr_call *c)
+{
+	c->prepared = true;
+	return in_tree_dir_exists(c) &&
+	       (pcr_entry_create(&pcr_fs_real, &c->m) == 0 || errno == EEXIST);
+}
+
+static void log_fallback(const struct pcr_call *c)
+{
+	pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->m.central,
+		": not in the cache, using ", c->orig }, 5);
+}
+
+bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
+{
+	if (!c->central)
+		return false;
+	int e = errno;
+	bool again = false;
+	if (!failed) {
+		if (c->op == PCR_OP_MKDIR) /* this mkdir made the entry directory */
+			pcr_entry_record_source(&pcr_fs_real, &c->m);
+	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {
+		c->central = false;
+		*P = c->orig;
+		log_fallback(c);
+		again = true;
+	} else if (e == ENOENT && !c->prepared) {
+		if (c->op == PCR_OP_MKDIR) {
+			c->prepared = true;
+			again = pcr_entry_create_parents(&pcr_fs_real, &c->m) == 0;
+		} else {
+			again = make_entry(c);
+		}
+	}
+	errno = e;
+	return again;
+}
+
+bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
+		     int dirfd_a, const char *path_a, int dirfd_b,
+		     const char *path_b, const char **PA, const char **PB)
+{
+	pcr_call_begin(a, hook, dirfd_a, path_a, PCR_OP_LOOKUP, PA);
+	pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB);
+	return true;
+}
+
+/* ENOENT has two possible causes: the target's entry directory is missing,
+ * or the source is only in-tree. Mend them in that order. */
+bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
+		    const char **PA, const char **PB)
+{
+	(void)PB; /* the target stays central once it is */
+	int e = errno;
+	bool again = false;
+	if (failed && e == ENOENT) {
+		if (b->central && !b->prepared && make_entry(b)) {
+			again = true;
+		} else if (a->central) {
+			a->central = false;
+			*PA = a->orig;
+			log_fallback(a);
+			again = true;
+		}
+	}
+	errno = e;
+	return again;
+}

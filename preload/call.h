@@ -1,0 +1,73 @@
+/* One intercepted call on a __pycache__ path, as a small state machine that
+ * the generated wrappers drive:
+ *
+ *     for (go = pcr_call_begin(&c, ..., &P); go; go = pcr_call_next(&c, failed, &P))
+ *             r = real(P, ...);
+ *
+ * begin says which path to try first (central, or the original when the call
+ * is not redirected); next looks at how that went and says whether to try
+ * again, and with which path: the in-tree one after a central miss of a
+ * lookup, or the central one again once a create has made the entry
+ * directory. errno is always the real call's, or the one an in-tree call
+ * would have met. */
+#ifndef PCR_CALL_H
+#define PCR_CALL_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../core/map.h"
+
+enum pcr_op {
+	PCR_OP_LOOKUP, /* read or change what exists: central, then in-tree */
+	PCR_OP_CREATE, /* make a name: central only */
+	PCR_OP_MKDIR,  /* mkdir: PCR_OP_CREATE, or the entry directory itself */
+};
+
+struct pcr_call {
+	struct pcr_mapping m;
+	const char *orig;
+	const char *hook;
+	int dirfd;
+	enum pcr_op op;
+	bool central;  /* the path being tried is the central one */
+	bool prepared; /* the entry directory was made (or found) for a retry */
+};
+
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
+		    const char *path, enum pcr_op op, const char **P);
+bool pcr_call_next(struct pcr_call *c, bool failed, const char **P);
+
+/* Two-path calls (rename, link): a is looked up, b is created. */
+bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
+		     int dirfd_a, const char *path_a, int dirfd_b,
+		     const char *path_b, const char **PA, const char **PB);
+bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
+		    const char **PA, const char **PB);
+
+static inline enum pcr_op pcr_open_op(int flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? PCR_OP_CREATE
+								      : PCR_OP_LOOKUP;
+}
+
+static inline enum pcr_op pcr_fopen_op(const char *mode)
+{
+	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_LOOKUP;
+}
+
+/* A central file is never more open than mask allows, whatever the caller
+ * or the umask asked for. */
+static inline mode_t pcr_mode(const struct pcr_call *c, mode_t mode, mode_t mask)
+{
+	return c->central ? mode & mask : mode;
+}
+
+/* A central file is created without following a planted symlink. */
+static inline int pcr_flags(const struct pcr_call *c, int flags)
+{
+	return c->central && c->op != PCR_OP_LOOKUP ? flags | O_NOFOLLOW : flags;
+}
+
+#endif

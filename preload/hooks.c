@@ -1,0 +1,95 @@
+/* The wrappers, generated from hooks.def. Each one is a fast path (one load
+ * and a scan for "__pycache__", then the real function) and, out of line, a
+ * slow path that drives a pcr_call. */
+#include <errno.h>
+#include <stdarg.h>
+
+#include "call.h"
+#include "real.h"
+#include "state.h"
+
+#define PCR_EXPORT __attribute__((visibility("default")))
+#define PCR_UNPAREN(...) __VA_ARGS__
+#define PCR_LIKELY(x) __builtin_expect(!!(x), 1)
+
+/* The real function, or a failure with ENOSYS when this libc has none. */
+#define PCR_REAL_OR_FAIL(NAME, FAIL)              \
+	__typeof__(&NAME) real = PCR_REAL(NAME);  \
+	if (!real) {                              \
+		errno = ENOSYS;                   \
+		return FAIL;                      \
+	}
+
+#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)            \
+	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \
+							 PCR_UNPAREN PARAMS)     \
+	{                                                                        \
+		struct pcr_call c;                                               \
+		const char *P;                                                   \
+		RET r = FAIL;                                                    \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P);   \
+		     go; go = pcr_call_next(&c, r == FAIL, &P))                  \
+			r = real MAPPED;                                         \
+		return r;                                                        \
+	}                                                                        \
+	PCR_EXPORT RET NAME PARAMS                                               \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                     \
+		if (PCR_LIKELY(!pcr_wants(PATH)))                                \
+			return real ARGS;                                        \
+		return slow_##NAME(real, PCR_UNPAREN ARGS);                      \
+	}
+
+/* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
+#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                       \
+	static __attribute__((noinline)) int slow_##NAME(__typeof__(&NAME) real, \
+							 PCR_UNPAREN PARAMS,     \
+							 mode_t mode)            \
+	{                                                                        \
+		struct pcr_call c;                                               \
+		const char *P;                                                   \
+		int r = -1;                                                      \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH,            \
+					      pcr_open_op(flags), &P);           \
+		     go; go = pcr_call_next(&c, r == -1, &P))                    \
+			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));  \
+		return r;                                                        \
+	}                                                                        \
+	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                             \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, -1)                                       \
+		mode_t mode = 0;                                                 \
+		if (pcr_open_op(flags) == PCR_OP_CREATE) {                       \
+			va_list ap;                                              \
+			va_start(ap, flags);                                     \
+			mode = (mode_t)va_arg(ap, int);                          \
+			va_end(ap);                                              \
+		}                                                                \
+		if (PCR_LIKELY(!pcr_wants(PATH)))                                \
+			return real(PCR_UNPAREN ARGS, mode);                     \
+		return slow_##NAME(real, PCR_UNPAREN ARGS, mode);                \
+	}
+
+#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B,   \
+	      PATH_B)                                                            \
+	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \
+							 PCR_UNPAREN PARAMS)     \
+	{                                                                        \
+		struct pcr_call a, b;                                            \
+		const char *PA, *PB;                                             \
+		RET r = FAIL;                                                    \
+		for (bool go = pcr_call2_begin(&a, &b, #NAME, DIRFD_A, PATH_A,   \
+					       DIRFD_B, PATH_B, &PA, &PB);       \
+		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))       \
+			r = real MAPPED;                                         \
+		return r;                                                        \
+	}                                                                        \
+	PCR_EXPORT RET NAME PARAMS                                               \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                     \
+		if (PCR_LIKELY(!pcr_wants(PATH_A) && !pcr_wants(PATH_B)))        \
+			return real ARGS;                                        \
+		return slow_##NAME(real, PCR_UNPAREN ARGS);                      \
+	}
+
+#include "hooks.def"

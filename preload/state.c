@@ -1,0 +1,137 @@
+#include "state.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/uio.h>
+
+#include "../core/root.h"
+#include "real.h"
+
+struct pcr_config pcr_cfg;
+int pcr_active;
+
+static int scope_state; /* 0 unknown, 1 hosts Python, -1 does not */
+static int root_state;  /* 0 unchecked, 1 usable, -1 refused */
+
+/* core/ gets the real functions, never the hooks. */
+#define REAL_OR_ENOSYS(NAME, ...)                   \
+	__typeof__(&NAME) f = PCR_REAL(NAME);       \
+	if (!f)                                     \
+		return (errno = ENOSYS), -1;        \
+	return f(__VA_ARGS__)
+
+static int real_lstat(const char *p, struct stat *st) { REAL_OR_ENOSYS(lstat, p, st); }
+static int real_stat(const char *p, struct stat *st) { REAL_OR_ENOSYS(stat, p, st); }
+static int real_mkdir(const char *p, mode_t m) { REAL_OR_ENOSYS(mkdir, p, m); }
+static int real_open(const char *p, int fl, mode_t m) { REAL_OR_ENOSYS(open, p, fl, m); }
+static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a, b); }
+static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
+
+const struct pcr_fs pcr_fs_real = {
+	.lstat = real_lstat,
+	.stat = real_stat,
+	.mkdir = real_mkdir,
+	.open = real_open,
+	.rename = real_rename,
+	.unlink = real_unlink,
+};
+
+void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
+{
+	if (pcr_cfg.log_level < level)
+		return;
+	struct iovec iov[12];
+	int k = 0;
+	iov[k++] = (struct iovec){ .iov_base = (void *)"pycache-redirect: ", .iov_len = 18 };
+	for (int i = 0; i < n && k < 11; i++)
+		iov[k++] = (struct iovec){ .iov_base = (void *)parts[i], .iov_len = strlen(parts[i]) };
+	iov[k++] = (struct iovec){ .iov_base = (void *)"\n", .iov_len = 1 };
+
+	int saved = errno;
+	int fd = 2;
+	if (pcr_cfg.log_file[0])
+		fd = real_open(pcr_cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		ssize_t w = writev(fd, iov, k);
+		(void)w; /* nowhere to report a failed log line */
+		if (fd != 2)
+			close(fd);
+	}
+	errno = saved;
+}
+
+/* A process hosts Python when its name says so, or when a Python runtime's
+ * entry points are loaded (an embedding program, libpython dlopen'ed before
+ * its first import). */
+static bool hosts_python(void)
+{
+	static const char *const names[] = { "python", "pypy" };
+	static const char *const symbols[] = { "Py_Initialize", "PyPy_IsInitialized",
+					       "pypy_main_startup" };
+	const char *self = program_invocation_short_name;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strncmp(self, names[i], strlen(names[i])) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof symbols / sizeof *symbols; i++)
+		if (dlsym(RTLD_DEFAULT, symbols[i]))
+			return true;
+	return false;
+}
+
+bool pcr_in_scope(void)
+{
+	if (pcr_cfg.scope == PCR_SCOPE_ALL)
+		return true;
+	int s = __atomic_load_n(&scope_state, __ATOMIC_RELAXED);
+	if (s == 0) {
+		int saved = errno;
+		s = hosts_python() ? 1 : -1;
+		errno = saved;
+		__atomic_store_n(&scope_state, s, __ATOMIC_RELAXED);
+		if (s < 0)
+			pcr_log(PCR_LOG_EVERY, (const char *[]){ program_invocation_short_name,
+				": not a Python process; passing __pycache__ through "
+				"(PYCACHE_REDIRECT_SCOPE=all redirects every process)" }, 2);
+	}
+	return s > 0;
+}
+
+bool pcr_root_usable(void)
+{
+	int s = __atomic_load_n(&root_state, __ATOMIC_RELAXED);
+	if (s != 0)
+		return s > 0;
+	int saved = errno, err;
+	enum pcr_root_status st = pcr_root_prepare(&pcr_fs_real, pcr_cfg.root,
+						   (unsigned long)geteuid(), true, &err);
+	s = st == PCR_ROOT_OK ? 1 : -1;
+	__atomic_store_n(&root_state, s, __ATOMIC_RELAXED);
+	if (s < 0) {
+		const char *why = err ? strerrorname_np(err) : "";
+		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
+			pcr_root_status_str(st), err ? " (" : "", why, err ? ")" : "",
+			"; the redirect is off in this process" }, 8);
+	}
+	errno = saved;
+	return s > 0;
+}
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
+__attribute__((constructor)) static void pcr_init(void)
+{
+	/* setuid and setgid programs keep their own files: nothing is redirected. */
+	if (getauxval(AT_SECURE))
+		return;
+	int saved = errno;
+	pcr_config_load(&pcr_cfg, env, (unsigned long)geteuid());
+	if (pcr_cfg.problem)
+		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", pcr_cfg.problem }, 2);
+	__atomic_store_n(&pcr_active, pcr_cfg.enabled, __ATOMIC_RELEASE);
+	errno = saved;
+}

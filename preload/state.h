@@ -1,0 +1,35 @@
+/* The library's process-wide state: the configuration read once by the
+ * constructor, and the two answers decided once on first need (does this
+ * process host Python; is the cache root safe). */
+#ifndef PCR_STATE_H
+#define PCR_STATE_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/path.h"
+
+extern struct pcr_config pcr_cfg;
+extern int pcr_active; /* set by the constructor when the redirect is on */
+extern const struct pcr_fs pcr_fs_real;
+
+/* The fast path of every hook: one load and, when on, one scan of the path. */
+static inline bool pcr_wants(const char *path)
+{
+	return __atomic_load_n(&pcr_active, __ATOMIC_RELAXED) && path &&
+	       strstr(path, PCR_PYCACHE);
+}
+
+/* Whether this process is one to redirect (scope), decided on first use. */
+bool pcr_in_scope(void);
+
+/* Whether the cache root is safe to use: created if missing, checked once. */
+bool pcr_root_usable(void);
+
+/* A line on the log (stderr, or the configured file) when the level is at
+ * least level: the parts, written with one writev and no allocation. */
+void pcr_log(enum pcr_log_level level, const char *const *parts, int n);
+
+#endif
