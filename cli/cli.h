@@ -1,0 +1,73 @@
+/* What the pieces of the pycache-redirect command share: the subcommands,
+ * the exit codes, messages on stderr, option handling, the configuration,
+ * and finding the library to preload. */
+#ifndef PCR_CLI_H
+#define PCR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define PCR_CLI_NAME "pycache-redirect"
+
+enum pcr_cli_exit {
+	PCR_CLI_OK = 0,
+	PCR_CLI_FAILURE = 1, /* library not found, bad configuration, ... */
+	PCR_CLI_USAGE = 2,   /* unknown subcommand or option, missing argument */
+	/* run's own, when the exec fails; the shell's codes for the same */
+	PCR_CLI_CANNOT_EXECUTE = 126,
+	PCR_CLI_NOT_FOUND = 127,
+};
+
+/* The subcommands. argv[0] is the subcommand's name; each parses its own
+ * options with getopt_long and returns an exit code (run returns only when
+ * it could not exec). */
+int pcr_cli_run(int argc, char **argv);
+int pcr_cli_env(int argc, char **argv);
+int pcr_cli_where(int argc, char **argv);
+
+/* The full usage text. */
+void pcr_cli_usage(FILE *out);
+
+/* "pycache-redirect: <message>\n" on stderr. */
+void pcr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The message, then the hint to read --help; returns PCR_CLI_USAGE. */
+int pcr_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Long options get values from here up, so that an error about one is never
+ * taken for an error about a short option letter. */
+#define PCR_CLI_LONG_OPTION 256
+
+/* --help (and -h), which the command and every subcommand take; the option
+ * entry is for a getopt_long table (<getopt.h>). */
+#define PCR_CLI_OPT_HELP PCR_CLI_LONG_OPTION
+#define PCR_CLI_HELP_OPTION { "help", no_argument, NULL, PCR_CLI_OPT_HELP }
+
+/* What getopt_long returned that is not one of the subcommand's own options
+ * (NULL: the command's global ones): -h or --help prints the usage on stdout
+ * and gives PCR_CLI_OK; '?' or ':' (opterr is off, so getopt prints nothing
+ * itself) is a usage error. */
+int pcr_cli_common_option(const char *subcommand, int c, char **argv);
+
+struct pcr_config;
+
+/* The configuration exactly as the library reads it: core/'s
+ * pcr_config_load on this environment and the effective uid. Says on stderr
+ * what is wrong with it, or that it is switched off; false when a problem
+ * switches it off (then the root in c means nothing). */
+bool pcr_cli_load_config(struct pcr_config *c);
+
+/* path made absolute against the current directory and normalised
+ * lexically the way core/ spells directories; its length, or 0 with errno
+ * set (ENAMETOOLONG when it does not fit in outsz). */
+size_t pcr_cli_absolute(const char *path, char *out, size_t outsz);
+
+/* The absolute path of the library to preload, in the order
+ * $PYCACHE_REDIRECT_LIBRARY, beside this program (the build tree), this
+ * program's ../<libdir> (a moved prefix), the configured install libdir.
+ * false, with the reason on stderr, when there is none that LD_PRELOAD can
+ * name. */
+bool pcr_cli_find_library(char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,128 @@
+/* Finding libpycache-redirect.so: the file that run and env put in
+ * LD_PRELOAD. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/path.h"
+#include "cli.h"
+
+#define ENV_LIBRARY "PYCACHE_REDIRECT_LIBRARY"
+#define MAX_CANDIDATES 3
+
+/* 0 when path is a readable regular file, else -1 with errno. */
+static int usable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return (errno = EISDIR), -1;
+	return access(path, R_OK);
+}
+
+/* The dynamic loader splits LD_PRELOAD at spaces as well as colons, so a
+ * path with either cannot be preloaded however it is quoted. */
+static bool preloadable(const char *path)
+{
+	if (!strpbrk(path, " :"))
+		return true;
+	pcr_cli_error("the library's path '%s' contains a space or ':', which "
+		      "LD_PRELOAD cannot carry; link or copy the library to a path "
+		      "without them and set " ENV_LIBRARY " to it", path);
+	return false;
+}
+
+static bool from_environment(const char *value, char *out, size_t outsz)
+{
+	if (pcr_cli_absolute(value, out, outsz) == 0) {
+		pcr_cli_error(ENV_LIBRARY "='%s' cannot be made absolute: %s",
+			      value, strerror(errno));
+		return false;
+	}
+	if (usable(out) < 0) {
+		pcr_cli_error(ENV_LIBRARY "='%s' is not a readable file (%s); point it "
+			      "at %s or unset it", value,
+			      errno == EISDIR ? "not a regular file" : strerror(errno),
+			      PCR_LIBRARY_NAME);
+		return false;
+	}
+	return preloadable(out);
+}
+
+struct candidates {
+	char path[MAX_CANDIDATES][PATH_MAX];
+	int count;
+};
+
+static void add(struct candidates *c, const char *path, size_t len)
+{
+	if (len == 0 || len >= PATH_MAX || c->count == MAX_CANDIDATES)
+		return;
+	for (int i = 0; i < c->count; i++)
+		if (strcmp(c->path[i], path) == 0)
+			return;
+	memcpy(c->path[c->count++], path, len + 1);
+}
+
+/* Beside this program (the build tree has both files in one directory),
+ * then in ../<libdir> from it (an installed prefix, wherever it was moved),
+ * then where the build was configured to install it. */
+static void collect(struct candidates *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir);
+	char *slash = n > 0 && (size_t)n < sizeof dir ? memrchr(dir, '/', (size_t)n) : NULL;
+	if (slash) {
+		*slash = '\0';
+		int len = snprintf(path, sizeof path, "%s/%s", dir, PCR_LIBRARY_NAME);
+		if (len > 0 && (size_t)len < sizeof path)
+			add(c, path, (size_t)len);
+		if (PCR_RELATIVE_LIBDIR[0] != '/') {
+			/* The program's directory is physical, so ".." leaves it. */
+			const char *up = "../" PCR_RELATIVE_LIBDIR "/" PCR_LIBRARY_NAME;
+			const char *base = dir[0] ? dir : "/";
+			add(c, path, pcr_normalize_dir(base, up, strlen(up), path, sizeof path));
+		}
+	}
+	const char *installed = PCR_INSTALL_LIBDIR "/" PCR_LIBRARY_NAME;
+	add(c, installed, strlen(installed));
+}
+
+bool pcr_cli_find_library(char *out, size_t outsz)
+{
+	const char *value = getenv(ENV_LIBRARY);
+	if (value && *value)
+		return from_environment(value, out, outsz);
+
+	struct candidates c = { .count = 0 };
+	collect(&c);
+	for (int i = 0; i < c.count; i++) {
+		size_t len = strlen(c.path[i]);
+		if (usable(c.path[i]) < 0)
+			continue;
+		if (len >= outsz) {
+			pcr_cli_error("the library's path '%s' is too long", c.path[i]);
+			return false;
+		}
+		memcpy(out, c.path[i], len + 1);
+		return preloadable(out);
+	}
+
+	char looked[MAX_CANDIDATES * (PATH_MAX + 2)] = "";
+	size_t used = 0;
+	for (int i = 0; i < c.count; i++) {
+		int len = snprintf(looked + used, sizeof looked - used, "%s%s",
+				   i ? ", " : "", c.path[i]);
+		if (len < 0 || (size_t)len >= sizeof looked - used)
+			break; /* cannot happen: room for every candidate */
+		used += (size_t)len;
+	}
+	pcr_cli_error("cannot find %s (looked in: %s); set " ENV_LIBRARY
+		      " to its path", PCR_LIBRARY_NAME, looked);
+	return false;
+}

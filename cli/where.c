@@ -1,0 +1,108 @@
+/* where [PATH]: the cache root, or where the library puts PATH (a path
+ * inside __pycache__, or a source directory whose __pycache__ it is). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/map.h"
+#include "../core/path.h"
+#include "../core/root.h"
+#include "cli.h"
+
+static const struct option options[] = {
+	PCR_CLI_HELP_OPTION,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A root that exists but that the library would refuse: say so. Whether it
+ * is missing is no problem (the library creates it). */
+static bool root_safe(const struct pcr_config *c)
+{
+	int err;
+	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, c->root,
+						  (unsigned long)geteuid(), false, &err);
+	if (s == PCR_ROOT_OK || s == PCR_ROOT_MISSING)
+		return true;
+	pcr_cli_error("the cache root %s %s%s%s%s; the library will not use it",
+		      c->root, pcr_root_status_str(s), err ? " (" : "",
+		      err ? strerror(err) : "", err ? ")" : "");
+	return false;
+}
+
+static int map(const struct pcr_config *c, const char *path)
+{
+	struct pcr_mapping m;
+	char cwd[PATH_MAX], dir[PATH_MAX];
+	const char *base = NULL;
+	if (path[0] != '/') {
+		if (!getcwd(cwd, sizeof cwd)) {
+			pcr_cli_error("where: cannot get the current directory: %s",
+				      strerror(errno));
+			return PCR_CLI_FAILURE;
+		}
+		base = cwd;
+	}
+	struct pcr_pycache_ref ref;
+	const char *query = path;
+	if (pcr_parse_pycache(path, &ref) == PCR_PARSE_NONE) {
+		/* A source directory: ask for its __pycache__, so that the library's
+		 * one mapping answers, with its refusals (inside the root). */
+		int len = snprintf(dir, sizeof dir, "%s/" PCR_PYCACHE, path);
+		if (len < 0 || (size_t)len >= sizeof dir) {
+			pcr_cli_error("where: %s: the path is too long to map", path);
+			return PCR_CLI_FAILURE;
+		}
+		query = dir;
+	}
+	switch (pcr_map_path(c->root, c->root_len, base, query, &m)) {
+	case PCR_MAP_OK:
+		puts(m.central);
+		return PCR_CLI_OK;
+	case PCR_MAP_REFUSED:
+		pcr_cli_error("where: %s: the library never redirects this (only one "
+			      "name directly inside __pycache__ is, not ., .. or a "
+			      "deeper level)", path);
+		break;
+	case PCR_MAP_UNDER_ROOT:
+		pcr_cli_error("where: %s is inside the cache root %s; the library "
+			      "leaves it where it is", path, c->root);
+		break;
+	case PCR_MAP_TOO_LONG:
+		pcr_cli_error("where: %s: the path is too long to map", path);
+		break;
+	case PCR_MAP_NOT_PYCACHE:
+	case PCR_MAP_NEED_BASE:
+		pcr_cli_error("where: %s: cannot be mapped", path);
+		break;
+	}
+	return PCR_CLI_FAILURE;
+}
+
+int pcr_cli_where(int argc, char **argv)
+{
+	optind = 0;
+	int c = getopt_long(argc, argv, "+:h", options, NULL);
+	if (c != -1) /* where has no options of its own: only --help, or an error */
+		return pcr_cli_common_option(argv[0], c, argv);
+	if (argc - optind > 1)
+		return pcr_cli_usage_error("where: give at most one path");
+	const char *path = optind < argc ? argv[optind] : NULL;
+	if (path && !*path)
+		return pcr_cli_usage_error("where: the path is empty");
+
+	struct pcr_config config;
+	if (!pcr_cli_load_config(&config))
+		return PCR_CLI_FAILURE;
+	bool safe = root_safe(&config);
+	int status = PCR_CLI_OK;
+	if (path)
+		status = map(&config, path);
+	else
+		puts(config.root);
+	return status == PCR_CLI_OK && !safe ? PCR_CLI_FAILURE : status;
+}

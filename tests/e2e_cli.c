@@ -1,0 +1,206 @@
+/* The pycache-redirect command, as a user runs it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+
+static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *env,
+			      const char *const *args)
+{
+	const char *argv[32] = { PCR_TEST_CLI };
+	size_t n = 1;
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run(r, f->tree, env, argv);
+	return r;
+}
+
+static void assert_redirected(const struct pcr_fixture *f, const char *root,
+			      const struct pcr_interp *py)
+{
+	char first[PATH_MAX];
+	cr_assert_eq(pcr_count_bytecode(f->tree, first, sizeof first), 0, "%s: %s", py->label, first);
+	char src[PATH_MAX], pyc[PATH_MAX], name[64];
+	PCR_PATH(src, "%s/app/stats", f->tree);
+	PCR_PATH(name, "count.%s.pyc", py->tag);
+	pcr_expect_central(pyc, sizeof pyc, root, src, name);
+	cr_assert(pcr_exists(pyc), "%s: no %s", py->label, pyc);
+}
+
+Test(cli, run_redirects_every_interpreter)
+{
+	const struct pcr_interp *list;
+	size_t n = pcr_interpreters(&list);
+	for (size_t i = 0; i < n; i++) {
+		const struct pcr_interp *py = &list[i];
+		struct pcr_fixture f;
+		pcr_fixture_init(&f);
+		struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, "--",
+								     py->path, "-m", "app", NULL });
+		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+		cr_assert(strstr(r->out, "version: 1"));
+		assert_redirected(&f, f.root, py);
+		free(r);
+		pcr_fixture_fini(&f);
+	}
+}
+
+Test(cli, run_exits_with_the_commands_status)
+{
+	const struct pcr_interp *py;
+	pcr_interpreters(&py);
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", py->path, "-c",
+							     "import sys; sys.exit(7)", NULL });
+	cr_assert_eq(r->status, 7, "%s", r->err);
+	free(r);
+	r = cli(&f, NULL, (const char *[]){ "run", "--", "no-such-command-pcr", NULL });
+	cr_assert_eq(r->status, 127);
+	cr_assert(strstr(r->err, "no-such-command-pcr"), "%s", r->err);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* What `env` prints, evaluated by a POSIX shell, switches the redirect on for
+ * the Python that shell starts, and keeps an LD_PRELOAD that was there. */
+Test(cli, env_lines_switch_it_on_in_sh)
+{
+	const struct pcr_interp *py;
+	pcr_interpreters(&py);
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char dir[PATH_MAX + 32], script[PATH_MAX * 2];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	PCR_PATH(script,
+		 "eval \"$('%s' env)\" && eval \"$('%s' env)\" && echo \"$LD_PRELOAD\" && "
+		 "'%s' -m app",
+		 PCR_TEST_CLI, PCR_TEST_CLI, py->path);
+	const char *env[] = { dir, "LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f.tree, env, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strncmp(r->out, PCR_TEST_LIBRARY ":/lib/x86_64-linux-gnu/libc.so.6\n",
+			  strlen(PCR_TEST_LIBRARY) + 30) == 0,
+		  "LD_PRELOAD after two evals: %s", r->out);
+	cr_assert_eq(pcr_count_bytecode(f.tree, NULL, 0), 0);
+	cr_assert_eq(pcr_count_files(f.root, ".pyc"), PCR_SAMPLE_MODULES, "%s", r->err);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+Test(cli, where_names_what_the_library_writes)
+{
+	const struct pcr_interp *py;
+	pcr_interpreters(&py);
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char dir[PATH_MAX + 32], expect[PATH_MAX + 1], src[PATH_MAX];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	const char *env[] = { dir, NULL };
+
+	struct pcr_result *r = cli(&f, env, (const char *[]){ "where", NULL });
+	PCR_PATH(expect, "%s\n", f.root);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+
+	r = cli(&f, env, (const char *[]){ "run", py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+
+	/* A source directory, relative to the current one, and a path inside
+	 * __pycache__ both answer with where the library really wrote. */
+	PCR_PATH(src, "%s/app", f.tree);
+	pcr_expect_central(expect, sizeof expect, f.root, src, NULL);
+	r = cli(&f, env, (const char *[]){ "where", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strncmp(r->out, expect, strlen(expect)) == 0 && r->out[strlen(expect)] == '\n',
+		  "where app: %s, expected %s", r->out, expect);
+	free(r);
+	char pyc[64], central[PATH_MAX];
+	PCR_PATH(pyc, "app/__pycache__/text.%s.pyc", py->tag);
+	PCR_PATH(central, "%s/text.%s.pyc\n", expect, py->tag);
+	r = cli(&f, env, (const char *[]){ "where", pyc, NULL });
+	cr_assert_str_eq(r->out, central);
+	central[strlen(central) - 1] = '\0';
+	cr_assert(pcr_exists(central), "where names %s, which the library did not write", central);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+Test(cli, bad_usage_exits_2_with_a_hint)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	const char *const cases[][4] = {
+		{ NULL },
+		{ "frobnicate", NULL },
+		{ "run", NULL },
+		{ "run", "--dir", NULL },
+		{ "env", "--shell", "csh", NULL },
+		{ "where", "a", "b", NULL },
+		{ "--no-such-option", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct pcr_result *r = cli(&f, NULL, cases[i]);
+		cr_assert_eq(r->status, 2, "case %zu (%s): exit %d", i, cases[i][0] ? cases[i][0] : "",
+			     r->status);
+		cr_assert(strstr(r->err, "pycache-redirect"), "case %zu: %s", i, r->err);
+		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
+		free(r);
+	}
+	pcr_fixture_fini(&f);
+}
+
+Test(cli, help_and_version)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
+	cr_assert_eq(r->status, 0);
+	cr_assert(strstr(r->out, "usage: pycache-redirect") && strstr(r->out, "PYCACHE_REDIRECT_DIR"));
+	free(r);
+	r = cli(&f, NULL, (const char *[]){ "--version", NULL });
+	cr_assert_eq(r->status, 0);
+	cr_assert(strncmp(r->out, "pycache-redirect ", 17) == 0, "%s", r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* cmake --install puts the library in lib/ and the command in bin/, and the
+ * installed command finds the installed library. */
+Test(cli, installed_command_finds_installed_library)
+{
+	const struct pcr_interp *py;
+	pcr_interpreters(&py);
+	char cmake[PATH_MAX];
+	if (!pcr_have_program("cmake", cmake, sizeof cmake))
+		cr_skip_test("cmake is not on PATH");
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char prefix[PATH_MAX], bin[PATH_MAX + 32];
+	PCR_PATH(prefix, "%s/prefix", f.dir);
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f.dir, NULL, (const char *[]){ cmake, "--install", PCR_TEST_BUILD_DIR,
+						   "--prefix", prefix, NULL });
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	PCR_PATH(bin, "%s/bin/pycache-redirect", prefix);
+	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh",
+						    "-c", "echo \"$LD_PRELOAD\"", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strncmp(r->out, prefix, strlen(prefix)) == 0 &&
+		  strstr(r->out, "/libpycache-redirect.so"),
+		  "the installed command preloads %s", r->out);
+	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", py->path,
+						    "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	assert_redirected(&f, f.root, py);
+	free(r);
+	pcr_fixture_fini(&f);
+}

@@ -1,0 +1,386 @@
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+extern char **environ;
+
+void pcr_format(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	cr_assert(n >= 0 && (size_t)n < size, "path too long for the test's buffer: %s", buf);
+}
+
+bool pcr_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+void pcr_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "cannot write %s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert(fclose(f) == 0, "cannot write %s", path);
+}
+
+long pcr_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	ssize_t r;
+	while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = '\0';
+	return (long)n;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+void pcr_rmtree(const char *path)
+{
+	/* Directories a test made read-only must not stop the clean-up. */
+	if (pcr_exists(path))
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool pcr_have_program(const char *name, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH");
+	char copy[PATH_MAX * 4];
+	snprintf(copy, sizeof copy, "%s", dirs ? dirs : "/usr/bin:/bin");
+	for (char *save, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, size, "%s/%s", d, name);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- child processes ---- */
+
+static bool steered(const char *entry)
+{
+	static const char *const names[] = {
+		"PYTHONDONTWRITEBYTECODE=", "PYTHONPYCACHEPREFIX=", "PYTHONPATH=",
+		"PYTHONHOME=", "PYTHONSTARTUP=", "PYTHONSAFEPATH=", "LD_PRELOAD=",
+		"XDG_CACHE_HOME=", "PYCACHE_REDIRECT",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strncmp(entry, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Whether entry ("NAME=value") sets a name that one of env sets too. */
+static bool overridden(const char *entry, const char *const *env)
+{
+	size_t len = strcspn(entry, "=") + 1;
+	for (; env && *env; env++)
+		if (strncmp(entry, *env, len) == 0)
+			return true;
+	return false;
+}
+
+void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
+	     const char *const *argv)
+{
+	const char *envp[512];
+	size_t n = 0;
+	for (char **e = environ; *e && n < 400; e++)
+		if (!steered(*e) && !overridden(*e, env))
+			envp[n++] = *e;
+	for (; env && *env && n < 510; env++)
+		envp[n++] = *env;
+	envp[n] = NULL;
+
+	char out[] = "/tmp/pcr-out-XXXXXX", err[] = "/tmp/pcr-err-XXXXXX";
+	int ofd = mkstemp(out), efd = mkstemp(err);
+	cr_assert(ofd >= 0 && efd >= 0, "mkstemp: %s", strerror(errno));
+	pid_t pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if ((cwd && chdir(cwd) < 0) || dup2(ofd, 1) < 0 || dup2(efd, 2) < 0)
+			_exit(125);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		execve(argv[0], (char *const *)argv, (char *const *)envp);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	close(ofd);
+	close(efd);
+	pcr_read_file(out, r->out, sizeof r->out);
+	pcr_read_file(err, r->err, sizeof r->err);
+	unlink(out);
+	unlink(err);
+}
+
+void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
+			const char *cwd, const char *const *env,
+			const char *const *argv)
+{
+	char dir[PATH_MAX + 32];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	const char *all[64] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, dir };
+	size_t n = 2;
+	for (; env && *env && n < 63; env++)
+		all[n++] = *env;
+	all[n] = NULL;
+	pcr_run(r, cwd, all, argv);
+}
+
+struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_interp *py,
+			      bool redirect, const char *const *env, ...)
+{
+	const char *argv[32] = { py->path };
+	size_t n = 1;
+	va_list ap;
+	va_start(ap, env);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 31;)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	if (redirect)
+		pcr_run_redirected(r, f, f->tree, env, argv);
+	else
+		pcr_run(r, f->tree, env, argv);
+	return r;
+}
+
+/* ---- interpreters ---- */
+
+static struct pcr_interp found[32];
+static size_t nfound;
+static bool searched;
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static char skipped[8192];
+
+/* Appends to the list of skipped interpreters (a message: truncation is fine). */
+static void skip(const char *fmt, ...)
+{
+	size_t len = strlen(skipped);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(skipped + len, sizeof skipped - len, fmt, ap);
+	va_end(ap);
+}
+
+static void consider(const char *path)
+{
+	if (nfound == sizeof found / sizeof *found || access(path, X_OK) != 0)
+		return;
+	for (size_t i = 0; i < nfound; i++)
+		if (same_file(found[i].path, path))
+			return;
+	struct pcr_interp *p = &found[nfound];
+	snprintf(p->path, sizeof p->path, "%s", path);
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	const char *argv[] = { path, "-c",
+		"import sys; v = sys.version_info; print('%s %d %d' % (getattr(getattr(sys, "
+		"'implementation', None), 'cache_tag', 'none'), v[0], v[1]))", NULL };
+	pcr_run(r, "/", NULL, argv);
+	if (r->status != 0 || sscanf(r->out, "%31s %d %d", p->tag, &p->major, &p->minor) != 3)
+		skip(" %s (does not run)", path);
+	else if (p->major < 3)
+		skip(" %s (Python 2 writes no __pycache__)", path);
+	else {
+		char label[sizeof p->label];
+		snprintf(label, sizeof label, "%s %.40s", p->tag, path);
+		memcpy(p->label, label, sizeof label);
+		nfound++;
+	}
+	free(r);
+}
+
+size_t pcr_interpreters(const struct pcr_interp **list)
+{
+	*list = found;
+	if (searched)
+		return nfound;
+	searched = true;
+	const char *chosen = getenv("PCR_TEST_PYTHONS");
+	if (chosen && *chosen) {
+		char copy[PATH_MAX * 4];
+		snprintf(copy, sizeof copy, "%s", chosen);
+		for (char *s, *p = strtok_r(copy, ":", &s); p; p = strtok_r(NULL, ":", &s))
+			consider(p);
+	} else {
+		consider("/usr/bin/python3");
+		char pattern[PATH_MAX];
+		const char *pyenv = getenv("PYENV_ROOT"), *home = getenv("HOME");
+		if (pyenv && *pyenv)
+			PCR_PATH(pattern, "%s/versions/*/bin/python", pyenv);
+		else
+			PCR_PATH(pattern, "%s/.pyenv/versions/*/bin/python", home ? home : "/root");
+		glob_t g;
+		if (glob(pattern, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				consider(g.gl_pathv[i]);
+			globfree(&g);
+		} else {
+			skip(" pyenv builds (none at %s)", pattern);
+		}
+		char pypy[PATH_MAX];
+		if (pcr_have_program("pypy3", pypy, sizeof pypy))
+			consider(pypy);
+		else
+			skip(" pypy3 (not on PATH)");
+	}
+	char names[4096] = "";
+	for (size_t i = 0; i < nfound; i++) {
+		strncat(names, " ", sizeof names - strlen(names) - 1);
+		strncat(names, found[i].tag, sizeof names - strlen(names) - 1);
+	}
+	fprintf(stderr, "e2e: %zu interpreters:%s; skipped:%s\n", nfound, names,
+		*skipped ? skipped : " none");
+	cr_assert(nfound > 0, "no Python 3 interpreter found: /usr/bin/python3 is required");
+	return nfound;
+}
+
+/* ---- the sample tree ---- */
+
+static const char *copy_to;
+static size_t copy_from_len;
+
+static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	char dest[PATH_MAX];
+	PCR_PATH(dest, "%s%s", copy_to, path + copy_from_len);
+	if (strstr(path, "__pycache__") || strstr(path, ".pyc"))
+		return 0; /* never copy caches a stray run left in the checkout */
+	if (type == FTW_D) {
+		cr_assert(mkdir(dest, 0755) == 0 || errno == EEXIST, "mkdir %s", dest);
+	} else if (type == FTW_F) {
+		char *buf = malloc((size_t)st->st_size + 1);
+		cr_assert(buf);
+		cr_assert(pcr_read_file(path, buf, (size_t)st->st_size + 1) >= 0);
+		pcr_write_file(dest, buf);
+		free(buf);
+	}
+	return 0;
+}
+
+void pcr_fixture_init(struct pcr_fixture *f)
+{
+	PCR_PATH(f->dir, "%s", "/tmp/pcr-e2e-XXXXXX");
+	cr_assert(mkdtemp(f->dir), "mkdtemp: %s", strerror(errno));
+	PCR_PATH(f->tree, "%s/src", f->dir);
+	PCR_PATH(f->root, "%s/cache", f->dir);
+	copy_to = f->tree;
+	copy_from_len = strlen(PCR_TEST_SOURCE_DIR "/tests/sample");
+	cr_assert(nftw(PCR_TEST_SOURCE_DIR "/tests/sample", copy_entry, 16, FTW_PHYS) == 0);
+	char demo[PATH_MAX];
+	PCR_PATH(demo, "%s/demo.sh", f->tree);
+	unlink(demo);
+}
+
+void pcr_fixture_fini(struct pcr_fixture *f)
+{
+	pcr_rmtree(f->dir);
+}
+
+/* ---- what is on disk ---- */
+
+void pcr_expect_central(char *out, size_t size, const char *root,
+			const char *source_dir, const char *name)
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(source_dir, strlen(source_dir)));
+	char key[33];
+	for (int i = 0; i < 16; i++)
+		sprintf(key + 2 * i, "%02x", c.digest[i]);
+	if (name)
+		pcr_format(out, size, "%s/v1/%.2s/%s/%s", root, key, key, name);
+	else
+		pcr_format(out, size, "%s/v1/%.2s/%s", root, key, key);
+}
+
+static size_t walk_count;
+static const char *walk_suffix;
+static char *walk_first;
+static size_t walk_first_size;
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int count_bytecode(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	const char *name = path + ftw->base;
+	if ((type == FTW_D && strcmp(name, "__pycache__") == 0) ||
+	    (type == FTW_F && (ends_with(name, ".pyc") || ends_with(name, ".pyo")))) {
+		if (walk_count++ == 0 && walk_first)
+			snprintf(walk_first, walk_first_size, "%s", path);
+	}
+	return 0;
+}
+
+size_t pcr_count_bytecode(const char *dir, char *first, size_t first_size)
+{
+	walk_count = 0;
+	walk_first = first;
+	walk_first_size = first_size;
+	if (first)
+		first[0] = '\0';
+	nftw(dir, count_bytecode, 16, FTW_PHYS);
+	return walk_count;
+}
+
+static int count_suffix(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (type == FTW_F && ends_with(path, walk_suffix))
+		walk_count++;
+	return 0;
+}
+
+size_t pcr_count_files(const char *dir, const char *suffix)
+{
+	walk_count = 0;
+	walk_suffix = suffix;
+	nftw(dir, count_suffix, 16, FTW_PHYS);
+	return walk_count;
+}

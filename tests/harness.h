@@ -1,0 +1,86 @@
+/* The end-to-end harness: the interpreters on this machine, a temporary
+ * package tree and cache root per test, child processes with an environment
+ * the test builds itself, and checks on what is on disk. */
+#ifndef PCR_HARNESS_H
+#define PCR_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+struct pcr_interp {
+	char path[PATH_MAX];
+	char tag[32];   /* sys.implementation.cache_tag: cpython-311, pypy39 */
+	char label[64]; /* for messages: "cpython-311 /usr/bin/python3.11" */
+	int major, minor;
+};
+
+/* The interpreters found: /usr/bin/python3, $(pyenv root)/versions/3.x/bin/python,
+ * pypy3 on PATH (or the ':'-separated list in $PCR_TEST_PYTHONS). Prints on
+ * stderr what was found and what was skipped, once per test process. */
+size_t pcr_interpreters(const struct pcr_interp **list);
+
+/* Modules in the sample package, __main__ included: what `python -m app` caches. */
+#define PCR_SAMPLE_MODULES 6
+
+struct pcr_fixture {
+	char dir[PATH_MAX];  /* a fresh temporary directory */
+	char tree[PATH_MAX]; /* dir/src: the sample package (see harness.c) */
+	char root[PATH_MAX]; /* dir/cache: the cache root the tests set */
+};
+
+/* A temporary directory holding the sample tree; removed by fini. */
+void pcr_fixture_init(struct pcr_fixture *f);
+void pcr_fixture_fini(struct pcr_fixture *f);
+
+struct pcr_result {
+	int status; /* exit code, or 128 + signal */
+	char out[1 << 16];
+	char err[1 << 16];
+};
+
+/* Runs argv (NULL-terminated) in cwd with the environment of the tests'
+ * process minus everything that steers bytecode or the redirect
+ * (PYTHONDONTWRITEBYTECODE, PYTHONPYCACHEPREFIX, PYTHONPATH, PYTHONHOME,
+ * LD_PRELOAD, PYCACHE_REDIRECT*, XDG_CACHE_HOME), with env (NULL-terminated
+ * "NAME=value" entries, or NULL) added or replacing. Captures stdout and stderr. */
+void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
+	     const char *const *argv);
+
+/* The same, under the library with PYCACHE_REDIRECT_DIR=f->root, plus env. */
+void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
+			const char *cwd, const char *const *env,
+			const char *const *argv);
+
+/* Runs interpreter py with the arguments that follow (NULL-terminated) in
+ * f->tree, under the library (pcr_run_redirected) when redirect is set, else
+ * plainly (pcr_run). The result is heap-allocated: free() it. */
+struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_interp *py,
+			      bool redirect, const char *const *env, ...);
+
+/* <root>/v1/<k0k1>/<key>[/<name>] for a source directory, computed here from
+ * the documented layout with the system's xxHash. name may be NULL. */
+void pcr_expect_central(char *out, size_t size, const char *root,
+			const char *source_dir, const char *name);
+
+/* __pycache__ directories and .pyc files under dir; the first one found is
+ * copied to first (when not NULL) for messages. */
+size_t pcr_count_bytecode(const char *dir, char *first, size_t first_size);
+
+/* Regular files under dir (recursively) whose names end in suffix. */
+size_t pcr_count_files(const char *dir, const char *suffix);
+
+bool pcr_exists(const char *path);
+void pcr_write_file(const char *path, const char *text);
+/* The file's bytes (NUL-terminated) into buf; its length, or -1. */
+long pcr_read_file(const char *path, char *buf, size_t size);
+void pcr_rmtree(const char *path);
+bool pcr_have_program(const char *name, char *path, size_t size);
+
+/* snprintf into a buffer that must be large enough (the test fails if not). */
+#define PCR_PATH(buf, ...) pcr_format((buf), sizeof(buf), __VA_ARGS__)
+void pcr_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
