@@ -6,6 +6,8 @@
 
 #include "tests/harness.h"
 
+/* Runs the command in f's tree. Tests that run Python through it name the
+ * root (--dir or PYCACHE_REDIRECT_DIR): none writes to the user's cache. */
 static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *env,
 			      const char *const *args)
 {
@@ -56,8 +58,8 @@ Test(cli, run_exits_with_the_commands_status)
 	pcr_interpreters(&py);
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", py->path, "-c",
-							     "import sys; sys.exit(7)", NULL });
+	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, py->path,
+							     "-c", "import sys; sys.exit(7)", NULL });
 	cr_assert_eq(r->status, 7, "%s", r->err);
 	free(r);
 	r = cli(&f, NULL, (const char *[]){ "run", "--", "no-such-command-pcr", NULL });
