@@ -13,47 +13,6 @@
 
 static const char *const no_bytecode[] = { "PYTHONDONTWRITEBYTECODE=1", NULL };
 
-/* Modules of the sample, by the directory that holds them (relative to the tree). */
-static const struct {
-	const char *dir, *module;
-} modules[] = {
-	{ "app", "__init__" },	     { "app", "__main__" },	  { "app", "text" },
-	{ "app", "version" },	     { "app/stats", "__init__" }, { "app/stats", "count" },
-};
-#define NMODULES (sizeof modules / sizeof *modules)
-
-/* The central path of a module's pyc for py, with an optional ".opt-N". */
-static void central_pyc(char *out, size_t size, const struct pcr_fixture *f,
-			const struct pcr_interp *py, const char *dir,
-			const char *module, const char *opt)
-{
-	char src[PATH_MAX], name[256];
-	PCR_PATH(src, "%s/%s", f->tree, dir);
-	PCR_PATH(name, "%s.%s%s.pyc", module, py->tag, opt);
-	pcr_expect_central(out, size, f->root, src, name);
-}
-
-static void assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp *py)
-{
-	char first[PATH_MAX];
-	size_t n = pcr_count_bytecode(f->tree, first, sizeof first);
-	cr_assert_eq(n, 0, "%s: %zu bytecode paths in the tree, first %s", py->label, n, first);
-}
-
-static void assert_all_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
-			      const char *opt)
-{
-	for (size_t i = 0; i < NMODULES; i++) {
-		char pyc[PATH_MAX];
-		struct stat st;
-		central_pyc(pyc, sizeof pyc, f, py, modules[i].dir, modules[i].module, opt);
-		cr_assert(stat(pyc, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 16,
-			  "%s: no central pyc %s", py->label, pyc);
-		cr_assert_eq(st.st_mode & 077, 0, "%s: %s is open to others (%o)", py->label,
-			     pyc, st.st_mode & 0777);
-	}
-}
-
 static struct pcr_result *run_app(const struct pcr_fixture *f, const struct pcr_interp *py,
 				  const char *flag)
 {
@@ -77,8 +36,8 @@ Test(import, tree_stays_clean_and_cache_holds_versioned_names)
 		cr_assert_str_eq(r->out, plain->out, "%s: output differs from a run without the library",
 				 py->label);
 		cr_assert_str_empty(r->err, "%s: stderr: %s", py->label, r->err);
-		assert_tree_clean(&f, py);
-		assert_all_cached(&f, py, "");
+		pcr_assert_tree_clean(&f, py);
+		pcr_assert_sample_cached(&f, py, "", "python -m app");
 
 		/* The record of each entry's source directory, for pruning. */
 		char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
@@ -108,10 +67,11 @@ Test(import, second_run_reads_the_central_cache)
 		pcr_fixture_init(&f);
 		free(run_app(&f, py, NULL));
 
-		struct stat before[NMODULES];
-		char pyc[NMODULES][PATH_MAX];
-		for (size_t k = 0; k < NMODULES; k++) {
-			central_pyc(pyc[k], sizeof pyc[k], &f, py, modules[k].dir, modules[k].module, "");
+		struct stat before[PCR_SAMPLE_MODULES];
+		char pyc[PCR_SAMPLE_MODULES][PATH_MAX];
+		for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
+			pcr_sample_pyc(pyc[k], sizeof pyc[k], &f, py, pcr_sample_modules[k].dir,
+				       pcr_sample_modules[k].name, "");
 			cr_assert(stat(pyc[k], &before[k]) == 0, "%s: %s", py->label, pyc[k]);
 		}
 
@@ -128,7 +88,7 @@ Test(import, second_run_reads_the_central_cache)
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		free(r);
 
-		for (size_t k = 0; k < NMODULES; k++) {
+		for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
 			struct stat after;
 			cr_assert(stat(pyc[k], &after) == 0);
 			cr_assert(after.st_ino == before[k].st_ino &&
@@ -139,7 +99,7 @@ Test(import, second_run_reads_the_central_cache)
 		if (traced) {
 			static char text[1 << 22];
 			cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
-			for (size_t k = 0; k < NMODULES; k++) {
+			for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
 				char opened[PATH_MAX + 8];
 				PCR_PATH(opened, "\"%s\", O_RDONLY", pyc[k]);
 				cr_assert(strstr(text, opened), "%s: the warm run did not open %s",
@@ -165,7 +125,7 @@ Test(import, edited_source_is_recompiled)
 		pcr_fixture_init(&f);
 		free(run_app(&f, py, NULL));
 		char pyc[PATH_MAX], old[4096], now[4096];
-		central_pyc(pyc, sizeof pyc, &f, py, "app", "version", "");
+		pcr_sample_pyc(pyc, sizeof pyc, &f, py, "app", "version", "");
 		long old_len = pcr_read_file(pyc, old, sizeof old);
 		cr_assert_gt(old_len, 16);
 
@@ -181,7 +141,7 @@ Test(import, edited_source_is_recompiled)
 		long now_len = pcr_read_file(pyc, now, sizeof now);
 		cr_assert(now_len != old_len || memcmp(old, now, (size_t)now_len) != 0,
 			  "%s: %s was not rewritten", py->label, pyc);
-		assert_tree_clean(&f, py);
+		pcr_assert_tree_clean(&f, py);
 		free(r);
 		pcr_fixture_fini(&f);
 	}
@@ -200,8 +160,8 @@ Test(import, deleted_cache_is_rebuilt)
 		cr_assert_not(pcr_exists(f.root));
 		struct pcr_result *r = run_app(&f, py, NULL);
 		cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
-		assert_all_cached(&f, py, "");
-		assert_tree_clean(&f, py);
+		pcr_assert_sample_cached(&f, py, "", "python -m app");
+		pcr_assert_tree_clean(&f, py);
 		struct stat st;
 		cr_assert(stat(f.root, &st) == 0 && (st.st_mode & 0777) == 0700,
 			  "%s: the new root is not 0700", py->label);
@@ -219,10 +179,10 @@ Test(import, optimisation_levels_keep_their_names)
 		struct pcr_fixture f;
 		pcr_fixture_init(&f);
 		free(run_app(&f, py, "-O"));
-		assert_all_cached(&f, py, ".opt-1");
+		pcr_assert_sample_cached(&f, py, ".opt-1", "python -O");
 		free(run_app(&f, py, "-OO"));
-		assert_all_cached(&f, py, ".opt-2");
-		assert_tree_clean(&f, py);
+		pcr_assert_sample_cached(&f, py, ".opt-2", "python -OO");
+		pcr_assert_tree_clean(&f, py);
 		pcr_fixture_fini(&f);
 	}
 }
@@ -258,9 +218,9 @@ Test(import, in_tree_caches_are_read_and_never_written)
 		cr_assert(memcmp(before, after, (size_t)len) == 0, "%s: the in-tree pyc was written",
 			  py->label);
 		char pyc[PATH_MAX];
-		central_pyc(pyc, sizeof pyc, &f, py, "app", "version", "");
+		pcr_sample_pyc(pyc, sizeof pyc, &f, py, "app", "version", "");
 		cr_assert(pcr_exists(pyc), "%s: the recompiled module is not in the cache", py->label);
-		central_pyc(pyc, sizeof pyc, &f, py, "app", "text", "");
+		pcr_sample_pyc(pyc, sizeof pyc, &f, py, "app", "text", "");
 		cr_assert_not(pcr_exists(pyc), "%s: a valid in-tree pyc was not used", py->label);
 		pcr_fixture_fini(&f);
 	}

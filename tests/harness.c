@@ -321,6 +321,43 @@ void pcr_fixture_fini(struct pcr_fixture *f)
 
 /* ---- what is on disk ---- */
 
+const struct pcr_sample_module pcr_sample_modules[PCR_SAMPLE_MODULES] = {
+	{ "app", "__init__" }, { "app", "__main__" },	    { "app", "text" },
+	{ "app", "version" },  { "app/stats", "__init__" }, { "app/stats", "count" },
+};
+
+void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
+		    const struct pcr_interp *py, const char *dir, const char *module,
+		    const char *opt)
+{
+	char src[PATH_MAX], name[256];
+	PCR_PATH(src, "%s/%s", f->tree, dir);
+	PCR_PATH(name, "%s.%s%s.pyc", module, py->tag, opt);
+	pcr_expect_central(out, size, f->root, src, name);
+}
+
+void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
+			      const char *opt, const char *what)
+{
+	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
+		char pyc[PATH_MAX];
+		struct stat st;
+		pcr_sample_pyc(pyc, sizeof pyc, f, py, pcr_sample_modules[i].dir,
+			       pcr_sample_modules[i].name, opt);
+		cr_assert(stat(pyc, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 16,
+			  "%s, %s: no central pyc %s", py->label, what, pyc);
+		cr_assert_eq(st.st_mode & 077, 0, "%s, %s: %s is open to others (%o)", py->label,
+			     what, pyc, (unsigned)(st.st_mode & 0777));
+	}
+}
+
+void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp *py)
+{
+	char first[PATH_MAX];
+	size_t n = pcr_count_bytecode(f->tree, first, sizeof first);
+	cr_assert_eq(n, 0, "%s: %zu bytecode paths in the tree, first %s", py->label, n, first);
+}
+
 void pcr_expect_central(char *out, size_t size, const char *root,
 			const char *source_dir, const char *name)
 {

@@ -21,8 +21,12 @@ struct pcr_interp {
  * stderr what was found and what was skipped, once per test process. */
 size_t pcr_interpreters(const struct pcr_interp **list);
 
-/* Modules in the sample package, __main__ included: what `python -m app` caches. */
+/* Modules in the sample package (tests/sample), by the directory that holds
+ * them relative to the tree, __main__ included: what `python -m app` caches. */
 #define PCR_SAMPLE_MODULES 6
+extern const struct pcr_sample_module {
+	const char *dir, *name;
+} pcr_sample_modules[PCR_SAMPLE_MODULES];
 
 struct pcr_fixture {
 	char dir[PATH_MAX];  /* a fresh temporary directory */
@@ -63,6 +67,19 @@ struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_inte
  * the documented layout with the system's xxHash. name may be NULL. */
 void pcr_expect_central(char *out, size_t size, const char *root,
 			const char *source_dir, const char *name);
+
+/* The central pyc of a module of the sample for py, opt "" or ".opt-N". */
+void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
+		    const struct pcr_interp *py, const char *dir, const char *module,
+		    const char *opt);
+
+/* Fails the test unless every module of the sample has its central pyc
+ * (a regular file, closed to group and others); what names the step. */
+void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
+			      const char *opt, const char *what);
+
+/* Fails the test when f's tree holds a __pycache__ or a .pyc. */
+void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp *py);
 
 /* __pycache__ directories and .pyc files under dir; the first one found is
  * copied to first (when not NULL) for messages. */

@@ -4,7 +4,7 @@
 # Usage: demo.sh PATH-TO-pycache-redirect
 set -eu
 cli=$1
-sample=$(cd "$(dirname "$0")" && pwd)
+sample=$(cd "$(dirname "$0")" && pwd -P)
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
@@ -22,8 +22,11 @@ echo
 echo "== $cli run -- $python -m app   (first run: compiles, writes the cache)"
 (cd "$sample" && "$cli" run -- "$python" -m app)
 echo
-echo "== The same again   (second run: reads the central cache)"
-(cd "$sample" && "$cli" run -- "$python" -m app)
+echo "== The same again   (second run: reads the central cache; the library's log says what it opened)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd "$sample" && "$cli" run --log "2:file:$log" -- "$python" -m app)
+grep -F "$sample/" "$log" | grep '^pycache-redirect: open' | sed "s|$sample/||; s|^pycache-redirect: |    |"
 echo
 echo "== The sample tree after: no __pycache__"
 show_tree
