@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "fmt.h"
 #include "path.h"
@@ -11,7 +12,7 @@
 static bool is_word(const char *v, const char *const *words)
 {
 	for (; *words; words++)
-		if (strcmp(v, *words) == 0)
+		if (strcasecmp(v, *words) == 0)
 			return true;
 	return false;
 }
@@ -36,9 +37,9 @@ static void load_switch(struct pcr_config *c, const char *v)
 
 static void load_scope(struct pcr_config *c, const char *v)
 {
-	if (!v || !*v || strcmp(v, "python") == 0)
+	if (!v || !*v || strcasecmp(v, "python") == 0)
 		c->scope = PCR_SCOPE_PYTHON;
-	else if (strcmp(v, "all") == 0)
+	else if (strcasecmp(v, "all") == 0)
 		c->scope = PCR_SCOPE_ALL;
 	else
 		note(c, "PYCACHE_REDIRECT_SCOPE is neither python nor all: using python");
@@ -64,25 +65,30 @@ static void load_log(struct pcr_config *c, const char *v)
 	if (file) {
 		size_t len = strlen(file);
 		if (file[0] != '/' || len >= sizeof c->log_file) {
-			note(c, "the PYCACHE_REDIRECT_LOG file is not an absolute path: logging to stderr");
+			note(c, "the PYCACHE_REDIRECT_LOG file is not an absolute path shorter than "
+				"PATH_MAX: logging to stderr");
 			return;
 		}
 		memcpy(c->log_file, file, len + 1);
 	}
 }
 
-/* dir + suffix, normalised into c->root; false when it is unusable. */
+/* dir + suffix, normalised into c->root; false, with c->root left empty,
+ * when it is unusable. */
 static bool set_root(struct pcr_config *c, const char *dir, const char *suffix)
 {
-	char joined[PATH_MAX];
+	char joined[PATH_MAX], norm[PATH_MAX - PCR_ROOT_HEADROOM];
 	size_t dlen = strlen(dir), slen = strlen(suffix);
 	if (dir[0] != '/' || dlen + slen >= sizeof joined)
 		return false;
 	memcpy(joined, dir, dlen);
 	memcpy(joined + dlen, suffix, slen + 1);
-	c->root_len = pcr_normalize_dir(NULL, joined, dlen + slen, c->root,
-					sizeof c->root - PCR_ROOT_HEADROOM);
-	return c->root_len > 1; /* never "/" itself */
+	size_t len = pcr_normalize_dir(NULL, joined, dlen + slen, norm, sizeof norm);
+	if (len <= 1) /* too long, or "/" itself */
+		return false;
+	memcpy(c->root, norm, len + 1);
+	c->root_len = len;
+	return true;
 }
 
 static void load_root(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
@@ -91,8 +97,8 @@ static void load_root(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid
 	if (dir && *dir) {
 		c->root_origin = PCR_ROOT_FROM_DIR;
 		if (!set_root(c, dir, "")) {
-			note(c, "PYCACHE_REDIRECT_DIR must be an absolute path other than / "
-				"and shorter than PATH_MAX: the redirect is off");
+			c->problem = "PYCACHE_REDIRECT_DIR must be an absolute path other than / "
+				     "and shorter than PATH_MAX: the redirect is off";
 			c->enabled = false;
 		}
 		return;

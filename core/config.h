@@ -28,15 +28,16 @@ enum pcr_root_origin {
 enum pcr_log_level { PCR_LOG_SILENT, PCR_LOG_WARN, PCR_LOG_EVERY };
 
 struct pcr_config {
-	bool enabled;
+	bool enabled;            /* false: switched off, or the root setting refused */
 	enum pcr_scope scope;
 	enum pcr_log_level log_level;
 	char log_file[PATH_MAX]; /* empty: stderr */
 	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
-	size_t root_len;
+	size_t root_len;         /* 0 (and root "") when the root setting is refused */
 	enum pcr_root_origin root_origin;
-	/* The first problem with the environment, in words, or NULL. A problem
-	 * with the root switches the redirect off; any other keeps the default. */
+	/* The problem with the environment, in words, or NULL: the one with the
+	 * root when there is one (it switches the redirect off), else the first
+	 * (each of those keeps its default). */
 	const char *problem;
 };
 

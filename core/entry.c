@@ -72,7 +72,12 @@ int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m
 	tmp[n++] = '.';
 	tmp[n + pcr_put_uint(tmp + n, (unsigned long)getpid())] = '\0';
 
-	int fd = fs->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Only the process whose mkdir made the entry writes its record, so a
+	 * temporary name of this pid is a crashed writer's that had the same pid. */
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = fs->open(tmp, flags, 0600);
+	if (fd < 0 && errno == EEXIST && fs->unlink(tmp) == 0)
+		fd = fs->open(tmp, flags, 0600);
 	if (fd < 0)
 		return -1;
 	bool ok = write_all(fd, m->source, m->source_len) && write_all(fd, "\n", 1);

@@ -14,6 +14,7 @@ struct pcr_fs {
 	int (*open)(const char *path, int flags, mode_t mode);
 	int (*rename)(const char *from, const char *to);
 	int (*unlink)(const char *path);
+	int (*access)(const char *path, int mode);
 };
 
 /* libc's functions, for the command-line tool and the tests; never linked

@@ -16,4 +16,5 @@ const struct pcr_fs pcr_fs_libc = {
 	.open = libc_open,
 	.rename = rename,
 	.unlink = unlink,
+	.access = access,
 };

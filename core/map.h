@@ -33,7 +33,8 @@ struct pcr_mapping {
 
 /* Map path (relative ones against base, an absolute physical directory, or
  * NULL when the caller has none yet) under root, a normalised absolute
- * directory of root_len bytes. Fills m only when it returns PCR_MAP_OK. */
+ * directory of root_len bytes. m is valid only when it returns PCR_MAP_OK,
+ * and is scratch otherwise. */
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const char *base, const char *path,
 				 struct pcr_mapping *m);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 /* mkdir -p with mode 0700 for every directory it has to make. */
 static int make_dirs(const struct pcr_fs *fs, const char *path)
@@ -50,6 +51,10 @@ enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 		return PCR_ROOT_FOREIGN;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return PCR_ROOT_UNSAFE_MODE;
+	if (fs->access(root, W_OK | X_OK) < 0) {
+		*err = errno;
+		return PCR_ROOT_UNWRITABLE;
+	}
 	return PCR_ROOT_OK;
 }
 
@@ -63,6 +68,7 @@ const char *pcr_root_status_str(enum pcr_root_status s)
 	case PCR_ROOT_NOT_DIR: return "is not a directory";
 	case PCR_ROOT_FOREIGN: return "is owned by another user";
 	case PCR_ROOT_UNSAFE_MODE: return "is writable by group or others";
+	case PCR_ROOT_UNWRITABLE: return "is not writable by this user";
 	}
 	return "unknown";
 }

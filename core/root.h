@@ -16,10 +16,12 @@ enum pcr_root_status {
 	PCR_ROOT_NOT_DIR,
 	PCR_ROOT_FOREIGN,      /* owned by another user */
 	PCR_ROOT_UNSAFE_MODE,  /* group or others may write to it */
+	PCR_ROOT_UNWRITABLE,   /* the user may not write to it (mode, read-only mount) */
 };
 
 /* Checks root (creating it and its missing parents 0700 when create is set)
- * for the user euid. *err gets the errno of a failed call, else 0. */
+ * for the user euid: a real directory, the user's, closed to writes by
+ * others, open to the user's. *err gets the errno of a failed call, else 0. */
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 				      unsigned long euid, bool create, int *err);
 

@@ -28,6 +28,7 @@ static int real_mkdir(const char *p, mode_t m) { REAL_OR_ENOSYS(mkdir, p, m); }
 static int real_open(const char *p, int fl, mode_t m) { REAL_OR_ENOSYS(open, p, fl, m); }
 static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a, b); }
 static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
+static int real_access(const char *p, int mode) { REAL_OR_ENOSYS(access, p, mode); }
 
 const struct pcr_fs pcr_fs_real = {
 	.lstat = real_lstat,
@@ -36,6 +37,7 @@ const struct pcr_fs pcr_fs_real = {
 	.open = real_open,
 	.rename = real_rename,
 	.unlink = real_unlink,
+	.access = real_access,
 };
 
 void pcr_log(enum pcr_log_level level, const char *const *parts, int n)

@@ -1,0 +1,425 @@
+/* pcr_root_prepare on real temporary directories, and with a fake file
+ * system for the errors a real one will not produce on demand. */
+#include <fcntl.h>
+#include <sys/types.h>
+
+#include "unit.h"
+
+#include "core/fs.h"
+#include "core/root.h"
+
+static char tmp[PATH_MAX];
+
+static void setup(void)
+{
+	unit_mkdtemp(tmp, sizeof tmp);
+}
+
+static void teardown(void)
+{
+	unit_rm_rf(tmp);
+}
+
+TestSuite(root_prepare, .init = setup, .fini = teardown);
+
+static enum pcr_root_status prepare(const char *root, bool create, int *err)
+{
+	*err = -12345; /* must be overwritten */
+	return pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), create, err);
+}
+
+static void check_status(enum pcr_root_status got, enum pcr_root_status want)
+{
+	cr_assert_eq(got, want, "\"%s\", expected \"%s\"", pcr_root_status_str(got),
+		     pcr_root_status_str(want));
+}
+
+static void check_dir_0700(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	cr_assert(S_ISDIR(st.st_mode), "%s is not a directory", path);
+	cr_assert_eq(st.st_mode & 07777, 0700, "%s: mode %o", path, st.st_mode & 07777);
+	cr_assert_eq(st.st_uid, geteuid(), "%s: owner %u", path, st.st_uid);
+}
+
+static void creates_missing_root_and_parents(mode_t mask)
+{
+	umask(mask);
+	char a[PATH_MAX], ab[PATH_MAX], root[PATH_MAX];
+	unit_path(a, "%s/a", tmp);
+	unit_path(ab, "%s/a/b", tmp);
+	unit_path(root, "%s/a/b/root", tmp);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	check_dir_0700(a);
+	check_dir_0700(ab);
+	check_dir_0700(root);
+}
+
+/* Explicit modes: the umask neither widens (0) nor is relied on (077). */
+Test(root_prepare, creates_missing_root_and_parents_0700_with_umask_0)
+{
+	creates_missing_root_and_parents(0);
+}
+
+Test(root_prepare, creates_missing_root_and_parents_0700_with_umask_077)
+{
+	creates_missing_root_and_parents(077);
+}
+
+Test(root_prepare, creates_root_spelled_with_a_trailing_slash)
+{
+	umask(0);
+	char root[PATH_MAX], plain[PATH_MAX];
+	unit_path(root, "%s/r/", tmp);
+	unit_path(plain, "%s/r", tmp);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	check_dir_0700(plain);
+}
+
+/* mkdir -p makes only what is missing: an existing parent keeps its mode. */
+Test(root_prepare, leaves_existing_parents_alone)
+{
+	char parent[PATH_MAX], root[PATH_MAX];
+	unit_path(parent, "%s/p", tmp);
+	unit_path(root, "%s/p/root", tmp);
+	cr_assert_eq(mkdir(parent, 0700), 0);
+	cr_assert_eq(chmod(parent, 0755), 0);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_OK);
+	cr_assert_eq(unit_mode(parent), 0755);
+	check_dir_0700(root);
+}
+
+static void make_dir_mode(const char *path, mode_t mode)
+{
+	cr_assert_eq(mkdir(path, 0700), 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+Test(root_prepare, existing_0700_dir_is_ok)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/root", tmp);
+	make_dir_mode(root, 0700);
+	int err;
+	check_status(prepare(root, false, &err), PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	check_status(prepare(root, true, &err), PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	cr_assert_eq(unit_mode(root), 0700);
+}
+
+/* Readable by others is fine; only write bits make it unsafe. */
+Test(root_prepare, existing_0755_dir_is_ok)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/root", tmp);
+	make_dir_mode(root, 0755);
+	int err;
+	check_status(prepare(root, false, &err), PCR_ROOT_OK);
+	cr_assert_eq(unit_mode(root), 0755, "prepare changed the mode");
+}
+
+Test(root_prepare, writable_by_group_or_others_is_unsafe)
+{
+	static const mode_t modes[] = { 0770, 0757, 0720, 0702, 0777, 01777, 0722 };
+	char root[PATH_MAX];
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		unit_path(root, "%s/root%zu", tmp, i);
+		make_dir_mode(root, modes[i]);
+		int err;
+		enum pcr_root_status st = prepare(root, true, &err);
+		cr_assert_eq(st, PCR_ROOT_UNSAFE_MODE, "mode %o: %s", modes[i], pcr_root_status_str(st));
+		cr_assert_eq(err, 0);
+		cr_assert_eq(unit_mode(root), (int)modes[i], "prepare changed the mode");
+	}
+}
+
+Test(root_prepare, symlink_to_a_good_dir_is_refused)
+{
+	char good[PATH_MAX], link[PATH_MAX];
+	unit_path(good, "%s/good", tmp);
+	unit_path(link, "%s/link", tmp);
+	make_dir_mode(good, 0700);
+	cr_assert_eq(symlink(good, link), 0);
+	int err;
+	check_status(prepare(link, false, &err), PCR_ROOT_SYMLINK);
+	cr_assert_eq(err, 0);
+	check_status(prepare(link, true, &err), PCR_ROOT_SYMLINK);
+}
+
+/* A dangling link is not "missing": nothing is created through it. */
+Test(root_prepare, dangling_symlink_is_refused_and_not_followed)
+{
+	char target[PATH_MAX], link[PATH_MAX];
+	unit_path(target, "%s/target", tmp);
+	unit_path(link, "%s/link", tmp);
+	cr_assert_eq(symlink(target, link), 0);
+	int err;
+	check_status(prepare(link, true, &err), PCR_ROOT_SYMLINK);
+	cr_assert_eq(unit_mode(target), -1, "created the link's target");
+}
+
+Test(root_prepare, regular_file_is_not_a_dir)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/file", tmp);
+	unit_write_file(root, "x");
+	cr_assert_eq(chmod(root, 0700), 0);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_NOT_DIR);
+	cr_assert_eq(err, 0);
+}
+
+Test(root_prepare, fifo_is_not_a_dir)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/fifo", tmp);
+	cr_assert_eq(mkfifo(root, 0600), 0);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_NOT_DIR);
+}
+
+Test(root_prepare, owned_by_another_user_is_foreign)
+{
+	if (geteuid() != 0) {
+		teardown(); /* Criterion runs no .fini after a skip */
+		cr_skip_test("chown to another uid needs root (euid %u)", geteuid());
+	}
+	char root[PATH_MAX];
+	unit_path(root, "%s/root", tmp);
+	make_dir_mode(root, 0700);
+	cr_assert_eq(chown(root, 65534, 65534), 0, "chown: %s", strerror(errno));
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_FOREIGN);
+	cr_assert_eq(err, 0);
+}
+
+/* The same check through the euid argument, which needs no privilege. */
+Test(root_prepare, checked_against_the_given_euid)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/root", tmp);
+	make_dir_mode(root, 0700);
+	int err;
+	unsigned long other = (unsigned long)geteuid() + 1;
+	check_status(pcr_root_prepare(&pcr_fs_libc, root, other, true, &err), PCR_ROOT_FOREIGN);
+	/* Foreign is reported before an unsafe mode. */
+	cr_assert_eq(chmod(root, 0777), 0);
+	check_status(pcr_root_prepare(&pcr_fs_libc, root, other, true, &err), PCR_ROOT_FOREIGN);
+}
+
+Test(root_prepare, missing_without_create)
+{
+	char root[PATH_MAX];
+	unit_path(root, "%s/a/root", tmp);
+	int err;
+	check_status(prepare(root, false, &err), PCR_ROOT_MISSING);
+	cr_assert_eq(err, ENOENT);
+	char a[PATH_MAX];
+	unit_path(a, "%s/a", tmp);
+	cr_assert_eq(unit_mode(a), -1, "created a parent without create");
+}
+
+Test(root_prepare, parent_is_a_file_cant_create)
+{
+	char file[PATH_MAX], root[PATH_MAX], deep[PATH_MAX];
+	unit_path(file, "%s/file", tmp);
+	unit_path(root, "%s/file/root", tmp);
+	unit_path(deep, "%s/file/a/b/root", tmp);
+	unit_write_file(file, "x");
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ENOTDIR, "err %d (%s)", err, strerror(err));
+	check_status(prepare(deep, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ENOTDIR, "err %d (%s)", err, strerror(err));
+	struct stat st;
+	cr_assert_eq(lstat(file, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_size, 1);
+}
+
+Test(root_prepare, too_long_cant_create)
+{
+	static char root[PATH_MAX + 64];
+	unit_path(root, "%s/", tmp);
+	size_t n = strlen(root);
+	while (n < PATH_MAX + 10) {
+		memset(root + n, 'd', 100);
+		n += 100;
+		root[n++] = '/';
+	}
+	root[n - 1] = '\0';
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ENAMETOOLONG, "err %d (%s)", err, strerror(err));
+}
+
+/* ---- a fake file system ------------------------------------------------ */
+
+static struct {
+	int lstat_errno;        /* lstat fails with this... */
+	int lstat_fails;        /* ...for this many calls (0: always) */
+	int lstat_calls;
+	int mkdir_errno;        /* mkdir fails with this... */
+	int mkdir_fails;        /* ...for this many calls (0: always) */
+	int mkdir_calls;
+	char mkdirs[8][64];     /* the paths mkdir got, in order */
+	mode_t modes[8];
+	int access_errno;       /* access fails with this (0: succeeds) */
+} fake;
+
+static int fake_lstat(const char *path, struct stat *st)
+{
+	(void)path;
+	int i = fake.lstat_calls++;
+	if (fake.lstat_errno && (!fake.lstat_fails || i < fake.lstat_fails))
+		return (errno = fake.lstat_errno), -1;
+	memset(st, 0, sizeof *st);
+	st->st_mode = S_IFDIR | 0700;
+	st->st_uid = geteuid();
+	return 0;
+}
+
+static int fake_mkdir(const char *path, mode_t mode)
+{
+	int i = fake.mkdir_calls++;
+	if (i < 8) {
+		snprintf(fake.mkdirs[i], sizeof fake.mkdirs[i], "%s", path);
+		fake.modes[i] = mode;
+	}
+	if (fake.mkdir_errno && (!fake.mkdir_fails || i < fake.mkdir_fails))
+		return (errno = fake.mkdir_errno), -1;
+	return 0;
+}
+
+static int fake_unexpected(void)
+{
+	cr_assert_fail("root_prepare called an unexpected file-system function");
+	return -1;
+}
+static int fake_stat(const char *p, struct stat *st)
+{
+	(void)p;
+	(void)st;
+	return fake_unexpected();
+}
+static int fake_open(const char *p, int f, mode_t m)
+{
+	(void)p;
+	(void)f;
+	(void)m;
+	return fake_unexpected();
+}
+static int fake_rename(const char *a, const char *b)
+{
+	(void)a;
+	(void)b;
+	return fake_unexpected();
+}
+static int fake_unlink(const char *p)
+{
+	(void)p;
+	return fake_unexpected();
+}
+
+static int fake_access(const char *p, int mode)
+{
+	(void)p;
+	(void)mode;
+	if (fake.access_errno)
+		return (errno = fake.access_errno), -1;
+	return 0;
+}
+
+static const struct pcr_fs fake_fs = {
+	.lstat = fake_lstat, .stat = fake_stat, .mkdir = fake_mkdir,
+	.open = fake_open, .rename = fake_rename, .unlink = fake_unlink,
+	.access = fake_access,
+};
+
+/* A root the user may not write to (a 0500 directory, a read-only mount)
+ * would make every write fail: refused, with the reason. */
+Test(root_fake, unwritable_root_is_refused)
+{
+	fake.access_errno = EROFS;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err), PCR_ROOT_UNWRITABLE);
+	cr_assert_eq(err, EROFS);
+}
+
+Test(root_fake, mkdir_error_is_propagated)
+{
+	fake.lstat_errno = ENOENT;
+	fake.mkdir_errno = ENOSPC;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", 1000, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ENOSPC, "err %d (%s)", err, strerror(err));
+	cr_assert_eq(fake.mkdir_calls, 1, "mkdir went on after a failure");
+}
+
+/* EEXIST from a parent is not a failure: it is mkdir -p. */
+Test(root_fake, mkdir_p_makes_each_prefix_0700_in_order)
+{
+	fake.lstat_errno = ENOENT;
+	fake.lstat_fails = 1;
+	fake.mkdir_errno = EEXIST;
+	fake.mkdir_fails = 2;
+	int err = -1;
+	check_status(pcr_root_prepare(&fake_fs, "/a/bb/ccc", (unsigned long)geteuid(), true, &err),
+		     PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	cr_assert_eq(fake.mkdir_calls, 3);
+	cr_assert_str_eq(fake.mkdirs[0], "/a");
+	cr_assert_str_eq(fake.mkdirs[1], "/a/bb");
+	cr_assert_str_eq(fake.mkdirs[2], "/a/bb/ccc");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(fake.modes[i], 0700, "mkdir %s with %o", fake.mkdirs[i], fake.modes[i]);
+	cr_assert_eq(fake.lstat_calls, 2);
+}
+
+/* mkdir says it made the root, yet lstat cannot see it: the errno of that
+ * second lstat is reported. */
+Test(root_fake, root_gone_after_mkdir_is_cant_create)
+{
+	fake.lstat_errno = ENOENT;
+	fake.mkdir_errno = EEXIST;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", 1000, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ENOENT);
+	cr_assert_eq(fake.lstat_calls, 2);
+}
+
+Test(root_fake, lstat_error_other_than_enoent_is_cant_create)
+{
+	fake.lstat_errno = EACCES;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", 1000, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, EACCES);
+	cr_assert_eq(fake.mkdir_calls, 0, "tried to create after EACCES");
+}
+
+Test(root_fake, err_is_zero_on_success)
+{
+	int err = -1;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", (unsigned long)geteuid(), true, &err),
+		     PCR_ROOT_OK);
+	cr_assert_eq(err, 0);
+	cr_assert_eq(fake.mkdir_calls, 0, "created an existing root");
+}
+
+Test(root_status, every_status_has_words)
+{
+	for (int s = PCR_ROOT_OK; s <= PCR_ROOT_UNSAFE_MODE; s++) {
+		const char *w = pcr_root_status_str((enum pcr_root_status)s);
+		cr_assert_not_null(w);
+		cr_assert_str_neq(w, "unknown");
+		for (int t = PCR_ROOT_OK; t < s; t++)
+			cr_assert_str_neq(w, pcr_root_status_str((enum pcr_root_status)t));
+	}
+}
