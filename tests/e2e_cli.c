@@ -22,40 +22,25 @@ static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *en
 	return r;
 }
 
-static void assert_redirected(const struct pcr_fixture *f, const char *root,
-			      const struct pcr_interp *py)
+static void run_redirects(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	char first[PATH_MAX];
-	cr_assert_eq(pcr_count_bytecode(f->tree, first, sizeof first), 0, "%s: %s", py->label, first);
-	char src[PATH_MAX], pyc[PATH_MAX], name[64];
-	PCR_PATH(src, "%s/app/stats", f->tree);
-	PCR_PATH(name, "count.%s.pyc", py->tag);
-	pcr_expect_central(pyc, sizeof pyc, root, src, name);
-	cr_assert(pcr_exists(pyc), "%s: no %s", py->label, pyc);
+	struct pcr_result *r = cli(f, NULL, (const char *[]){ "run", "--dir", f->root, "--",
+							    py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert(strstr(r->out, "version: 1"));
+	pcr_assert_tree_clean(f, py);
+	pcr_assert_sample_cached(f, py, "", "pycache-redirect run");
+	free(r);
 }
 
 Test(cli, run_redirects_every_interpreter)
 {
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
-	for (size_t i = 0; i < n; i++) {
-		const struct pcr_interp *py = &list[i];
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
-		struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, "--",
-								     py->path, "-m", "app", NULL });
-		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-		cr_assert(strstr(r->out, "version: 1"));
-		assert_redirected(&f, f.root, py);
-		free(r);
-		pcr_fixture_fini(&f);
-	}
+	pcr_each_python(run_redirects);
 }
 
 Test(cli, run_exits_with_the_commands_status)
 {
-	const struct pcr_interp *py;
-	pcr_interpreters(&py);
+	const struct pcr_interp *py = pcr_first_python();
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
 	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, py->path,
@@ -73,8 +58,7 @@ Test(cli, run_exits_with_the_commands_status)
  * the Python that shell starts, and keeps an LD_PRELOAD that was there. */
 Test(cli, env_lines_switch_it_on_in_sh)
 {
-	const struct pcr_interp *py;
-	pcr_interpreters(&py);
+	const struct pcr_interp *py = pcr_first_python();
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
 	char dir[PATH_MAX + 32], script[PATH_MAX * 2];
@@ -98,8 +82,7 @@ Test(cli, env_lines_switch_it_on_in_sh)
 
 Test(cli, where_names_what_the_library_writes)
 {
-	const struct pcr_interp *py;
-	pcr_interpreters(&py);
+	const struct pcr_interp *py = pcr_first_python();
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
 	char dir[PATH_MAX + 32], expect[PATH_MAX + 1], src[PATH_MAX];
@@ -179,8 +162,7 @@ Test(cli, help_and_version)
  * installed command finds the installed library. */
 Test(cli, installed_command_finds_installed_library)
 {
-	const struct pcr_interp *py;
-	pcr_interpreters(&py);
+	const struct pcr_interp *py = pcr_first_python();
 	char cmake[PATH_MAX];
 	if (!pcr_have_program("cmake", cmake, sizeof cmake))
 		cr_skip_test("cmake is not on PATH");
@@ -202,7 +184,8 @@ Test(cli, installed_command_finds_installed_library)
 	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", py->path,
 						    "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	assert_redirected(&f, f.root, py);
+	pcr_assert_tree_clean(&f, py);
+	pcr_assert_sample_cached(&f, py, "", "the installed command");
 	free(r);
 	pcr_fixture_fini(&f);
 }

@@ -8,70 +8,61 @@
 
 #include "tests/harness.h"
 
+static void compileall(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
+	pcr_assert_tree_clean(f, py);
+	pcr_assert_sample_cached(f, py, "", "compileall app");
+	free(r);
+
+	pcr_rmtree(f->root);
+	char app[PATH_MAX];
+	PCR_PATH(app, "%s/./app/", f->tree);
+	r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", app, NULL);
+	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
+	pcr_assert_tree_clean(f, py);
+	pcr_assert_sample_cached(f, py, "", "compileall /abs/./app/");
+	free(r);
+
+	/* Compiled ahead, the import reads it all from the cache. */
+	r = pcr_run_app(f, py, NULL, NULL);
+	cr_assert(strstr(r->out, "version: 1"));
+	free(r);
+}
+
 Test(tools, compileall_relative_and_absolute)
 {
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
-	for (size_t i = 0; i < n; i++) {
-		const struct pcr_interp *py = &list[i];
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
-		struct pcr_result *r = pcr_python(&f, py, true, NULL, "-m", "compileall", "-q", "app", NULL);
-		cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
-		pcr_assert_tree_clean(&f, py);
-		pcr_assert_sample_cached(&f, py, "", "compileall app");
-		free(r);
+	pcr_each_python(compileall);
+}
 
-		pcr_rmtree(f.root);
-		char app[PATH_MAX];
-		PCR_PATH(app, "%s/./app/", f.tree);
-		r = pcr_python(&f, py, true, NULL, "-m", "compileall", "-q", app, NULL);
-		cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
-		pcr_assert_tree_clean(&f, py);
-		pcr_assert_sample_cached(&f, py, "", "compileall /abs/./app/");
-
-		/* Compiled ahead, the import reads it all from the cache. */
-		r = pcr_python(&f, py, true, NULL, "-m", "app", NULL);
+static void py_compile(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "py_compile",
+					  "app/text.py", "app/stats/count.py", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
+	free(r);
+	/* The API too, twice: the second makedirs meets an existing directory. */
+	for (int k = 0; k < 2; k++) {
+		r = pcr_python(f, py, true, NULL, "-c",
+			       "import py_compile; print(py_compile.compile('app/version.py', "
+			       "doraise=True))", NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-		cr_assert(strstr(r->out, "version: 1"));
+		char expect[PATH_MAX];
+		PCR_PATH(expect, "app/__pycache__/version.%s.pyc\n", py->tag);
+		cr_assert_str_eq(r->out, expect, "%s: py_compile reports a changed path", py->label);
 		free(r);
-		pcr_fixture_fini(&f);
+	}
+	pcr_assert_tree_clean(f, py);
+	const char *expected[][2] = { { "app", "text" }, { "app/stats", "count" }, { "app", "version" } };
+	for (size_t k = 0; k < 3; k++) {
+		char pyc[PATH_MAX];
+		pcr_sample_pyc(pyc, sizeof pyc, f, py, expected[k][0], expected[k][1], "");
+		cr_assert(pcr_exists(pyc), "%s: no %s", py->label, pyc);
 	}
 }
 
 Test(tools, py_compile_writes_centrally)
 {
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
-	for (size_t i = 0; i < n; i++) {
-		const struct pcr_interp *py = &list[i];
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
-		struct pcr_result *r = pcr_python(&f, py, true, NULL, "-m", "py_compile",
-						  "app/text.py", "app/stats/count.py", NULL);
-		cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
-		free(r);
-		/* The API too, twice: the second makedirs meets an existing directory. */
-		for (int k = 0; k < 2; k++) {
-			r = pcr_python(&f, py, true, NULL, "-c",
-				       "import py_compile; print(py_compile.compile('app/version.py', "
-				       "doraise=True))", NULL);
-			cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-			char expect[PATH_MAX];
-			PCR_PATH(expect, "app/__pycache__/version.%s.pyc\n", py->tag);
-			cr_assert_str_eq(r->out, expect, "%s: py_compile reports a changed path", py->label);
-			free(r);
-		}
-		char first[PATH_MAX];
-		cr_assert_eq(pcr_count_bytecode(f.tree, first, sizeof first), 0, "%s: %s", py->label, first);
-		const char *expected[][2] = { { "app", "text" }, { "app/stats", "count" }, { "app", "version" } };
-		for (size_t k = 0; k < 3; k++) {
-			char src[PATH_MAX], name[128], pyc[PATH_MAX];
-			PCR_PATH(src, "%s/%s", f.tree, expected[k][0]);
-			PCR_PATH(name, "%s.%s.pyc", expected[k][1], py->tag);
-			pcr_expect_central(pyc, sizeof pyc, f.root, src, name);
-			cr_assert(pcr_exists(pyc), "%s: no %s", py->label, pyc);
-		}
-		pcr_fixture_fini(&f);
-	}
+	pcr_each_python(py_compile);
 }

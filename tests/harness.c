@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -178,6 +179,25 @@ struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_inte
 	return r;
 }
 
+struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_interp *py,
+			       const char *const *env, const char *flag)
+{
+	struct pcr_result *r = flag ? pcr_python(f, py, true, env, flag, "-m", "app", NULL)
+				    : pcr_python(f, py, true, env, "-m", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	return r;
+}
+
+void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *text)
+{
+	char file[PATH_MAX];
+	PCR_PATH(file, "%s/%s", f->tree, path);
+	pcr_write_file(file, text);
+	time_t later = time(NULL) + 10;
+	struct timespec times[2] = { { .tv_sec = later }, { .tv_sec = later } };
+	cr_assert(utimensat(AT_FDCWD, file, times, 0) == 0, "utimensat %s", file);
+}
+
 /* ---- interpreters ---- */
 
 static struct pcr_interp found[32];
@@ -317,6 +337,25 @@ void pcr_fixture_init(struct pcr_fixture *f)
 void pcr_fixture_fini(struct pcr_fixture *f)
 {
 	pcr_rmtree(f->dir);
+}
+
+void pcr_each_python(void (*body)(const struct pcr_interp *py, struct pcr_fixture *f))
+{
+	const struct pcr_interp *list;
+	size_t n = pcr_interpreters(&list);
+	for (size_t i = 0; i < n; i++) {
+		struct pcr_fixture f;
+		pcr_fixture_init(&f);
+		body(&list[i], &f);
+		pcr_fixture_fini(&f);
+	}
+}
+
+const struct pcr_interp *pcr_first_python(void)
+{
+	const struct pcr_interp *list;
+	pcr_interpreters(&list);
+	return list;
 }
 
 /* ---- what is on disk ---- */

@@ -38,6 +38,12 @@ struct pcr_fixture {
 void pcr_fixture_init(struct pcr_fixture *f);
 void pcr_fixture_fini(struct pcr_fixture *f);
 
+/* Runs body once for each interpreter found, each time in a fresh fixture. */
+void pcr_each_python(void (*body)(const struct pcr_interp *py, struct pcr_fixture *f));
+
+/* The first interpreter found (Debian's python3 where there is one). */
+const struct pcr_interp *pcr_first_python(void);
+
 struct pcr_result {
 	int status; /* exit code, or 128 + signal */
 	char out[1 << 16];
@@ -62,6 +68,15 @@ void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
  * plainly (pcr_run). The result is heap-allocated: free() it. */
 struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_interp *py,
 			      bool redirect, const char *const *env, ...);
+
+/* `py -m app` (with flag before -m when not NULL) in f's tree under the
+ * library, plus env; fails the test unless it exits 0. free() the result. */
+struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_interp *py,
+			       const char *const *env, const char *flag);
+
+/* Rewrites a file of f's tree (path relative to it) with text, and dates it
+ * 10 s ahead, so that Python's whole-second mtime check must see the change. */
+void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *text);
 
 /* <root>/v1/<k0k1>/<key>[/<name>] for a source directory, computed here from
  * the documented layout with the system's xxHash. name may be NULL. */
