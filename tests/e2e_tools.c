@@ -66,3 +66,41 @@ Test(tools, py_compile_writes_centrally)
 {
 	pcr_each_python(py_compile);
 }
+
+/* Programs that look at __pycache__ themselves see what Python wrote there:
+ * importlib's cache_from_source names an existing file, listdir lists it,
+ * and shutil.rmtree removes the cache. */
+static void virtual_directory(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	free(pcr_run_app(f, py, NULL, NULL));
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c",
+		"import importlib.util, os, shutil\n"
+		"pyc = importlib.util.cache_from_source('app/text.py')\n"
+		"print(os.path.isfile(pyc), os.path.isdir('app/__pycache__'))\n"
+		"print(' '.join(sorted(os.listdir('app/__pycache__'))))\n"
+		"shutil.rmtree('app/__pycache__')\n"
+		"print(os.path.exists('app/__pycache__'), os.path.exists(pyc))\n", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	char expect[1024];
+	PCR_PATH(expect, "True True\n__init__.%s.pyc __main__.%s.pyc text.%s.pyc version.%s.pyc\n"
+			 "False False\n", py->tag, py->tag, py->tag, py->tag);
+	cr_assert_str_eq(r->out, expect, "%s", py->label);
+	free(r);
+
+	char src[PATH_MAX], entry[PATH_MAX];
+	PCR_PATH(src, "%s/app", f->tree);
+	pcr_expect_central(entry, sizeof entry, f->root, src, NULL);
+	cr_assert_not(pcr_exists(entry), "%s: rmtree left %s", py->label, entry);
+	pcr_assert_tree_clean(f, py);
+	/* The other entry is untouched, and the import rebuilds the removed one. */
+	char pyc[PATH_MAX];
+	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
+	cr_assert(pcr_exists(pyc), "%s: %s", py->label, pyc);
+	free(pcr_run_app(f, py, NULL, NULL));
+	pcr_assert_sample_cached(f, py, "", "the import after rmtree");
+}
+
+Test(tools, pycache_directory_behaves_like_one)
+{
+	pcr_each_python(virtual_directory);
+}

@@ -285,15 +285,22 @@ size_t pcr_interpreters(const struct pcr_interp **list)
 		else
 			skip(" pypy3 (not on PATH)");
 	}
-	char names[4096] = "";
-	for (size_t i = 0; i < nfound; i++) {
-		strncat(names, " ", sizeof names - strlen(names) - 1);
-		strncat(names, found[i].tag, sizeof names - strlen(names) - 1);
-	}
-	fprintf(stderr, "e2e: %zu interpreters:%s; skipped:%s\n", nfound, names,
-		*skipped ? skipped : " none");
 	cr_assert(nfound > 0, "no Python 3 interpreter found: /usr/bin/python3 is required");
 	return nfound;
+}
+
+const char *pcr_interpreters_report(void)
+{
+	static char report[PATH_MAX * 8];
+	const struct pcr_interp *list;
+	size_t n = pcr_interpreters(&list), len;
+	len = (size_t)snprintf(report, sizeof report, "%zu interpreters:", n);
+	for (size_t i = 0; i < n && len < sizeof report; i++)
+		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s", list[i].tag,
+					list[i].path);
+	if (len < sizeof report)
+		snprintf(report + len, sizeof report - len, "\nskipped:%s", *skipped ? skipped : " none");
+	return report;
 }
 
 /* ---- the sample tree ---- */

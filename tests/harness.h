@@ -17,9 +17,12 @@ struct pcr_interp {
 };
 
 /* The interpreters found: /usr/bin/python3, $(pyenv root)/versions/3.x/bin/python,
- * pypy3 on PATH (or the ':'-separated list in $PCR_TEST_PYTHONS). Prints on
- * stderr what was found and what was skipped, once per test process. */
+ * pypy3 on PATH (or the ':'-separated list in $PCR_TEST_PYTHONS). Fails the
+ * test when there is none. */
 size_t pcr_interpreters(const struct pcr_interp **list);
+
+/* What pcr_interpreters found and skipped, in words. */
+const char *pcr_interpreters_report(void);
 
 /* Modules in the sample package (tests/sample), by the directory that holds
  * them relative to the tree, __main__ included: what `python -m app` caches. */
