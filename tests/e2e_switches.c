@@ -196,3 +196,36 @@ Test(root, default_root_follows_xdg_then_home)
 {
 	pcr_each_python(default_root);
 }
+
+/* A root on a read-only file system: even root may not write there. The
+ * mount lives in a private mount namespace that ends with the run. */
+static char unshare[PATH_MAX];
+
+static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	cr_assert(mkdir(f->root, 0700) == 0);
+	char dir[PATH_MAX + 32];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL };
+	const char *argv[] = { unshare, "-m", "/bin/sh", "-c",
+			       "mount -t tmpfs -o ro,mode=0700 pcr-ro \"$0\" && exec \"$@\"",
+			       f->root, py->path, "-m", "app", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f->tree, env, argv);
+	cr_assert_eq(count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label, r->err);
+	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label, r->err);
+	assert_app_ran(r, py);
+}
+
+Test(root, read_only_root_is_refused)
+{
+	if (geteuid() != 0 || !pcr_have_program("unshare", unshare, sizeof unshare))
+		cr_skip_test("needs root and unshare(1) to mount a read-only root");
+	struct pcr_result *probe = malloc(sizeof *probe);
+	pcr_run(probe, "/", NULL, (const char *[]){ unshare, "-m", "true", NULL });
+	bool can_mount = probe->status == 0;
+	free(probe);
+	if (!can_mount)
+		cr_skip_test("this machine does not allow a private mount namespace");
+	pcr_each_python(read_only_root);
+}
