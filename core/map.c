@@ -32,16 +32,19 @@ size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
 /* Whether dir lies in the root. Inside the root every directory is a real
  * one the library made, so ".." there is exact: dir is judged with all of its
  * ".." collapsed ("<root>/../x" is not in the root, "<root>/v1/../v1" is).
- * scratch holds the collapsed spelling. */
+ * scratch holds the collapsed spelling when dir has a "..". */
 static bool under_root(const char *root, size_t root_len, const char *dir,
-		       char *scratch, size_t scratch_size)
+		       size_t len, char *scratch, size_t scratch_size)
 {
 	if (root_len == 1)
 		return true; /* a root of "/" holds everything */
-	/* As a base, every component counts as physical: all ".." collapse. */
-	size_t len = pcr_normalize_dir(dir, "", 0, scratch, scratch_size);
-	return len >= root_len && memcmp(scratch, root, root_len) == 0 &&
-	       (len == root_len || scratch[root_len] == '/');
+	if (memmem(dir, len, "/..", 3)) {
+		/* As a base, every component counts as physical: all ".." collapse. */
+		len = pcr_normalize_dir(dir, "", 0, scratch, scratch_size);
+		dir = scratch;
+	}
+	return len >= root_len && memcmp(dir, root, root_len) == 0 &&
+	       (len == root_len || dir[root_len] == '/');
 }
 
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
@@ -65,7 +68,7 @@ enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 					  sizeof m->source);
 	if (m->source_len == 0)
 		return PCR_MAP_TOO_LONG;
-	if (under_root(root, root_len, m->source, m->central, sizeof m->central))
+	if (under_root(root, root_len, m->source, m->source_len, m->central, sizeof m->central))
 		return PCR_MAP_UNDER_ROOT;
 
 	m->entry_len = pcr_entry_dir(root, root_len, m->source, m->source_len,

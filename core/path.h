@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define PCR_PYCACHE "__pycache__"
 #define PCR_PYCACHE_LEN (sizeof PCR_PYCACHE - 1)
@@ -22,6 +23,28 @@ struct pcr_pycache_ref {
 	size_t cache_end;   /* bytes of the path up to the end of "__pycache__" */
 	const char *tail;   /* after "__pycache__/": the entry name, verbatim (may end in '/') */
 };
+
+/* Whether path may be one that pcr_parse_pycache maps: its last or
+ * next-to-last component is __pycache__. Every path the parser calls a DIR or
+ * an ENTRY passes; most others are told apart by one strrchr. The hooks' fast
+ * path, so it is here to be inlined. */
+static inline bool pcr_might_be_pycache(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *last = slash ? slash + 1 : path;
+	if (*last == '\0') /* trailing slashes, rare: ask the slow way */
+		return strstr(path, PCR_PYCACHE) != NULL;
+	if (last[0] == '_' && strcmp(last, PCR_PYCACHE) == 0)
+		return true;
+	if (!slash)
+		return false;
+	const char *end = slash; /* the end of the next-to-last component */
+	while (end > path && end[-1] == '/')
+		end--;
+	return (size_t)(end - path) >= PCR_PYCACHE_LEN &&
+	       memcmp(end - PCR_PYCACHE_LEN, PCR_PYCACHE, PCR_PYCACHE_LEN) == 0 &&
+	       (end - PCR_PYCACHE_LEN == path || end[-PCR_PYCACHE_LEN - 1] == '/');
+}
 
 /* The first component named exactly __pycache__, and what follows it. */
 enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref);

@@ -51,7 +51,13 @@ static bool map(struct pcr_call *c)
 bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		    const char *path, enum pcr_op op, const char **P)
 {
-	*c = (struct pcr_call){ .orig = path, .hook = hook, .dirfd = dirfd, .op = op };
+	/* Field by field: the mapping's two PATH_MAX buffers need no clearing. */
+	c->orig = path;
+	c->hook = hook;
+	c->dirfd = dirfd;
+	c->op = op;
+	c->central = false;
+	c->prepared = false;
 	*P = path;
 	int saved = errno;
 	if (map(c)) {

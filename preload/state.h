@@ -5,7 +5,6 @@
 #define PCR_STATE_H
 
 #include <stdbool.h>
-#include <string.h>
 
 #include "../core/config.h"
 #include "../core/fs.h"
@@ -15,11 +14,11 @@ extern struct pcr_config pcr_cfg;
 extern int pcr_active; /* set by the constructor when the redirect is on */
 extern const struct pcr_fs pcr_fs_real;
 
-/* The fast path of every hook: one load and, when on, one scan of the path. */
+/* The fast path of every hook: one load and, when on, one strrchr. */
 static inline bool pcr_wants(const char *path)
 {
 	return __atomic_load_n(&pcr_active, __ATOMIC_RELAXED) && path &&
-	       strstr(path, PCR_PYCACHE);
+	       pcr_might_be_pycache(path);
 }
 
 /* Whether this process is one to redirect (scope), decided on first use. */

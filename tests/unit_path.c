@@ -148,6 +148,77 @@ Test(parse_pycache, first_occurrence_wins)
 	check_parse("__pycache__x/__pycache__/m", PCR_PARSE_ENTRY, 13, "m");
 }
 
+/* ---- pcr_might_be_pycache: the hooks' fast test --------------------- */
+
+Test(might_be_pycache, rejects_the_common_paths)
+{
+	static const char *const no[] = {
+		"/usr/lib/python3.11/os.py", "/src/app/pkg/__init__.py", "relative/mod.py", "",
+		"/", "__init__.py", "/a/x__pycache__/m.pyc", "/a/__pycache__x/m.pyc",
+		"/a/__pycache__/b/c.pyc", "/a/_pycache__/m.pyc", "pycache__/m",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		cr_assert_not(pcr_might_be_pycache(no[i]), "\"%s\"", no[i]);
+}
+
+Test(might_be_pycache, accepts_the_pycache_forms)
+{
+	static const char *const yes[] = {
+		"/a/__pycache__", "/a/__pycache__/", "/a/__pycache__/m.cpython-311.pyc",
+		"__pycache__", "__pycache__/m.pyc", "a/__pycache__//m.pyc", "/a/__pycache__/m/",
+		"/__pycache__/x", "//__pycache__",
+	};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		cr_assert(pcr_might_be_pycache(yes[i]), "\"%s\"", yes[i]);
+}
+
+/* The fast test may let a path through that the parser then refuses, but
+ * never stops one that the parser would map: checked on every path of up to
+ * four components drawn from a set of awkward ones, each with and without a
+ * leading and a trailing slash. */
+Test(might_be_pycache, never_rejects_what_the_parser_maps)
+{
+	static const char *const parts[] = {
+		"", ".", "..", "__pycache__", "x__pycache__", "__pycache__x", "a",
+		"m.cpython-311.pyc", "_", "__init__.py", "__pycache__.pyc",
+	};
+	const size_t np = sizeof parts / sizeof *parts;
+	size_t checked = 0, mapped = 0;
+	char path[256];
+	for (size_t depth = 1; depth <= 4; depth++) {
+		size_t combos = 1;
+		for (size_t d = 0; d < depth; d++)
+			combos *= np;
+		for (size_t c = 0; c < combos; c++)
+			for (int lead = 0; lead < 2; lead++)
+				for (int trail = 0; trail < 2; trail++) {
+					size_t n = 0, k = c;
+					if (lead)
+						path[n++] = '/';
+					for (size_t d = 0; d < depth; d++, k /= np) {
+						if (d)
+							path[n++] = '/';
+						size_t len = strlen(parts[k % np]);
+						memcpy(path + n, parts[k % np], len);
+						n += len;
+					}
+					if (trail)
+						path[n++] = '/';
+					path[n] = '\0';
+					struct pcr_pycache_ref ref;
+					enum pcr_parse p = pcr_parse_pycache(path, &ref);
+					if (p == PCR_PARSE_DIR || p == PCR_PARSE_ENTRY) {
+						mapped++;
+						cr_assert(pcr_might_be_pycache(path),
+							  "\"%s\" is mapped but the fast test rejects it",
+							  path);
+					}
+					checked++;
+				}
+	}
+	cr_assert_gt(mapped, 1000, "only %zu of %zu paths mapped", mapped, checked);
+}
+
 /* ---- pcr_normalize_dir ---------------------------------------------- */
 
 static void check_norm(const char *base, const char *path, const char *want)
