@@ -33,12 +33,22 @@ size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
  * one the library made, so ".." there is exact: dir is judged with all of its
  * ".." collapsed ("<root>/../x" is not in the root, "<root>/v1/../v1" is).
  * scratch holds the collapsed spelling when dir has a "..". */
+/* Whether dir, absolute and normalised, has a ".." component. */
+static bool has_dotdot(const char *dir, size_t len)
+{
+	const char *end = dir + len;
+	for (const char *p = dir; (p = memchr(p, '.', (size_t)(end - p))); p++)
+		if (p[-1] == '/' && p + 1 < end && p[1] == '.' && (p + 2 == end || p[2] == '/'))
+			return true;
+	return false;
+}
+
 static bool under_root(const char *root, size_t root_len, const char *dir,
 		       size_t len, char *scratch, size_t scratch_size)
 {
 	if (root_len == 1)
 		return true; /* a root of "/" holds everything */
-	if (memmem(dir, len, "/..", 3)) {
+	if (has_dotdot(dir, len)) {
 		/* As a base, every component counts as physical: all ".." collapse. */
 		len = pcr_normalize_dir(dir, "", 0, scratch, scratch_size);
 		dir = scratch;

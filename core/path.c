@@ -48,23 +48,18 @@ struct norm {
 
 static bool norm_walk(struct norm *n, const char *s, size_t len, bool physical)
 {
-	size_t i = 0;
-	while (i < len) {
-		while (i < len && s[i] == '/')
-			i++;
-		size_t start = i;
-		while (i < len && s[i] != '/')
-			i++;
-		size_t clen = i - start;
-		const char *c = s + start;
+	const char *end = s + len;
+	for (const char *c = s, *next; c < end; c = next) {
+		const char *slash = memchr(c, '/', (size_t)(end - c));
+		size_t clen = (size_t)((slash ? slash : end) - c);
+		next = slash ? slash + 1 : end;
 		if (clen == 0 || (clen == 1 && c[0] == '.'))
 			continue;
 		if (clen == 2 && c[0] == '.' && c[1] == '.') {
 			if (n->len == 0)
 				continue; /* "/.." is "/" */
 			if (n->len <= n->physical) {
-				while (n->out[--n->len] != '/')
-					;
+				n->len = (size_t)((const char *)memrchr(n->out, '/', n->len) - n->out);
 				n->physical = n->len;
 				continue;
 			}
