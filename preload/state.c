@@ -15,6 +15,15 @@ int pcr_active;
 static int scope_state; /* 0 unknown, 1 hosts Python, -1 does not */
 static int root_state;  /* 0 unchecked, 1 usable, -1 refused */
 
+/* Records a decision; true for the one thread whose decision it was (two
+ * threads may decide at once: the same answer, said once). */
+static bool decide(int *state, int value)
+{
+	int unknown = 0;
+	return __atomic_compare_exchange_n(state, &unknown, value, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+
 /* core/ gets the real functions, never the hooks. */
 #define REAL_OR_ENOSYS(NAME, ...)                   \
 	__typeof__(&NAME) f = PCR_REAL(NAME);       \
@@ -91,8 +100,7 @@ bool pcr_in_scope(void)
 		int saved = errno;
 		s = hosts_python() ? 1 : -1;
 		errno = saved;
-		__atomic_store_n(&scope_state, s, __ATOMIC_RELAXED);
-		if (s < 0)
+		if (decide(&scope_state, s) && s < 0)
 			pcr_log(PCR_LOG_EVERY, (const char *[]){ program_invocation_short_name,
 				": not a Python process; passing __pycache__ through "
 				"(PYCACHE_REDIRECT_SCOPE=all redirects every process)" }, 2);
@@ -109,8 +117,7 @@ bool pcr_root_usable(void)
 	enum pcr_root_status st = pcr_root_prepare(&pcr_fs_real, pcr_cfg.root,
 						   (unsigned long)geteuid(), true, &err);
 	s = st == PCR_ROOT_OK ? 1 : -1;
-	__atomic_store_n(&root_state, s, __ATOMIC_RELAXED);
-	if (s < 0) {
+	if (decide(&root_state, s) && s < 0) {
 		const char *why = err ? strerrorname_np(err) : "";
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
 			pcr_root_status_str(st), err ? " (" : "", why, err ? ")" : "",
