@@ -122,8 +122,16 @@ static void load_root(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid
 
 void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
 {
-	memset(c, 0, sizeof *c);
+	/* Field by field: clearing the two PATH_MAX buffers would touch three
+	 * pages of every process the library is loaded into. */
 	c->enabled = true;
+	c->scope = PCR_SCOPE_PYTHON;
+	c->log_level = PCR_LOG_SILENT;
+	c->log_file[0] = '\0';
+	c->root[0] = '\0';
+	c->root_len = 0;
+	c->root_origin = PCR_ROOT_FROM_DIR;
+	c->problem = NULL;
 	load_switch(c, get(PCR_ENV_SWITCH));
 	load_scope(c, get(PCR_ENV_SCOPE));
 	load_log(c, get(PCR_ENV_LOG));
