@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../core/map.h"
@@ -39,12 +40,36 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		    const char *path, enum pcr_op op, const char **P);
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P);
 
+/* What a two-path call does, for the emulation of a move across file systems. */
+enum pcr_move {
+	PCR_MOVE_NONE,             /* not emulated (renameat2's exchange, linkat flags) */
+	PCR_MOVE_RENAME,           /* the target is replaced */
+	PCR_MOVE_RENAME_NOREPLACE, /* EEXIST when the target exists */
+	PCR_MOVE_LINK,             /* EEXIST when the target exists; the source stays */
+};
+
+static inline enum pcr_move pcr_renameat2_move(unsigned int flags)
+{
+	return flags == 0 ? PCR_MOVE_RENAME
+	       : flags == RENAME_NOREPLACE ? PCR_MOVE_RENAME_NOREPLACE : PCR_MOVE_NONE;
+}
+
+static inline enum pcr_move pcr_linkat_move(int flags)
+{
+	return flags == 0 ? PCR_MOVE_LINK : PCR_MOVE_NONE;
+}
+
 /* Two-path calls (rename, link): a is looked up, b is created. */
 bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
 		     int dirfd_a, const char *path_a, int dirfd_b,
 		     const char *path_b, const char **PA, const char **PB);
 bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 		    const char **PA, const char **PB);
+
+/* After a two-path call failed with EXDEV between the cache and the tree, of
+ * a regular file: does the move by copying (preload/move.c). True when it did;
+ * else errno says why (EXDEV still, when it was not to be done). */
+bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum pcr_move move);
 
 static inline enum pcr_op pcr_open_op(int flags)
 {

@@ -71,7 +71,7 @@
 	}
 
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B,   \
-	      PATH_B)                                                            \
+	      PATH_B, MOVE)                                                      \
 	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \
 							 PCR_UNPAREN PARAMS)     \
 	{                                                                        \
@@ -82,6 +82,8 @@
 					       DIRFD_B, PATH_B, &PA, &PB);       \
 		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))       \
 			r = real MAPPED;                                         \
+		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                \
+			r = 0;                                                   \
 		return r;                                                        \
 	}                                                                        \
 	PCR_EXPORT RET NAME PARAMS                                               \

@@ -197,21 +197,14 @@ Test(root, default_root_follows_xdg_then_home)
 	pcr_each_python(default_root);
 }
 
-/* A root on a read-only file system: even root may not write there. The
- * mount lives in a private mount namespace that ends with the run. */
-static char unshare[PATH_MAX];
-
+/* A root on a read-only file system: even root may not write there. */
 static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	cr_assert(mkdir(f->root, 0700) == 0);
-	char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL };
-	const char *argv[] = { unshare, "-m", "/bin/sh", "-c",
-			       "mount -t tmpfs -o ro,mode=0700 pcr-ro \"$0\" && exec \"$@\"",
-			       f->root, py->path, "-m", "app", NULL };
+	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f->tree, env, argv);
+	pcr_run_on_tmpfs_root(r, f, "ro,mode=0700", log,
+			      (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label, r->err);
 	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label, r->err);
 	assert_app_ran(r, py);
@@ -219,13 +212,7 @@ static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(root, read_only_root_is_refused)
 {
-	if (geteuid() != 0 || !pcr_have_program("unshare", unshare, sizeof unshare))
-		cr_skip_test("needs root and unshare(1) to mount a read-only root");
-	struct pcr_result *probe = malloc(sizeof *probe);
-	pcr_run(probe, "/", NULL, (const char *[]){ unshare, "-m", "true", NULL });
-	bool can_mount = probe->status == 0;
-	free(probe);
-	if (!can_mount)
-		cr_skip_test("this machine does not allow a private mount namespace");
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace to mount a read-only root");
 	pcr_each_python(read_only_root);
 }

@@ -104,3 +104,46 @@ Test(tools, pycache_directory_behaves_like_one)
 {
 	pcr_each_python(virtual_directory);
 }
+
+/* With the cache on another file system, rename and link between the cache
+ * and the tree work as they do in-tree (the kernel alone says EXDEV): a pyc
+ * renamed out of __pycache__ makes a sourceless module, a link leaves the
+ * source, a file renamed into __pycache__ lands in the cache. */
+static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	cr_assert(mkdir(f->root, 0700) == 0);
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run_on_tmpfs_root(r, f, "mode=0700", NULL, (const char *[]){ py->path, "-c",
+		"import compileall, importlib.util, os\n"
+		"compileall.compile_dir('app', quiet=1)\n"
+		"text = importlib.util.cache_from_source('app/text.py')\n"
+		"version = importlib.util.cache_from_source('app/version.py')\n"
+		"os.rename(text, 'app/text_sourceless.pyc')\n"
+		"os.link(version, 'app/version_link.pyc')\n"
+		"os.rename('app/version_link.pyc', 'app/__pycache__/moved.pyc')\n"
+		"print(os.path.exists(text), os.path.exists(version),"
+		" os.path.exists('app/version_link.pyc'))\n"
+		"print(open(version, 'rb').read() == open('app/__pycache__/moved.pyc', 'rb').read())\n"
+		"print(sorted(n for n in os.listdir('app/__pycache__') if n[:4] in ('move', 'text')))\n",
+		NULL });
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "False True False\nTrue\n['moved.pyc']\n", "%s", py->label);
+
+	char moved[PATH_MAX];
+	PCR_PATH(moved, "%s/app/text_sourceless.pyc", f->tree);
+	cr_assert_gt(pcr_count_files(f->tree, "text_sourceless.pyc"), 0, "%s: no %s", py->label, moved);
+	/* The sourceless module imports (no cache mounted now: the tree is all). */
+	free(r);
+	r = pcr_python(f, py, true, NULL, "-c",
+		       "import app.text_sourceless as t; print(t.words('Sourceless Works'))", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "['sourceless', 'works']\n", "%s", py->label);
+	free(r);
+}
+
+Test(tools, moves_between_cache_and_tree_across_file_systems)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace to put the cache on a tmpfs");
+	pcr_each_python(moves_across_file_systems);
+}

@@ -198,6 +198,34 @@ void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *
 	cr_assert(utimensat(AT_FDCWD, file, times, 0) == 0, "utimensat %s", file);
 }
 
+static char unshare[PATH_MAX];
+
+bool pcr_can_mount(void)
+{
+	if (geteuid() != 0 || !pcr_have_program("unshare", unshare, sizeof unshare))
+		return false;
+	struct pcr_result *probe = malloc(sizeof *probe);
+	cr_assert(probe);
+	pcr_run(probe, "/", NULL, (const char *[]){ unshare, "-m", "true", NULL });
+	bool ok = probe->status == 0;
+	free(probe);
+	return ok;
+}
+
+void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, const char *opts,
+			   const char *const *env, const char *const *argv)
+{
+	cr_assert(*unshare, "pcr_can_mount() first");
+	const char *all[40] = { unshare, "-m", "/bin/sh", "-c",
+				"mount -t tmpfs -o \"$0\" pcr-test \"$1\" && shift && exec \"$@\"",
+				opts, f->root };
+	size_t n = 7;
+	for (; *argv && n < 39; argv++)
+		all[n++] = *argv;
+	all[n] = NULL;
+	pcr_run_redirected(r, f, f->tree, env, all);
+}
+
 /* ---- interpreters ---- */
 
 static struct pcr_interp found[32];

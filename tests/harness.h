@@ -72,6 +72,16 @@ void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
 struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_interp *py,
 			      bool redirect, const char *const *env, ...);
 
+/* Whether the tests may mount a tmpfs in a private mount namespace here
+ * (root, and unshare(1) allowed to make one). */
+bool pcr_can_mount(void);
+
+/* pcr_run_redirected, in a private mount namespace with a tmpfs mounted on
+ * f->root (mount options opts): a cache root on a file system of its own,
+ * gone when the run ends. f->root must exist. */
+void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, const char *opts,
+			   const char *const *env, const char *const *argv);
+
 /* `py -m app` (with flag before -m when not NULL) in f's tree under the
  * library, plus env; fails the test unless it exits 0. free() the result. */
 struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_interp *py,

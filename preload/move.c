@@ -1,0 +1,125 @@
+/* rename and link between the cache and the tree. In-tree both names are on
+ * one file system; with the cache on another, the kernel refuses with EXDEV
+ * what the program could do without the library (os.rename of a pyc out of
+ * __pycache__ to make a sourceless module, for one). For a regular file the
+ * library then does what mv does: a copy under a temporary name beside the
+ * target, moved into place, the source removed (for rename). */
+#include "call.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/fmt.h"
+#include "real.h"
+
+/* The side of a call as the last attempt had it: the path and its dirfd. */
+static const char *side(const struct pcr_call *c, int *dirfd)
+{
+	*dirfd = c->central ? AT_FDCWD : c->dirfd;
+	return c->central ? c->m.central : c->orig;
+}
+
+static bool copy_bytes(int in, int out)
+{
+	char buf[8192];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return false;
+			done += w;
+		}
+	}
+}
+
+/* Copies from into tmp (created), with from's mode (at most 0600 in the
+ * cache) and times. 0, or -1 with errno; tmp is removed on failure. */
+static int copy_file(int fromfd, const char *from, int tofd, const char *tmp,
+		     bool into_cache)
+{
+	__typeof__(&openat) real_openat = PCR_REAL(openat);
+	__typeof__(&unlinkat) real_unlinkat = PCR_REAL(unlinkat);
+	if (!real_openat || !real_unlinkat)
+		return (errno = ENOSYS), -1;
+	int in = real_openat(fromfd, from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return -1;
+	struct stat st;
+	int out = -1;
+	bool ok = fstat(in, &st) == 0;
+	if (ok && !S_ISREG(st.st_mode)) {
+		errno = EXDEV; /* only files are copied */
+		ok = false;
+	}
+	if (ok) {
+		mode_t mode = st.st_mode & (into_cache ? 0600 : 07777);
+		out = real_openat(tofd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				  mode);
+		ok = out >= 0;
+	}
+	if (ok) {
+		const struct timespec times[2] = { st.st_atim, st.st_mtim };
+		ok = copy_bytes(in, out) && futimens(out, times) == 0;
+	}
+	int e = errno;
+	if (out >= 0 && close(out) != 0 && ok)
+		ok = false, e = errno;
+	close(in);
+	if (ok)
+		return 0;
+	if (out >= 0)
+		real_unlinkat(tofd, tmp, 0);
+	errno = e;
+	return -1;
+}
+
+bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum pcr_move move)
+{
+	if (errno != EXDEV || move == PCR_MOVE_NONE || a->central == b->central)
+		return false;
+	__typeof__(&renameat) real_renameat = PCR_REAL(renameat);
+	__typeof__(&linkat) real_linkat = PCR_REAL(linkat);
+	__typeof__(&unlinkat) real_unlinkat = PCR_REAL(unlinkat);
+	if (!real_renameat || !real_linkat || !real_unlinkat)
+		return false;
+
+	int fromfd, tofd;
+	const char *from = side(a, &fromfd), *to = side(b, &tofd);
+	char tmp[PATH_MAX];
+	size_t len = strlen(to);
+	static const char mark[] = ".pcr-move.";
+	if (len + sizeof mark + 20 >= sizeof tmp)
+		return (errno = EXDEV), false;
+	memcpy(tmp, to, len);
+	memcpy(tmp + len, mark, sizeof mark - 1);
+	len += sizeof mark - 1;
+	tmp[len + pcr_put_uint(tmp + len, (unsigned long)getpid())] = '\0';
+
+	if (copy_file(fromfd, from, tofd, tmp, b->central) < 0)
+		return false;
+	/* Into place: rename replaces the target, link and a no-replace rename
+	 * fail with EEXIST as the real call would. */
+	int r = move == PCR_MOVE_RENAME ? real_renameat(tofd, tmp, tofd, to)
+					: real_linkat(tofd, tmp, tofd, to, 0);
+	int e = errno;
+	if (move != PCR_MOVE_RENAME || r < 0)
+		real_unlinkat(tofd, tmp, 0);
+	if (r == 0 && move != PCR_MOVE_LINK && real_unlinkat(fromfd, from, 0) < 0) {
+		/* The source could not go: undo, so that nothing is left twice. */
+		e = errno;
+		real_unlinkat(tofd, to, 0);
+		r = -1;
+	}
+	errno = e;
+	return r == 0;
+}
