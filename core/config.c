@@ -64,12 +64,13 @@ static void load_log(struct pcr_config *c, const char *v)
 	}
 	if (file) {
 		size_t len = strlen(file);
-		if (file[0] != '/' || len >= sizeof c->log_file) {
+		if (file[0] != '/' || len >= sizeof c->log_path) {
 			note(c, "the PYCACHE_REDIRECT_LOG file is not an absolute path shorter than "
 				"PATH_MAX: logging to stderr");
 			return;
 		}
-		memcpy(c->log_file, file, len + 1);
+		memcpy(c->log_path, file, len + 1);
+		c->log_file = c->log_path;
 	}
 }
 
@@ -123,11 +124,11 @@ static void load_root(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid
 void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
 {
 	/* Field by field: clearing the two PATH_MAX buffers would touch three
-	 * pages of every process the library is loaded into. */
+	 * pages of every process the library is loaded into (see config.h). */
 	c->enabled = true;
 	c->scope = PCR_SCOPE_PYTHON;
 	c->log_level = PCR_LOG_SILENT;
-	c->log_file[0] = '\0';
+	c->log_file = NULL;
 	c->root[0] = '\0';
 	c->root_len = 0;
 	c->root_origin = PCR_ROOT_FROM_DIR;

@@ -27,18 +27,22 @@ enum pcr_root_origin {
 
 enum pcr_log_level { PCR_LOG_SILENT, PCR_LOG_WARN, PCR_LOG_EVERY };
 
+/* Loaded into every process, so laid out for its start-up: the fields the
+ * loading writes come first and together, the log file's buffer (written
+ * only when there is one) last, so that few pages are touched. */
 struct pcr_config {
 	bool enabled;            /* false: switched off, or the root setting refused */
 	enum pcr_scope scope;
 	enum pcr_log_level log_level;
-	char log_file[PATH_MAX]; /* empty: stderr */
-	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
-	size_t root_len;         /* 0 (and root "") when the root setting is refused */
 	enum pcr_root_origin root_origin;
+	const char *log_file;    /* NULL: stderr; else log_path */
 	/* The problem with the environment, in words, or NULL: the one with the
 	 * root when there is one (it switches the redirect off), else the first
 	 * (each of those keeps its default). */
 	const char *problem;
+	size_t root_len;         /* 0 (and root "") when the root setting is refused */
+	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
+	char log_path[PATH_MAX];
 };
 
 typedef const char *(*pcr_getenv_fn)(const char *name);

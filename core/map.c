@@ -29,10 +29,6 @@ size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
 	return 0;
 }
 
-/* Whether dir lies in the root. Inside the root every directory is a real
- * one the library made, so ".." there is exact: dir is judged with all of its
- * ".." collapsed ("<root>/../x" is not in the root, "<root>/v1/../v1" is).
- * scratch holds the collapsed spelling when dir has a "..". */
 /* Whether dir, absolute and normalised, has a ".." component. */
 static bool has_dotdot(const char *dir, size_t len)
 {
@@ -43,6 +39,10 @@ static bool has_dotdot(const char *dir, size_t len)
 	return false;
 }
 
+/* Whether dir lies in the root. Inside the root every directory is a real
+ * one the library made, so ".." there is exact: dir is judged with all of its
+ * ".." collapsed ("<root>/../x" is not in the root, "<root>/v1/../v1" is).
+ * scratch holds the collapsed spelling when dir has a "..". */
 static bool under_root(const char *root, size_t root_len, const char *dir,
 		       size_t len, char *scratch, size_t scratch_size)
 {

@@ -1,6 +1,6 @@
 /* The wrappers, generated from hooks.def. Each one is a fast path (one load
- * and a scan for "__pycache__", then the real function) and, out of line, a
- * slow path that drives a pcr_call. */
+ * and pcr_might_be_pycache, then the real function) and, out of line, a slow
+ * path that drives a pcr_call. */
 #include <errno.h>
 #include <stdarg.h>
 

@@ -62,7 +62,7 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 
 	int saved = errno;
 	int fd = 2;
-	if (pcr_cfg.log_file[0])
+	if (pcr_cfg.log_file)
 		fd = real_open(pcr_cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		ssize_t w = writev(fd, iov, k);

@@ -44,7 +44,7 @@ static void check_defaults_but_root(void)
 	cr_assert(cfg.enabled);
 	cr_assert_eq(cfg.scope, PCR_SCOPE_PYTHON);
 	cr_assert_eq(cfg.log_level, PCR_LOG_SILENT);
-	cr_assert_str_eq(cfg.log_file, "");
+	cr_assert_null(cfg.log_file);
 	cr_assert_null(cfg.problem, "problem: %s", cfg.problem);
 }
 
@@ -347,7 +347,10 @@ static void check_log(const char *v, enum pcr_log_level level, const char *file,
 	memset(&cfg, 0x5a, sizeof cfg);
 	pcr_config_load(&cfg, fake_getenv, 1000);
 	cr_assert_eq(cfg.log_level, level, "LOG \"%s\": level %d, expected %d", v, cfg.log_level, level);
-	cr_assert_str_eq(cfg.log_file, file, "LOG \"%s\"", v);
+	if (*file)
+		cr_assert_str_eq(cfg.log_file, file, "LOG \"%s\"", v);
+	else
+		cr_assert_null(cfg.log_file, "LOG \"%s\": a log file", v);
 	cr_assert_eq(cfg.problem != NULL, problem, "LOG \"%s\": problem %s", v,
 		     cfg.problem ? cfg.problem : "none");
 	if (problem)
