@@ -58,6 +58,11 @@ struct pcr_config;
  * switches it off (then the root in c means nothing). */
 bool pcr_cli_load_config(struct pcr_config *c);
 
+/* false, with the reason on stderr, when the root exists but the library
+ * would refuse it (a symlink, another user's, writable by others, not
+ * writable); a missing root is fine: the library creates it. */
+bool pcr_cli_root_safe(const struct pcr_config *c);
+
 /* path made absolute against the current directory and normalised
  * lexically the way core/ spells directories; its length, or 0 with errno
  * set (ENAMETOOLONG when it does not fit in outsz). */

@@ -1,8 +1,11 @@
 /* The configuration, read by core/ exactly as the library reads it. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/root.h"
 #include "cli.h"
 
 static const char *environment(const char *name)
@@ -23,4 +26,19 @@ bool pcr_cli_load_config(struct pcr_config *c)
 		pcr_cli_error("note: " PCR_ENV_SWITCH "=%s switches the redirect off",
 			      getenv(PCR_ENV_SWITCH));
 	return true;
+}
+
+/* A root that exists but that the library would refuse: say so. Whether it
+ * is missing is no problem (the library creates it). */
+bool pcr_cli_root_safe(const struct pcr_config *c)
+{
+	int err;
+	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, c->root,
+						  (unsigned long)geteuid(), false, &err);
+	if (s == PCR_ROOT_OK || s == PCR_ROOT_MISSING)
+		return true;
+	pcr_cli_error("the cache root %s %s%s%s%s; the library will not use it",
+		      c->root, pcr_root_status_str(s), err ? " (" : "",
+		      err ? strerror(err) : "", err ? ")" : "");
+	return false;
 }

@@ -140,7 +140,7 @@ int pcr_cli_run(int argc, char **argv)
 	/* What the library will make of this environment, said before it is too
 	 * late: a root it refuses leaves the redirect off without a word. */
 	struct pcr_config config;
-	if (!pcr_cli_load_config(&config))
+	if (!pcr_cli_load_config(&config) || !pcr_cli_root_safe(&config))
 		return PCR_CLI_FAILURE;
 
 	char **cmd = argv + optind;

@@ -8,31 +8,14 @@
 #include <unistd.h>
 
 #include "../core/config.h"
-#include "../core/fs.h"
 #include "../core/map.h"
 #include "../core/path.h"
-#include "../core/root.h"
 #include "cli.h"
 
 static const struct option options[] = {
 	PCR_CLI_HELP_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
-
-/* A root that exists but that the library would refuse: say so. Whether it
- * is missing is no problem (the library creates it). */
-static bool root_safe(const struct pcr_config *c)
-{
-	int err;
-	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, c->root,
-						  (unsigned long)geteuid(), false, &err);
-	if (s == PCR_ROOT_OK || s == PCR_ROOT_MISSING)
-		return true;
-	pcr_cli_error("the cache root %s %s%s%s%s; the library will not use it",
-		      c->root, pcr_root_status_str(s), err ? " (" : "",
-		      err ? strerror(err) : "", err ? ")" : "");
-	return false;
-}
 
 static int map(const struct pcr_config *c, const char *path)
 {
@@ -98,7 +81,7 @@ int pcr_cli_where(int argc, char **argv)
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
-	bool safe = root_safe(&config);
+	bool safe = pcr_cli_root_safe(&config);
 	int status = PCR_CLI_OK;
 	if (path)
 		status = map(&config, path);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/harness.h"
 
@@ -186,6 +187,25 @@ Test(cli, installed_command_finds_installed_library)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	pcr_assert_tree_clean(&f, py);
 	pcr_assert_sample_cached(&f, py, "", "the installed command");
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* A root the library would refuse would leave the redirect off without a
+ * word (and the tree full of __pycache__): run says so and runs nothing. */
+Test(cli, run_refuses_a_root_the_library_would_refuse)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	cr_assert(mkdir(f.root, 0700) == 0 && chmod(f.root, 0770) == 0);
+	char marker[PATH_MAX], script[PATH_MAX + 16];
+	PCR_PATH(marker, "%s/ran", f.dir);
+	PCR_PATH(script, "touch %s", marker);
+	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, "--",
+							     "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 1, "exit %d: %s", r->status, r->err);
+	cr_assert(strstr(r->err, "writable by group or others"), "%s", r->err);
+	cr_assert_not(pcr_exists(marker), "the command ran anyway");
 	free(r);
 	pcr_fixture_fini(&f);
 }
