@@ -216,3 +216,34 @@ Test(root, read_only_root_is_refused)
 		cr_skip_test("needs root and a private mount namespace to mount a read-only root");
 	pcr_each_python(read_only_root);
 }
+
+/* PYCACHE_REDIRECT_LOG=2 to a file: each rewritten call with the original and
+ * the central path, so that a user can see what went where; stderr stays
+ * clean for the program. */
+static void log_to_file(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char log[PATH_MAX], setting[PATH_MAX + 32];
+	PCR_PATH(log, "%s/redirect.log", f->dir);
+	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
+	const char *env[] = { setting, NULL };
+	struct pcr_result *r = pcr_run_app(f, py, env, NULL);
+	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
+	free(r);
+
+	static char text[1 << 20];
+	cr_assert_gt(pcr_read_file(log, text, sizeof text), 0, "%s: no log at %s", py->label, log);
+	char pyc[PATH_MAX], line[PATH_MAX * 2 + 16];
+	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app", "text", "");
+	PCR_PATH(line, " %s/app/__pycache__/text.%s.pyc -> %s\n", f->tree, py->tag, pyc);
+	cr_assert(strstr(text, line), "%s: the log lacks%s", py->label, line);
+	char mkdir_line[PATH_MAX * 2 + 16], entry[PATH_MAX], src[PATH_MAX];
+	PCR_PATH(src, "%s/app/stats", f->tree);
+	pcr_expect_central(entry, sizeof entry, f->root, src, NULL);
+	PCR_PATH(mkdir_line, "pycache-redirect: mkdir %s/__pycache__ -> %s\n", src, entry);
+	cr_assert(strstr(text, mkdir_line), "%s: the log lacks %s", py->label, mkdir_line);
+}
+
+Test(switch, every_rewrite_is_logged_to_a_file)
+{
+	pcr_each_python(log_to_file);
+}
