@@ -6,7 +6,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define PCR_CLI_NAME "pycache-redirect"
 
@@ -25,6 +27,9 @@ enum pcr_cli_exit {
 int pcr_cli_run(int argc, char **argv);
 int pcr_cli_env(int argc, char **argv);
 int pcr_cli_where(int argc, char **argv);
+int pcr_cli_stats(int argc, char **argv);
+int pcr_cli_ls(int argc, char **argv);
+int pcr_cli_clear(int argc, char **argv);
 
 /* The full usage text. */
 void pcr_cli_usage(FILE *out);
@@ -74,5 +79,25 @@ size_t pcr_cli_absolute(const char *path, char *out, size_t outsz);
  * false, with the reason on stderr, when there is none that LD_PRELOAD can
  * name. */
 bool pcr_cli_find_library(char *out, size_t outsz);
+
+/* bytes in 1024 steps: "532 B", "1.2 MiB". Returns buf. */
+#define PCR_CLI_HUMAN_SIZE 16
+const char *pcr_cli_human_size(uint64_t bytes, char buf[PCR_CLI_HUMAN_SIZE]);
+
+/* t as ISO 8601 UTC, "2026-11-25T12:28:18Z". Returns buf. */
+#define PCR_CLI_ISO8601 32
+const char *pcr_cli_iso8601(time_t t, char buf[PCR_CLI_ISO8601]);
+
+/* s as a JSON string, quotes included. */
+void pcr_cli_json_string(FILE *out, const char *s);
+
+struct pcr_store_error;
+
+/* Why a core/store.c call failed, on stderr, prefixed with the subcommand. */
+void pcr_cli_store_error(const char *subcommand, const struct pcr_store_error *e);
+
+/* A DIR argument of the cache commands, absolute and normalised
+ * (pcr_cli_absolute); 0 with the reason on stderr. */
+size_t pcr_cli_tree_arg(const char *subcommand, const char *dir, char *out, size_t outsz);
 
 #endif

@@ -21,6 +21,9 @@ static const struct subcommand {
 	{ "run", pcr_cli_run },
 	{ "env", pcr_cli_env },
 	{ "where", pcr_cli_where },
+	{ "stats", pcr_cli_stats },
+	{ "ls", pcr_cli_ls },
+	{ "clear", pcr_cli_clear },
 	{ "help", help },
 };
 
@@ -44,6 +47,12 @@ void pcr_cli_usage(FILE *out)
 	      "  where [PATH]        print the cache root; with PATH, where the cache keeps\n"
 	      "                      that __pycache__ path, or that source directory's\n"
 	      "                      __pycache__\n"
+	      "  stats [--json]      what the cache holds: entries, files, size, source\n"
+	      "                      trees, orphans (source directory gone), oldest and\n"
+	      "                      newest file\n"
+	      "  ls [DIR] [--json]   the cached files of the tree DIR (default: the current\n"
+	      "                      directory), per source directory, with their sizes\n"
+	      "  clear [DIR]         remove the whole cache, or the entries of the tree DIR\n"
 	      "  help                print this help\n"
 	      "\n"
 	      "Options:\n"

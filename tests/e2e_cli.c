@@ -7,20 +7,12 @@
 
 #include "tests/harness.h"
 
-/* Runs the command in f's tree. Tests that run Python through it name the
- * root (--dir or PYCACHE_REDIRECT_DIR): none writes to the user's cache. */
+/* The command in f's tree. Tests that run Python through it name the root
+ * (--dir or PYCACHE_REDIRECT_DIR): none writes to the user's cache. */
 static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *env,
 			      const char *const *args)
 {
-	const char *argv[32] = { PCR_TEST_CLI };
-	size_t n = 1;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
-	cr_assert(r);
-	pcr_run(r, f->tree, env, argv);
-	return r;
+	return pcr_cli(f, NULL, env, args);
 }
 
 static void run_redirects(const struct pcr_interp *py, struct pcr_fixture *f)

@@ -198,6 +198,20 @@ void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *
 	cr_assert(utimensat(AT_FDCWD, file, times, 0) == 0, "utimensat %s", file);
 }
 
+struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd,
+			   const char *const *env, const char *const *args)
+{
+	const char *argv[32] = { PCR_TEST_CLI };
+	size_t n = 1;
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run(r, cwd ? cwd : f->tree, env, argv);
+	return r;
+}
+
 static char unshare[PATH_MAX];
 
 bool pcr_can_mount(void)

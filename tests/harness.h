@@ -82,6 +82,11 @@ bool pcr_can_mount(void);
 void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, const char *opts,
 			   const char *const *env, const char *const *argv);
 
+/* The built pycache-redirect command with args (NULL-terminated), in cwd
+ * (NULL: f's tree), with env as pcr_run takes it. free() the result. */
+struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd,
+			   const char *const *env, const char *const *args);
+
 /* `py -m app` (with flag before -m when not NULL) in f's tree under the
  * library, plus env; fails the test unless it exits 0. free() the result. */
 struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_interp *py,

@@ -1,0 +1,96 @@
+/* stats [--json]: what the cache holds, like ccache -s. */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/root.h"
+#include "../core/store.h"
+#include "cli.h"
+
+enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
+
+static const struct option options[] = {
+	PCR_CLI_HELP_OPTION,
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "ok", or "does not exist yet": the store refuses every other state. */
+static const char *health(const char *root)
+{
+	int err;
+	return pcr_root_status_str(pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(),
+						    false, &err));
+}
+
+static void json_time(const char *name, const struct pcr_store_stats *s, struct timespec t)
+{
+	char iso[PCR_CLI_ISO8601];
+	if (s->files)
+		printf(",\"%s\":\"%s\"", name, pcr_cli_iso8601(t.tv_sec, iso));
+	else
+		printf(",\"%s\":null", name);
+}
+
+static void print_json(const char *root, const struct pcr_store_stats *s)
+{
+	fputs("{\"root\":", stdout);
+	pcr_cli_json_string(stdout, root);
+	fputs(",\"health\":", stdout);
+	pcr_cli_json_string(stdout, health(root));
+	printf(",\"entries\":%zu,\"files\":%zu,\"bytes\":%llu,\"source_dirs\":%zu,"
+	       "\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
+	       s->entries, s->files, (unsigned long long)s->bytes, s->sources, s->trees,
+	       s->orphans, s->unrecorded);
+	json_time("oldest", s, s->oldest);
+	json_time("newest", s, s->newest);
+	fputs("}\n", stdout);
+}
+
+static void print_human(const char *root, const struct pcr_store_stats *s)
+{
+	char size[PCR_CLI_HUMAN_SIZE], oldest[PCR_CLI_ISO8601], newest[PCR_CLI_ISO8601];
+	printf("cache root     %s (%s)\n", root, health(root));
+	printf("entries        %zu\n", s->entries);
+	printf("files          %zu\n", s->files);
+	printf("size           %s\n", pcr_cli_human_size(s->bytes, size));
+	printf("source trees   %zu (%zu director%s)\n", s->trees, s->sources,
+	       s->sources == 1 ? "y" : "ies");
+	printf("orphans        %zu\n", s->orphans);
+	if (s->unrecorded)
+		printf("unrecorded     %zu (no record of their source: kept)\n", s->unrecorded);
+	printf("oldest         %s\n", s->files ? pcr_cli_iso8601(s->oldest.tv_sec, oldest) : "-");
+	printf("newest         %s\n", s->files ? pcr_cli_iso8601(s->newest.tv_sec, newest) : "-");
+}
+
+int pcr_cli_stats(int argc, char **argv)
+{
+	optind = 0;
+	bool json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		if (c == OPT_JSON)
+			json = true;
+		else
+			return pcr_cli_common_option(argv[0], c, argv);
+	}
+	if (optind < argc)
+		return pcr_cli_usage_error("stats: unexpected argument '%s'", argv[optind]);
+
+	struct pcr_config config;
+	if (!pcr_cli_load_config(&config))
+		return PCR_CLI_FAILURE;
+	struct pcr_store_stats s;
+	struct pcr_store_error e;
+	if (pcr_store_stats(config.root, NULL, &s, &e) < 0) {
+		pcr_cli_store_error("stats", &e);
+		return PCR_CLI_FAILURE;
+	}
+	if (json)
+		print_json(config.root, &s);
+	else
+		print_human(config.root, &s);
+	return PCR_CLI_OK;
+}

@@ -1,0 +1,27 @@
+/* What the cache-management commands share: reading the configured root,
+ * and saying why core/store.c failed. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "../core/config.h"
+#include "../core/store.h"
+#include "cli.h"
+
+void pcr_cli_store_error(const char *subcommand, const struct pcr_store_error *e)
+{
+	if (e->root != PCR_ROOT_OK)
+		pcr_cli_error("%s: the cache root %s %s%s%s%s; refusing to touch it", subcommand,
+			      e->path, pcr_root_status_str(e->root), e->err ? " (" : "",
+			      e->err ? strerror(e->err) : "", e->err ? ")" : "");
+	else
+		pcr_cli_error("%s: %s: %s", subcommand, e->path, strerror(e->err));
+}
+
+size_t pcr_cli_tree_arg(const char *subcommand, const char *dir, char *out, size_t outsz)
+{
+	size_t len = pcr_cli_absolute(dir, out, outsz);
+	if (len == 0)
+		pcr_cli_error("%s: %s: %s", subcommand, dir, strerror(errno));
+	return len;
+}

@@ -1,0 +1,588 @@
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "path.h"
+
+/* ---- paths ---- */
+
+int pcr_store_path_cmp(const char *a, const char *b)
+{
+	for (; *a && *a == *b; a++, b++)
+		;
+	unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+	if (x == y)
+		return 0;
+	if (x == '/' || y == '/') /* '\0' still sorts first: a prefix comes first */
+		return x == '\0' ? -1 : y == '\0' ? 1 : x == '/' ? -1 : 1;
+	return x < y ? -1 : 1;
+}
+
+bool pcr_store_within(const char *source, const char *dir, size_t dir_len)
+{
+	if (dir_len == 1 && dir[0] == '/')
+		return source[0] == '/';
+	return strncmp(source, dir, dir_len) == 0 &&
+	       (source[dir_len] == '\0' || source[dir_len] == '/');
+}
+
+/* ---- errors ---- */
+
+/* Fills e for a failed call on <root>[/a[/b[/c]]] and returns -1. */
+static int fail(struct pcr_store_error *e, int err, const char *root, const char *a,
+		const char *b, const char *c)
+{
+	e->root = PCR_ROOT_OK;
+	e->err = err;
+	int n = snprintf(e->path, sizeof e->path, "%s%s%s%s%s%s%s", root, a ? "/" : "",
+			 a ? a : "", b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "");
+	if (n < 0 || (size_t)n >= sizeof e->path) /* a message: the start will do */
+		strcpy(e->path + sizeof e->path - 4, "...");
+	return -1;
+}
+
+/* An entry or a directory of the layout that is not there as one: it
+ * vanished (ENOENT), or it is a symlink (ELOOP under O_NOFOLLOW) or another
+ * kind of file (ENOTDIR): not ours to walk into. */
+static bool not_a_dir_of_ours(int err)
+{
+	return err == ENOENT || err == ELOOP || err == ENOTDIR;
+}
+
+static int open_dir_at(int fd, const char *name)
+{
+	return openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Like readdir, minus "." and ".."; NULL with errno 0 at the end. */
+static struct dirent *next_name(DIR *d)
+{
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de || (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0))
+			return de;
+	}
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[n] == '\0';
+}
+
+/* ---- the walk ---- */
+
+struct walker;
+/* shard is the open <k0k1> directory, entry the entry directory's stream. */
+typedef int (*visit_fn)(struct walker *w, struct pcr_store_entry *entry, int shard,
+			DIR *dir);
+
+struct walker {
+	const char *root;
+	const char *dir; /* the filter, normalised, or NULL */
+	size_t dir_len;
+	visit_fn visit;
+	void *arg;
+	struct pcr_store_error *e;
+	struct pcr_store_entry entry; /* reused from entry to entry */
+	size_t files_cap;
+};
+
+/* Reads <key>.src: an absolute path and one "\n", naming the source
+ * directory whose key this is; anything else is no record. */
+static void read_record(int shard, struct pcr_store_entry *entry)
+{
+	char name[PCR_KEY_HEX + sizeof PCR_SOURCE_SUFFIX];
+	snprintf(name, sizeof name, "%s" PCR_SOURCE_SUFFIX, entry->key);
+	entry->recorded = false;
+	entry->source[0] = '\0';
+	/* O_NONBLOCK: a FIFO planted there must not hang the walk. */
+	int fd = openat(shard, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX)
+		n = read(fd, entry->source, PATH_MAX - 1);
+	close(fd);
+	if (n < 2 || entry->source[0] != '/' || entry->source[n - 1] != '\n' ||
+	    memchr(entry->source, '\n', (size_t)n - 1) || memchr(entry->source, '\0', (size_t)n)) {
+		entry->source[0] = '\0';
+		return;
+	}
+	entry->source[n - 1] = '\0';
+	char key[PCR_KEY_HEX + 1];
+	pcr_key(entry->source, (size_t)n - 1, key);
+	if (strcmp(key, entry->key) != 0) { /* another entry's record, or damaged */
+		entry->source[0] = '\0';
+		return;
+	}
+	entry->recorded = true;
+}
+
+/* Whether the source directory is there. Only a clear "no" (ENOENT,
+ * ENOTDIR, not a directory) makes an orphan: one that cannot be looked at
+ * (EACCES) is kept. */
+static bool source_exists(const char *source)
+{
+	struct stat st;
+	if (stat(source, &st) == 0)
+		return S_ISDIR(st.st_mode);
+	return errno != ENOENT && errno != ENOTDIR;
+}
+
+static int add_file(struct walker *w, const char *name, const struct stat *st)
+{
+	struct pcr_store_entry *entry = &w->entry;
+	if (entry->nfiles == w->files_cap) {
+		size_t cap = w->files_cap ? 2 * w->files_cap : 16;
+		struct pcr_store_file *files = realloc(entry->files, cap * sizeof *files);
+		if (!files)
+			return fail(w->e, ENOMEM, entry->path, name, NULL, NULL);
+		entry->files = files;
+		w->files_cap = cap;
+	}
+	struct pcr_store_file *f = &entry->files[entry->nfiles++];
+	snprintf(f->name, sizeof f->name, "%s", name);
+	f->bytes = (uint64_t)st->st_size;
+	f->mtime = st->st_mtim;
+	entry->bytes += f->bytes;
+	return 0;
+}
+
+/* The regular files of the entry directory: Python writes nothing else. */
+static int read_files(struct walker *w, DIR *d)
+{
+	struct pcr_store_entry *entry = &w->entry;
+	entry->nfiles = 0;
+	entry->bytes = 0;
+	struct dirent *de;
+	while ((de = next_name(d))) {
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return fail(w->e, errno, entry->path, de->d_name, NULL, NULL);
+		}
+		if (S_ISREG(st.st_mode) && add_file(w, de->d_name, &st) < 0)
+			return -1;
+	}
+	if (errno)
+		return fail(w->e, errno, entry->path, NULL, NULL, NULL);
+	return 0;
+}
+
+static int walk_entry(struct walker *w, int shard, const char *k0k1, const char *key)
+{
+	struct pcr_store_entry *entry = &w->entry;
+	memcpy(entry->key, key, sizeof entry->key); /* is_key_of: 32 digits and a NUL */
+	int n = snprintf(entry->path, sizeof entry->path, "%s/" PCR_LAYOUT "/%s/%s", w->root,
+			 k0k1, key);
+	if (n < 0 || (size_t)n >= sizeof entry->path)
+		return fail(w->e, ENAMETOOLONG, w->root, PCR_LAYOUT, k0k1, key);
+	read_record(shard, entry);
+	if (w->dir && !(entry->recorded && pcr_store_within(entry->source, w->dir, w->dir_len)))
+		return 0;
+	entry->source_exists = entry->recorded && source_exists(entry->source);
+
+	int fd = open_dir_at(shard, key);
+	if (fd < 0)
+		return not_a_dir_of_ours(errno) ? 0 : fail(w->e, errno, entry->path, NULL, NULL, NULL);
+	struct stat st;
+	DIR *d = fstat(fd, &st) == 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return fail(w->e, err, entry->path, NULL, NULL, NULL);
+	}
+	entry->mtime = st.st_mtim;
+	int r = read_files(w, d);
+	if (r == 0)
+		r = w->visit(w, entry, shard, d);
+	closedir(d);
+	return r;
+}
+
+static bool is_key_of(const char *name, const char *k0k1)
+{
+	return name[0] == k0k1[0] && name[1] == k0k1[1] && is_hex(name, PCR_KEY_HEX);
+}
+
+/* One name of the directory k0k1 (v1 itself when NULL), open as dir. */
+typedef int (*step_fn)(struct walker *w, int dir, const char *k0k1, const char *name);
+
+/* Calls step for each name of the directory open as fd (which it closes). */
+static int each_name(struct walker *w, int fd, const char *k0k1, step_fn step)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return fail(w->e, err, w->root, PCR_LAYOUT, k0k1, NULL);
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = next_name(d)))
+		r = step(w, dirfd(d), k0k1, de->d_name);
+	if (r == 0 && errno)
+		r = fail(w->e, errno, w->root, PCR_LAYOUT, k0k1, NULL);
+	closedir(d);
+	return r;
+}
+
+/* Records (<key>.src) and their temporary names are read with their entry;
+ * anything else that is not an entry is not ours. */
+static int step_entry(struct walker *w, int shard, const char *k0k1, const char *name)
+{
+	return is_key_of(name, k0k1) ? walk_entry(w, shard, k0k1, name) : 0;
+}
+
+static int step_shard(struct walker *w, int v1, const char *k0k1, const char *name)
+{
+	(void)k0k1;
+	if (!is_hex(name, 2))
+		return 0;
+	int fd = open_dir_at(v1, name);
+	if (fd < 0)
+		return not_a_dir_of_ours(errno) ? 0
+						: fail(w->e, errno, w->root, PCR_LAYOUT, name, NULL);
+	return each_name(w, fd, name, step_entry);
+}
+
+static int walk_v1(struct walker *w, int root)
+{
+	int fd = open_dir_at(root, PCR_LAYOUT);
+	if (fd < 0) /* a v1 that is a symlink or a file is refused, not skipped */
+		return errno == ENOENT ? 0 : fail(w->e, errno, w->root, PCR_LAYOUT, NULL, NULL);
+	return each_name(w, fd, NULL, step_shard);
+}
+
+/* The root's checks, then its descriptor, or -1 with *fd -1 too when there
+ * is no root (an empty cache). */
+static int open_root(const char *root, int *fd, struct pcr_store_error *e)
+{
+	*fd = -1;
+	int err;
+	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(),
+						  false, &err);
+	if (s == PCR_ROOT_MISSING)
+		return 0;
+	if (s != PCR_ROOT_OK) {
+		fail(e, err, root, NULL, NULL, NULL);
+		e->root = s;
+		return -1;
+	}
+	*fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && errno != ENOENT)
+		return fail(e, errno, root, NULL, NULL, NULL);
+	return 0;
+}
+
+static int walk(const char *root, const char *dir, visit_fn visit, void *arg,
+		struct pcr_store_error *e)
+{
+	char norm[PATH_MAX];
+	struct walker w = { .root = root, .visit = visit, .arg = arg, .e = e };
+	if (dir) {
+		w.dir_len = pcr_normalize_dir(NULL, dir, strlen(dir), norm, sizeof norm);
+		if (w.dir_len == 0) /* relative, or too long */
+			return fail(e, dir[0] == '/' ? ENAMETOOLONG : EINVAL, dir, NULL, NULL, NULL);
+		w.dir = norm;
+	}
+	int fd;
+	if (open_root(root, &fd, e) < 0)
+		return -1;
+	if (fd < 0)
+		return 0;
+	int r = walk_v1(&w, fd);
+	close(fd);
+	free(w.entry.files);
+	return r;
+}
+
+/* ---- the public walk ---- */
+
+struct public_walk {
+	pcr_store_visit visit;
+	void *arg;
+};
+
+static int visit_public(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	(void)shard;
+	(void)d;
+	const struct public_walk *p = w->arg;
+	return p->visit(entry, p->arg);
+}
+
+int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, void *arg,
+		   struct pcr_store_error *e)
+{
+	struct public_walk p = { visit, arg };
+	return walk(root, dir, visit_public, &p, e);
+}
+
+/* ---- stats ---- */
+
+struct stats_walk {
+	struct pcr_store_stats *s;
+	char **sources;
+	size_t cap;
+};
+
+static bool earlier(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+static void take_mtime(struct pcr_store_stats *s, struct timespec t)
+{
+	bool first = s->files == 0;
+	if (first || earlier(t, s->oldest))
+		s->oldest = t;
+	if (first || earlier(s->newest, t))
+		s->newest = t;
+}
+
+static int keep_source(struct walker *w, struct stats_walk *sw, const char *source)
+{
+	if (sw->s->sources == sw->cap) {
+		size_t cap = sw->cap ? 2 * sw->cap : 64;
+		char **sources = realloc(sw->sources, cap * sizeof *sources);
+		if (!sources)
+			return fail(w->e, ENOMEM, w->root, NULL, NULL, NULL);
+		sw->sources = sources;
+		sw->cap = cap;
+	}
+	if (!(sw->sources[sw->s->sources] = strdup(source)))
+		return fail(w->e, ENOMEM, w->root, NULL, NULL, NULL);
+	sw->s->sources++;
+	return 0;
+}
+
+static int visit_stats(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	(void)shard;
+	(void)d;
+	struct stats_walk *sw = w->arg;
+	struct pcr_store_stats *s = sw->s;
+	s->entries++;
+	for (size_t i = 0; i < entry->nfiles; i++, s->files++)
+		take_mtime(s, entry->files[i].mtime);
+	s->bytes += entry->bytes;
+	if (!entry->recorded) {
+		s->unrecorded++;
+		return 0;
+	}
+	if (!entry->source_exists)
+		s->orphans++;
+	return keep_source(w, sw, entry->source);
+}
+
+static int cmp_paths(const void *a, const void *b)
+{
+	return pcr_store_path_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted so, a tree's subdirectories follow it: count the tops. */
+static size_t count_trees(char **sources, size_t n)
+{
+	if (n == 0) /* sources is NULL then, which qsort must not get */
+		return 0;
+	qsort(sources, n, sizeof *sources, cmp_paths);
+	size_t trees = 0;
+	const char *top = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!top || !pcr_store_within(sources[i], top, strlen(top))) {
+			top = sources[i];
+			trees++;
+		}
+	return trees;
+}
+
+int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s,
+		    struct pcr_store_error *e)
+{
+	*s = (struct pcr_store_stats){ 0 };
+	struct stats_walk sw = { .s = s };
+	int r = walk(root, dir, visit_stats, &sw, e);
+	if (r == 0)
+		s->trees = count_trees(sw.sources, s->sources);
+	for (size_t i = 0; i < s->sources; i++)
+		free(sw.sources[i]);
+	free(sw.sources);
+	return r;
+}
+
+/* ---- list ---- */
+
+struct list_walk {
+	struct pcr_store_list *l;
+	size_t cap;
+};
+
+static int cmp_files(const void *a, const void *b)
+{
+	return strcmp(((const struct pcr_store_file *)a)->name,
+		      ((const struct pcr_store_file *)b)->name);
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+	const struct pcr_store_entry *x = a, *y = b;
+	int c = pcr_store_path_cmp(x->source, y->source);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int visit_list(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	(void)shard;
+	(void)d;
+	struct list_walk *lw = w->arg;
+	struct pcr_store_list *l = lw->l;
+	if (l->count == lw->cap) {
+		size_t cap = lw->cap ? 2 * lw->cap : 16;
+		struct pcr_store_entry *entries = realloc(l->entries, cap * sizeof *entries);
+		if (!entries)
+			return fail(w->e, ENOMEM, entry->path, NULL, NULL, NULL);
+		l->entries = entries;
+		lw->cap = cap;
+	}
+	struct pcr_store_entry *copy = &l->entries[l->count];
+	*copy = *entry;
+	copy->files = NULL;
+	if (entry->nfiles) {
+		copy->files = malloc(entry->nfiles * sizeof *copy->files);
+		if (!copy->files)
+			return fail(w->e, ENOMEM, entry->path, NULL, NULL, NULL);
+		memcpy(copy->files, entry->files, entry->nfiles * sizeof *copy->files);
+		qsort(copy->files, copy->nfiles, sizeof *copy->files, cmp_files);
+	}
+	l->count++;
+	return 0;
+}
+
+int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
+		   struct pcr_store_error *e)
+{
+	*l = (struct pcr_store_list){ 0 };
+	struct list_walk lw = { .l = l };
+	int r = walk(root, dir, visit_list, &lw, e);
+	if (r == 0 && l->count)
+		qsort(l->entries, l->count, sizeof *l->entries, cmp_entries);
+	return r;
+}
+
+void pcr_store_list_free(struct pcr_store_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->entries[i].files);
+	free(l->entries);
+	*l = (struct pcr_store_list){ 0 };
+}
+
+/* ---- clear ---- */
+
+/* rm -r of name in parent, never following a link: for what is not
+ * Python's (a directory planted inside an entry). -1 with errno. */
+static int remove_tree_at(int parent, const char *name)
+{
+	int fd = open_dir_at(parent, name);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return (errno = err), -1;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = next_name(d))) {
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			continue;
+		if (errno == EISDIR)
+			r = remove_tree_at(dirfd(d), de->d_name);
+		else if (errno != ENOENT)
+			r = -1;
+	}
+	if (r == 0 && errno)
+		r = -1;
+	int saved = errno;
+	closedir(d);
+	errno = saved;
+	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -1;
+	return r;
+}
+
+/* Removes everything in the entry directory d, counting the regular files. */
+static int empty_entry(struct walker *w, const struct pcr_store_entry *entry, DIR *d)
+{
+	struct pcr_store_removed *r = w->arg;
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = next_name(d))) {
+		struct stat st;
+		int gone = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW);
+		if (gone == 0)
+			gone = S_ISDIR(st.st_mode) ? remove_tree_at(dirfd(d), de->d_name)
+						   : unlinkat(dirfd(d), de->d_name, 0);
+		if (gone < 0 && errno == ENOENT)
+			continue;
+		if (gone < 0)
+			return fail(w->e, errno, entry->path, de->d_name, NULL, NULL);
+		if (S_ISREG(st.st_mode)) {
+			r->files++;
+			r->bytes += (uint64_t)st.st_size;
+		}
+	}
+	if (errno)
+		return fail(w->e, errno, entry->path, NULL, NULL, NULL);
+	return 0;
+}
+
+static int visit_clear(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	struct pcr_store_removed *r = w->arg;
+	/* A writer may add a file between the emptying and the rmdir: empty it
+	 * again, twice; after that it is in use, and stays, record and all. */
+	for (int tries = 0;; tries++) {
+		if (empty_entry(w, entry, d) < 0)
+			return -1;
+		if (unlinkat(shard, entry->key, AT_REMOVEDIR) == 0) {
+			r->entries++;
+			break;
+		}
+		if (errno == ENOENT)
+			break;
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			return fail(w->e, errno, entry->path, NULL, NULL, NULL);
+		if (tries == 2)
+			return 0;
+	}
+	/* Last, so that an entry is never left without its record. */
+	char name[PCR_KEY_HEX + sizeof PCR_SOURCE_SUFFIX];
+	snprintf(name, sizeof name, "%s" PCR_SOURCE_SUFFIX, entry->key);
+	if (unlinkat(shard, name, 0) < 0 && errno != ENOENT)
+		return fail(w->e, errno, entry->path, NULL, NULL, NULL);
+	return 0;
+}
+
+int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
+		    struct pcr_store_error *e)
+{
+	*r = (struct pcr_store_removed){ 0 };
+	return walk(root, dir, visit_clear, r, e);
+}

@@ -1,0 +1,103 @@
+/* The cache store: the one module that reads and removes what is under
+ * <root>/v1, for the command-line tool (never linked into the preload: it
+ * allocates and calls libc directly). It never follows a symbolic link, and
+ * takes an entry or a file that vanishes while it works (other processes
+ * write the cache at the same time) for one that was never there. */
+#ifndef PCR_STORE_H
+#define PCR_STORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "map.h"
+#include "root.h"
+
+struct pcr_store_file {
+	char name[NAME_MAX + 1];
+	uint64_t bytes;
+	struct timespec mtime;
+};
+
+/* One entry directory <root>/v1/<k0k1>/<key>, and its record <key>.src. */
+struct pcr_store_entry {
+	char key[PCR_KEY_HEX + 1];
+	char path[PATH_MAX];   /* the entry directory */
+	bool recorded;         /* false: the record is missing, unreadable or not this key's */
+	bool source_exists;    /* false (an orphan) only when recorded */
+	char source[PATH_MAX]; /* the source directory; "" when not recorded */
+	struct timespec mtime; /* the entry directory's */
+	uint64_t bytes;        /* the sum of the files' */
+	size_t nfiles;
+	struct pcr_store_file *files; /* regular files only, in directory order */
+};
+
+/* Why a store function failed: the root was refused (root is neither
+ * PCR_ROOT_OK nor PCR_ROOT_MISSING; err is the errno behind it, or 0), or a
+ * call on path failed with err. */
+struct pcr_store_error {
+	enum pcr_root_status root;
+	int err;
+	char path[PATH_MAX];
+};
+
+/* Each function takes root, the normalised absolute cache root, and dir,
+ * NULL for the whole cache or an absolute directory (normalised here
+ * lexically, as core/path.h does) to keep only the entries whose recorded
+ * source is dir or below it; an entry without a record is never in a dir.
+ * Each returns 0, or -1 with *e filled: a root that pcr_root_prepare refuses
+ * is refused; a missing one is an empty cache. */
+
+/* Calls visit for each entry (the entry and its files are valid only during
+ * the call); a nonzero return stops the walk and is returned. */
+typedef int (*pcr_store_visit)(const struct pcr_store_entry *entry, void *arg);
+int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, void *arg,
+		   struct pcr_store_error *e);
+
+struct pcr_store_stats {
+	size_t entries, files;
+	uint64_t bytes;
+	size_t sources;    /* entries with a record: one source directory each */
+	size_t trees;      /* recorded source directories not inside another one */
+	size_t orphans;    /* recorded entries whose source directory is gone */
+	size_t unrecorded; /* entries without a (valid) record: never orphans */
+	struct timespec oldest, newest; /* files' mtimes; zero when there are none */
+};
+
+int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s,
+		    struct pcr_store_error *e);
+
+/* The entries of dir (or all), sorted by source directory so that a tree's
+ * subdirectories follow it, with their files sorted by name. Free with
+ * pcr_store_list_free, also after a failure. */
+struct pcr_store_list {
+	struct pcr_store_entry *entries;
+	size_t count;
+};
+
+int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
+		   struct pcr_store_error *e);
+void pcr_store_list_free(struct pcr_store_list *l);
+
+/* What a clear removed. */
+struct pcr_store_removed {
+	size_t entries, files;
+	uint64_t bytes;
+};
+
+/* Removes the entries of dir (or all): each entry's files, the directory,
+ * then its record. An entry a writer keeps filling while it is being removed
+ * is left, with its record; *r counts what is gone, also after a failure. */
+int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
+		    struct pcr_store_error *e);
+
+/* Orders directory paths as if '/' sorted before every other byte, so that
+ * "/a/b/c" comes right after "/a/b", before "/a/b-c". */
+int pcr_store_path_cmp(const char *a, const char *b);
+
+/* Whether source is dir (of dir_len bytes, normalised) or below it. */
+bool pcr_store_within(const char *source, const char *dir, size_t dir_len);
+
+#endif

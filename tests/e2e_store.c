@@ -1,0 +1,385 @@
+/* stats, ls and clear, as a user runs them, on caches that real interpreters
+ * wrote through the library. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "tests/harness.h"
+
+/* The command in f's tree (or cwd), with the cache root set to f->root. */
+static struct pcr_result *cli_in(const struct pcr_fixture *f, const char *cwd,
+				 const char *const *args)
+{
+	char dir[PATH_MAX + 32];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	return pcr_cli(f, cwd, (const char *[]){ dir, NULL }, args);
+}
+
+static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *args)
+{
+	return cli_in(f, NULL, args);
+}
+
+/* ---- what is on disk, counted here apart from core/store.c ---- */
+
+static struct scan {
+	size_t entries, files;
+	uint64_t bytes;
+	time_t oldest, newest;
+} scanned;
+
+/* <root>/v1/<k0k1>/<key> is an entry, <root>/v1/<k0k1>/<key>/<name> a file. */
+static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	if (type == FTW_D && ftw->level == 3)
+		scanned.entries++;
+	if (type == FTW_F && ftw->level == 4) {
+		if (scanned.files++ == 0 || st->st_mtime < scanned.oldest)
+			scanned.oldest = st->st_mtime;
+		if (st->st_mtime > scanned.newest)
+			scanned.newest = st->st_mtime;
+		scanned.bytes += (uint64_t)st->st_size;
+	}
+	return 0;
+}
+
+static struct scan scan(const struct pcr_fixture *f)
+{
+	scanned = (struct scan){ 0 };
+	nftw(f->root, scan_one, 16, FTW_PHYS);
+	return scanned;
+}
+
+static void iso(char *buf, size_t size, time_t t)
+{
+	struct tm tm;
+	cr_assert(gmtime_r(&t, &tm) && strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm));
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s", path);
+	return st.st_size;
+}
+
+/* The sizes a person reads, as the README documents them. */
+static void human(char *buf, size_t size, uint64_t bytes)
+{
+	if (bytes < 1024)
+		pcr_format(buf, size, "%u B", (unsigned)bytes);
+	else if (bytes < 1024 * 1024 - 52)
+		pcr_format(buf, size, "%.1f KiB", (double)bytes / 1024);
+	else
+		pcr_format(buf, size, "%.1f MiB", (double)bytes / (1024 * 1024));
+}
+
+static void run_sample(const struct pcr_interp *py, const struct pcr_fixture *f)
+{
+	free(pcr_run_app(f, py, NULL, NULL));
+	pcr_assert_sample_cached(f, py, "", "python -m app");
+}
+
+/* ---- stats ---- */
+
+static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	run_sample(py, f);
+	struct scan s = scan(f);
+	cr_assert_eq(s.entries, 2, "%s: app and app/stats", py->label);
+	cr_assert_eq(s.files, PCR_SAMPLE_MODULES);
+	char oldest[32], newest[32], expect[PATH_MAX + 512];
+	iso(oldest, sizeof oldest, s.oldest);
+	iso(newest, sizeof newest, s.newest);
+	PCR_PATH(expect,
+		 "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
+		 "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
+		 "\"oldest\":\"%s\",\"newest\":\"%s\"}\n",
+		 f->root, PCR_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
+	struct pcr_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect, "%s", py->label);
+	cr_assert_str_empty(r->err);
+	free(r);
+
+	/* The same in words. */
+	char size[32];
+	human(size, sizeof size, s.bytes);
+	PCR_PATH(expect,
+		 "cache root     %s (ok)\n"
+		 "entries        2\n"
+		 "files          %d\n"
+		 "size           %s\n"
+		 "source trees   1 (2 directories)\n"
+		 "orphans        0\n"
+		 "oldest         %s\n"
+		 "newest         %s\n",
+		 f->root, PCR_SAMPLE_MODULES, size, oldest, newest);
+	r = cli(f, (const char *[]){ "stats", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+}
+
+Test(store, stats_json_matches_what_is_on_disk)
+{
+	pcr_each_python(stats_json_matches_disk);
+}
+
+/* A source directory removed after the import leaves an orphan. */
+Test(store, stats_counts_an_orphan)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	char stats[PATH_MAX], moved[PATH_MAX];
+	PCR_PATH(stats, "%s/app/stats", f.tree);
+	PCR_PATH(moved, "%s/elsewhere", f.dir);
+	cr_assert_eq(rename(stats, moved), 0);
+	struct pcr_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, ",\"orphans\":1,"), "%s", r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* A missing root is an empty cache, and the root's name is escaped. */
+Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char root[PATH_MAX], expect[PATH_MAX * 2];
+	PCR_PATH(root, "%s/ca\"ch\\e", f.dir);
+	memcpy(f.root, root, sizeof root);
+	PCR_PATH(expect,
+		 "{\"root\":\"%s/ca\\\"ch\\\\e\",\"health\":\"does not exist yet\",\"entries\":0,"
+		 "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
+		 "\"unrecorded\":0,\"oldest\":null,\"newest\":null}\n",
+		 f.dir);
+	struct pcr_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	cr_assert(!pcr_exists(root), "stats created the root");
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* ---- ls ---- */
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "<source>\n" and one "  <size>  <name>\n" per file of its entry, by name. */
+static void expect_listing(char *out, size_t size, const struct pcr_fixture *f, const char *rel)
+{
+	char source[PATH_MAX], entry[PATH_MAX];
+	PCR_PATH(source, "%s/%s", f->tree, rel);
+	pcr_expect_central(entry, sizeof entry, f->root, source, NULL);
+	size_t len = strlen(out);
+	pcr_format(out + len, size - len, "%s\n", source);
+	DIR *d = opendir(entry);
+	cr_assert(d, "%s", entry);
+	char *names[64];
+	size_t n = 0;
+	for (struct dirent *de; (de = readdir(d)) && n < 64;)
+		if (de->d_name[0] != '.')
+			names[n++] = strdup(de->d_name);
+	closedir(d);
+	qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 256], human_size[32];
+		PCR_PATH(path, "%s/%s", entry, names[i]);
+		human(human_size, sizeof human_size, (uint64_t)size_of(path));
+		len = strlen(out);
+		pcr_format(out + len, size - len, "  %10s  %s\n", human_size, names[i]);
+		free(names[i]);
+	}
+}
+
+Test(store, ls_of_the_sample_tree_names_its_files)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	char expect[8192] = "";
+	expect_listing(expect, sizeof expect, &f, "app");
+	expect_listing(expect, sizeof expect, &f, "app/stats");
+	cr_assert(strstr(expect, "  count.") && strstr(expect, "  __main__."), "%s", expect);
+
+	struct pcr_result *r = cli(&f, (const char *[]){ "ls", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	/* The same from inside the tree, and spelled relative to it. */
+	char app[PATH_MAX];
+	PCR_PATH(app, "%s/app", f.tree);
+	r = cli_in(&f, app, (const char *[]){ "ls", NULL });
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	r = cli(&f, (const char *[]){ "ls", "./app/", NULL });
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	/* A directory with nothing cached lists nothing. */
+	r = cli(&f, (const char *[]){ "ls", f.dir, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, f.tree) != NULL, "f.dir holds the tree: %s", r->out);
+	free(r);
+	r = cli(&f, (const char *[]){ "ls", "/nonexistent-pcr-dir", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_empty(r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+Test(store, ls_json_of_a_subdirectory)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	char source[PATH_MAX], entry[PATH_MAX], init[PATH_MAX + 64], count[PATH_MAX + 64];
+	PCR_PATH(source, "%s/app/stats", f.tree);
+	pcr_expect_central(entry, sizeof entry, f.root, source, NULL);
+	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	char expect[PATH_MAX * 3];
+	PCR_PATH(expect,
+		 "[{\"source\":\"%s\",\"entry\":\"%s\",\"files\":["
+		 "{\"name\":\"__init__.%s.pyc\",\"bytes\":%lld},"
+		 "{\"name\":\"count.%s.pyc\",\"bytes\":%lld}]}]\n",
+		 source, entry, py->tag, (long long)size_of(init), py->tag,
+		 (long long)size_of(count));
+	struct pcr_result *r = cli(&f, (const char *[]){ "ls", "--json", "app/stats", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	r = cli(&f, (const char *[]){ "ls", "--json", "/nonexistent-pcr-dir", NULL });
+	cr_assert_str_eq(r->out, "[]\n");
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* ---- clear ---- */
+
+Test(store, clear_of_a_subdirectory_removes_only_its_entry)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	char stats[PATH_MAX], entry[PATH_MAX], record[PATH_MAX + 8];
+	PCR_PATH(stats, "%s/app/stats", f.tree);
+	pcr_expect_central(entry, sizeof entry, f.root, stats, NULL);
+	PCR_PATH(record, "%s.src", entry);
+	cr_assert(pcr_exists(record));
+	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[128];
+	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	human(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)));
+	PCR_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
+	struct scan before = scan(&f);
+
+	struct pcr_result *r = cli(&f, (const char *[]){ "clear", "app/stats", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	cr_assert(!pcr_exists(entry) && !pcr_exists(record));
+	for (size_t i = 0; i < 4; i++) { /* the modules of app stay */
+		char pyc[PATH_MAX];
+		pcr_sample_pyc(pyc, sizeof pyc, &f, py, pcr_sample_modules[i].dir,
+			       pcr_sample_modules[i].name, "");
+		cr_assert(pcr_exists(pyc), "clear app/stats removed %s", pyc);
+	}
+	struct scan after = scan(&f);
+	cr_assert_eq(after.entries, 1);
+	cr_assert_eq(after.files, before.files - 2);
+	pcr_fixture_fini(&f);
+}
+
+static void clear_all_then_rebuild(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	run_sample(py, f);
+	struct scan before = scan(f);
+	char size[32], expect[128];
+	human(size, sizeof size, before.bytes);
+	PCR_PATH(expect, "removed 2 entries, %d files, %s\n", PCR_SAMPLE_MODULES, size);
+	struct pcr_result *r = cli(f, (const char *[]){ "clear", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect, "%s", py->label);
+	free(r);
+	struct scan after = scan(f);
+	cr_assert_eq(after.entries + after.files, 0);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 0);
+
+	r = cli(f, (const char *[]){ "clear", NULL });
+	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n");
+	free(r);
+
+	run_sample(py, f); /* the next import writes it all again */
+	pcr_assert_tree_clean(f, py);
+	cr_assert_eq(scan(f).entries, 2);
+}
+
+Test(store, clear_removes_everything_and_the_next_import_rebuilds_it)
+{
+	pcr_each_python(clear_all_then_rebuild);
+}
+
+/* ---- refusals and usage ---- */
+
+Test(store, a_refused_root_is_left_alone)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	cr_assert_eq(chmod(f.root, 0770), 0);
+	const char *const cases[][3] = { { "stats", NULL }, { "ls", NULL }, { "clear", NULL } };
+	for (size_t i = 0; i < 3; i++) {
+		struct pcr_result *r = cli(&f, cases[i]);
+		cr_assert_eq(r->status, 1, "%s: exit %d", cases[i][0], r->status);
+		cr_assert(strstr(r->err, "is writable by group or others"), "%s: %s", cases[i][0],
+			  r->err);
+		cr_assert_str_empty(r->out);
+		free(r);
+	}
+	cr_assert_eq(chmod(f.root, 0700), 0);
+	pcr_assert_sample_cached(&f, py, "", "after a refused clear");
+	pcr_fixture_fini(&f);
+}
+
+Test(store, bad_usage_exits_2)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	const char *const cases[][4] = {
+		{ "stats", "extra", NULL },   { "stats", "--bogus", NULL },
+		{ "ls", "a", "b", NULL },     { "ls", "--json=1", NULL },
+		{ "ls", "", NULL },           { "clear", "a", "b", NULL },
+		{ "clear", "--json", NULL },  { "clear", "", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct pcr_result *r = cli(&f, cases[i]);
+		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][0],
+			     cases[i][1], r->status);
+		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
+		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
+		free(r);
+	}
+	struct pcr_result *r = cli(&f, (const char *[]){ "--help", NULL });
+	cr_assert(strstr(r->out, "  stats [--json]") && strstr(r->out, "  ls [DIR] [--json]") &&
+		  strstr(r->out, "  clear [DIR]"));
+	free(r);
+	pcr_fixture_fini(&f);
+}

@@ -1,0 +1,537 @@
+/* The cache store (core/store.c) on caches generated in a temporary
+ * directory: exact counts, records missing or wrong, orphans, entries that
+ * vanish during a walk, symlinks that must never be followed, and refused
+ * roots. */
+#include <fcntl.h>
+#include <stdint.h>
+
+#include "unit.h"
+
+#include "core/store.h"
+
+static char tmp[PATH_MAX];  /* the test's directory */
+static char root[PATH_MAX]; /* tmp/cache, 0700 */
+static char src[PATH_MAX];  /* tmp/src: the source trees */
+
+static void setup(void)
+{
+	unit_mkdtemp(tmp, sizeof tmp);
+	unit_path(root, "%s/cache", tmp);
+	unit_path(src, "%s/src", tmp);
+	cr_assert_eq(mkdir(root, 0700), 0);
+	cr_assert_eq(mkdir(src, 0700), 0);
+}
+
+static void teardown(void)
+{
+	chmod(root, 0700); /* a test may have left it refused */
+	unit_rm_rf(tmp);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+struct file {
+	const char *name;
+	size_t bytes;
+	time_t mtime;
+};
+
+/* A file of bytes bytes (mode 0600), dated mtime when not 0. */
+static void make_file(const char *path, size_t bytes, time_t mtime)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	char block[512];
+	memset(block, 'x', sizeof block);
+	for (size_t left = bytes; left > 0;) {
+		size_t n = left < sizeof block ? left : sizeof block;
+		cr_assert_eq(write(fd, block, n), (ssize_t)n);
+		left -= n;
+	}
+	cr_assert_eq(close(fd), 0);
+	if (mtime) {
+		struct timespec t[2] = { { .tv_sec = mtime }, { .tv_sec = mtime } };
+		cr_assert_eq(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW), 0);
+	}
+}
+
+/* The entry of source (tmp/src/<rel>, or an absolute path when rel starts
+ * with '/') with files, and its record when recorded; its directory in
+ * entry (PATH_MAX bytes) when not NULL. */
+static void make_entry(const char *rel, bool recorded, const struct file *files, size_t n,
+		       char *entry)
+{
+	char source[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	if (rel[0] == '/')
+		unit_path(source, "%s", rel);
+	else
+		unit_path(source, "%s/%s", src, rel);
+	unit_central(dir, sizeof dir, root, source, NULL);
+	unit_path(path, "%s/v1", root);
+	mkdir(path, 0700);
+	unit_path(path, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+	mkdir(path, 0700);
+	cr_assert_eq(mkdir(dir, 0700), 0, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		unit_path(path, "%s/%s", dir, files[i].name);
+		make_file(path, files[i].bytes, files[i].mtime);
+	}
+	if (recorded) {
+		char text[PATH_MAX + 1];
+		unit_path(path, "%s.src", dir);
+		unit_path(text, "%s\n", source);
+		unit_write_file(path, text);
+	}
+	if (entry)
+		memcpy(entry, dir, PATH_MAX);
+}
+
+/* tmp/src/<rel>, made with its parents. */
+static void make_source(const char *rel)
+{
+	char path[PATH_MAX];
+	unit_path(path, "%s/%s", src, rel);
+	for (char *p = path + strlen(src) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST);
+}
+
+static void tree_path(char *out, const char *rel)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", src, rel);
+	cr_assert(n > 0 && n < PATH_MAX);
+}
+
+static struct pcr_store_stats stats_of(const char *dir)
+{
+	struct pcr_store_stats s;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_stats(root, dir, &s, &e), 0, "%s: %s", e.path, strerror(e.err));
+	return s;
+}
+
+static struct pcr_store_removed clear(const char *dir)
+{
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_clear(root, dir, &r, &e), 0, "%s: %s", e.path, strerror(e.err));
+	return r;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+/* Three source directories, two trees: a, a/b, c. */
+static char entry_a[PATH_MAX], entry_ab[PATH_MAX], entry_c[PATH_MAX];
+
+static void make_three(void)
+{
+	make_source("a/b");
+	make_source("c");
+	make_entry("a", true,
+		   (struct file[]){ { "m.cpython-311.pyc", 100, 1000000000 },
+				    { "n.cpython-311.pyc", 2000, 1000000500 } },
+		   2, entry_a);
+	make_entry("a/b", true, (struct file[]){ { "m.cpython-311.pyc", 50, 1000000100 } }, 1,
+		   entry_ab);
+	make_entry("c", true,
+		   (struct file[]){ { "x.cpython-311.pyc", 1, 1000000200 },
+				    { "x.cpython-311.opt-1.pyc", 2, 1700000000 },
+				    { "y.pypy39.pyc", 3, 1000000300 } },
+		   3, entry_c);
+}
+
+Test(store, stats_counts_entries_files_and_bytes_exactly)
+{
+	make_three();
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 3);
+	cr_assert_eq(s.files, 6);
+	cr_assert_eq(s.bytes, 100 + 2000 + 50 + 1 + 2 + 3);
+	cr_assert_eq(s.sources, 3);
+	cr_assert_eq(s.trees, 2, "a and c: a/b is inside a");
+	cr_assert_eq(s.orphans, 0);
+	cr_assert_eq(s.unrecorded, 0);
+	cr_assert_eq(s.oldest.tv_sec, 1000000000);
+	cr_assert_eq(s.newest.tv_sec, 1700000000);
+}
+
+Test(store, stats_of_a_tree_counts_only_that_tree)
+{
+	make_three();
+	char a[PATH_MAX];
+	tree_path(a, "a");
+	struct pcr_store_stats s = stats_of(a);
+	cr_assert_eq(s.entries, 2);
+	cr_assert_eq(s.files, 3);
+	cr_assert_eq(s.bytes, 2150);
+	cr_assert_eq(s.trees, 1);
+}
+
+Test(store, missing_root_is_an_empty_cache)
+{
+	cr_assert_eq(rmdir(root), 0);
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries + s.files + s.bytes + s.sources + s.trees, 0);
+	cr_assert_eq(s.oldest.tv_sec, 0);
+	struct pcr_store_removed r = clear(NULL);
+	cr_assert_eq(r.entries + r.files + r.bytes, 0);
+	cr_assert(!exists(root), "clear must not create the root");
+}
+
+Test(store, empty_root_and_empty_layout)
+{
+	cr_assert_eq(stats_of(NULL).entries, 0);
+	char v1[PATH_MAX];
+	unit_path(v1, "%s/v1", root);
+	cr_assert_eq(mkdir(v1, 0700), 0);
+	cr_assert_eq(stats_of(NULL).entries, 0);
+}
+
+Test(store, entry_without_a_record_is_neither_orphan_nor_in_any_tree)
+{
+	make_source("a");
+	char bare[PATH_MAX];
+	make_entry("a", false, (struct file[]){ { "m.cpython-311.pyc", 10, 0 } }, 1, bare);
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 1);
+	cr_assert_eq(s.files, 1);
+	cr_assert_eq(s.unrecorded, 1);
+	cr_assert_eq(s.orphans, 0);
+	cr_assert_eq(s.sources, 0);
+
+	char a[PATH_MAX];
+	tree_path(a, "a");
+	cr_assert_eq(clear(a).entries, 0);
+	cr_assert_eq(clear("/").entries, 0, "even / holds no entry without a record");
+	cr_assert(exists(bare), "an entry without a record was removed by a tree clear");
+	struct pcr_store_removed r = clear(NULL);
+	cr_assert_eq(r.entries, 1);
+	cr_assert(!exists(bare));
+}
+
+/* A record that names another directory (damaged, or copied) is no record:
+ * a clear of that other directory must not take this entry. */
+Test(store, record_of_another_key_is_no_record)
+{
+	make_source("a");
+	make_source("b");
+	char entry[PATH_MAX], record[PATH_MAX + 8], text[PATH_MAX + 1];
+	make_entry("a", false, (struct file[]){ { "m.cpython-311.pyc", 10, 0 } }, 1, entry);
+	unit_path(record, "%s.src", entry);
+	unit_path(text, "%s/b\n", src);
+	unit_write_file(record, text);
+	cr_assert_eq(stats_of(NULL).unrecorded, 1);
+	char b[PATH_MAX];
+	tree_path(b, "b");
+	cr_assert_eq(clear(b).entries, 0);
+	cr_assert(exists(entry));
+}
+
+Test(store, malformed_records_are_no_records)
+{
+	make_source("a");
+	const char *const texts[] = { "", "\n", "relative/a\n", "/no/newline", "/two\n/lines\n" };
+	char entry[PATH_MAX], record[PATH_MAX + 8];
+	make_entry("a", false, NULL, 0, entry);
+	unit_path(record, "%s.src", entry);
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		unit_write_file(record, texts[i]);
+		struct pcr_store_stats s = stats_of(NULL);
+		cr_assert_eq(s.unrecorded, 1, "record \"%s\"", texts[i]);
+	}
+}
+
+Test(store, orphan_is_an_entry_whose_source_is_gone)
+{
+	make_source("here");
+	make_entry("here", true, (struct file[]){ { "m.cpython-311.pyc", 5, 0 } }, 1, NULL);
+	make_entry("gone", true, (struct file[]){ { "m.cpython-311.pyc", 7, 0 } }, 1, NULL);
+	make_entry("/nowhere/pcr-unit/pkg", true, NULL, 0, NULL);
+	char file[PATH_MAX];
+	unit_path(file, "%s/file", src);
+	unit_write_file(file, "not a directory");
+	make_entry("file", true, NULL, 0, NULL);
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 4);
+	cr_assert_eq(s.orphans, 3);
+
+	struct pcr_store_list l;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), 0);
+	for (size_t i = 0; i < l.count; i++)
+		cr_assert_eq(l.entries[i].source_exists, strstr(l.entries[i].source, "/here") != NULL,
+			     "%s", l.entries[i].source);
+	pcr_store_list_free(&l);
+}
+
+Test(store, list_is_sorted_by_source_then_file_name)
+{
+	make_source("a/b");
+	make_source("a-b");
+	make_entry("a-b", true, (struct file[]){ { "z.pyc", 1, 0 } }, 1, NULL);
+	make_entry("a/b", true, (struct file[]){ { "z.pyc", 1, 0 }, { "b.pyc", 2, 0 } }, 2,
+		   NULL);
+	make_entry("a", true, NULL, 0, NULL);
+	struct pcr_store_list l;
+	struct pcr_store_error e;
+	char a[PATH_MAX];
+	tree_path(a, "a");
+	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), 0);
+	cr_assert_eq(l.count, 3);
+	const char *const want[] = { "a", "a/b", "a-b" };
+	for (size_t i = 0; i < 3; i++) {
+		char expect[PATH_MAX], dir[PATH_MAX];
+		tree_path(expect, want[i]);
+		cr_assert_str_eq(l.entries[i].source, expect);
+		unit_central(dir, sizeof dir, root, expect, NULL);
+		cr_assert_str_eq(l.entries[i].path, dir);
+		cr_assert(l.entries[i].recorded && l.entries[i].source_exists);
+	}
+	cr_assert_eq(l.entries[1].nfiles, 2);
+	cr_assert_str_eq(l.entries[1].files[0].name, "b.pyc");
+	cr_assert_eq(l.entries[1].files[0].bytes, 2);
+	cr_assert_str_eq(l.entries[1].files[1].name, "z.pyc");
+	pcr_store_list_free(&l);
+
+	/* The tree a holds a and a/b, never a-b. */
+	cr_assert_eq(pcr_store_list(root, a, &l, &e), 0);
+	cr_assert_eq(l.count, 2);
+	pcr_store_list_free(&l);
+}
+
+Test(store, clear_of_a_subtree_leaves_the_others)
+{
+	make_three();
+	make_source("ab");
+	char entry_prefix[PATH_MAX];
+	make_entry("ab", true, (struct file[]){ { "m.pyc", 9, 0 } }, 1, entry_prefix);
+	/* Spelled with "." and trailing slashes: normalised like the library. */
+	char a[PATH_MAX];
+	unit_path(a, "%s/./a//", src);
+	struct pcr_store_removed r = clear(a);
+	cr_assert_eq(r.entries, 2);
+	cr_assert_eq(r.files, 3);
+	cr_assert_eq(r.bytes, 2150);
+	char record[PATH_MAX + 8];
+	unit_path(record, "%s.src", entry_a);
+	cr_assert(!exists(entry_a) && !exists(entry_ab) && !exists(record));
+	cr_assert(exists(entry_c) && exists(entry_prefix), "a clear of a took a sibling");
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 2);
+	cr_assert_eq(s.files, 4);
+}
+
+Test(store, clear_of_everything_removes_every_entry_and_record)
+{
+	make_three();
+	struct pcr_store_removed r = clear(NULL);
+	cr_assert_eq(r.entries, 3);
+	cr_assert_eq(r.files, 6);
+	cr_assert_eq(r.bytes, 2156);
+	cr_assert_eq(stats_of(NULL).entries, 0);
+	char v1[PATH_MAX];
+	unit_path(v1, "%s/v1", root);
+	cr_assert(exists(v1));
+	/* No record is left behind without its entry. */
+	char cmd[PATH_MAX + 64], out[64];
+	unit_path(cmd, "find '%s' -name '*.src' | wc -l > '%s/count'", root, tmp);
+	cr_assert_eq(system(cmd), 0);
+	unit_path(cmd, "%s/count", tmp);
+	unit_read_file(cmd, out, sizeof out);
+	cr_assert_eq(atoi(out), 0);
+}
+
+Test(store, relative_tree_is_refused)
+{
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_clear(root, "src/a", &r, &e), -1);
+	cr_assert_eq(e.err, EINVAL);
+}
+
+/* ---- races ---- */
+
+struct vanish {
+	size_t visits;
+	char *keep; /* the entry visited first */
+};
+
+static int remove_the_others(const struct pcr_store_entry *entry, void *arg)
+{
+	struct vanish *v = arg;
+	if (v->visits++ == 0) {
+		/* Another process clears the rest of the cache meanwhile: rename
+		 * this entry away, remove the layout, and bring it back. */
+		char v1[PATH_MAX], aside[PATH_MAX];
+		unit_path(v1, "%s/v1", root);
+		unit_path(aside, "%s/aside", tmp);
+		cr_assert_eq(rename(entry->path, aside), 0);
+		unit_rm_rf(v1);
+		cr_assert_eq(mkdir(v1, 0700), 0);
+		v->keep = strdup(entry->key);
+	}
+	return 0;
+}
+
+Test(store, entries_vanishing_during_a_walk_are_no_error)
+{
+	make_source("p");
+	char name[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof name, "p/%d", i);
+		make_source(name);
+		make_entry(name, true, (struct file[]){ { "m.pyc", 1, 0 }, { "n.pyc", 2, 0 } }, 2,
+			   NULL);
+	}
+	struct vanish v = { 0 };
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_walk(root, NULL, remove_the_others, &v, &e), 0, "%s: %s", e.path,
+		     strerror(e.err));
+	cr_assert_geq(v.visits, 1);
+	cr_assert_lt(v.visits, 200, "visited entries that were gone");
+	free(v.keep);
+	cr_assert_eq(stats_of(NULL).entries, 0);
+	cr_assert_eq(clear(NULL).entries, 0);
+}
+
+/* ---- symlinks ---- */
+
+/* An outside directory with one file, the link target a clear must spare. */
+static void make_target(char *dir, char *file)
+{
+	int n = snprintf(dir, PATH_MAX, "%s/outside", tmp);
+	cr_assert(n > 0 && n < PATH_MAX);
+	n = snprintf(file, PATH_MAX, "%s/outside/precious.pyc", tmp);
+	cr_assert(n > 0 && n < PATH_MAX);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	make_file(file, 4321, 0);
+}
+
+Test(store, symlink_inside_an_entry_is_never_followed)
+{
+	make_source("a");
+	char entry[PATH_MAX], link[PATH_MAX + 16], dlink[PATH_MAX + 16];
+	char target[PATH_MAX], file[PATH_MAX];
+	make_target(target, file);
+	make_entry("a", true, (struct file[]){ { "m.pyc", 10, 0 } }, 1, entry);
+	unit_path(link, "%s/evil.pyc", entry);
+	unit_path(dlink, "%s/evil-dir", entry);
+	cr_assert_eq(symlink(file, link), 0);
+	cr_assert_eq(symlink(target, dlink), 0);
+
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.files, 1, "a symlink counted as a file");
+	cr_assert_eq(s.bytes, 10, "the link's target was measured");
+	struct pcr_store_removed r = clear(NULL);
+	cr_assert_eq(r.entries, 1);
+	cr_assert(!exists(entry));
+	cr_assert(exists(file), "the target of a link in an entry was removed");
+	cr_assert_eq(unit_mode(target), 0700);
+}
+
+Test(store, symlink_in_place_of_an_entry_or_a_shard_is_never_followed)
+{
+	char target[PATH_MAX], file[PATH_MAX], dir[PATH_MAX], shard_link[PATH_MAX];
+	make_target(target, file);
+	/* A key-named link in a real shard, and a link as a whole shard. */
+	unit_central(dir, sizeof dir, root, "/somewhere", NULL);
+	char shard[PATH_MAX], v1[PATH_MAX];
+	unit_path(v1, "%s/v1", root);
+	unit_path(shard, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+	cr_assert_eq(mkdir(v1, 0700), 0);
+	cr_assert_eq(mkdir(shard, 0700), 0);
+	cr_assert_eq(symlink(target, dir), 0);
+	char record[PATH_MAX + 8];
+	unit_path(record, "%s.src", dir);
+	unit_write_file(record, "/somewhere\n");
+	/* A shard that is a link to a directory laid out like a shard. */
+	const char *other = strcmp(shard + strlen(shard) - 2, "ff") ? "ff" : "fe";
+	unit_path(shard_link, "%s/%s", v1, other);
+	cr_assert_eq(symlink(target, shard_link), 0);
+
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 0);
+	clear(NULL);
+	clear("/somewhere");
+	cr_assert(exists(file), "the target of a link in place of an entry was removed");
+}
+
+Test(store, symlink_as_the_layout_directory_is_refused)
+{
+	char target[PATH_MAX], file[PATH_MAX], v1[PATH_MAX];
+	make_target(target, file);
+	unit_path(v1, "%s/v1", root);
+	cr_assert_eq(symlink(target, v1), 0);
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_clear(root, NULL, &r, &e), -1);
+	cr_assert(e.err == ELOOP || e.err == ENOTDIR, "%s", strerror(e.err));
+	cr_assert(exists(file));
+}
+
+/* ---- refused roots ---- */
+
+static void check_refused(enum pcr_root_status want)
+{
+	struct pcr_store_error e;
+	struct pcr_store_stats s;
+	struct pcr_store_list l;
+	struct pcr_store_removed r;
+	cr_assert_eq(pcr_store_stats(root, NULL, &s, &e), -1);
+	cr_assert_eq(e.root, want, "%s", pcr_root_status_str(e.root));
+	cr_assert_str_eq(e.path, root);
+	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), -1);
+	pcr_store_list_free(&l);
+	cr_assert_eq(e.root, want);
+	cr_assert_eq(pcr_store_clear(root, NULL, &r, &e), -1);
+	cr_assert_eq(e.root, want);
+	cr_assert_eq(r.entries, 0);
+}
+
+Test(store, root_writable_by_others_is_refused_and_untouched)
+{
+	make_three();
+	cr_assert_eq(chmod(root, 0770), 0);
+	check_refused(PCR_ROOT_UNSAFE_MODE);
+	cr_assert(exists(entry_a) && exists(entry_c));
+}
+
+Test(store, root_that_is_a_symlink_is_refused_and_untouched)
+{
+	make_three();
+	char real[PATH_MAX];
+	unit_path(real, "%s/real-cache", tmp);
+	cr_assert_eq(rename(root, real), 0);
+	cr_assert_eq(symlink(real, root), 0);
+	check_refused(PCR_ROOT_SYMLINK);
+	char moved[PATH_MAX + 64];
+	unit_path(moved, "%s%s", real, entry_a + strlen(root));
+	cr_assert(exists(moved));
+}
+
+/* ---- paths ---- */
+
+Test(store_paths, a_tree_sorts_before_its_siblings)
+{
+	cr_assert_lt(pcr_store_path_cmp("/a/b", "/a/b/c"), 0);
+	cr_assert_lt(pcr_store_path_cmp("/a/b/c", "/a/b-c"), 0);
+	cr_assert_lt(pcr_store_path_cmp("/a/b", "/a/b-c"), 0);
+	cr_assert_gt(pcr_store_path_cmp("/a/c", "/a/b/zzz"), 0);
+	cr_assert_eq(pcr_store_path_cmp("/a", "/a"), 0);
+}
+
+Test(store_paths, within_means_equal_or_below)
+{
+	cr_assert(pcr_store_within("/a/b", "/a/b", 4));
+	cr_assert(pcr_store_within("/a/b/c", "/a/b", 4));
+	cr_assert(!pcr_store_within("/a/bc", "/a/b", 4));
+	cr_assert(!pcr_store_within("/a", "/a/b", 4));
+	cr_assert(pcr_store_within("/x", "/", 1));
+}
