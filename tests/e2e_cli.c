@@ -179,6 +179,9 @@ Test(cli, installed_command_finds_installed_library)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	pcr_assert_tree_clean(&f, py);
 	pcr_assert_sample_cached(&f, py, "", "the installed command");
+	char man[PATH_MAX + 64];
+	PCR_PATH(man, "%s/share/man/man1/pycache-redirect.1", prefix);
+	cr_assert(pcr_exists(man), "no man page at %s", man);
 	free(r);
 	pcr_fixture_fini(&f);
 }
@@ -198,6 +201,34 @@ Test(cli, run_refuses_a_root_the_library_would_refuse)
 	cr_assert_eq(r->status, 1, "exit %d: %s", r->status, r->err);
 	cr_assert(strstr(r->err, "writable by group or others"), "%s", r->err);
 	cr_assert_not(pcr_exists(marker), "the command ran anyway");
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* The manual page (cli/pycache-redirect.1) has a synopsis line for every
+ * command that --help lists. */
+Test(cli, manual_page_covers_every_command)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
+	cr_assert_eq(r->status, 0);
+	static char page[1 << 16];
+	cr_assert_gt(pcr_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
+	const char *commands = strstr(r->out, "\nCommands:\n");
+	cr_assert(commands, "%s", r->out);
+	size_t seen = 0;
+	for (const char *line = commands + 11; *line && *line != '\n'; line = strchr(line, '\n') + 1) {
+		char name[32];
+		if (line[0] == ' ' && line[1] == ' ' && line[2] != ' ' &&
+		    sscanf(line, " %31[a-z]", name) == 1 && strcmp(name, "help") != 0) {
+			char synopsis[64];
+			PCR_PATH(synopsis, ".B pycache-redirect %s\n", name);
+			cr_assert(strstr(page, synopsis), "the manual page has no synopsis of '%s'", name);
+			seen++;
+		}
+	}
+	cr_assert_geq(seen, 6, "found %zu commands in --help", seen);
 	free(r);
 	pcr_fixture_fini(&f);
 }
