@@ -182,6 +182,8 @@ Test(cli, installed_command_finds_installed_library)
 	char man[PATH_MAX + 64];
 	PCR_PATH(man, "%s/share/man/man1/pycache-redirect.1", prefix);
 	cr_assert(pcr_exists(man), "no man page at %s", man);
+	PCR_PATH(man, "%s/share/bash-completion/completions/pycache-redirect", prefix);
+	cr_assert(pcr_exists(man), "no bash completion at %s", man);
 	free(r);
 	pcr_fixture_fini(&f);
 }
@@ -205,30 +207,76 @@ Test(cli, run_refuses_a_root_the_library_would_refuse)
 	pcr_fixture_fini(&f);
 }
 
+/* The commands --help lists, in its order, "help" included. */
+static size_t help_commands(const struct pcr_fixture *f, char names[][32], size_t max)
+{
+	struct pcr_result *r = cli(f, NULL, (const char *[]){ "--help", NULL });
+	cr_assert_eq(r->status, 0);
+	const char *commands = strstr(r->out, "\nCommands:\n");
+	cr_assert(commands, "%s", r->out);
+	size_t n = 0;
+	for (const char *line = commands + 11; *line && *line != '\n' && n < max;
+	     line = strchr(line, '\n') + 1)
+		if (line[0] == ' ' && line[1] == ' ' && line[2] != ' ' &&
+		    sscanf(line, " %31[a-z]", names[n]) == 1)
+			n++;
+	free(r);
+	cr_assert_geq(n, 7, "found %zu commands in --help", n);
+	return n;
+}
+
 /* The manual page (cli/pycache-redirect.1) has a synopsis line for every
  * command that --help lists. */
 Test(cli, manual_page_covers_every_command)
 {
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
-	cr_assert_eq(r->status, 0);
+	char names[32][32];
+	size_t n = help_commands(&f, names, 32);
 	static char page[1 << 16];
 	cr_assert_gt(pcr_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
-	const char *commands = strstr(r->out, "\nCommands:\n");
-	cr_assert(commands, "%s", r->out);
-	size_t seen = 0;
-	for (const char *line = commands + 11; *line && *line != '\n'; line = strchr(line, '\n') + 1) {
-		char name[32];
-		if (line[0] == ' ' && line[1] == ' ' && line[2] != ' ' &&
-		    sscanf(line, " %31[a-z]", name) == 1 && strcmp(name, "help") != 0) {
-			char synopsis[64];
-			PCR_PATH(synopsis, ".B pycache-redirect %s\n", name);
-			cr_assert(strstr(page, synopsis), "the manual page has no synopsis of '%s'", name);
-			seen++;
-		}
+	for (size_t i = 0; i < n; i++) {
+		char synopsis[64];
+		PCR_PATH(synopsis, ".B pycache-redirect %s\n", names[i]);
+		cr_assert(strcmp(names[i], "help") == 0 || strstr(page, synopsis),
+			  "the manual page has no synopsis of '%s'", names[i]);
 	}
-	cr_assert_geq(seen, 6, "found %zu commands in --help", seen);
+	pcr_fixture_fini(&f);
+}
+
+/* The bash completion (cli/pycache-redirect.bash) offers the commands --help
+ * lists, and the values of the options that take a fixed set. */
+Test(cli, bash_completion_completes)
+{
+	char bash[PATH_MAX];
+	if (!pcr_have_program("bash", bash, sizeof bash))
+		cr_skip_test("bash is not on PATH");
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	const char *script =
+		"source \"$0\"\n"
+		"t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMPREPLY=();"
+		" _pycache_redirect; echo \"${COMPREPLY[*]}\"; }\n"
+		"t pycache-redirect ''\n"
+		"t pycache-redirect st\n"
+		"t pycache-redirect env --shell ''\n"
+		"t pycache-redirect run --scope ''\n"
+		"t pycache-redirect ls --j\n"
+		"complete -p pycache-redirect\n";
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f.tree, NULL, (const char *[]){ bash, "--norc", "-c", script,
+					       PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.bash",
+					       NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char names[32][32], expect[1024] = "";
+	size_t n = help_commands(&f, names, 32);
+	for (size_t i = 0; i < n; i++) {
+		strcat(expect, names[i]);
+		strcat(expect, i + 1 < n ? " " : "\n");
+	}
+	strcat(expect, "stats\nsh fish docker\npython all\n--json\n"
+		       "complete -F _pycache_redirect pycache-redirect\n");
+	cr_assert_str_eq(r->out, expect, "the completion and --help disagree");
 	free(r);
 	pcr_fixture_fini(&f);
 }
