@@ -280,3 +280,51 @@ Test(cli, bash_completion_completes)
 	free(r);
 	pcr_fixture_fini(&f);
 }
+
+/* cpack makes a Debian package of what cmake --install installs: the library,
+ * the command, its manual page and completion, with the dependencies that
+ * dpkg-shlibdeps finds; unpacked anywhere, its command finds its library. */
+Test(cli, debian_package_holds_a_working_install)
+{
+	char cpack[PATH_MAX], dpkg_deb[PATH_MAX];
+	if (!pcr_have_program("cpack", cpack, sizeof cpack) ||
+	    !pcr_have_program("dpkg-deb", dpkg_deb, sizeof dpkg_deb))
+		cr_skip_test("cpack or dpkg-deb is not on PATH");
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char out[PATH_MAX], deb[PATH_MAX + 64], unpacked[PATH_MAX];
+	PCR_PATH(out, "%s/deb", f.dir);
+	PCR_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "_amd64.deb", out);
+	PCR_PATH(unpacked, "%s/unpacked", f.dir);
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f.dir, NULL, (const char *[]){ cpack, "-G", "DEB", "--config",
+		PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	if (!pcr_exists(deb))
+		cr_skip_test("no amd64 package here (another architecture): %s", r->out);
+
+	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	static const char *const files[] = {
+		"./usr/bin/pycache-redirect\n", "./usr/lib/libpycache-redirect.so\n",
+		"./usr/share/man/man1/pycache-redirect.1\n",
+		"./usr/share/bash-completion/completions/pycache-redirect\n",
+	};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		cr_assert(strstr(r->out, files[i]), "the package lacks %s%s", files[i], r->out);
+	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-f", deb, "Depends", NULL });
+	cr_assert(strstr(r->out, "libc6") && strstr(r->out, "libjemalloc"), "Depends: %s", r->out);
+
+	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char bin[PATH_MAX + 32];
+	PCR_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
+	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", py->path,
+						    "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	pcr_assert_tree_clean(&f, py);
+	pcr_assert_sample_cached(&f, py, "", "the packaged command");
+	free(r);
+	pcr_fixture_fini(&f);
+}
