@@ -30,9 +30,15 @@ int pcr_cli_where(int argc, char **argv);
 int pcr_cli_stats(int argc, char **argv);
 int pcr_cli_ls(int argc, char **argv);
 int pcr_cli_clear(int argc, char **argv);
+int pcr_cli_doctor(int argc, char **argv);
+int pcr_cli_prune(int argc, char **argv);
 
 /* The full usage text. */
 void pcr_cli_usage(FILE *out);
+
+/* A message into buf (cut at size), for what is said later or elsewhere. */
+void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* "pycache-redirect: <message>\n" on stderr. */
 void pcr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -79,6 +85,9 @@ size_t pcr_cli_absolute(const char *path, char *out, size_t outsz);
  * false, with the reason on stderr, when there is none that LD_PRELOAD can
  * name. */
 bool pcr_cli_find_library(char *out, size_t outsz);
+
+/* The same, quietly: why it failed goes into why. */
+bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz);
 
 /* bytes in 1024 steps: "532 B", "1.2 MiB". Returns buf. */
 #define PCR_CLI_HUMAN_SIZE 16

@@ -27,31 +27,32 @@ static int usable(const char *path)
 
 /* The dynamic loader splits LD_PRELOAD at spaces as well as colons, so a
  * path with either cannot be preloaded however it is quoted. */
-static bool preloadable(const char *path)
+static bool preloadable(const char *path, char *why, size_t whysz)
 {
 	if (!strpbrk(path, " :"))
 		return true;
-	pcr_cli_error("the library's path '%s' contains a space or ':', which "
+	pcr_cli_format(why, whysz, "the library's path '%s' contains a space or ':', which "
 		      "LD_PRELOAD cannot carry; link or copy the library to a path "
 		      "without them and set " ENV_LIBRARY " to it", path);
 	return false;
 }
 
-static bool from_environment(const char *value, char *out, size_t outsz)
+static bool from_environment(const char *value, char *out, size_t outsz, char *why,
+			     size_t whysz)
 {
 	if (pcr_cli_absolute(value, out, outsz) == 0) {
-		pcr_cli_error(ENV_LIBRARY "='%s' cannot be made absolute: %s",
+		pcr_cli_format(why, whysz, ENV_LIBRARY "='%s' cannot be made absolute: %s",
 			      value, strerror(errno));
 		return false;
 	}
 	if (usable(out) < 0) {
-		pcr_cli_error(ENV_LIBRARY "='%s' is not a readable file (%s); point it "
+		pcr_cli_format(why, whysz, ENV_LIBRARY "='%s' is not a readable file (%s); point it "
 			      "at %s or unset it", value,
 			      errno == EISDIR ? "not a regular file" : strerror(errno),
 			      PCR_LIBRARY_NAME);
 		return false;
 	}
-	return preloadable(out);
+	return preloadable(out, why, whysz);
 }
 
 struct candidates {
@@ -93,11 +94,11 @@ static void collect(struct candidates *c)
 	add(c, installed, strlen(installed));
 }
 
-bool pcr_cli_find_library(char *out, size_t outsz)
+bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz)
 {
 	const char *value = getenv(ENV_LIBRARY);
 	if (value && *value)
-		return from_environment(value, out, outsz);
+		return from_environment(value, out, outsz, why, whysz);
 
 	struct candidates c = { .count = 0 };
 	collect(&c);
@@ -106,11 +107,11 @@ bool pcr_cli_find_library(char *out, size_t outsz)
 		if (usable(c.path[i]) < 0)
 			continue;
 		if (len >= outsz) {
-			pcr_cli_error("the library's path '%s' is too long", c.path[i]);
+			pcr_cli_format(why, whysz, "the library's path '%s' is too long", c.path[i]);
 			return false;
 		}
 		memcpy(out, c.path[i], len + 1);
-		return preloadable(out);
+		return preloadable(out, why, whysz);
 	}
 
 	char looked[MAX_CANDIDATES * (PATH_MAX + 2)] = "";
@@ -122,7 +123,16 @@ bool pcr_cli_find_library(char *out, size_t outsz)
 			break; /* cannot happen: room for every candidate */
 		used += (size_t)len;
 	}
-	pcr_cli_error("cannot find %s (looked in: %s); set " ENV_LIBRARY
-		      " to its path", PCR_LIBRARY_NAME, looked);
+	pcr_cli_format(why, whysz, "cannot find %s (looked in: %s); set " ENV_LIBRARY
+		       " to its path", PCR_LIBRARY_NAME, looked);
+	return false;
+}
+
+bool pcr_cli_find_library(char *out, size_t outsz)
+{
+	char why[MAX_CANDIDATES * (PATH_MAX + 2) + 256];
+	if (pcr_cli_locate_library(out, outsz, why, sizeof why))
+		return true;
+	pcr_cli_error("%s", why);
 	return false;
 }

@@ -24,6 +24,8 @@ static const struct subcommand {
 	{ "stats", pcr_cli_stats },
 	{ "ls", pcr_cli_ls },
 	{ "clear", pcr_cli_clear },
+	{ "doctor", pcr_cli_doctor },
+	{ "prune", pcr_cli_prune },
 	{ "help", help },
 };
 
@@ -53,6 +55,16 @@ void pcr_cli_usage(FILE *out)
 	      "  ls [DIR] [--json]   the cached files of the tree DIR (default: the current\n"
 	      "                      directory), per source directory, with their sizes\n"
 	      "  clear [DIR]         remove the whole cache, or the entries of the tree DIR\n"
+	      "  prune [--orphans] [--older-than AGE] [--max-size SIZE] [--dry-run]\n"
+	      "                      remove orphans, then entries not used for AGE (30d,\n"
+	      "                      12h; units s m h d w), then the least recently used\n"
+	      "                      until the cache is at most SIZE (500M, 2G; K M G T,\n"
+	      "                      1024 steps); --dry-run only says what would go\n"
+	      "  doctor [--json]     check that the redirect can work here: the\n"
+	      "                      configuration, the root (owner, mode, free space),\n"
+	      "                      the library, LD_PRELOAD, and a real import through\n"
+	      "                      the library for each Python found; exit 1 on a\n"
+	      "                      problem, with the fix\n"
 	      "  help                print this help\n"
 	      "\n"
 	      "Options:\n"

@@ -19,6 +19,16 @@ void pcr_cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
 int pcr_cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;

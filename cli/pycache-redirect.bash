@@ -4,7 +4,7 @@
 _pycache_redirect()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="run env where stats ls clear help"
+	local commands="run env where stats ls clear prune doctor help"
 	local i command="" command_at=0
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -78,6 +78,16 @@ _pycache_redirect()
 		fi
 		;;
 	stats)
+		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+		;;
+	prune)
+		case $prev in
+		--older-than) COMPREPLY=($(compgen -W "12h 1d 30d 4w" -- "$cur")); return ;;
+		--max-size) COMPREPLY=($(compgen -W "500M 1G 2G" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "--orphans --older-than --max-size --dry-run --help" -- "$cur"))
+		;;
+	doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
 		;;
 	esac

@@ -528,9 +528,9 @@ static int remove_tree_at(int parent, const char *name)
 }
 
 /* Removes everything in the entry directory d, counting the regular files. */
-static int empty_entry(struct walker *w, const struct pcr_store_entry *entry, DIR *d)
+static int empty_entry(struct walker *w, const struct pcr_store_entry *entry, DIR *d,
+		       struct pcr_store_removed *r)
 {
-	struct pcr_store_removed *r = w->arg;
 	rewinddir(d);
 	struct dirent *de;
 	while ((de = next_name(d))) {
@@ -553,13 +553,15 @@ static int empty_entry(struct walker *w, const struct pcr_store_entry *entry, DI
 	return 0;
 }
 
-static int visit_clear(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+/* Removes the entry (open as d in the directory shard): its files, the
+ * directory, then its record, counting what is gone in *r. */
+static int remove_entry(struct walker *w, const struct pcr_store_entry *entry, int shard, DIR *d,
+			struct pcr_store_removed *r)
 {
-	struct pcr_store_removed *r = w->arg;
 	/* A writer may add a file between the emptying and the rmdir: empty it
 	 * again, twice; after that it is in use, and stays, record and all. */
 	for (int tries = 0;; tries++) {
-		if (empty_entry(w, entry, d) < 0)
+		if (empty_entry(w, entry, d, r) < 0)
 			return -1;
 		if (unlinkat(shard, entry->key, AT_REMOVEDIR) == 0) {
 			r->entries++;
@@ -580,9 +582,154 @@ static int visit_clear(struct walker *w, struct pcr_store_entry *entry, int shar
 	return 0;
 }
 
+static int visit_clear(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	return remove_entry(w, entry, shard, d, w->arg);
+}
+
 int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
 		    struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
 	return walk(root, dir, visit_clear, r, e);
+}
+
+/* ---- prune ---- */
+
+/* An entry that survived the first rules, for the size rule. */
+struct prune_kept {
+	char key[PCR_KEY_HEX + 1];
+	struct timespec mtime;
+	uint64_t bytes;
+};
+
+struct prune_walk {
+	const struct pcr_prune_rules *rules;
+	struct pcr_store_removed *r;
+	pcr_store_prune_report report;
+	void *arg;
+	enum pcr_prune_reason why; /* the second pass's */
+	struct prune_kept *kept;
+	size_t count, cap;
+	uint64_t kept_bytes;
+};
+
+/* The entry goes: reported, then removed, or on a dry run only counted. */
+static int prune_entry(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d,
+		       enum pcr_prune_reason why)
+{
+	struct prune_walk *pw = w->arg;
+	if (pw->report) {
+		int stop = pw->report(entry, why, pw->arg);
+		if (stop)
+			return stop;
+	}
+	if (!pw->rules->dry_run)
+		return remove_entry(w, entry, shard, d, pw->r);
+	pw->r->entries++;
+	pw->r->files += entry->nfiles;
+	pw->r->bytes += entry->bytes;
+	return 0;
+}
+
+static int keep_entry(struct walker *w, struct prune_walk *pw, const struct pcr_store_entry *entry)
+{
+	if (pw->count == pw->cap) {
+		size_t cap = pw->cap ? 2 * pw->cap : 256;
+		struct prune_kept *kept = realloc(pw->kept, cap * sizeof *kept);
+		if (!kept)
+			return fail(w->e, ENOMEM, entry->path, NULL, NULL, NULL);
+		pw->kept = kept;
+		pw->cap = cap;
+	}
+	struct prune_kept *k = &pw->kept[pw->count++];
+	memcpy(k->key, entry->key, sizeof k->key);
+	k->mtime = entry->mtime;
+	k->bytes = entry->bytes;
+	pw->kept_bytes += entry->bytes;
+	return 0;
+}
+
+/* The first pass: orphans, then the old; the others are kept for the size
+ * rule. */
+static int visit_prune(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	struct prune_walk *pw = w->arg;
+	const struct pcr_prune_rules *rules = pw->rules;
+	if (rules->orphans && entry->recorded && !entry->source_exists)
+		return prune_entry(w, entry, shard, d, PCR_PRUNE_ORPHAN);
+	if (rules->by_age && earlier(entry->mtime, rules->used_before))
+		return prune_entry(w, entry, shard, d, PCR_PRUNE_OLD);
+	return rules->by_size ? keep_entry(w, pw, entry) : 0;
+}
+
+static int visit_prune_size(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *d)
+{
+	struct prune_walk *pw = w->arg;
+	return prune_entry(w, entry, shard, d, pw->why);
+}
+
+/* Least recently used first; the key breaks ties, for a stable order. */
+static int cmp_kept(const void *a, const void *b)
+{
+	const struct prune_kept *x = a, *y = b;
+	if (earlier(x->mtime, y->mtime))
+		return -1;
+	if (earlier(y->mtime, x->mtime))
+		return 1;
+	return strcmp(x->key, y->key);
+}
+
+/* The second pass: the kept entries, least recently used first, until the
+ * total is at most the limit. Each is looked at again (it may have vanished,
+ * or changed, since the first pass) by the walk's own entry step. */
+static int prune_to_size(struct walker *w, int root)
+{
+	struct prune_walk *pw = w->arg;
+	if (pw->kept_bytes <= pw->rules->max_bytes)
+		return 0;
+	qsort(pw->kept, pw->count, sizeof *pw->kept, cmp_kept);
+	int v1 = open_dir_at(root, PCR_LAYOUT);
+	if (v1 < 0)
+		return errno == ENOENT ? 0 : fail(w->e, errno, w->root, PCR_LAYOUT, NULL, NULL);
+	w->visit = visit_prune_size;
+	pw->why = PCR_PRUNE_OVER_SIZE;
+	int r = 0;
+	uint64_t total = pw->kept_bytes;
+	for (size_t i = 0; r == 0 && i < pw->count && total > pw->rules->max_bytes; i++) {
+		const char *key = pw->kept[i].key;
+		total -= pw->kept[i].bytes;
+		char k0k1[3] = { key[0], key[1], '\0' };
+		int shard = open_dir_at(v1, k0k1);
+		if (shard < 0) {
+			if (!not_a_dir_of_ours(errno))
+				r = fail(w->e, errno, w->root, PCR_LAYOUT, k0k1, NULL);
+			continue;
+		}
+		r = walk_entry(w, shard, k0k1, key);
+		close(shard);
+	}
+	close(v1);
+	return r;
+}
+
+int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
+		    struct pcr_store_removed *r, pcr_store_prune_report report, void *arg,
+		    struct pcr_store_error *e)
+{
+	*r = (struct pcr_store_removed){ 0 };
+	struct prune_walk pw = { .rules = rules, .r = r, .report = report, .arg = arg };
+	struct walker w = { .root = root, .visit = visit_prune, .arg = &pw, .e = e };
+	int fd;
+	if (open_root(root, &fd, e) < 0)
+		return -1;
+	if (fd < 0)
+		return 0;
+	int status = walk_v1(&w, fd);
+	if (status == 0 && rules->by_size)
+		status = prune_to_size(&w, fd);
+	close(fd);
+	free(w.entry.files);
+	free(pw.kept);
+	return status;
 }

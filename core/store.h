@@ -93,6 +93,39 @@ struct pcr_store_removed {
 int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
 		    struct pcr_store_error *e);
 
+/* What a prune removes, rule by rule, in this order. The last use of an
+ * entry is its directory's mtime: Python's writes into it update it (and
+ * the library is to touch it on reads too, at most once an hour, as ccache
+ * does; until then a cache that is only read looks unused). */
+struct pcr_prune_rules {
+	bool orphans;                /* recorded entries whose source directory is gone */
+	bool by_age;                 /* entries last used before used_before */
+	struct timespec used_before;
+	bool by_size;                /* then least recently used first, until the */
+	uint64_t max_bytes;          /* total is at most max_bytes */
+	bool dry_run;                /* remove nothing: report and count what would go */
+};
+
+enum pcr_prune_reason {
+	PCR_PRUNE_ORPHAN,
+	PCR_PRUNE_OLD,
+	PCR_PRUNE_OVER_SIZE,
+};
+
+/* Called for each entry that goes, before it is removed (or, on a dry run,
+ * instead); a nonzero return stops the prune and is returned. */
+typedef int (*pcr_store_prune_report)(const struct pcr_store_entry *entry,
+				      enum pcr_prune_reason why, void *arg);
+
+/* Removes the entries the rules pick from the whole cache, each the way
+ * pcr_store_clear removes one (an entry a writer keeps filling is left).
+ * An entry without a (valid) record is never an orphan, but counts for age
+ * and size. *r counts what is gone (on a dry run, what would go), also
+ * after a failure; report may be NULL. */
+int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
+		    struct pcr_store_removed *r, pcr_store_prune_report report, void *arg,
+		    struct pcr_store_error *e);
+
 /* Orders directory paths as if '/' sorted before every other byte, so that
  * "/a/b/c" comes right after "/a/b", before "/a/b-c". */
 int pcr_store_path_cmp(const char *a, const char *b);

@@ -1,4 +1,4 @@
-/* stats, ls and clear, as a user runs them, on caches that real interpreters
+/* stats, ls, clear and prune, as a user runs them, on caches that real interpreters
  * wrote through the library. */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -336,6 +336,126 @@ Test(store, clear_removes_everything_and_the_next_import_rebuilds_it)
 	pcr_each_python(clear_all_then_rebuild);
 }
 
+/* ---- prune ---- */
+
+Test(store, prune_orphans_removes_only_the_entry_of_a_deleted_directory)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	run_sample(py, &f);
+	char stats[PATH_MAX], app[PATH_MAX], entry[PATH_MAX], kept[PATH_MAX], record[PATH_MAX + 8];
+	PCR_PATH(stats, "%s/app/stats", f.tree);
+	PCR_PATH(app, "%s/app", f.tree);
+	pcr_expect_central(entry, sizeof entry, f.root, stats, NULL);
+	pcr_expect_central(kept, sizeof kept, f.root, app, NULL);
+	PCR_PATH(record, "%s.src", entry);
+	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[PATH_MAX + 128];
+	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	human(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)));
+	struct scan before = scan(&f);
+	pcr_rmtree(stats);
+
+	/* A dry run says what would go, and leaves it. */
+	PCR_PATH(expect,
+		 "would remove %s: 2 files, %s (orphan)\n"
+		 "would remove 1 entry, 2 files, %s\n",
+		 stats, size, size);
+	struct pcr_result *r = cli(&f, (const char *[]){ "prune", "--orphans", "--dry-run", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	cr_assert(pcr_exists(entry) && pcr_exists(record));
+
+	PCR_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
+	r = cli(&f, (const char *[]){ "prune", "--orphans", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect);
+	cr_assert_str_empty(r->err);
+	free(r);
+	cr_assert(!pcr_exists(entry) && !pcr_exists(record));
+	cr_assert(pcr_exists(kept));
+	struct scan after = scan(&f);
+	cr_assert_eq(after.entries, 1);
+	cr_assert_eq(after.files, before.files - 2);
+	for (size_t i = 0; i < 4; i++) { /* the modules of app stay */
+		char pyc[PATH_MAX];
+		pcr_sample_pyc(pyc, sizeof pyc, &f, py, pcr_sample_modules[i].dir,
+			       pcr_sample_modules[i].name, "");
+		cr_assert(pcr_exists(pyc), "prune --orphans removed %s", pyc);
+	}
+	pcr_fixture_fini(&f);
+}
+
+static void prune_to_zero_empties(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	run_sample(py, f);
+	struct scan before = scan(f);
+	char size[32], expect[128];
+	human(size, sizeof size, before.bytes);
+	PCR_PATH(expect, "removed 2 entries, %d files, %s\n", PCR_SAMPLE_MODULES, size);
+	/* Everything is younger than a week, and the cache under 1 G. */
+	struct pcr_result *r =
+		cli(f, (const char *[]){ "prune", "--older-than", "1w", "--max-size", "1G", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n", "%s", py->label);
+	free(r);
+	r = cli(f, (const char *[]){ "prune", "--max-size", "0", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, expect, "%s", py->label);
+	free(r);
+	struct scan after = scan(f);
+	cr_assert_eq(after.entries + after.files, 0);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 0);
+	run_sample(py, f); /* the next import writes it all again */
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(store, prune_max_size_0_empties_the_cache)
+{
+	pcr_each_python(prune_to_zero_empties);
+}
+
+Test(store, prune_bad_values_exit_2)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	const char *const cases[][4] = {
+		{ "prune", NULL },
+		{ "prune", "--dry-run", NULL },
+		{ "prune", "--older-than", "30", NULL },
+		{ "prune", "--older-than", "30y", NULL },
+		{ "prune", "--older-than", "d", NULL },
+		{ "prune", "--older-than", "-1d", NULL },
+		{ "prune", "--older-than", "99999999999999999999d", NULL },
+		{ "prune", "--max-size", "", NULL },
+		{ "prune", "--max-size", "2X", NULL },
+		{ "prune", "--max-size", "1.5G", NULL },
+		{ "prune", "--max-size", "2GB", NULL },
+		{ "prune", "--max-size", "99999999999T", NULL },
+		{ "prune", "--max-size", NULL },
+		{ "prune", "--orphans", "extra", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct pcr_result *r = cli(&f, cases[i]);
+		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][1],
+			     cases[i][2] ? cases[i][2] : "", r->status);
+		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
+		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
+		free(r);
+	}
+	cr_assert(!pcr_exists(f.root) || pcr_count_files(f.root, ".src") == 0);
+	struct pcr_result *r = cli(&f, (const char *[]){ "prune", "--older-than", "12h",
+							"--max-size", "500m", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	r = cli(&f, (const char *[]){ "--help", NULL });
+	cr_assert(strstr(r->out, "  prune [--orphans] [--older-than AGE] [--max-size SIZE]"));
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
 /* ---- refusals and usage ---- */
 
 Test(store, a_refused_root_is_left_alone)
@@ -345,8 +465,11 @@ Test(store, a_refused_root_is_left_alone)
 	pcr_fixture_init(&f);
 	run_sample(py, &f);
 	cr_assert_eq(chmod(f.root, 0770), 0);
-	const char *const cases[][3] = { { "stats", NULL }, { "ls", NULL }, { "clear", NULL } };
-	for (size_t i = 0; i < 3; i++) {
+	const char *const cases[][3] = { { "stats", NULL },
+					 { "ls", NULL },
+					 { "clear", NULL },
+					 { "prune", "--orphans", NULL } };
+	for (size_t i = 0; i < 4; i++) {
 		struct pcr_result *r = cli(&f, cases[i]);
 		cr_assert_eq(r->status, 1, "%s: exit %d", cases[i][0], r->status);
 		cr_assert(strstr(r->err, "is writable by group or others"), "%s: %s", cases[i][0],

@@ -476,6 +476,265 @@ Test(store, symlink_as_the_layout_directory_is_refused)
 	cr_assert(exists(file));
 }
 
+/* ---- prune ---- */
+
+/* Dates the entry directory: its last use. */
+static void set_used(const char *entry, time_t t)
+{
+	struct timespec ts[2] = { { .tv_sec = t }, { .tv_sec = t } };
+	cr_assert_eq(utimensat(AT_FDCWD, entry, ts, AT_SYMLINK_NOFOLLOW), 0, "%s: %s", entry,
+		     strerror(errno));
+}
+
+struct reported {
+	size_t count;
+	char keys[16][PCR_KEY_HEX + 1];
+	enum pcr_prune_reason why[16];
+};
+
+static int record_report(const struct pcr_store_entry *entry, enum pcr_prune_reason why,
+			 void *arg)
+{
+	struct reported *rep = arg;
+	cr_assert_lt(rep->count, 16);
+	memcpy(rep->keys[rep->count], entry->key, PCR_KEY_HEX + 1);
+	rep->why[rep->count++] = why;
+	return 0;
+}
+
+static struct pcr_store_removed prune(struct pcr_prune_rules rules, struct reported *rep)
+{
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_prune(root, &rules, &r, rep ? record_report : NULL, rep, &e), 0,
+		     "%s: %s", e.path, strerror(e.err));
+	return r;
+}
+
+/* The key of an entry directory: its last component. */
+static const char *key_of(const char *entry)
+{
+	return strrchr(entry, '/') + 1;
+}
+
+/* Four entries used at 1000, 2000, 3000 and 4000 of 100, 200, 400 and 800
+ * bytes (two files each but the last): live a, b, c; gone, an orphan. */
+static char e_a[PATH_MAX], e_b[PATH_MAX], e_c[PATH_MAX], e_gone[PATH_MAX];
+
+static void make_four(void)
+{
+	make_source("a");
+	make_source("b");
+	make_source("c");
+	make_entry("gone", true, (struct file[]){ { "m.pyc", 60, 0 }, { "n.pyc", 40, 0 } }, 2,
+		   e_gone);
+	make_entry("a", true, (struct file[]){ { "m.pyc", 150, 0 }, { "n.pyc", 50, 0 } }, 2, e_a);
+	make_entry("b", true, (struct file[]){ { "m.pyc", 300, 0 }, { "n.pyc", 100, 0 } }, 2, e_b);
+	make_entry("c", true, (struct file[]){ { "m.pyc", 800, 0 } }, 1, e_c);
+	set_used(e_gone, 1000);
+	set_used(e_a, 2000);
+	set_used(e_b, 3000);
+	set_used(e_c, 4000);
+}
+
+static bool recorded_exists(const char *entry)
+{
+	char record[PATH_MAX + 8];
+	unit_path(record, "%s.src", entry);
+	return exists(record);
+}
+
+Test(store, prune_orphans_removes_only_orphans)
+{
+	make_four();
+	struct reported rep = { 0 };
+	struct pcr_store_removed r = prune((struct pcr_prune_rules){ .orphans = true }, &rep);
+	cr_assert_eq(r.entries, 1);
+	cr_assert_eq(r.files, 2);
+	cr_assert_eq(r.bytes, 100);
+	cr_assert(!exists(e_gone) && !recorded_exists(e_gone));
+	cr_assert(exists(e_a) && exists(e_b) && exists(e_c));
+	cr_assert(recorded_exists(e_a) && recorded_exists(e_b) && recorded_exists(e_c));
+	cr_assert_eq(rep.count, 1);
+	cr_assert_str_eq(rep.keys[0], key_of(e_gone));
+	cr_assert_eq(rep.why[0], PCR_PRUNE_ORPHAN);
+	cr_assert_eq(stats_of(NULL).orphans, 0);
+}
+
+Test(store, prune_older_than_keeps_the_recent)
+{
+	make_four();
+	struct pcr_prune_rules rules = { .by_age = true, .used_before = { .tv_sec = 3000 } };
+	struct pcr_store_removed r = prune(rules, NULL);
+	cr_assert_eq(r.entries, 2, "gone (1000) and a (2000); b is used at the limit");
+	cr_assert_eq(r.files, 4);
+	cr_assert_eq(r.bytes, 300);
+	cr_assert(!exists(e_gone) && !exists(e_a));
+	cr_assert(exists(e_b) && exists(e_c));
+}
+
+Test(store, prune_max_size_removes_least_recently_used_until_under)
+{
+	make_four(); /* 1500 bytes: 100, 200, 400, 800 by age */
+	struct reported rep = { 0 };
+	struct pcr_store_removed r = prune((struct pcr_prune_rules){ .by_size = true,
+								    .max_bytes = 1200 },
+					   &rep);
+	/* 1500 - 100 = 1400 > 1200, - 200 = 1200: two go, exactly. */
+	cr_assert_eq(r.entries, 2);
+	cr_assert_eq(r.files, 4);
+	cr_assert_eq(r.bytes, 300);
+	cr_assert_eq(rep.count, 2);
+	cr_assert_str_eq(rep.keys[0], key_of(e_gone), "the least recently used first");
+	cr_assert_str_eq(rep.keys[1], key_of(e_a));
+	cr_assert_eq(rep.why[0], PCR_PRUNE_OVER_SIZE);
+	cr_assert(exists(e_b) && exists(e_c));
+	cr_assert_eq(stats_of(NULL).bytes, 1200);
+
+	/* One byte under: the next one, b, goes too. */
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1199 }, NULL);
+	cr_assert_eq(r.entries, 1);
+	cr_assert_eq(r.bytes, 400);
+	cr_assert(!exists(e_b) && exists(e_c));
+	/* At or over the total: nothing. */
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 800 }, NULL);
+	cr_assert_eq(r.entries, 0);
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 0 }, NULL);
+	cr_assert_eq(r.entries, 1);
+	cr_assert_eq(stats_of(NULL).entries, 0);
+}
+
+Test(store, prune_rules_apply_in_order_orphans_age_size)
+{
+	make_four();
+	struct reported rep = { 0 };
+	struct pcr_prune_rules rules = { .orphans = true,
+					 .by_age = true,
+					 .used_before = { .tv_sec = 2500 },
+					 .by_size = true,
+					 .max_bytes = 1000 };
+	struct pcr_store_removed r = prune(rules, &rep);
+	/* gone as an orphan, a as old, then 1200 > 1000: b. */
+	cr_assert_eq(r.entries, 3);
+	cr_assert_eq(r.bytes, 700);
+	cr_assert_eq(rep.count, 3);
+	size_t orphan = 0, old = 0, size = 0;
+	for (size_t i = 0; i < rep.count; i++) {
+		orphan += rep.why[i] == PCR_PRUNE_ORPHAN && !strcmp(rep.keys[i], key_of(e_gone));
+		old += rep.why[i] == PCR_PRUNE_OLD && !strcmp(rep.keys[i], key_of(e_a));
+		size += rep.why[i] == PCR_PRUNE_OVER_SIZE && !strcmp(rep.keys[i], key_of(e_b));
+	}
+	cr_assert_eq(orphan + old + size, 3);
+	cr_assert_str_eq(rep.keys[2], key_of(e_b), "the size rule comes last");
+	cr_assert(exists(e_c));
+}
+
+Test(store, prune_dry_run_removes_nothing_and_reports_exactly_the_set)
+{
+	make_four();
+	struct reported rep = { 0 };
+	struct pcr_prune_rules rules = {
+		.orphans = true, .by_size = true, .max_bytes = 1000, .dry_run = true
+	};
+	struct pcr_store_removed r = prune(rules, &rep);
+	/* gone as an orphan; then 1400 > 1000: a (200), b (400) to 800. */
+	cr_assert_eq(r.entries, 3);
+	cr_assert_eq(r.files, 6);
+	cr_assert_eq(r.bytes, 700);
+	cr_assert_eq(rep.count, 3);
+	cr_assert_str_eq(rep.keys[0], key_of(e_gone));
+	cr_assert_eq(rep.why[0], PCR_PRUNE_ORPHAN);
+	cr_assert_str_eq(rep.keys[1], key_of(e_a));
+	cr_assert_str_eq(rep.keys[2], key_of(e_b));
+	cr_assert_eq(rep.why[2], PCR_PRUNE_OVER_SIZE);
+	struct pcr_store_stats s = stats_of(NULL);
+	cr_assert_eq(s.entries, 4, "a dry run removed something");
+	cr_assert_eq(s.bytes, 1500);
+	cr_assert(recorded_exists(e_gone));
+
+	/* The real run removes exactly what the dry run said. */
+	struct reported real = { 0 };
+	rules.dry_run = false;
+	struct pcr_store_removed done = prune(rules, &real);
+	cr_assert_eq(done.entries, r.entries);
+	cr_assert_eq(done.files, r.files);
+	cr_assert_eq(done.bytes, r.bytes);
+	cr_assert_eq(real.count, rep.count);
+	for (size_t i = 0; i < rep.count; i++)
+		cr_assert_str_eq(real.keys[i], rep.keys[i]);
+	cr_assert(exists(e_c) && !exists(e_a) && !exists(e_b) && !exists(e_gone));
+}
+
+Test(store, prune_never_orphans_an_unrecorded_entry_but_ages_and_sizes_it)
+{
+	char bare[PATH_MAX];
+	make_entry("gone", false, (struct file[]){ { "m.pyc", 10, 0 } }, 1, bare);
+	set_used(bare, 1000);
+	cr_assert_eq(prune((struct pcr_prune_rules){ .orphans = true }, NULL).entries, 0);
+	cr_assert(exists(bare));
+	struct pcr_prune_rules old = { .by_age = true, .used_before = { .tv_sec = 500 } };
+	cr_assert_eq(prune(old, NULL).entries, 0);
+	old.used_before.tv_sec = 1001;
+	cr_assert_eq(prune(old, NULL).entries, 1);
+	cr_assert(!exists(bare));
+
+	make_entry("gone", false, (struct file[]){ { "m.pyc", 10, 0 } }, 1, bare);
+	struct pcr_store_removed r =
+		prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 9 }, NULL);
+	cr_assert_eq(r.entries, 1);
+	cr_assert_eq(r.bytes, 10);
+}
+
+Test(store, prune_never_follows_a_symlink)
+{
+	char target[PATH_MAX], file[PATH_MAX], link[PATH_MAX + 16], dlink[PATH_MAX + 16];
+	make_target(target, file);
+	make_four();
+	/* Links inside the oldest entry, and a link in place of an entry. */
+	unit_path(link, "%s/evil.pyc", e_gone);
+	unit_path(dlink, "%s/evil-dir", e_a);
+	cr_assert_eq(symlink(file, link), 0);
+	cr_assert_eq(symlink(target, dlink), 0);
+	set_used(e_gone, 1000);
+	set_used(e_a, 2000);
+	char fake[PATH_MAX], record[PATH_MAX + 8];
+	unit_central(fake, sizeof fake, root, "/pcr-unit-nowhere", NULL);
+	char shard[PATH_MAX];
+	unit_path(shard, "%.*s", (int)(strrchr(fake, '/') - fake), fake);
+	mkdir(shard, 0700);
+	cr_assert_eq(symlink(target, fake), 0);
+	unit_path(record, "%s.src", fake);
+	unit_write_file(record, "/pcr-unit-nowhere\n");
+
+	struct pcr_prune_rules rules = { .orphans = true,
+					 .by_age = true,
+					 .used_before = { .tv_sec = INT32_MAX },
+					 .by_size = true };
+	struct pcr_store_removed r = prune(rules, NULL);
+	cr_assert_eq(r.entries, 4);
+	cr_assert_eq(r.bytes, 1500, "a link's target was measured");
+	cr_assert(exists(file), "the target of a link was removed");
+	cr_assert_eq(unit_mode(target), 0700);
+	cr_assert(exists(fake), "a link in place of an entry was taken for one");
+}
+
+Test(store, prune_of_a_missing_root_is_nothing_and_a_refused_root_is_refused)
+{
+	cr_assert_eq(rmdir(root), 0);
+	struct pcr_prune_rules all = { .orphans = true, .by_size = true };
+	cr_assert_eq(prune(all, NULL).entries, 0);
+	cr_assert(!exists(root), "prune must not create the root");
+	cr_assert_eq(mkdir(root, 0700), 0);
+	make_four();
+	cr_assert_eq(chmod(root, 0770), 0);
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	cr_assert_eq(pcr_store_prune(root, &all, &r, NULL, NULL, &e), -1);
+	cr_assert_eq(e.root, PCR_ROOT_UNSAFE_MODE);
+	cr_assert_eq(r.entries, 0);
+	cr_assert(exists(e_gone) && exists(e_a));
+}
+
 /* ---- refused roots ---- */
 
 static void check_refused(enum pcr_root_status want)
