@@ -1,5 +1,4 @@
 /* clear [DIR]: remove every entry, or those of the tree DIR. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -7,10 +6,6 @@
 #include "../core/store.h"
 #include "cli.h"
 
-static const struct option options[] = {
-	PCR_CLI_HELP_OPTION,
-	{ NULL, 0, NULL, 0 },
-};
 
 static void print_removed(const struct pcr_store_removed *r)
 {
@@ -21,15 +16,11 @@ static void print_removed(const struct pcr_store_removed *r)
 
 int pcr_cli_clear(int argc, char **argv)
 {
-	optind = 0;
-	int c = getopt_long(argc, argv, ":h", options, NULL);
-	if (c != -1) /* clear has no options of its own: only --help, or an error */
-		return pcr_cli_common_option(argv[0], c, argv);
-	if (argc - optind > 1)
-		return pcr_cli_usage_error("clear: give at most one directory");
-	const char *arg = optind < argc ? argv[optind] : NULL;
-	if (arg && !*arg)
-		return pcr_cli_usage_error("clear: the directory is empty");
+	static const struct pcr_cli_simple how = { .operand = "directory" };
+	const char *arg;
+	int status = pcr_cli_simple_args(argc, argv, &how, NULL, &arg);
+	if (status != PCR_CLI_PROCEED)
+		return status;
 
 	struct pcr_config config;
 	char dir[PATH_MAX];
@@ -38,7 +29,7 @@ int pcr_cli_clear(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	int status = PCR_CLI_OK;
+	status = PCR_CLI_OK;
 	if (pcr_store_clear(config.root, arg ? dir : NULL, &r, &e) < 0) {
 		pcr_cli_store_error("clear", &e);
 		status = PCR_CLI_FAILURE;

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
@@ -30,13 +29,6 @@
 
 extern char **environ;
 
-enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
-
-static const struct option options[] = {
-	PCR_CLI_HELP_OPTION,
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ NULL, 0, NULL, 0 },
-};
 
 #define MAX_CHECKS 32
 #define MAX_INTERPRETERS 16
@@ -814,17 +806,12 @@ static void print_json(bool all_ok)
 
 int pcr_cli_doctor(int argc, char **argv)
 {
-	optind = 0;
+	static const struct pcr_cli_simple how = { .options_first = true };
 	bool json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else
-			return pcr_cli_common_option(argv[0], c, argv);
-	}
-	if (optind < argc)
-		return pcr_cli_usage_error("doctor: unexpected argument '%s'", argv[optind]);
+	const char *none;
+	int status = pcr_cli_simple_args(argc, argv, &how, &json, &none);
+	if (status != PCR_CLI_PROCEED)
+		return status;
 
 	nchecks = 0;
 	static struct pcr_config config;

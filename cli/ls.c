@@ -1,6 +1,5 @@
 /* ls [DIR] [--json]: the cached files of the tree DIR (default: the current
  * directory), per source directory. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -8,13 +7,6 @@
 #include "../core/store.h"
 #include "cli.h"
 
-enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
-
-static const struct option options[] = {
-	PCR_CLI_HELP_OPTION,
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void print_json(const struct pcr_store_list *l)
 {
@@ -51,21 +43,15 @@ static void print_human(const struct pcr_store_list *l)
 
 int pcr_cli_ls(int argc, char **argv)
 {
-	optind = 0;
+	/* DIR and --json in either order. */
+	static const struct pcr_cli_simple how = { .operand = "directory" };
 	bool json = false;
-	int c;
-	/* No "+": DIR and --json in either order. */
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else
-			return pcr_cli_common_option(argv[0], c, argv);
-	}
-	if (argc - optind > 1)
-		return pcr_cli_usage_error("ls: give at most one directory");
-	const char *arg = optind < argc ? argv[optind] : ".";
-	if (!*arg)
-		return pcr_cli_usage_error("ls: the directory is empty");
+	const char *arg;
+	int status = pcr_cli_simple_args(argc, argv, &how, &json, &arg);
+	if (status != PCR_CLI_PROCEED)
+		return status;
+	if (!arg)
+		arg = ".";
 
 	struct pcr_config config;
 	char dir[PATH_MAX];
@@ -73,7 +59,7 @@ int pcr_cli_ls(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	struct pcr_store_list l;
 	struct pcr_store_error e;
-	int status = PCR_CLI_OK;
+	status = PCR_CLI_OK;
 	if (pcr_store_list(config.root, dir, &l, &e) < 0) {
 		pcr_cli_store_error("ls", &e);
 		status = PCR_CLI_FAILURE;

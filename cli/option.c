@@ -1,5 +1,6 @@
 /* The options every getopt_long loop shares: --help, and the errors. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -21,6 +22,45 @@ static int option_error(const char *subcommand, int c, char **argv)
 	if (optopt >= PCR_CLI_LONG_OPTION)
 		return pcr_cli_usage_error("%s%soption '%s' takes no value", in, sep, arg);
 	return pcr_cli_usage_error("%s%sunknown option '%s'", in, sep, arg);
+}
+
+enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
+
+int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how, bool *json,
+			const char **operand)
+{
+	static const struct option plain[] = {
+		PCR_CLI_HELP_OPTION,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option with_json[] = {
+		PCR_CLI_HELP_OPTION,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = argv[0];
+	optind = 0;
+	int c;
+	/* "+" stops at the first operand; without it, options may follow it. */
+	while ((c = getopt_long(argc, argv, how->options_first ? "+:h" : ":h",
+				json ? with_json : plain, NULL)) != -1) {
+		if (c == OPT_JSON && json)
+			*json = true;
+		else
+			return pcr_cli_common_option(name, c, argv);
+	}
+	*operand = NULL;
+	if (!how->operand) {
+		if (optind < argc)
+			return pcr_cli_usage_error("%s: unexpected argument '%s'", name, argv[optind]);
+		return PCR_CLI_PROCEED;
+	}
+	if (argc - optind > 1)
+		return pcr_cli_usage_error("%s: give at most one %s", name, how->operand);
+	*operand = optind < argc ? argv[optind] : NULL;
+	if (*operand && !**operand)
+		return pcr_cli_usage_error("%s: the %s is empty", name, how->operand);
+	return PCR_CLI_PROCEED;
 }
 
 int pcr_cli_common_option(const char *subcommand, int c, char **argv)

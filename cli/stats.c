@@ -1,5 +1,4 @@
 /* stats [--json]: what the cache holds, like ccache -s. */
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -9,13 +8,6 @@
 #include "../core/store.h"
 #include "cli.h"
 
-enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
-
-static const struct option options[] = {
-	PCR_CLI_HELP_OPTION,
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* "ok", or "does not exist yet": the store refuses every other state. */
 static const char *health(const char *root)
@@ -67,17 +59,12 @@ static void print_human(const char *root, const struct pcr_store_stats *s)
 
 int pcr_cli_stats(int argc, char **argv)
 {
-	optind = 0;
+	static const struct pcr_cli_simple how = { .options_first = true };
 	bool json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else
-			return pcr_cli_common_option(argv[0], c, argv);
-	}
-	if (optind < argc)
-		return pcr_cli_usage_error("stats: unexpected argument '%s'", argv[optind]);
+	const char *none;
+	int status = pcr_cli_simple_args(argc, argv, &how, &json, &none);
+	if (status != PCR_CLI_PROCEED)
+		return status;
 
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))

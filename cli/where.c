@@ -1,7 +1,6 @@
 /* where [PATH]: the cache root, or where the library puts PATH (a path
  * inside __pycache__, or a source directory whose __pycache__ it is). */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +11,6 @@
 #include "../core/path.h"
 #include "cli.h"
 
-static const struct option options[] = {
-	PCR_CLI_HELP_OPTION,
-	{ NULL, 0, NULL, 0 },
-};
 
 static int map(const struct pcr_config *c, const char *path)
 {
@@ -68,21 +63,17 @@ static int map(const struct pcr_config *c, const char *path)
 
 int pcr_cli_where(int argc, char **argv)
 {
-	optind = 0;
-	int c = getopt_long(argc, argv, "+:h", options, NULL);
-	if (c != -1) /* where has no options of its own: only --help, or an error */
-		return pcr_cli_common_option(argv[0], c, argv);
-	if (argc - optind > 1)
-		return pcr_cli_usage_error("where: give at most one path");
-	const char *path = optind < argc ? argv[optind] : NULL;
-	if (path && !*path)
-		return pcr_cli_usage_error("where: the path is empty");
+	static const struct pcr_cli_simple how = { .operand = "path", .options_first = true };
+	const char *path;
+	int status = pcr_cli_simple_args(argc, argv, &how, NULL, &path);
+	if (status != PCR_CLI_PROCEED)
+		return status;
 
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
 	bool safe = pcr_cli_root_safe(&config);
-	int status = PCR_CLI_OK;
+	status = PCR_CLI_OK;
 	if (path)
 		status = map(&config, path);
 	else
