@@ -9,6 +9,7 @@
 #include "../core/fmt.h"
 #include "real.h"
 #include "state.h"
+#include "usage.h"
 
 /* The physical directory a relative path starts from: the working directory,
  * or the directory dirfd is open on. */
@@ -55,7 +56,8 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->orig = path;
 	c->hook = hook;
 	c->dirfd = dirfd;
-	c->op = op;
+	c->reads = op == PCR_OP_READ;
+	c->op = c->reads ? PCR_OP_LOOKUP : op;
 	c->central = false;
 	c->prepared = false;
 	*P = path;
@@ -113,6 +115,8 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 	if (!failed) {
 		if (c->op == PCR_OP_MKDIR) /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
+		else if (c->reads)
+			pcr_usage_read(&c->m);
 	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {
 		c->central = false;
 		*P = c->orig;
@@ -147,7 +151,9 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 	(void)PB; /* the target stays central once it is */
 	int e = errno;
 	bool again = false;
-	if (failed && e == ENOENT) {
+	if (!failed && b->central) {
+		pcr_usage_wrote(&b->m);
+	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {
 			again = true;
 		} else if (a->central) {

@@ -22,6 +22,7 @@
 
 enum pcr_op {
 	PCR_OP_LOOKUP, /* read or change what exists: central, then in-tree */
+	PCR_OP_READ,   /* PCR_OP_LOOKUP that opens a file: a use of its entry */
 	PCR_OP_CREATE, /* make a name: central only */
 	PCR_OP_MKDIR,  /* mkdir: PCR_OP_CREATE, or the entry directory itself */
 };
@@ -34,6 +35,7 @@ struct pcr_call {
 	enum pcr_op op;
 	bool central;  /* the path being tried is the central one */
 	bool prepared; /* the entry directory was made (or found) for a retry */
+	bool reads;    /* began as PCR_OP_READ (op says PCR_OP_LOOKUP) */
 };
 
 bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
@@ -74,12 +76,12 @@ bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum 
 static inline enum pcr_op pcr_open_op(int flags)
 {
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? PCR_OP_CREATE
-								      : PCR_OP_LOOKUP;
+								      : PCR_OP_READ;
 }
 
 static inline enum pcr_op pcr_fopen_op(const char *mode)
 {
-	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_LOOKUP;
+	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_READ;
 }
 
 /* A central file is never more open than mask allows, whatever the caller

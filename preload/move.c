@@ -14,6 +14,7 @@
 
 #include "../core/fmt.h"
 #include "real.h"
+#include "usage.h"
 
 /* The side of a call as the last attempt had it: the path and its dirfd. */
 static const char *side(const struct pcr_call *c, int *dirfd)
@@ -120,6 +121,8 @@ bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum 
 		real_unlinkat(tofd, to, 0);
 		r = -1;
 	}
+	if (r == 0 && b->central)
+		pcr_usage_wrote(&b->m);
 	errno = e;
 	return r == 0;
 }

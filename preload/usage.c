@@ -1,0 +1,85 @@
+#include "usage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/usage.h"
+#include "real.h"
+#include "state.h"
+
+/* The entries this process has checked, by the first 64 bits of their key,
+ * one slot per key's low bits: a warm import reads many files of few
+ * entries, so each entry costs one stat per process, not one per file. A
+ * collision only costs a stat again; a race, a stat twice. */
+#define CHECKED_SLOTS 64
+static uint64_t checked[CHECKED_SLOTS];
+
+static uint64_t key_bits(const struct pcr_mapping *m)
+{
+	const char *hex = m->central + m->entry_len - PCR_KEY_HEX;
+	uint64_t v = 0;
+	for (int i = 0; i < 16; i++) {
+		char h = hex[i];
+		v = v << 4 | (uint64_t)(h <= '9' ? h - '0' : h - 'a' + 10);
+	}
+	return v | 1; /* never 0, an empty slot */
+}
+
+void pcr_usage_read(struct pcr_mapping *m)
+{
+	uint64_t key = key_bits(m);
+	uint64_t *slot = &checked[key % CHECKED_SLOTS];
+	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
+		return;
+	__atomic_store_n(slot, key, __ATOMIC_RELAXED);
+
+	__typeof__(&utimensat) real_utimensat = PCR_REAL(utimensat);
+	if (!real_utimensat)
+		return;
+	int saved = errno;
+	/* The entry directory's path is central's head: borrow the buffer. */
+	char cut = m->central[m->entry_len];
+	m->central[m->entry_len] = '\0';
+	struct stat st;
+	struct timespec now;
+	if (pcr_fs_real.stat(m->central, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    clock_gettime(CLOCK_REALTIME, &now) == 0 && pcr_usage_touch_due(st.st_mtim, now)) {
+		const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT },
+						   { .tv_nsec = UTIME_NOW } };
+		real_utimensat(AT_FDCWD, m->central, times, AT_SYMLINK_NOFOLLOW);
+	}
+	m->central[m->entry_len] = cut;
+	errno = saved;
+}
+
+void pcr_usage_wrote(const struct pcr_mapping *m)
+{
+	/* The bytes appended come from here: 4096 units (4 MiB of pyc) a write. */
+	static const char units[4096];
+	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
+	if (!real_fstatat)
+		return;
+	int saved = errno;
+	struct stat st;
+	char path[PATH_MAX];
+	if (real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    pcr_usage_path(pcr_cfg.root, pcr_cfg.root_len, path, sizeof path)) {
+		uint64_t n = pcr_usage_units((uint64_t)st.st_size);
+		int fd = n ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+							    O_NOFOLLOW | O_NOCTTY,
+					      0600)
+			   : -1;
+		while (fd >= 0 && n > 0) {
+			ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
+			if (w <= 0)
+				break;
+			n -= (uint64_t)w;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	errno = saved;
+}
