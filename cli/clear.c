@@ -7,13 +7,6 @@
 #include "cli.h"
 
 
-static void print_removed(const struct pcr_store_removed *r)
-{
-	char size[PCR_CLI_HUMAN_SIZE];
-	printf("removed %zu entr%s, %zu file%s, %s\n", r->entries, r->entries == 1 ? "y" : "ies",
-	       r->files, r->files == 1 ? "" : "s", pcr_cli_human_size(r->bytes, size));
-}
-
 int pcr_cli_clear(int argc, char **argv)
 {
 	static const struct pcr_cli_simple how = { .operand = "directory" };
@@ -30,12 +23,17 @@ int pcr_cli_clear(int argc, char **argv)
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
 	status = PCR_CLI_OK;
-	if (pcr_store_clear(config.root, arg ? dir : NULL, &r, &e) < 0) {
+	pcr_cli_progress_start("clear");
+	int cleared = pcr_store_clear(config.root, arg ? dir : NULL, &r, &e);
+	pcr_cli_progress_end();
+	if (cleared == 0 && !arg)
+		pcr_store_usage_reset(config.root, 0);
+	if (cleared < 0) {
 		pcr_cli_store_error("clear", &e);
 		status = PCR_CLI_FAILURE;
 		if (r.entries == 0 && r.files == 0)
 			return status;
 	}
-	print_removed(&r);
+	pcr_cli_print_removed("removed", &r);
 	return status;
 }

@@ -32,6 +32,7 @@ int pcr_cli_ls(int argc, char **argv);
 int pcr_cli_clear(int argc, char **argv);
 int pcr_cli_doctor(int argc, char **argv);
 int pcr_cli_prune(int argc, char **argv);
+int pcr_cli_config(int argc, char **argv);
 
 /* The full usage text. */
 void pcr_cli_usage(FILE *out);
@@ -101,6 +102,60 @@ bool pcr_cli_find_library(char *out, size_t outsz);
 /* The same, quietly: why it failed goes into why. */
 bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz);
 
+/* The settings file <root>/config ("KEY VALUE" lines): the value of key
+ * ("" when unset), and the file rewritten atomically with key set to value
+ * (NULL: removed). false, with why. */
+bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t valuesz,
+			  char *why, size_t whysz);
+bool pcr_cli_setting_write(const char *root, const char *key, const char *value, char *why,
+			   size_t whysz);
+
+/* The cache's size limit: $PYCACHE_REDIRECT_MAX_SIZE, else max-size in the
+ * settings file, else none ("0" and "none" say none too). false, with why,
+ * when the value is not a size or the file cannot be read. */
+#define PCR_CLI_ENV_MAX_SIZE "PYCACHE_REDIRECT_MAX_SIZE"
+enum pcr_cli_limit_origin { PCR_CLI_LIMIT_NONE, PCR_CLI_LIMIT_ENV, PCR_CLI_LIMIT_FILE };
+struct pcr_cli_limit {
+	enum pcr_cli_limit_origin origin;
+	uint64_t bytes;
+	char text[64]; /* as given */
+};
+bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, char *why,
+			size_t whysz);
+const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o);
+
+/* Removes orphans, then the least recently used entries, until the cache
+ * is at most 90 % of limit, and resets the library's counter to what is
+ * left. only_when_over: unless the counter says the limit is passed. 0 when
+ * done, 1 when another cleanup is running (or, only_when_over, has done it),
+ * -1 with e. */
+struct pcr_store_removed;
+struct pcr_store_error;
+int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
+		    struct pcr_store_removed *r, struct pcr_store_error *e);
+
+/* 90 % of limit: where a cleanup stops. */
+uint64_t pcr_cli_cleanup_target(uint64_t limit);
+
+/* What a cleanup did, in one line on stderr. */
+void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_store_removed *r);
+
+/* Before a command uses the cache: when the library's counter says the
+ * cache passed its limit, the cleanup, now (saying so on stderr) or in a
+ * detached process. Quiet when anything stands in the way. */
+enum pcr_cli_upkeep { PCR_CLI_UPKEEP_INLINE, PCR_CLI_UPKEEP_DETACHED };
+void pcr_cli_upkeep(enum pcr_cli_upkeep how);
+
+/* A progress line on stderr for the store walks between start and end,
+ * when stderr is a terminal and the walk takes long enough to need one. */
+void pcr_cli_progress_start(const char *what);
+void pcr_cli_progress_end(void);
+
+/* A size, "2G" (whole numbers of bytes, or K, M, G, T in 1024 steps), and
+ * an age, "30d" (s, m, h, d, w), as typed; false with the reason in why. */
+bool pcr_cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t whysz);
+bool pcr_cli_parse_age(const char *s, uint64_t *seconds, char *why, size_t whysz);
+
 /* bytes in 1024 steps: "532 B", "1.2 MiB". Returns buf. */
 #define PCR_CLI_HUMAN_SIZE 16
 const char *pcr_cli_human_size(uint64_t bytes, char buf[PCR_CLI_HUMAN_SIZE]);
@@ -113,6 +168,9 @@ const char *pcr_cli_iso8601(time_t t, char buf[PCR_CLI_ISO8601]);
 void pcr_cli_json_string(FILE *out, const char *s);
 
 struct pcr_store_error;
+
+/* "<verb> 3 entries, 40 files, 1.2 MiB" on stdout. */
+void pcr_cli_print_removed(const char *verb, const struct pcr_store_removed *r);
 
 /* Why a core/store.c call failed, on stderr, prefixed with the subcommand. */
 void pcr_cli_store_error(const char *subcommand, const struct pcr_store_error *e);

@@ -25,6 +25,7 @@
 #include "../core/fs.h"
 #include "../core/map.h"
 #include "../core/root.h"
+#include "../core/store.h"
 #include "cli.h"
 
 extern char **environ;
@@ -352,6 +353,31 @@ static void check_space(const struct pcr_config *c)
 	else
 		report(true, "free space", NULL, "%s free of %s on the file system of %s", a, t,
 		       where);
+}
+
+/* The size limit: a value the cleanup can use, and the cache under it by
+ * the library's counter (a cleanup at the start of doctor saw to that). */
+static void check_limit(const struct pcr_config *c)
+{
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128];
+	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
+		report(false, "size limit",
+		       "set a size such as 2G with " PCR_CLI_NAME " config max-size, or fix "
+		       PCR_CLI_ENV_MAX_SIZE,
+		       "%s: the cache is not kept under a limit", why);
+		return;
+	}
+	if (l.origin == PCR_CLI_LIMIT_NONE) {
+		report(true, "size limit", NULL,
+		       "none: the cache grows until pruned (" PCR_CLI_NAME " config max-size 2G "
+		       "sets one)");
+		return;
+	}
+	char max[PCR_CLI_HUMAN_SIZE], est[PCR_CLI_HUMAN_SIZE];
+	report(true, "size limit", NULL, "%s (%s); about %s written so far",
+	       pcr_cli_human_size(l.bytes, max), pcr_cli_limit_origin_str(l.origin),
+	       pcr_cli_human_size(pcr_store_usage_estimate(c->root), est));
 }
 
 /* ---- the library ---- */
@@ -818,6 +844,8 @@ int pcr_cli_doctor(int argc, char **argv)
 	if (check_config(&config)) {
 		check_root(&config);
 		check_space(&config);
+		pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
+		check_limit(&config);
 	}
 	static char library[PATH_MAX];
 	bool loads = check_library(library, sizeof library);

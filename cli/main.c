@@ -26,6 +26,7 @@ static const struct subcommand {
 	{ "clear", pcr_cli_clear },
 	{ "doctor", pcr_cli_doctor },
 	{ "prune", pcr_cli_prune },
+	{ "config", pcr_cli_config },
 	{ "help", help },
 };
 
@@ -59,7 +60,13 @@ void pcr_cli_usage(FILE *out)
 	      "                      remove orphans, then entries not used for AGE (30d,\n"
 	      "                      12h; units s m h d w), then the least recently used\n"
 	      "                      until the cache is at most SIZE (500M, 2G; K M G T,\n"
-	      "                      1024 steps); --dry-run only says what would go\n"
+	      "                      1024 steps); --dry-run only says what would go;\n"
+	      "                      with no rule: orphans, then down to 90% of the\n"
+	      "                      size limit (config max-size)\n"
+	      "  config [max-size [SIZE|none]]\n"
+	      "                      show or set the size limit, kept in the cache root;\n"
+	      "                      past it, the next command (stats, ls, doctor, run,\n"
+	      "                      env) prunes the cache to 90% of it\n"
 	      "  doctor [--json]     check that the redirect can work here: the\n"
 	      "                      configuration, the root (owner, mode, free space),\n"
 	      "                      the library, LD_PRELOAD, and a real import through\n"
@@ -81,6 +88,8 @@ void pcr_cli_usage(FILE *out)
 	      "                            all: every process the library is loaded into\n"
 	      "  PYCACHE_REDIRECT_LOG      0 silent (default), 1 warnings, 2 every rewrite;\n"
 	      "                            N:file:PATH or file:PATH to log to a file\n"
+	      "  PYCACHE_REDIRECT_MAX_SIZE the size limit (2G; 0 or none: no limit), over\n"
+	      "                            config max-size\n"
 	      "  PYCACHE_REDIRECT_LIBRARY  the library to preload (default: found beside\n"
 	      "                            this program, else in " PCR_INSTALL_LIBDIR ")\n"
 	      "\n"

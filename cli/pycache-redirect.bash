@@ -4,7 +4,7 @@
 _pycache_redirect()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="run env where stats ls clear prune doctor help"
+	local commands="run env where stats ls clear prune config doctor help"
 	local i command="" command_at=0
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -86,6 +86,12 @@ _pycache_redirect()
 		--max-size) COMPREPLY=($(compgen -W "500M 1G 2G" -- "$cur")); return ;;
 		esac
 		COMPREPLY=($(compgen -W "--orphans --older-than --max-size --dry-run --help" -- "$cur"))
+		;;
+	config)
+		case $prev in
+		config) COMPREPLY=($(compgen -W "max-size --help" -- "$cur")) ;;
+		max-size) COMPREPLY=($(compgen -W "500M 1G 2G 5G none" -- "$cur")) ;;
+		esac
 		;;
 	doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))

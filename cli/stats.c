@@ -26,7 +26,8 @@ static void json_time(const char *name, const struct pcr_store_stats *s, struct 
 		printf(",\"%s\":null", name);
 }
 
-static void print_json(const char *root, const struct pcr_store_stats *s)
+static void print_json(const char *root, const struct pcr_store_stats *s,
+		       const struct pcr_cli_limit *l)
 {
 	fputs("{\"root\":", stdout);
 	pcr_cli_json_string(stdout, root);
@@ -38,16 +39,33 @@ static void print_json(const char *root, const struct pcr_store_stats *s)
 	       s->orphans, s->unrecorded);
 	json_time("oldest", s, s->oldest);
 	json_time("newest", s, s->newest);
+	if (l->origin == PCR_CLI_LIMIT_NONE) {
+		fputs(",\"max_size\":null,\"max_size_from\":null", stdout);
+	} else {
+		printf(",\"max_size\":%llu,\"max_size_from\":", (unsigned long long)l->bytes);
+		pcr_cli_json_string(stdout, pcr_cli_limit_origin_str(l->origin));
+	}
 	fputs("}\n", stdout);
 }
 
-static void print_human(const char *root, const struct pcr_store_stats *s)
+static void print_human(const char *root, const struct pcr_store_stats *s,
+			const struct pcr_cli_limit *l)
 {
 	char size[PCR_CLI_HUMAN_SIZE], oldest[PCR_CLI_ISO8601], newest[PCR_CLI_ISO8601];
 	printf("cache root     %s (%s)\n", root, health(root));
 	printf("entries        %zu\n", s->entries);
 	printf("files          %zu\n", s->files);
 	printf("size           %s\n", pcr_cli_human_size(s->bytes, size));
+	if (l->origin == PCR_CLI_LIMIT_NONE) {
+		puts("size limit     none (pycache-redirect config max-size SIZE sets one)");
+	} else {
+		char max[PCR_CLI_HUMAN_SIZE];
+		/* In tenths of a percent; 128 bits, so that no size overflows. */
+		uint64_t permille = (uint64_t)((unsigned __int128)s->bytes * 1000 / l->bytes);
+		printf("size limit     %s (%s), %llu.%llu%% used\n", pcr_cli_human_size(l->bytes, max),
+		       pcr_cli_limit_origin_str(l->origin), (unsigned long long)permille / 10,
+		       (unsigned long long)permille % 10);
+	}
 	printf("source trees   %zu (%zu director%s)\n", s->trees, s->sources,
 	       s->sources == 1 ? "y" : "ies");
 	printf("orphans        %zu\n", s->orphans);
@@ -69,15 +87,27 @@ int pcr_cli_stats(int argc, char **argv)
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128];
+	if (!pcr_cli_size_limit(&config, &l, why, sizeof why)) {
+		pcr_cli_error("stats: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
-	if (pcr_store_stats(config.root, NULL, &s, &e) < 0) {
+	pcr_cli_progress_start("stats");
+	int r = pcr_store_stats(config.root, NULL, &s, &e);
+	pcr_cli_progress_end();
+	if (r < 0) {
 		pcr_cli_store_error("stats", &e);
 		return PCR_CLI_FAILURE;
 	}
+	/* A whole scan: the library's counter starts again from the truth. */
+	pcr_store_usage_reset(config.root, s.bytes);
 	if (json)
-		print_json(config.root, &s);
+		print_json(config.root, &s, &l);
 	else
-		print_human(config.root, &s);
+		print_human(config.root, &s, &l);
 	return PCR_CLI_OK;
 }

@@ -25,3 +25,11 @@ size_t pcr_cli_tree_arg(const char *subcommand, const char *dir, char *out, size
 		pcr_cli_error("%s: %s: %s", subcommand, dir, strerror(errno));
 	return len;
 }
+
+void pcr_cli_print_removed(const char *verb, const struct pcr_store_removed *r)
+{
+	char size[PCR_CLI_HUMAN_SIZE];
+	printf("%s %zu entr%s, %zu file%s, %s\n", verb, r->entries,
+	       r->entries == 1 ? "y" : "ies", r->files, r->files == 1 ? "" : "s",
+	       pcr_cli_human_size(r->bytes, size));
+}

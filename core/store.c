@@ -11,6 +11,7 @@
 
 #include "fs.h"
 #include "path.h"
+#include "usage.h"
 
 /* ---- paths ---- */
 
@@ -81,6 +82,43 @@ static bool is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
+/* Whether name is <stem><suffix>.<digits>: the temporary name a writer
+ * gives <stem><suffix> (the record's, "<key>.src.<pid>"; Python's for a
+ * pyc, "<name>.pyc.<number>"). */
+static bool is_temporary(const char *name, const char *suffix)
+{
+	const char *dot = strrchr(name, '.');
+	size_t n = strlen(suffix);
+	if (!dot || !dot[1] || (size_t)(dot - name) < n || memcmp(dot - n, suffix, n) != 0)
+		return false;
+	for (const char *p = dot + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* Whether a temporary name is a crashed writer's: a live one renames it
+ * within moments. */
+static bool is_stale(const struct stat *st)
+{
+	return st->st_mtim.tv_sec <= time(NULL) - PCR_STORE_STALE_AFTER;
+}
+
+/* ---- progress ---- */
+
+static struct {
+	pcr_store_progress fn;
+	void *arg;
+	size_t entries;
+} progress;
+
+void pcr_store_on_progress(pcr_store_progress fn, void *arg)
+{
+	progress.fn = fn;
+	progress.arg = arg;
+	progress.entries = 0;
+}
+
 /* ---- the walk ---- */
 
 struct walker;
@@ -97,6 +135,9 @@ struct walker {
 	struct pcr_store_error *e;
 	struct pcr_store_entry entry; /* reused from entry to entry */
 	size_t files_cap;
+	/* Removing: also sweep crashed writers' temporary files and the
+	 * shards left empty. */
+	bool tidy;
 };
 
 /* Reads <key>.src: an absolute path and one "\n", naming the source
@@ -175,6 +216,9 @@ static int read_files(struct walker *w, DIR *d)
 				continue;
 			return fail(w->e, errno, entry->path, de->d_name, NULL, NULL);
 		}
+		if (w->tidy && S_ISREG(st.st_mode) && is_temporary(de->d_name, ".pyc") &&
+		    is_stale(&st) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			continue;
 		if (S_ISREG(st.st_mode) && add_file(w, de->d_name, &st) < 0)
 			return -1;
 	}
@@ -186,6 +230,8 @@ static int read_files(struct walker *w, DIR *d)
 static int walk_entry(struct walker *w, int shard, const char *k0k1, const char *key)
 {
 	struct pcr_store_entry *entry = &w->entry;
+	if (progress.fn)
+		progress.fn(++progress.entries, progress.arg);
 	memcpy(entry->key, key, sizeof entry->key); /* is_key_of: 32 digits and a NUL */
 	int n = snprintf(entry->path, sizeof entry->path, "%s/" PCR_LAYOUT "/%s/%s", w->root,
 			 k0k1, key);
@@ -241,11 +287,26 @@ static int each_name(struct walker *w, int fd, const char *k0k1, step_fn step)
 	return r;
 }
 
-/* Records (<key>.src) and their temporary names are read with their entry;
- * anything else that is not an entry is not ours. */
+/* Records (<key>.src) are read with their entry, and their temporary names
+ * swept when stale; anything else that is not an entry is not ours. */
 static int step_entry(struct walker *w, int shard, const char *k0k1, const char *name)
 {
-	return is_key_of(name, k0k1) ? walk_entry(w, shard, k0k1, name) : 0;
+	if (is_key_of(name, k0k1))
+		return walk_entry(w, shard, k0k1, name);
+	struct stat st;
+	if (w->tidy && is_temporary(name, PCR_SOURCE_SUFFIX) && name[0] == k0k1[0] &&
+	    name[1] == k0k1[1] && fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && is_stale(&st))
+		unlinkat(shard, name, 0);
+	return 0;
+}
+
+/* A shard the removals left empty goes too (a writer that loses the race
+ * for it makes it again, or fails one write of a pyc: never an import). */
+static void remove_if_empty(struct walker *w, int v1, const char *k0k1)
+{
+	if (w->tidy)
+		unlinkat(v1, k0k1, AT_REMOVEDIR);
 }
 
 static int step_shard(struct walker *w, int v1, const char *k0k1, const char *name)
@@ -257,7 +318,10 @@ static int step_shard(struct walker *w, int v1, const char *k0k1, const char *na
 	if (fd < 0)
 		return not_a_dir_of_ours(errno) ? 0
 						: fail(w->e, errno, w->root, PCR_LAYOUT, name, NULL);
-	return each_name(w, fd, name, step_entry);
+	int r = each_name(w, fd, name, step_entry);
+	if (r == 0)
+		remove_if_empty(w, v1, name);
+	return r;
 }
 
 static int walk_v1(struct walker *w, int root)
@@ -289,11 +353,11 @@ static int open_root(const char *root, int *fd, struct pcr_store_error *e)
 	return 0;
 }
 
-static int walk(const char *root, const char *dir, visit_fn visit, void *arg,
+static int walk(const char *root, const char *dir, visit_fn visit, void *arg, bool tidy,
 		struct pcr_store_error *e)
 {
 	char norm[PATH_MAX];
-	struct walker w = { .root = root, .visit = visit, .arg = arg, .e = e };
+	struct walker w = { .root = root, .visit = visit, .arg = arg, .e = e, .tidy = tidy };
 	if (dir) {
 		w.dir_len = pcr_normalize_dir(NULL, dir, strlen(dir), norm, sizeof norm);
 		if (w.dir_len == 0) /* relative, or too long */
@@ -330,7 +394,7 @@ int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, voi
 		   struct pcr_store_error *e)
 {
 	struct public_walk p = { visit, arg };
-	return walk(root, dir, visit_public, &p, e);
+	return walk(root, dir, visit_public, &p, false, e);
 }
 
 /* ---- stats ---- */
@@ -416,7 +480,7 @@ int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s
 {
 	*s = (struct pcr_store_stats){ 0 };
 	struct stats_walk sw = { .s = s };
-	int r = walk(root, dir, visit_stats, &sw, e);
+	int r = walk(root, dir, visit_stats, &sw, false, e);
 	if (r == 0)
 		s->trees = count_trees(sw.sources, s->sources);
 	for (size_t i = 0; i < s->sources; i++)
@@ -478,7 +542,7 @@ int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
 {
 	*l = (struct pcr_store_list){ 0 };
 	struct list_walk lw = { .l = l };
-	int r = walk(root, dir, visit_list, &lw, e);
+	int r = walk(root, dir, visit_list, &lw, false, e);
 	if (r == 0 && l->count)
 		qsort(l->entries, l->count, sizeof *l->entries, cmp_entries);
 	return r;
@@ -591,7 +655,7 @@ int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed 
 		    struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
-	return walk(root, dir, visit_clear, r, e);
+	return walk(root, dir, visit_clear, r, true, e);
 }
 
 /* ---- prune ---- */
@@ -646,7 +710,6 @@ static int keep_entry(struct walker *w, struct prune_walk *pw, const struct pcr_
 	memcpy(k->key, entry->key, sizeof k->key);
 	k->mtime = entry->mtime;
 	k->bytes = entry->bytes;
-	pw->kept_bytes += entry->bytes;
 	return 0;
 }
 
@@ -660,6 +723,7 @@ static int visit_prune(struct walker *w, struct pcr_store_entry *entry, int shar
 		return prune_entry(w, entry, shard, d, PCR_PRUNE_ORPHAN);
 	if (rules->by_age && earlier(entry->mtime, rules->used_before))
 		return prune_entry(w, entry, shard, d, PCR_PRUNE_OLD);
+	pw->kept_bytes += entry->bytes;
 	return rules->by_size ? keep_entry(w, pw, entry) : 0;
 }
 
@@ -686,7 +750,8 @@ static int cmp_kept(const void *a, const void *b)
 static int prune_to_size(struct walker *w, int root)
 {
 	struct prune_walk *pw = w->arg;
-	if (pw->kept_bytes <= pw->rules->max_bytes)
+	const struct pcr_prune_rules *rules = pw->rules;
+	if (pw->kept_bytes <= rules->max_bytes || pw->kept_bytes <= rules->only_above)
 		return 0;
 	qsort(pw->kept, pw->count, sizeof *pw->kept, cmp_kept);
 	int v1 = open_dir_at(root, PCR_LAYOUT);
@@ -695,10 +760,10 @@ static int prune_to_size(struct walker *w, int root)
 	w->visit = visit_prune_size;
 	pw->why = PCR_PRUNE_OVER_SIZE;
 	int r = 0;
-	uint64_t total = pw->kept_bytes;
-	for (size_t i = 0; r == 0 && i < pw->count && total > pw->rules->max_bytes; i++) {
+	for (size_t i = 0; r == 0 && i < pw->count && pw->kept_bytes > pw->rules->max_bytes;
+	     i++) {
 		const char *key = pw->kept[i].key;
-		total -= pw->kept[i].bytes;
+		pw->kept_bytes -= pw->kept[i].bytes;
 		char k0k1[3] = { key[0], key[1], '\0' };
 		int shard = open_dir_at(v1, k0k1);
 		if (shard < 0) {
@@ -708,6 +773,7 @@ static int prune_to_size(struct walker *w, int root)
 		}
 		r = walk_entry(w, shard, k0k1, key);
 		close(shard);
+		remove_if_empty(w, v1, k0k1);
 	}
 	close(v1);
 	return r;
@@ -719,7 +785,8 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 {
 	*r = (struct pcr_store_removed){ 0 };
 	struct prune_walk pw = { .rules = rules, .r = r, .report = report, .arg = arg };
-	struct walker w = { .root = root, .visit = visit_prune, .arg = &pw, .e = e };
+	struct walker w = { .root = root, .visit = visit_prune, .arg = &pw, .e = e,
+			    .tidy = !rules->dry_run };
 	int fd;
 	if (open_root(root, &fd, e) < 0)
 		return -1;
@@ -728,8 +795,61 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 	int status = walk_v1(&w, fd);
 	if (status == 0 && rules->by_size)
 		status = prune_to_size(&w, fd);
+	if (status == 0)
+		r->left_bytes = pw.kept_bytes;
 	close(fd);
 	free(w.entry.files);
 	free(pw.kept);
 	return status;
+}
+
+/* ---- the growth counter ---- */
+
+/* <root>/v1/usage, opened with flags without following a symlink on the
+ * way (the caller checked the root); -1 with errno. */
+static int open_usage(const char *root, int flags)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int v1 = fd < 0 ? -1 : open_dir_at(fd, PCR_LAYOUT);
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (v1 < 0)
+		return (errno = saved), -1;
+	fd = openat(v1, PCR_USAGE_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	saved = errno;
+	close(v1);
+	errno = saved;
+	return fd;
+}
+
+uint64_t pcr_store_usage_estimate(const char *root)
+{
+	struct stat st;
+	int fd = open_usage(root, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	uint64_t bytes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+				 ? (uint64_t)st.st_size * PCR_USAGE_UNIT
+				 : 0;
+	close(fd);
+	return bytes;
+}
+
+int pcr_store_usage_reset(const char *root, uint64_t bytes)
+{
+	/* Only where the library would write it: v1 exists once anything is cached. */
+	int fd = open_usage(root, O_WRONLY | O_CREAT);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct stat st;
+	/* To zero first: the appended bytes go, the new length is a hole. */
+	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == 0 &&
+			ftruncate(fd, (off_t)pcr_usage_units(bytes)) == 0
+		? 0
+		: -1;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
 }

@@ -81,28 +81,32 @@ int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
 		   struct pcr_store_error *e);
 void pcr_store_list_free(struct pcr_store_list *l);
 
-/* What a clear removed. */
+/* What a clear or a prune removed. */
 struct pcr_store_removed {
 	size_t entries, files;
 	uint64_t bytes;
+	uint64_t left_bytes; /* prune: the size of what stays (would stay), once done */
 };
 
 /* Removes the entries of dir (or all): each entry's files, the directory,
  * then its record. An entry a writer keeps filling while it is being removed
- * is left, with its record; *r counts what is gone, also after a failure. */
+ * is left, with its record; *r counts what is gone, also after a failure.
+ * Like a prune that removes, it also sweeps what crashed writers left
+ * (temporary names older than PCR_STORE_STALE_AFTER) and the <k0k1>
+ * directories it left empty. */
 int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
 		    struct pcr_store_error *e);
 
 /* What a prune removes, rule by rule, in this order. The last use of an
- * entry is its directory's mtime: Python's writes into it update it (and
- * the library is to touch it on reads too, at most once an hour, as ccache
- * does; until then a cache that is only read looks unused). */
+ * entry is its directory's mtime: Python's writes into it update it, and
+ * the library touches it on reads when it is an hour old (core/usage.h). */
 struct pcr_prune_rules {
 	bool orphans;                /* recorded entries whose source directory is gone */
 	bool by_age;                 /* entries last used before used_before */
 	struct timespec used_before;
 	bool by_size;                /* then least recently used first, until the */
-	uint64_t max_bytes;          /* total is at most max_bytes */
+	uint64_t max_bytes;          /* total is at most max_bytes, */
+	uint64_t only_above;         /* when it is over this (0: over max_bytes) */
 	bool dry_run;                /* remove nothing: report and count what would go */
 };
 
@@ -125,6 +129,21 @@ typedef int (*pcr_store_prune_report)(const struct pcr_store_entry *entry,
 int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 		    struct pcr_store_removed *r, pcr_store_prune_report report, void *arg,
 		    struct pcr_store_error *e);
+
+/* A temporary file (a record's "<key>.src.<pid>", a pyc's
+ * "<name>.pyc.<number>") this old is a crashed writer's. */
+#define PCR_STORE_STALE_AFTER 3600
+
+/* Called after each entry a walk looks at, with how many it has (from the
+ * last call of pcr_store_on_progress): for a progress indication. NULL: none. */
+typedef void (*pcr_store_progress)(size_t entries, void *arg);
+void pcr_store_on_progress(pcr_store_progress fn, void *arg);
+
+/* The growth counter the library keeps (core/usage.h): its estimate of the
+ * cache's size, 0 when there is none; and its reset to the size a scan of
+ * the whole cache found (0, or -1 with errno; nothing when there is no v1). */
+uint64_t pcr_store_usage_estimate(const char *root);
+int pcr_store_usage_reset(const char *root, uint64_t bytes);
 
 /* Orders directory paths as if '/' sorted before every other byte, so that
  * "/a/b/c" comes right after "/a/b", before "/a/b-c". */

@@ -794,3 +794,153 @@ Test(store_paths, within_means_equal_or_below)
 	cr_assert(!pcr_store_within("/a", "/a/b", 4));
 	cr_assert(pcr_store_within("/x", "/", 1));
 }
+
+/* ---- what a prune leaves, the sweep of crashed writers' leftovers ---- */
+
+Test(store, prune_says_what_is_left)
+{
+	make_four(); /* 1500 bytes, 100 of them the orphan's */
+	struct pcr_store_removed r = prune((struct pcr_prune_rules){ .orphans = true }, NULL);
+	cr_assert_eq(r.left_bytes, 1400);
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1000, .dry_run = true },
+		  NULL);
+	cr_assert_eq(r.left_bytes, 800, "a dry run: what would stay");
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1000 }, NULL);
+	cr_assert_eq(r.left_bytes, 800);
+	cr_assert_eq(stats_of(NULL).bytes, 800);
+}
+
+/* A file dated age seconds ago. */
+static void make_dated(const char *path, time_t age)
+{
+	make_file(path, 10, time(NULL) - age);
+}
+
+Test(store, prune_and_clear_sweep_stale_temporaries_only)
+{
+	make_four();
+	char stale_rec[PATH_MAX + 32], fresh_rec[PATH_MAX + 32], stale_pyc[PATH_MAX + 64],
+		fresh_pyc[PATH_MAX + 64], other[PATH_MAX + 64];
+	unit_path(stale_rec, "%s.src.4242", e_c);
+	unit_path(fresh_rec, "%s.src.4343", e_c);
+	unit_path(stale_pyc, "%s/m.cpython-311.pyc.140234", e_c);
+	unit_path(fresh_pyc, "%s/n.cpython-311.pyc.140235", e_c);
+	unit_path(other, "%s/notes.txt.1", e_c); /* not a writer's temporary */
+	make_dated(stale_rec, PCR_STORE_STALE_AFTER + 60);
+	make_dated(fresh_rec, 60);
+	make_dated(stale_pyc, PCR_STORE_STALE_AFTER + 60);
+	make_dated(fresh_pyc, 60);
+	make_dated(other, PCR_STORE_STALE_AFTER + 60);
+
+	/* A dry run and a stats sweep nothing. */
+	prune((struct pcr_prune_rules){ .orphans = true, .dry_run = true }, NULL);
+	stats_of(NULL);
+	cr_assert(exists(stale_rec) && exists(stale_pyc));
+
+	prune((struct pcr_prune_rules){ .orphans = true }, NULL);
+	cr_assert(!exists(stale_rec), "a crashed writer's record temporary goes");
+	cr_assert(!exists(stale_pyc), "a crashed writer's pyc temporary goes");
+	cr_assert(exists(fresh_rec) && exists(fresh_pyc), "a live writer's stay");
+	cr_assert(exists(other) && exists(e_c));
+	cr_assert(recorded_exists(e_c));
+
+	/* A clear, even of a tree with no entries, sweeps too. */
+	make_dated(stale_rec, PCR_STORE_STALE_AFTER + 60);
+	cr_assert_eq(clear("/no/such/tree").entries, 0);
+	cr_assert(!exists(stale_rec) && exists(fresh_rec));
+}
+
+/* The shard directory <root>/v1/<k0k1> of an entry. */
+static void shard_of(char out[PATH_MAX], const char *entry)
+{
+	int n = snprintf(out, PATH_MAX, "%.*s", (int)(strrchr(entry, '/') - entry), entry);
+	cr_assert(n > 0 && n < PATH_MAX);
+}
+
+Test(store, removals_take_the_shards_they_empty)
+{
+	make_four();
+	char shards[4][PATH_MAX];
+	const char *entries[] = { e_gone, e_a, e_b, e_c };
+	for (size_t i = 0; i < 4; i++)
+		shard_of(shards[i], entries[i]);
+	prune((struct pcr_prune_rules){ .orphans = true, .dry_run = true }, NULL);
+	cr_assert(exists(shards[0]), "a dry run removes nothing");
+	prune((struct pcr_prune_rules){ .orphans = true }, NULL);
+	bool shared = false; /* a shard that still holds another entry stays */
+	for (size_t i = 1; i < 4; i++)
+		shared = shared || strcmp(shards[0], shards[i]) == 0;
+	cr_assert_eq(exists(shards[0]), shared);
+	prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 0 }, NULL);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert(!exists(shards[i]), "%s", shards[i]);
+	char v1[PATH_MAX];
+	unit_path(v1, "%s/v1", root);
+	cr_assert(exists(v1), "the layout directory stays");
+	make_four();
+	clear(NULL);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert(!exists(shards[i]), "%s", shards[i]);
+}
+
+/* ---- the library's growth counter ---- */
+
+Test(store, usage_counter_reset_and_estimate)
+{
+	char usage[PATH_MAX];
+	unit_path(usage, "%s/v1/usage", root);
+	cr_assert_eq(pcr_store_usage_estimate(root), 0, "no counter: no estimate");
+	cr_assert_eq(pcr_store_usage_reset(root, 5000), 0, "no v1: nothing to do");
+	cr_assert(!exists(usage));
+
+	make_four();
+	cr_assert_eq(pcr_store_usage_reset(root, 5000), 0);
+	struct stat st;
+	cr_assert_eq(lstat(usage, &st), 0);
+	cr_assert_eq(st.st_size, 5, "5000 bytes: 5 units of 1 KiB, rounded up");
+	cr_assert_eq(st.st_blocks, 0, "holes only");
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(pcr_store_usage_estimate(root), 5 * 1024);
+
+	/* What the library appends is added; a reset starts from the truth. */
+	int fd = open(usage, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "\0\0\0", 3), 3);
+	close(fd);
+	cr_assert_eq(pcr_store_usage_estimate(root), 8 * 1024);
+	cr_assert_eq(pcr_store_usage_reset(root, 0), 0);
+	cr_assert_eq(pcr_store_usage_estimate(root), 0);
+
+	/* The walks take the counter for what it is: not an entry. */
+	cr_assert_eq(stats_of(NULL).entries, 4);
+
+	/* A symlink in its place is never followed. */
+	char target[PATH_MAX];
+	unit_path(target, "%s/elsewhere", tmp);
+	make_file(target, 2048, 0);
+	cr_assert_eq(unlink(usage), 0);
+	cr_assert_eq(symlink(target, usage), 0);
+	cr_assert_eq(pcr_store_usage_estimate(root), 0);
+	cr_assert_eq(pcr_store_usage_reset(root, 0), -1);
+	cr_assert_eq(lstat(target, &st), 0);
+	cr_assert_eq(st.st_size, 2048);
+}
+
+static void count_progress(size_t entries, void *arg)
+{
+	size_t *seen = arg;
+	cr_assert_eq(entries, *seen + 1, "one call per entry, counting up");
+	*seen = entries;
+}
+
+Test(store, progress_is_called_once_per_entry)
+{
+	make_four();
+	size_t seen = 0;
+	pcr_store_on_progress(count_progress, &seen);
+	stats_of(NULL);
+	pcr_store_on_progress(NULL, NULL);
+	cr_assert_eq(seen, 4);
+	stats_of(NULL);
+	cr_assert_eq(seen, 4, "off again");
+}

@@ -1,0 +1,116 @@
+/* config [KEY [VALUE]]: the settings kept in the cache root. One key so
+ * far, max-size: the size limit the cleanup keeps the cache under. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/root.h"
+#include "../core/store.h"
+#include "cli.h"
+
+#define KEY_MAX_SIZE "max-size"
+
+/* The limit in force and where it comes from, as `config` prints it. */
+static int show(const struct pcr_config *c)
+{
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128], saved[64];
+	if (!pcr_cli_size_limit(c, &l, why, sizeof why) ||
+	    !pcr_cli_setting_read(c->root, KEY_MAX_SIZE, saved, sizeof saved, why, sizeof why)) {
+		pcr_cli_error("config: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	printf(KEY_MAX_SIZE " %s", l.origin == PCR_CLI_LIMIT_NONE ? "none" : l.text);
+	if (getenv(PCR_CLI_ENV_MAX_SIZE) && *getenv(PCR_CLI_ENV_MAX_SIZE))
+		printf(" (from " PCR_CLI_ENV_MAX_SIZE "; the settings say %s)",
+		       saved[0] ? saved : "none");
+	putchar('\n');
+	return PCR_CLI_OK;
+}
+
+/* After a new limit: count the cache (the counter starts again from the
+ * truth) and clean it up at once when it is over. */
+static int apply(const struct pcr_config *c)
+{
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128];
+	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
+		pcr_cli_error("config: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	struct pcr_store_stats s;
+	struct pcr_store_error e;
+	pcr_cli_progress_start("config");
+	int r = pcr_store_stats(c->root, NULL, &s, &e);
+	pcr_cli_progress_end();
+	if (r < 0) {
+		pcr_cli_store_error("config", &e);
+		return PCR_CLI_FAILURE;
+	}
+	pcr_store_usage_reset(c->root, s.bytes);
+	if (l.origin == PCR_CLI_LIMIT_NONE || s.bytes <= l.bytes)
+		return PCR_CLI_OK;
+	struct pcr_store_removed removed;
+	if (pcr_cli_cleanup(c->root, l.bytes, false, &removed, &e) < 0) {
+		pcr_cli_store_error("config", &e);
+		return PCR_CLI_FAILURE;
+	}
+	pcr_cli_report_cleanup(&l, &removed);
+	return PCR_CLI_OK;
+}
+
+static int set(const struct pcr_config *c, const char *value)
+{
+	char why[PATH_MAX + 128];
+	uint64_t bytes;
+	bool none = strcmp(value, "none") == 0 || strcmp(value, "0") == 0;
+	if (!none && !pcr_cli_parse_size(value, &bytes, why, sizeof why))
+		return pcr_cli_usage_error("config: " KEY_MAX_SIZE " '%s': %s", value, why);
+	int err;
+	if (!pcr_cli_root_safe(c))
+		return PCR_CLI_FAILURE;
+	enum pcr_root_status st =
+		pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
+	if (st != PCR_ROOT_OK) {
+		pcr_cli_error("config: cannot make the cache root %s: %s", c->root,
+			      pcr_root_status_str(st));
+		return PCR_CLI_FAILURE;
+	}
+	if (!pcr_cli_setting_write(c->root, KEY_MAX_SIZE, none ? NULL : value, why, sizeof why)) {
+		pcr_cli_error("config: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	if (getenv(PCR_CLI_ENV_MAX_SIZE) && *getenv(PCR_CLI_ENV_MAX_SIZE))
+		pcr_cli_error("note: " PCR_CLI_ENV_MAX_SIZE "=%s overrides this setting",
+			      getenv(PCR_CLI_ENV_MAX_SIZE));
+	return apply(c);
+}
+
+static const struct option options[] = {
+	PCR_CLI_HELP_OPTION,
+	{ NULL, 0, NULL, 0 },
+};
+
+int pcr_cli_config(int argc, char **argv)
+{
+	optind = 0;
+	int c = getopt_long(argc, argv, "+:h", options, NULL);
+	if (c != -1) /* only --help is an option */
+		return pcr_cli_common_option(argv[0], c, argv);
+	const char *key = optind < argc ? argv[optind] : NULL;
+	const char *value = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (optind + 2 < argc)
+		return pcr_cli_usage_error("config: unexpected argument '%s'", argv[optind + 2]);
+	if (key && strcmp(key, KEY_MAX_SIZE) != 0)
+		return pcr_cli_usage_error("config: unknown setting '%s'; there is " KEY_MAX_SIZE,
+					   key);
+	struct pcr_config config;
+	if (!pcr_cli_load_config(&config))
+		return PCR_CLI_FAILURE;
+	return value ? set(&config, value) : show(&config);
+}

@@ -1,0 +1,122 @@
+/* The size limit, kept without a scan in any host process: the library
+ * counts what it writes (core/usage.h); the command compares the count with
+ * the limit before it uses the cache and, past the limit, removes orphans and
+ * then the least recently used entries down to 90 % of it, there and then or
+ * in a detached process (so that run and env start at once). One cleanup
+ * at a time: the one holding the lock on the counter file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "../core/root.h"
+#include "../core/fs.h"
+#include "../core/store.h"
+#include "../core/usage.h"
+#include "cli.h"
+
+uint64_t pcr_cli_cleanup_target(uint64_t limit)
+{
+	return limit / 10 * 9 + limit % 10 * 9 / 10;
+}
+
+int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
+		    struct pcr_store_removed *r, struct pcr_store_error *e)
+{
+	*r = (struct pcr_store_removed){ 0 };
+	char path[PATH_MAX];
+	int lock = -1;
+	if (pcr_usage_path(root, strlen(root), path, sizeof path))
+		lock = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		close(lock);
+		return 1; /* another cleanup is at it */
+	}
+	/* Under the lock, again: the cleanup that held it may have done it all. */
+	if (only_when_over && pcr_store_usage_estimate(root) <= limit) {
+		if (lock >= 0)
+			close(lock);
+		return 1;
+	}
+	struct pcr_prune_rules rules = { .orphans = true, .by_size = true,
+					 .max_bytes = pcr_cli_cleanup_target(limit),
+					 .only_above = limit };
+	int status = pcr_store_prune(root, &rules, r, NULL, NULL, e);
+	if (status == 0)
+		pcr_store_usage_reset(root, r->left_bytes);
+	if (lock >= 0)
+		close(lock);
+	return status;
+}
+
+void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_store_removed *r)
+{
+	char limit[PCR_CLI_HUMAN_SIZE], gone[PCR_CLI_HUMAN_SIZE], left[PCR_CLI_HUMAN_SIZE];
+	pcr_cli_error("the cache passed its size limit of %s (%s): removed %zu entr%s, "
+		      "%zu file%s, %s; %s left",
+		      pcr_cli_human_size(l->bytes, limit), pcr_cli_limit_origin_str(l->origin),
+		      r->entries, r->entries == 1 ? "y" : "ies", r->files, r->files == 1 ? "" : "s",
+		      pcr_cli_human_size(r->bytes, gone), pcr_cli_human_size(r->left_bytes, left));
+}
+
+/* The cleanup, in a grandchild that nobody waits for: the caller goes on
+ * (or execs its command) at once, and never gets a child it did not make. */
+static void detach_cleanup(const char *root, uint64_t limit)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (setsid() < 0 || fork() != 0)
+		_exit(0);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0)
+		for (int fd = 0; fd < 3; fd++)
+			dup2(null, fd);
+	setpriority(PRIO_PROCESS, 0, 10);
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	pcr_cli_cleanup(root, limit, true, &r, &e);
+	_exit(0);
+}
+
+static const char *environment(const char *name)
+{
+	return getenv(name);
+}
+
+void pcr_cli_upkeep(enum pcr_cli_upkeep how)
+{
+	/* Quietly: the command says what is wrong with the configuration. */
+	struct pcr_config c;
+	pcr_config_load(&c, environment, (unsigned long)geteuid());
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128];
+	int err;
+	if (c.root_len == 0 || !pcr_cli_size_limit(&c, &l, why, sizeof why) ||
+	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_usage_estimate(c.root) <= l.bytes ||
+	    pcr_root_prepare(&pcr_fs_libc, c.root, (unsigned long)geteuid(), false, &err) !=
+		    PCR_ROOT_OK)
+		return;
+	if (how == PCR_CLI_UPKEEP_DETACHED) {
+		detach_cleanup(c.root, l.bytes);
+		return;
+	}
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	int status = pcr_cli_cleanup(c.root, l.bytes, true, &r, &e);
+	if (status < 0)
+		pcr_cli_store_error("cleanup", &e);
+	else if (status == 0 && r.entries > 0)
+		pcr_cli_report_cleanup(&l, &r);
+}

@@ -1,0 +1,475 @@
+/* The size limit, end to end: the library's growth counter and last-use
+ * touch under real interpreters, `config max-size`, and the cleanup that the
+ * next command (inline) or run/env (detached) does once the limit is passed. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+/* ---- helpers ---- */
+
+static struct pcr_result *cli_env(const struct pcr_fixture *f, const char *extra,
+				  const char *const *args)
+{
+	char dir[PATH_MAX + 32];
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	return pcr_cli(f, NULL, (const char *[]){ dir, extra, NULL }, args);
+}
+
+static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *args)
+{
+	return cli_env(f, NULL, args);
+}
+
+/* What is in the cache, counted here apart from core/store.c: the files of
+ * the entries, and the units (KiB, rounded up, per file) the library's
+ * counter should hold for them. */
+static struct {
+	size_t entries, files;
+	uint64_t bytes, units;
+} seen;
+
+static int see(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	if (type == FTW_D && ftw->level == 3)
+		seen.entries++;
+	if (type == FTW_F && ftw->level == 4) {
+		seen.files++;
+		seen.bytes += (uint64_t)st->st_size;
+		seen.units += ((uint64_t)st->st_size + 1023) / 1024;
+	}
+	return 0;
+}
+
+static void scan(const struct pcr_fixture *f)
+{
+	memset(&seen, 0, sizeof seen);
+	nftw(f->root, see, 16, FTW_PHYS);
+}
+
+static off_t counter(const struct pcr_fixture *f)
+{
+	char path[PATH_MAX + 16];
+	PCR_PATH(path, "%s/v1/usage", f->root);
+	struct stat st;
+	return lstat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static struct timespec mtime_of(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s", path);
+	return st.st_mtim;
+}
+
+static void date(const char *path, time_t t)
+{
+	struct timespec times[2] = { { .tv_sec = t }, { .tv_sec = t } };
+	cr_assert_eq(utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW), 0, "%s", path);
+}
+
+/* A package "big" in f's tree: subs subpackages of mods modules, each
+ * module's pyc a little over 3 KiB (a long string constant), so that the
+ * cache holds subs entries of known weight. */
+#define BIG_SUBS 6
+#define BIG_MODS 8
+
+static void make_big(const struct pcr_fixture *f)
+{
+	char path[PATH_MAX + 64], text[4096];
+	PCR_PATH(path, "%s/big", f->tree);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	PCR_PATH(path, "%s/big/__init__.py", f->tree);
+	pcr_write_file(path, "");
+	for (int s = 0; s < BIG_SUBS; s++) {
+		PCR_PATH(path, "%s/big/s%d", f->tree, s);
+		cr_assert_eq(mkdir(path, 0755), 0);
+		PCR_PATH(path, "%s/big/s%d/__init__.py", f->tree, s);
+		char imports[256] = "";
+		for (int m = 0; m < BIG_MODS; m++) {
+			size_t n = strlen(imports);
+			snprintf(imports + n, sizeof imports - n, "from . import m%d\n", m);
+		}
+		pcr_write_file(path, imports);
+		for (int m = 0; m < BIG_MODS; m++) {
+			int n = snprintf(text, sizeof text, "TEXT = '''%d.%d ", s, m);
+			memset(text + n, 'a' + (s * BIG_MODS + m) % 26, 3100);
+			snprintf(text + n + 3100, sizeof text - (size_t)n - 3100, "'''\n");
+			PCR_PATH(path, "%s/big/s%d/m%d.py", f->tree, s, m);
+			pcr_write_file(path, text);
+		}
+	}
+}
+
+static const char *import_big(void)
+{
+	static char code[64 + 16 * BIG_SUBS];
+	int n = snprintf(code, sizeof code, "import big");
+	for (int s = 0; s < BIG_SUBS; s++)
+		n += snprintf(code + n, sizeof code - (size_t)n, ", big.s%d", s);
+	snprintf(code + n, sizeof code - (size_t)n, "; print('ok')");
+	return code;
+}
+
+static void run_big(const struct pcr_fixture *f, const struct pcr_interp *py)
+{
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", import_big(), NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "ok\n");
+	free(r);
+}
+
+/* The entry directory of big/s<s>. */
+static void entry_of_sub(char *out, size_t size, const struct pcr_fixture *f, int s)
+{
+	char source[PATH_MAX];
+	PCR_PATH(source, "%s/big/s%d", f->tree, s);
+	pcr_expect_central(out, size, f->root, source, NULL);
+}
+
+/* ---- the library's signals ---- */
+
+static void counts_what_it_writes(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	free(pcr_run_app(f, py, NULL, NULL));
+	scan(f);
+	cr_assert_gt(seen.files, 0);
+	cr_assert_eq((uint64_t)counter(f), seen.units,
+		     "%s: the counter holds %lld units for %zu files of %llu units", py->label,
+		     (long long)counter(f), seen.files, (unsigned long long)seen.units);
+	struct stat st;
+	char path[PATH_MAX + 16];
+	PCR_PATH(path, "%s/v1/usage", f->root);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	/* A warm run writes nothing, and counts nothing. */
+	free(pcr_run_app(f, py, NULL, NULL));
+	cr_assert_eq((uint64_t)counter(f), seen.units, "%s", py->label);
+}
+
+Test(limit, the_library_counts_what_it_writes)
+{
+	pcr_each_python(counts_what_it_writes);
+}
+
+static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	free(pcr_run_app(f, py, NULL, NULL));
+	char app[PATH_MAX], stats[PATH_MAX], source[PATH_MAX];
+	pcr_expect_central(app, sizeof app, f->root, f->tree, NULL);
+	PCR_PATH(source, "%s/app", f->tree);
+	pcr_expect_central(app, sizeof app, f->root, source, NULL);
+	PCR_PATH(source, "%s/app/stats", f->tree);
+	pcr_expect_central(stats, sizeof stats, f->root, source, NULL);
+	time_t now = time(NULL);
+	date(app, now - 7200);  /* last used two hours ago: touched on the read */
+	date(stats, now - 1800); /* half an hour ago: left */
+	free(pcr_run_app(f, py, NULL, NULL));
+	struct timespec a = mtime_of(app), s = mtime_of(stats);
+	cr_assert_geq(a.tv_sec, now - 5, "%s: a read of an hour-old entry touches it", py->label);
+	cr_assert_eq(s.tv_sec, now - 1800, "%s: a recently used entry is not touched again",
+		     py->label);
+	scan(f);
+	cr_assert_eq(seen.files, PCR_SAMPLE_MODULES, "%s: a touch writes no file", py->label);
+}
+
+Test(limit, a_read_touches_an_entry_at_most_once_an_hour)
+{
+	pcr_each_python(touches_once_an_hour);
+}
+
+/* ---- config max-size ---- */
+
+static void expect_out(const struct pcr_fixture *f, const char *extra, const char *const *args,
+		       int status, const char *out)
+{
+	struct pcr_result *r = cli_env(f, extra, args);
+	cr_assert_eq(r->status, status, "%s %s: exit %d: %s", args[0], args[1] ? args[1] : "",
+		     r->status, r->err);
+	if (out)
+		cr_assert_str_eq(r->out, out, "%s", r->err);
+	free(r);
+}
+
+Test(limit, config_sets_shows_and_removes_the_limit)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	cr_assert(!pcr_exists(f.root), "showing creates nothing");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "2G", NULL }, 0, "");
+	char path[PATH_MAX + 16], text[512];
+	PCR_PATH(path, "%s/config", f.root);
+	cr_assert_gt(pcr_read_file(path, text, sizeof text), 0);
+	cr_assert(strstr(text, "\nmax-size 2G\n"), "%s", text);
+	struct stat st;
+	cr_assert_eq(lstat(f.root, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "the root is made as the library makes it");
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 2G\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 2G\n");
+	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=500M", (const char *[]){ "config", NULL }, 0,
+		   "max-size 500M (from PYCACHE_REDIRECT_MAX_SIZE; the settings say 2G)\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "700m", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 700m\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "none", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	cr_assert_gt(pcr_read_file(path, text, sizeof text), 0);
+	cr_assert(!strstr(text, "max-size"), "none removes the setting: %s", text);
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "0", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+
+	/* Bad usage: exit 2, the file untouched. */
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
+	const char *const bad[][5] = {
+		{ "config", "max-size", "2X", NULL },  { "config", "max-size", "1.5G", NULL },
+		{ "config", "max-size", "-1", NULL },  { "config", "max-size", "", NULL },
+		{ "config", "colour", NULL },          { "config", "colour", "red", NULL },
+		{ "config", "max-size", "1G", "x", NULL }, { "config", "--bogus", NULL },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct pcr_result *r = cli(&f, bad[i]);
+		cr_assert_eq(r->status, 2, "case %zu: exit %d", i, r->status);
+		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
+		cr_assert_str_empty(r->out);
+		free(r);
+	}
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 1G\n");
+
+	/* A bad value from the environment is a failure where it is used. */
+	struct pcr_result *r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=lots",
+				       (const char *[]){ "stats", NULL });
+	cr_assert_eq(r->status, 1);
+	cr_assert(strstr(r->err, "PYCACHE_REDIRECT_MAX_SIZE 'lots'"), "%s", r->err);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+Test(limit, config_refuses_an_unsafe_root)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	cr_assert_eq(mkdir(f.root, 0700), 0);
+	cr_assert_eq(chmod(f.root, 0770), 0);
+	struct pcr_result *r = cli(&f, (const char *[]){ "config", "max-size", "1G", NULL });
+	cr_assert_eq(r->status, 1);
+	cr_assert(strstr(r->err, "writable"), "%s", r->err);
+	free(r);
+	char path[PATH_MAX + 16];
+	PCR_PATH(path, "%s/config", f.root);
+	cr_assert(!pcr_exists(path));
+	pcr_fixture_fini(&f);
+}
+
+/* ---- the cleanup ---- */
+
+/* The entries of big dated s0 last used first, s5 last (the package itself
+ * after them all). */
+static void date_subs(const struct pcr_fixture *f)
+{
+	time_t now = time(NULL);
+	for (int s = 0; s < BIG_SUBS; s++) {
+		char entry[PATH_MAX];
+		entry_of_sub(entry, sizeof entry, f, s);
+		if (pcr_exists(entry))
+			date(entry, now - 86400 * (BIG_SUBS - s));
+	}
+}
+
+/* big imported and dated; returns the cache's size. */
+static uint64_t cached_big(const struct pcr_fixture *f, const struct pcr_interp *py)
+{
+	make_big(f);
+	run_big(f, py);
+	date_subs(f);
+	scan(f);
+	cr_assert_eq(seen.entries, BIG_SUBS + 1);
+	cr_assert_geq(seen.bytes, (uint64_t)BIG_SUBS * BIG_MODS * 3100);
+	cr_assert_eq((uint64_t)counter(f), seen.units, "the counter saw every write");
+	return seen.bytes;
+}
+
+/* After a cleanup to limit: at most 90 % of it is left, the least recently
+ * used of the first subs went first, and the counter holds what is left. */
+static void assert_cleaned(const struct pcr_fixture *f, uint64_t limit, int subs)
+{
+	scan(f);
+	cr_assert_leq(seen.bytes, limit / 10 * 9, "%llu bytes left over a limit of %llu",
+		      (unsigned long long)seen.bytes, (unsigned long long)limit);
+	cr_assert_gt(seen.entries, 0, "only down to 90 %%, not everything");
+	bool gone_before = true; /* the entries go oldest first */
+	for (int s = 0; s < subs; s++) {
+		char entry[PATH_MAX];
+		entry_of_sub(entry, sizeof entry, f, s);
+		bool gone = !pcr_exists(entry);
+		cr_assert(!gone || gone_before, "s%d went while an older entry stayed", s);
+		gone_before = gone;
+	}
+	cr_assert_eq((uint64_t)counter(f), (seen.bytes + 1023) / 1024,
+		     "the counter starts again from what is left");
+}
+
+Test(limit, past_the_limit_the_next_stats_cleans_up_first)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	uint64_t total = cached_big(&f, py);
+	uint64_t limit = total / 2;
+	char setting[64];
+	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	struct pcr_result *r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->err, "pycache-redirect: the cache passed its size limit"), "%s",
+		  r->err);
+	cr_assert(strstr(r->out, "(PYCACHE_REDIRECT_MAX_SIZE)"), "%s", r->out);
+	free(r);
+	assert_cleaned(&f, limit, BIG_SUBS);
+	/* Under the limit now: the next one says nothing and removes nothing. */
+	scan(&f);
+	uint64_t left = seen.bytes;
+	r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
+	cr_assert_eq(r->status, 0);
+	cr_assert_str_empty(r->err);
+	free(r);
+	scan(&f);
+	cr_assert_eq(seen.bytes, left);
+	/* And Python imports as before, writing back what went. */
+	run_big(&f, py);
+	pcr_fixture_fini(&f);
+}
+
+Test(limit, under_the_limit_nothing_is_removed)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	uint64_t total = cached_big(&f, py);
+	char setting[64];
+	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)total + 4096);
+	const char *const commands[][3] = { { "stats", NULL }, { "ls", ".", NULL },
+					    { "where", NULL }, { "run", "true", NULL } };
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		struct pcr_result *r = cli_env(&f, setting, commands[i]);
+		cr_assert_eq(r->status, 0, "%s: %s", commands[i][0], r->err);
+		cr_assert(!strstr(r->err, "limit"), "%s: %s", commands[i][0], r->err);
+		free(r);
+	}
+	usleep(300000);
+	scan(&f);
+	cr_assert_eq(seen.bytes, total);
+	pcr_fixture_fini(&f);
+}
+
+/* run and env start the cleanup in the background: they return at once,
+ * and the cache is under 90 % of the limit a moment later. */
+static void cleans_up_in_the_background(const char *const *command)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	uint64_t total = cached_big(&f, py);
+	uint64_t limit = total / 2;
+	char value[32];
+	PCR_PATH(value, "%llu", (unsigned long long)limit);
+	/* The limit from the settings file this time. */
+	struct pcr_result *r = cli(&f, (const char *[]){ "config", "max-size", value, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	scan(&f);
+	cr_assert_leq(seen.bytes, limit / 10 * 9, "setting a limit applies it at once");
+	run_big(&f, py); /* writes back what went: over the limit again */
+	date_subs(&f);
+	scan(&f);
+	cr_assert_gt(seen.bytes, limit);
+
+	r = cli(&f, command);
+	cr_assert_eq(r->status, 0, "%s: %s", command[0], r->err);
+	cr_assert_str_empty(r->err, "%s: the background cleanup says nothing", command[0]);
+	free(r);
+	for (int i = 0; i < 100; i++) {
+		scan(&f);
+		if (seen.bytes <= limit / 10 * 9 && (uint64_t)counter(&f) == (seen.bytes + 1023) / 1024)
+			break;
+		usleep(100000);
+	}
+	assert_cleaned(&f, limit, BIG_SUBS);
+	pcr_fixture_fini(&f);
+}
+
+Test(limit, run_cleans_up_in_the_background)
+{
+	cleans_up_in_the_background((const char *[]){ "run", "--", "true", NULL });
+}
+
+Test(limit, env_cleans_up_in_the_background)
+{
+	cleans_up_in_the_background((const char *[]){ "env", NULL });
+}
+
+Test(limit, prune_without_rules_removes_orphans_then_down_to_the_limit)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	uint64_t total = cached_big(&f, py);
+	/* s5, the newest, becomes an orphan: its source directory goes. */
+	char dir[PATH_MAX + 16], orphan[PATH_MAX];
+	entry_of_sub(orphan, sizeof orphan, &f, BIG_SUBS - 1);
+	PCR_PATH(dir, "%s/big/s%d", f.tree, BIG_SUBS - 1);
+	pcr_rmtree(dir);
+
+	/* No limit: the orphan alone. */
+	struct pcr_result *r = cli(&f, (const char *[]){ "prune", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "removed 1 entry, "), "%s", r->out);
+	free(r);
+	cr_assert(!pcr_exists(orphan));
+	scan(&f);
+	cr_assert_eq(seen.entries, BIG_SUBS);
+
+	/* With one: then the least recently used, to 90 % of it. */
+	uint64_t limit = total / 2;
+	char setting[64];
+	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	r = cli_env(&f, setting, (const char *[]){ "prune", "--dry-run", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "(over the size limit)"), "%s", r->out);
+	free(r);
+	scan(&f);
+	cr_assert_eq(seen.entries, BIG_SUBS, "a dry run removes nothing");
+	r = cli_env(&f, setting, (const char *[]){ "prune", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	assert_cleaned(&f, limit, BIG_SUBS - 1);
+	pcr_fixture_fini(&f);
+}
+
+Test(limit, doctor_reports_the_limit)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	struct pcr_result *r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3G",
+				       (const char *[]){ "doctor", NULL });
+	cr_assert(strstr(r->out, "size limit: 3.0 GiB (PYCACHE_REDIRECT_MAX_SIZE)"), "%s",
+		  r->out);
+	free(r);
+	r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3 GB", (const char *[]){ "doctor", NULL });
+	cr_assert_eq(r->status, 1);
+	cr_assert(strstr(r->out, "size limit"), "%s", r->out);
+	cr_assert(strstr(r->out, "PYCACHE_REDIRECT_MAX_SIZE '3 GB'"), "%s", r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}
