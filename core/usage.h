@@ -11,9 +11,11 @@
  *   for each file it moves into place; O_APPEND makes concurrent appends
  *   add up without a lock. The command sets its length to the size it
  *   counted whenever it scans the whole cache (a sparse file: holes cost no
- *   disk), so length x 1 KiB estimates the cache's size between scans: high
- *   (replaced and removed files are never taken off), never low by more
- *   than the files that were not moved into place. */
+ *   disk), so length x 1 KiB estimates the cache's size between scans: on
+ *   the high side (each file rounds up, and replaced or removed files are
+ *   never taken off), low only by files written without a rename into
+ *   place or during a scan. The command acts on the real size it counts,
+ *   so the estimate only decides when to count. */
 #ifndef PCR_USAGE_H
 #define PCR_USAGE_H
 
