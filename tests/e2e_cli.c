@@ -328,3 +328,25 @@ Test(cli, debian_package_holds_a_working_install)
 	free(r);
 	pcr_fixture_fini(&f);
 }
+
+/* The Dockerfile lines, exactly: the library before an LD_PRELOAD an earlier
+ * ENV set, a value with a space quoted. */
+Test(cli, env_docker_lines_are_exact)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	struct pcr_result *r = pcr_cli(&f, NULL, (const char *[]){ "PYCACHE_REDIRECT_DIR=/var/c d",
+								    NULL },
+				       (const char *[]){ "env", "--shell", "docker", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char expect[PATH_MAX * 2];
+	PCR_PATH(expect,
+		 "# pycache-redirect: Dockerfile lines that switch the redirect on (the library "
+		 "must be at this path in the image)\n"
+		 "ENV LD_PRELOAD=%s${LD_PRELOAD:+:$LD_PRELOAD}\n"
+		 "ENV PYCACHE_REDIRECT_DIR=\"/var/c d\"\n",
+		 PCR_TEST_LIBRARY);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	pcr_fixture_fini(&f);
+}
