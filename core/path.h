@@ -43,7 +43,7 @@ static inline bool pcr_might_be_pycache(const char *path)
 		end--;
 	return (size_t)(end - path) >= PCR_PYCACHE_LEN &&
 	       memcmp(end - PCR_PYCACHE_LEN, PCR_PYCACHE, PCR_PYCACHE_LEN) == 0 &&
-	       (end - PCR_PYCACHE_LEN == path || end[-PCR_PYCACHE_LEN - 1] == '/');
+	       (end - PCR_PYCACHE_LEN == path || (end - PCR_PYCACHE_LEN)[-1] == '/');
 }
 
 /* The first component named exactly __pycache__, and what follows it. */

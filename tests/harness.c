@@ -88,7 +88,7 @@ static bool steered(const char *entry)
 	static const char *const names[] = {
 		"PYTHONDONTWRITEBYTECODE=", "PYTHONPYCACHEPREFIX=", "PYTHONPATH=",
 		"PYTHONHOME=", "PYTHONSTARTUP=", "PYTHONSAFEPATH=", "LD_PRELOAD=",
-		"XDG_CACHE_HOME=", "PYCACHE_REDIRECT",
+		"XDG_CACHE_HOME=", "PYCACHE_REDIRECT", "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
 	};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (strncmp(entry, names[i], strlen(names[i])) == 0)
@@ -106,6 +106,25 @@ static bool overridden(const char *entry, const char *const *env)
 	return false;
 }
 
+#ifdef PCR_TEST_ASAN_RUNTIME
+/* A sanitized build (PCR_SANITIZE): the library needs the ASan runtime, and
+ * the loader wants it ahead of everything an uninstrumented interpreter
+ * loads, so every LD_PRELOAD gets it first. Python's own allocations live
+ * until exit by design: no leak check in the children. */
+static size_t sanitize_env(const char **envp, size_t n, char *preload, size_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+			pcr_format(preload, size, "LD_PRELOAD=%s:%s", PCR_TEST_ASAN_RUNTIME,
+				   envp[i] + 11);
+			envp[i] = preload;
+		}
+	envp[n++] = "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=0";
+	envp[n++] = "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1";
+	return n;
+}
+#endif
+
 void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
 	     const char *const *argv)
 {
@@ -114,8 +133,12 @@ void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
 	for (char **e = environ; *e && n < 400; e++)
 		if (!steered(*e) && !overridden(*e, env))
 			envp[n++] = *e;
-	for (; env && *env && n < 510; env++)
+	for (; env && *env && n < 508; env++)
 		envp[n++] = *env;
+#ifdef PCR_TEST_ASAN_RUNTIME
+	char preload[2 * PATH_MAX];
+	n = sanitize_env(envp, n, preload, sizeof preload);
+#endif
 	envp[n] = NULL;
 
 	char out[] = "/tmp/pcr-out-XXXXXX", err[] = "/tmp/pcr-err-XXXXXX";
@@ -286,7 +309,7 @@ static void consider(const char *path)
 		skip(" %s (Python 2 writes no __pycache__)", path);
 	else {
 		char label[sizeof p->label];
-		snprintf(label, sizeof label, "%s %.40s", p->tag, path);
+		snprintf(label, sizeof label, "%.31s %.40s", p->tag, path);
 		memcpy(p->label, label, sizeof label);
 		nfound++;
 	}

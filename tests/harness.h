@@ -12,7 +12,7 @@
 struct pcr_interp {
 	char path[PATH_MAX];
 	char tag[32];   /* sys.implementation.cache_tag: cpython-311, pypy39 */
-	char label[64]; /* for messages: "cpython-311 /usr/bin/python3.11" */
+	char label[80]; /* for messages: "cpython-311 /usr/bin/python3.11" */
 	int major, minor;
 };
 
