@@ -57,20 +57,11 @@ static bool under_root(const char *root, size_t root_len, const char *dir,
 	       (len == root_len || dir[root_len] == '/');
 }
 
-enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
-				 const char *base, const char *path,
-				 struct pcr_mapping *m)
+/* The mapping of a parsed path: its directory's entry, and the name. */
+static enum pcr_map_status map_ref(const char *root, size_t root_len, const char *base,
+				   const char *path, const struct pcr_pycache_ref ref,
+				   struct pcr_mapping *m)
 {
-	struct pcr_pycache_ref ref;
-	switch (pcr_parse_pycache(path, &ref)) {
-	case PCR_PARSE_NONE:
-		return PCR_MAP_NOT_PYCACHE;
-	case PCR_PARSE_REFUSED:
-		return PCR_MAP_REFUSED;
-	case PCR_PARSE_DIR:
-	case PCR_PARSE_ENTRY:
-		break;
-	}
 	if (path[0] != '/' && (!base || base[0] != '/'))
 		return PCR_MAP_NEED_BASE;
 
@@ -93,6 +84,33 @@ enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 	m->central_len = n;
 	m->cache_end = ref.cache_end;
 	return PCR_MAP_OK;
+}
+
+enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
+				 const char *base, const char *path,
+				 struct pcr_mapping *m)
+{
+	struct pcr_pycache_ref ref;
+	switch (pcr_parse_pycache(path, &ref)) {
+	case PCR_PARSE_NONE:
+		return PCR_MAP_NOT_PYCACHE;
+	case PCR_PARSE_REFUSED:
+		return PCR_MAP_REFUSED;
+	case PCR_PARSE_DIR:
+	case PCR_PARSE_ENTRY:
+		break;
+	}
+	return map_ref(root, root_len, base, path, ref, m);
+}
+
+enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
+				    const char *base, const char *path,
+				    struct pcr_mapping *m)
+{
+	struct pcr_pycache_ref ref;
+	if (pcr_parse_sidecar(path, &ref) != PCR_PARSE_ENTRY)
+		return PCR_MAP_NOT_PYCACHE;
+	return map_ref(root, root_len, base, path, ref, m);
 }
 
 const char *pcr_map_status_str(enum pcr_map_status s)

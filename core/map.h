@@ -27,7 +27,8 @@ struct pcr_mapping {
 	size_t entry_len;       /* leading bytes of central that name the entry directory */
 	char source[PATH_MAX];  /* the normalised directory that holds __pycache__ */
 	size_t source_len;
-	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__" */
+	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__"
+				 * (a sidecar's: of its directory, slash included) */
 	bool is_dir;            /* the path names the __pycache__ directory itself */
 };
 
@@ -38,6 +39,14 @@ struct pcr_mapping {
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const char *base, const char *path,
 				 struct pcr_mapping *m);
+
+/* The same for Python 2's sidecar pycs (core/path.h): <dir>/<name>.pyc
+ * and .pyo map to <root>/v1/<k0k1>/<key of dir>/<name>.pyc, in the entry a
+ * __pycache__ of dir would have (no name is shared: Python 3's carry a tag).
+ * PCR_MAP_NOT_PYCACHE for any other path. */
+enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
+				    const char *base, const char *path,
+				    struct pcr_mapping *m);
 
 /* The key of a source directory: 32 lowercase hex digits and a NUL. */
 void pcr_key(const char *source, size_t len, char hex[PCR_KEY_HEX + 1]);

@@ -39,6 +39,17 @@ enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref)
 	return PCR_PARSE_ENTRY;
 }
 
+enum pcr_parse pcr_parse_sidecar(const char *path, struct pcr_pycache_ref *ref)
+{
+	if (!path || !pcr_might_be_sidecar(path) || pcr_parse_pycache(path, ref) != PCR_PARSE_NONE)
+		return PCR_PARSE_NONE;
+	const char *slash = strrchr(path, '/');
+	ref->tail = slash ? slash + 1 : path;
+	ref->dir_len = (size_t)(ref->tail - path);
+	ref->cache_end = ref->dir_len;
+	return PCR_PARSE_ENTRY;
+}
+
 struct norm {
 	char *out;
 	size_t size;

@@ -49,6 +49,21 @@ static inline bool pcr_might_be_pycache(const char *path)
 /* The first component named exactly __pycache__, and what follows it. */
 enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref);
 
+/* Python 2's sidecar pycs: a last component "<name>.pyc" or "<name>.pyo",
+ * written beside <name>.py. The hooks' fast test for them, in processes that
+ * run Python 2 only. */
+static inline bool pcr_might_be_sidecar(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && path[n - 4] == '.' && path[n - 3] == 'p' && path[n - 2] == 'y' &&
+	       (path[n - 1] == 'c' || path[n - 1] == 'o') && path[n - 5] != '/';
+}
+
+/* A sidecar path (no __pycache__ component, see pcr_might_be_sidecar) as an
+ * ENTRY of its directory: dir_len bytes name the directory (with its slash;
+ * 0: the current one), cache_end is dir_len, tail the name. NONE otherwise. */
+enum pcr_parse pcr_parse_sidecar(const char *path, struct pcr_pycache_ref *ref);
+
 /* Normalise the directory spelled by the first len bytes of path.
  * A relative path is resolved against base, an absolute physical directory
  * (getcwd(), or the target of a dirfd). "." and empty components go; ".." goes

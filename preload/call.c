@@ -30,17 +30,30 @@ static bool base_dir(int dirfd, char *buf, size_t size)
 	return true;
 }
 
+typedef enum pcr_map_status (*mapper)(const char *root, size_t root_len, const char *base,
+				      const char *path, struct pcr_mapping *m);
+
+/* map_path (or map_sidecar) on c, with the physical base directory that a
+ * relative path needs. */
+static enum pcr_map_status map_with(mapper map_path, struct pcr_call *c)
+{
+	enum pcr_map_status st = map_path(pcr_cfg.root, pcr_cfg.root_len, NULL, c->orig, &c->m);
+	if (st == PCR_MAP_NEED_BASE) {
+		char base[PATH_MAX];
+		if (base_dir(c->dirfd, base, sizeof base))
+			st = map_path(pcr_cfg.root, pcr_cfg.root_len, base, c->orig, &c->m);
+	}
+	return st;
+}
+
 static bool map(struct pcr_call *c)
 {
 	if (!pcr_in_scope() || !pcr_root_usable())
 		return false;
-	enum pcr_map_status st = pcr_map_path(pcr_cfg.root, pcr_cfg.root_len, NULL,
-					      c->orig, &c->m);
-	if (st == PCR_MAP_NEED_BASE) {
-		char base[PATH_MAX];
-		if (base_dir(c->dirfd, base, sizeof base))
-			st = pcr_map_path(pcr_cfg.root, pcr_cfg.root_len, base, c->orig, &c->m);
-	}
+	enum pcr_map_status st = map_with(pcr_map_path, c);
+	if (st == PCR_MAP_NOT_PYCACHE &&
+	    (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS))
+		st = map_with(pcr_map_sidecar, c);
 	if (st == PCR_MAP_OK)
 		return true;
 	if (st != PCR_MAP_NOT_PYCACHE && st != PCR_MAP_UNDER_ROOT)
@@ -77,16 +90,19 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	return true;
 }
 
-/* Whether the in-tree __pycache__ of c exists as a directory. */
+/* Whether the in-tree __pycache__ of c (a sidecar's directory) exists as a
+ * directory. */
 static bool in_tree_dir_exists(const struct pcr_call *c)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX] = ".";
 	struct stat st;
 	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 	if (!real_fstatat || c->m.cache_end >= sizeof dir)
 		return false;
-	memcpy(dir, c->orig, c->m.cache_end);
-	dir[c->m.cache_end] = '\0';
+	if (c->m.cache_end > 0) { /* else a sidecar in the current directory */
+		memcpy(dir, c->orig, c->m.cache_end);
+		dir[c->m.cache_end] = '\0';
+	}
 	return real_fstatat(c->dirfd, dir, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -165,4 +181,32 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 	}
 	errno = e;
 	return again;
+}
+
+FILE *pcr_fopen_central(const char *path, const char *mode)
+{
+	int flags;
+	switch (mode[0]) {
+	case 'w': flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+	case 'a': flags = O_WRONLY | O_CREAT | O_APPEND; break;
+	default: flags = O_RDONLY; break; /* 'r': not a create, not here */
+	}
+	for (const char *m = mode + 1; *m && *m != ','; m++) {
+		if (*m == '+')
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		else if (*m == 'x')
+			flags |= O_EXCL;
+		else if (*m == 'e')
+			flags |= O_CLOEXEC;
+	}
+	int fd = pcr_fs_real.open(path, flags | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, mode);
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
 }

@@ -84,6 +84,10 @@ static inline enum pcr_op pcr_fopen_op(const char *mode)
 	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_READ;
 }
 
+/* fopen of a central file to create or write: open(2) with the flags mode
+ * asks for, O_NOFOLLOW and mode 0600, then fdopen. NULL with errno. */
+FILE *pcr_fopen_central(const char *path, const char *mode);
+
 /* A central file is never more open than mask allows, whatever the caller
  * or the umask asked for. */
 static inline mode_t pcr_mode(const struct pcr_call *c, mode_t mode, mode_t mask)

@@ -70,6 +70,30 @@
 		return slow_##NAME(real, PCR_UNPAREN ARGS, mode);                \
 	}
 
+#define HOOK_FOPEN(NAME)                                                         \
+	static __attribute__((noinline)) FILE *slow_##NAME(__typeof__(&NAME) real, \
+							   const char *path,      \
+							   const char *mode)      \
+	{                                                                        \
+		struct pcr_call c;                                               \
+		const char *P;                                                   \
+		FILE *r = NULL;                                                  \
+		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path,         \
+					      pcr_fopen_op(mode), &P);           \
+		     go; go = pcr_call_next(&c, r == NULL, &P))                  \
+			r = c.central && c.op == PCR_OP_CREATE                   \
+				    ? pcr_fopen_central(P, mode)                 \
+				    : real(P, mode);                             \
+		return r;                                                        \
+	}                                                                        \
+	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, NULL)                                     \
+		if (PCR_LIKELY(!pcr_wants(path)))                                \
+			return real(path, mode);                                 \
+		return slow_##NAME(real, path, mode);                            \
+	}
+
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B,   \
 	      PATH_B, MOVE)                                                      \
 	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \

@@ -9,10 +9,12 @@
 enum pcr_slot {
 #define HOOK(RET, NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_OPEN(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_FOPEN(NAME) PCR_SLOT_##NAME,
 #define HOOK2(RET, NAME, ...) PCR_SLOT_##NAME,
 #include "hooks.def"
 #undef HOOK
 #undef HOOK_OPEN
+#undef HOOK_FOPEN
 #undef HOOK2
 	PCR_SLOT_COUNT
 };

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/uio.h>
 
@@ -91,6 +92,16 @@ static bool hosts_python(void)
 	return false;
 }
 
+/* Python 2, which writes its pycs beside the sources: decided once, here,
+ * because a Python 2 process never makes the __pycache__ call that decides
+ * the scope. Only for a program named python*, so that no other process
+ * pays for the symbol lookup; Py_InitModule4_64 exists in Python 2 alone. */
+static bool runs_python2(void)
+{
+	return strncmp(program_invocation_short_name, "python", 6) == 0 &&
+	       dlsym(RTLD_DEFAULT, "Py_InitModule4_64") != NULL;
+}
+
 bool pcr_in_scope(void)
 {
 	if (pcr_cfg.scope == PCR_SCOPE_ALL)
@@ -141,6 +152,9 @@ __attribute__((constructor)) static void pcr_init(void)
 	pcr_config_load(&pcr_cfg, env, (unsigned long)geteuid());
 	if (pcr_cfg.problem)
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", pcr_cfg.problem }, 2);
-	__atomic_store_n(&pcr_active, pcr_cfg.enabled, __ATOMIC_RELEASE);
+	int active = pcr_cfg.enabled ? PCR_ACTIVE_ON : 0;
+	if (active && runs_python2())
+		active |= PCR_ACTIVE_SIDECARS;
+	__atomic_store_n(&pcr_active, active, __ATOMIC_RELEASE);
 	errno = saved;
 }

@@ -11,14 +11,21 @@
 #include "../core/path.h"
 
 extern struct pcr_config pcr_cfg;
-extern int pcr_active; /* set by the constructor when the redirect is on */
+/* Set by the constructor: PCR_ACTIVE_ON when the redirect is on, and
+ * PCR_ACTIVE_SIDECARS too in a Python 2 process (its pycs sit beside the
+ * sources). */
+#define PCR_ACTIVE_ON 1
+#define PCR_ACTIVE_SIDECARS 2
+extern int pcr_active;
 extern const struct pcr_fs pcr_fs_real;
 
 /* The fast path of every hook: one load and, when on, one strrchr. */
 static inline bool pcr_wants(const char *path)
 {
-	return __atomic_load_n(&pcr_active, __ATOMIC_RELAXED) && path &&
-	       pcr_might_be_pycache(path);
+	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
+	return active && path &&
+	       (pcr_might_be_pycache(path) ||
+		((active & PCR_ACTIVE_SIDECARS) && pcr_might_be_sidecar(path)));
 }
 
 /* Whether this process is one to redirect (scope), decided on first use. */

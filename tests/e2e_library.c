@@ -10,6 +10,7 @@
 static const char *const table[] = {
 #define HOOK(RET, NAME, ...) #NAME,
 #define HOOK_OPEN(NAME, ...) #NAME,
+#define HOOK_FOPEN(NAME) #NAME,
 #define HOOK2(RET, NAME, ...) #NAME,
 #include "preload/hooks.def"
 };

@@ -306,7 +306,7 @@ static void consider(const char *path)
 	if (r->status != 0 || sscanf(r->out, "%31s %d %d", p->tag, &p->major, &p->minor) != 3)
 		skip(" %s (does not run)", path);
 	else if (p->major < 3)
-		skip(" %s (Python 2 writes no __pycache__)", path);
+		skip(" %s (Python 2 writes no __pycache__: e2e_python2 tests it)", path);
 	else {
 		char label[sizeof p->label];
 		snprintf(label, sizeof label, "%.31s %.40s", p->tag, path);

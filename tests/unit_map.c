@@ -562,3 +562,61 @@ Test(map_status, every_status_has_words)
 			cr_assert_str_neq(w, pcr_map_status_str((enum pcr_map_status)t));
 	}
 }
+
+/* ---- Python 2's sidecar pycs ---- */
+
+static void check_sidecar(const char *base, const char *path, const char *source,
+			  const char *name, size_t cache_end)
+{
+	static struct pcr_mapping m;
+	char want[PATH_MAX];
+	unit_central(want, sizeof want, ROOT, source, name);
+	enum pcr_map_status st = pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &m);
+	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
+	cr_assert_str_eq(m.central, want, "\"%s\"", path);
+	cr_assert_str_eq(m.source, source, "\"%s\"", path);
+	cr_assert(!m.is_dir);
+	cr_assert_eq(m.cache_end, cache_end, "\"%s\": cache_end", path);
+}
+
+Test(map_sidecar, pyc_and_pyo_beside_the_source_go_to_its_directorys_entry)
+{
+	check_sidecar(NULL, "/src/pkg/mod.pyc", "/src/pkg", "mod.pyc", 9);
+	check_sidecar(NULL, "/src/pkg/mod.pyo", "/src/pkg", "mod.pyo", 9);
+	check_sidecar("/w", "pkg/__init__.pyc", "/w/pkg", "__init__.pyc", 4);
+	check_sidecar("/w", "mod.pyc", "/w", "mod.pyc", 0);
+	check_sidecar("/w", "./a//b/../m.pyc", "/w/a/b/..", "m.pyc", 10);
+	check_sidecar(NULL, "/m.pyc", "/", "m.pyc", 1);
+	/* The same entry a __pycache__ of the directory has. */
+	char py3[PATH_MAX], py2[PATH_MAX];
+	unit_central(py3, sizeof py3, ROOT, "/src/pkg", NULL);
+	unit_central(py2, sizeof py2, ROOT, "/src/pkg", NULL);
+	cr_assert_str_eq(py2, py3);
+}
+
+Test(map_sidecar, anything_else_is_not_a_sidecar)
+{
+	static struct pcr_mapping m;
+	const char *const not_sidecars[] = {
+		"/src/mod.py", "/src/mod.pyx", "/src/.pyc", "/src/pyc", "/src/mod.pyc/",
+		"/src/mod.PYC", "mod.pycx", "", ".pyc",
+		/* __pycache__ paths are pcr_map_path's */
+		"/src/__pycache__/mod.cpython-311.pyc", "/src/__pycache__/x/m.pyc",
+	};
+	for (size_t i = 0; i < sizeof not_sidecars / sizeof *not_sidecars; i++)
+		cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, "/w", not_sidecars[i], &m),
+			     PCR_MAP_NOT_PYCACHE, "\"%s\"", not_sidecars[i]);
+	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, "mod.pyc", &m), PCR_MAP_NEED_BASE);
+	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, ROOT "/v1/ab/m.pyc", &m),
+		     PCR_MAP_UNDER_ROOT);
+}
+
+Test(map_sidecar, the_fast_test_passes_every_sidecar_and_little_else)
+{
+	cr_assert(pcr_might_be_sidecar("/a/m.pyc"));
+	cr_assert(pcr_might_be_sidecar("m.pyo"));
+	cr_assert(!pcr_might_be_sidecar("/a/m.py"));
+	cr_assert(!pcr_might_be_sidecar("/a/.pyc"));
+	cr_assert(!pcr_might_be_sidecar(".pyc"));
+	cr_assert(!pcr_might_be_sidecar("/a/m.pyc/"));
+}
