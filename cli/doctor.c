@@ -322,6 +322,10 @@ static void check_root(const struct pcr_config *c)
 		set_fix(k, "chmod u+rwx %s, or, on a read-only file system, set " PCR_ENV_DIR
 			" to a writable directory", c->root);
 		break;
+	case PCR_ROOT_IS_TOP:
+		set_fix(k, "set " PCR_ENV_DIR " to a directory of its own, such as "
+			"~/.cache/pycache-redirect");
+		break;
 	default:
 		set_fix(k, "check the path's parents, or set " PCR_ENV_DIR
 			" to a directory of your own");

@@ -47,6 +47,10 @@ enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 		return PCR_ROOT_SYMLINK;
 	if (!S_ISDIR(st.st_mode))
 		return PCR_ROOT_NOT_DIR;
+	/* The configuration refuses "/" by its spelling; ".." can still reach it. */
+	struct stat top;
+	if (fs->lstat("/", &top) == 0 && top.st_dev == st.st_dev && top.st_ino == st.st_ino)
+		return PCR_ROOT_IS_TOP;
 	if (st.st_uid != euid)
 		return PCR_ROOT_FOREIGN;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
@@ -69,6 +73,7 @@ const char *pcr_root_status_str(enum pcr_root_status s)
 	case PCR_ROOT_FOREIGN: return "is owned by another user";
 	case PCR_ROOT_UNSAFE_MODE: return "is writable by group or others";
 	case PCR_ROOT_UNWRITABLE: return "is not writable by this user";
+	case PCR_ROOT_IS_TOP: return "is the top of the file system, /";
 	}
 	return "unknown";
 }

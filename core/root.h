@@ -17,6 +17,7 @@ enum pcr_root_status {
 	PCR_ROOT_FOREIGN,      /* owned by another user */
 	PCR_ROOT_UNSAFE_MODE,  /* group or others may write to it */
 	PCR_ROOT_UNWRITABLE,   /* the user may not write to it (mode, read-only mount) */
+	PCR_ROOT_IS_TOP,       /* "/" under another spelling ("/tmp/.."): never a cache */
 };
 
 /* Checks root (creating it and its missing parents 0700 when create is set)

@@ -145,6 +145,10 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 		} else {
 			again = make_entry(c);
 		}
+		/* The cache could not take it (ENOSPC, EROFS, EDQUOT, ...): say so,
+		 * rather than an ENOENT the tree would never give. */
+		if (!again && errno != ENOENT && errno != EEXIST)
+			e = errno;
 	}
 	errno = e;
 	return again;

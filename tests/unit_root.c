@@ -276,7 +276,12 @@ static struct {
 
 static int fake_lstat(const char *path, struct stat *st)
 {
-	(void)path;
+	if (strcmp(path, "/") == 0) { /* the top, for the check against it: not counted */
+		memset(st, 0, sizeof *st);
+		st->st_mode = S_IFDIR | 0755;
+		st->st_ino = 2;
+		return 0;
+	}
 	int i = fake.lstat_calls++;
 	if (fake.lstat_errno && (!fake.lstat_fails || i < fake.lstat_fails))
 		return (errno = fake.lstat_errno), -1;
@@ -422,4 +427,18 @@ Test(root_status, every_status_has_words)
 		for (int t = PCR_ROOT_OK; t < s; t++)
 			cr_assert_str_neq(w, pcr_root_status_str((enum pcr_root_status)t));
 	}
+}
+
+/* "/" spelled another way reaches the top of the file system: refused, even
+ * for the user who owns it. */
+Test(root_prepare, the_top_of_the_file_system_in_any_spelling_is_refused)
+{
+	struct stat top;
+	cr_assert_eq(stat("/", &top), 0);
+	int err;
+	const char *const spellings[] = { "/tmp/..", "/usr/lib/../.." };
+	for (size_t i = 0; i < sizeof spellings / sizeof *spellings; i++)
+		cr_assert_eq(pcr_root_prepare(&pcr_fs_libc, spellings[i], top.st_uid, false, &err),
+			     PCR_ROOT_IS_TOP, "%s", spellings[i]);
+	cr_assert_str_eq(pcr_root_status_str(PCR_ROOT_IS_TOP), "is the top of the file system, /");
 }
