@@ -48,6 +48,17 @@ enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
 				    const char *base, const char *path,
 				    struct pcr_mapping *m);
 
+/* The first 64 bits of m's key (never 0), for per-process tables of
+ * entries. */
+static inline unsigned long long pcr_entry_bits(const struct pcr_mapping *m)
+{
+	const char *hex = m->central + m->entry_len - PCR_KEY_HEX;
+	unsigned long long v = 0;
+	for (int i = 0; i < 16; i++)
+		v = v << 4 | (unsigned long long)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return v | 1;
+}
+
 /* The key of a source directory: 32 lowercase hex digits and a NUL. */
 void pcr_key(const char *source, size_t len, char hex[PCR_KEY_HEX + 1]);
 

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../core/entry.h"
 #include "../core/fmt.h"
 #include "real.h"
 #include "state.h"
+#include "trust.h"
 #include "usage.h"
 
 /* The physical directory a relative path starts from: the working directory,
@@ -70,7 +73,7 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->hook = hook;
 	c->dirfd = dirfd;
 	c->reads = op == PCR_OP_READ;
-	c->op = c->reads ? PCR_OP_LOOKUP : op;
+	c->op = c->reads || op == PCR_OP_CHANGE ? PCR_OP_LOOKUP : op;
 	c->central = false;
 	c->prepared = false;
 	*P = path;
@@ -78,10 +81,21 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	if (map(c)) {
 		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
 			c->op = PCR_OP_CREATE;
+		/* Through a planted link: lookups see the tree, the rest fails. */
+		if (!pcr_entry_trusted(&c->m)) {
+			if (c->op == PCR_OP_LOOKUP)
+				return (errno = saved), true;
+			return (errno = ELOOP), false;
+		}
 		/* mkdir of __pycache__ fails as it would in-tree when the source
 		 * directory is missing or is not a directory. */
 		if (c->op == PCR_OP_MKDIR && pcr_entry_source_ok(&pcr_fs_real, &c->m) < 0)
 			return false;
+		/* The library makes no symlink in the cache: one there was planted. */
+		struct stat st;
+		if (op == PCR_OP_CHANGE && pcr_fs_real.lstat(c->m.central, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			return (errno = ELOOP), false;
 		c->central = true;
 		*P = c->m.central;
 		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path, " -> ", *P }, 5);
@@ -154,12 +168,47 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 	return again;
 }
 
+/* Whether the cache can take whole the file a moves into it. Python (before
+ * 3.14) does not check that its write of a pyc was whole: on a full cache,
+ * or at RLIMIT_FSIZE, a truncated pyc would be moved into place and break
+ * every later import of its module. The move is refused then, with the
+ * errno a whole write would have met; Python removes its temporary file
+ * and goes on without caching. */
+static bool cache_takes(const struct pcr_call *a)
+{
+	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
+	struct stat st;
+	if (!real_fstatat ||
+	    real_fstatat(a->central ? AT_FDCWD : a->dirfd, a->central ? a->m.central : a->orig,
+			 &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return true; /* the move itself will say what is wrong */
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)st.st_size >= limit.rlim_cur)
+		return (errno = EFBIG), false;
+	struct statfs fs;
+	if (statfs(pcr_cfg.root, &fs) == 0 && st.st_size > 0 &&
+	    (geteuid() == 0 ? fs.f_bfree : fs.f_bavail) == 0)
+		return (errno = ENOSPC), false;
+	return true;
+}
+
 bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
 		     int dirfd_a, const char *path_a, int dirfd_b,
 		     const char *path_b, const char **PA, const char **PB)
 {
-	pcr_call_begin(a, hook, dirfd_a, path_a, PCR_OP_LOOKUP, PA);
-	pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB);
+	if (!pcr_call_begin(a, hook, dirfd_a, path_a, PCR_OP_LOOKUP, PA) ||
+	    !pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB))
+		return false; /* the target's entry is not to be written through */
+	int saved = errno;
+	if (b->central && !cache_takes(a)) {
+		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path_b,
+			": not moved into the cache, full or at the file size limit (the file may "
+			"be cut short)" }, 4);
+		return false;
+	}
+	errno = saved;
 	return true;
 }
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "../core/map.h"
@@ -23,6 +24,7 @@
 enum pcr_op {
 	PCR_OP_LOOKUP, /* read or change what exists: central, then in-tree */
 	PCR_OP_READ,   /* PCR_OP_LOOKUP that opens a file: a use of its entry */
+	PCR_OP_CHANGE, /* PCR_OP_LOOKUP that changes what a symlink names */
 	PCR_OP_CREATE, /* make a name: central only */
 	PCR_OP_MKDIR,  /* mkdir: PCR_OP_CREATE, or the entry directory itself */
 };
@@ -84,6 +86,18 @@ static inline enum pcr_op pcr_fopen_op(const char *mode)
 	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_READ;
 }
 
+/* Whether fopen's mode writes ("w", "a", "r+"). */
+static inline bool pcr_fopen_writes(const char *mode)
+{
+	return mode && (mode[0] != 'r' || strchr(mode, '+'));
+}
+
+/* The *at calls that follow a symlink unless told not to. */
+static inline enum pcr_op pcr_change_op(int flags)
+{
+	return flags & AT_SYMLINK_NOFOLLOW ? PCR_OP_LOOKUP : PCR_OP_CHANGE;
+}
+
 /* fopen of a central file to create or write: open(2) with the flags mode
  * asks for, O_NOFOLLOW and mode 0600, then fdopen. NULL with errno. */
 FILE *pcr_fopen_central(const char *path, const char *mode);
@@ -95,10 +109,12 @@ static inline mode_t pcr_mode(const struct pcr_call *c, mode_t mode, mode_t mask
 	return c->central ? mode & mask : mode;
 }
 
-/* A central file is created without following a planted symlink. */
+/* A central file is created or written without following a planted
+ * symlink. */
 static inline int pcr_flags(const struct pcr_call *c, int flags)
 {
-	return c->central && c->op != PCR_OP_LOOKUP ? flags | O_NOFOLLOW : flags;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	return c->central && (c->op != PCR_OP_LOOKUP || writes) ? flags | O_NOFOLLOW : flags;
 }
 
 #endif

@@ -81,7 +81,7 @@
 		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path,         \
 					      pcr_fopen_op(mode), &P);           \
 		     go; go = pcr_call_next(&c, r == NULL, &P))                  \
-			r = c.central && c.op == PCR_OP_CREATE                   \
+			r = c.central && pcr_fopen_writes(mode)                  \
 				    ? pcr_fopen_central(P, mode)                 \
 				    : real(P, mode);                             \
 		return r;                                                        \

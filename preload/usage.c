@@ -17,20 +17,9 @@
 #define CHECKED_SLOTS 64
 static uint64_t checked[CHECKED_SLOTS];
 
-static uint64_t key_bits(const struct pcr_mapping *m)
-{
-	const char *hex = m->central + m->entry_len - PCR_KEY_HEX;
-	uint64_t v = 0;
-	for (int i = 0; i < 16; i++) {
-		char h = hex[i];
-		v = v << 4 | (uint64_t)(h <= '9' ? h - '0' : h - 'a' + 10);
-	}
-	return v | 1; /* never 0, an empty slot */
-}
-
 void pcr_usage_read(struct pcr_mapping *m)
 {
-	uint64_t key = key_bits(m);
+	uint64_t key = pcr_entry_bits(m);
 	uint64_t *slot = &checked[key % CHECKED_SLOTS];
 	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
 		return;

@@ -1,0 +1,68 @@
+#include "trust.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../core/entry.h"
+#include "state.h"
+
+/* Entries found whole in this process, by pcr_entry_bits, one slot per low
+ * bits (no lock: a collision or a race only costs the lstats again). */
+#define TRUSTED_SLOTS 64
+static unsigned long long trusted[TRUSTED_SLOTS];
+static int v1_found; /* <root>/v1 seen as a real directory: once a process */
+
+/* The directory central[0..len): a real one (1), missing (0), or a
+ * symlink or anything else (-1). */
+static int real_dir(char *central, size_t len)
+{
+	char cut = central[len];
+	central[len] = '\0';
+	struct stat st;
+	int r = pcr_fs_real.lstat(central, &st) == 0 ? (S_ISDIR(st.st_mode) ? 1 : -1)
+						     : (errno == ENOENT ? 0 : -1);
+	if (r < 0)
+		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", central,
+			" in the cache is not a directory the library made (a planted "
+			"symbolic link?); nothing is written through it" }, 3);
+	central[len] = cut;
+	return r;
+}
+
+/* An entry whose maker could not record it (no descriptor or no space
+ * left then) is recorded by the next process that uses it, so that the
+ * cache manager sees it. */
+static void mend_record(struct pcr_mapping *m)
+{
+	char record[PATH_MAX];
+	struct stat st;
+	if (m->entry_len + sizeof PCR_SOURCE_SUFFIX > sizeof record)
+		return;
+	memcpy(record, m->central, m->entry_len);
+	memcpy(record + m->entry_len, PCR_SOURCE_SUFFIX, sizeof PCR_SOURCE_SUFFIX);
+	if (pcr_fs_real.lstat(record, &st) < 0 && errno == ENOENT)
+		pcr_entry_record_source(&pcr_fs_real, m);
+}
+
+bool pcr_entry_trusted(struct pcr_mapping *m)
+{
+	unsigned long long key = pcr_entry_bits(m);
+	unsigned long long *slot = &trusted[key % TRUSTED_SLOTS];
+	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
+		return true;
+	int saved = errno;
+	/* <root>/v1, <root>/v1/<k0k1>, <root>/v1/<k0k1>/<key> */
+	size_t v1 = m->entry_len - PCR_KEY_HEX - 4, shard = m->entry_len - PCR_KEY_HEX - 1;
+	int entry = -1, top = __atomic_load_n(&v1_found, __ATOMIC_RELAXED);
+	if (!top && (top = real_dir(m->central, v1)) > 0)
+		__atomic_store_n(&v1_found, 1, __ATOMIC_RELAXED);
+	bool ok = top >= 0 && real_dir(m->central, shard) >= 0 &&
+		  (entry = real_dir(m->central, m->entry_len)) >= 0;
+	if (entry > 0) { /* remembered once it exists: a missing level is made later */
+		mend_record(m);
+		__atomic_store_n(slot, key, __ATOMIC_RELAXED);
+	}
+	errno = saved;
+	return ok;
+}

@@ -1,0 +1,552 @@
+/* Faults around the cache and the tree: a cache on a full file system (out
+ * of space, out of inodes, a file size limit), a root removed or made
+ * read-only while Python runs, a read-only source tree (a read-only bind
+ * mount, and a tree another user may not write), no file descriptors left.
+ * Python still imports and runs as it would without the library, a failed
+ * call fails as it would in the tree, and no partial pyc or temporary file
+ * is left in the cache for a later run to read.
+ *
+ * The mount tests need root and a private mount namespace (pcr_can_mount);
+ * the other-user test needs root and setpriv. Each says so as [SKIP]. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+/* ---- what is left in the cache ---- */
+
+/* Every file in the root must be the growth counter v1/usage, an entry's
+ * <key>.src, or a pyc of this interpreter inside an entry: its magic is this
+ * interpreter's, its mtime and size those of the source, and marshal reads
+ * the rest as a code object. On a full file system an entry may lack its
+ * record (it is written after the mkdir, and may not fit). Prints "ok N". */
+static const char checker[] =
+	"import importlib.util, marshal, os, struct, sys, types\n"
+	"root = sys.argv[1]\n"
+	"head = 16 if sys.version_info >= (3, 7) else 12\n"
+	"suffix = '.' + sys.implementation.cache_tag + '.pyc'\n"
+	"bad, pycs = [], 0\n"
+	"layout = os.path.join(root, 'v1')\n"
+	"for fan in sorted(os.listdir(layout)) if os.path.isdir(layout) else []:\n"
+	"    fdir = os.path.join(layout, fan)\n"
+	"    if fan == 'usage' and os.path.isfile(fdir): continue\n"
+	"    names = os.listdir(fdir)\n"
+	"    entries = [n for n in names if os.path.isdir(os.path.join(fdir, n))]\n"
+	"    for n in names:\n"
+	"        if n not in entries and not (n.endswith('.src') and n[:-4] in entries):\n"
+	"            bad.append('stray ' + os.path.join(fdir, n))\n"
+	"    for e in entries:\n"
+	"        try:\n"
+	"            with open(os.path.join(fdir, e + '.src')) as r: src = r.read()[:-1]\n"
+	"        except OSError:\n"
+	"            src = None\n"
+	"        for n in sorted(os.listdir(os.path.join(fdir, e))):\n"
+	"            p = os.path.join(fdir, e, n)\n"
+	"            if not n.endswith(suffix):\n"
+	"                bad.append('stray ' + p); continue\n"
+	"            with open(p, 'rb') as r: data = r.read()\n"
+	"            if data[:4] != importlib.util.MAGIC_NUMBER:\n"
+	"                bad.append('bad magic %r: %s' % (data[:4], p)); continue\n"
+	"            try: code = marshal.loads(data[head:])\n"
+	"            except Exception as x:\n"
+	"                bad.append('truncated (%d bytes, %r): %s' % (len(data), x, p)); continue\n"
+	"            if not isinstance(code, types.CodeType): bad.append('not code: ' + p)\n"
+	"            if src is not None:\n"
+	"                st = os.stat(os.path.join(src, n[:-len(suffix)] + '.py'))\n"
+	"                stamp = struct.unpack('<II', data[head - 8:head])\n"
+	"                if stamp != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size):\n"
+	"                    bad.append('stale %r: %s' % (stamp, p))\n"
+	"            pycs += 1\n"
+	"print('\\n'.join(bad) if bad else 'ok %d' % pycs)\n";
+
+/* The checker's path in f's directory, written on first use. */
+static const char *checker_path(const struct pcr_fixture *f)
+{
+	static char path[PATH_MAX];
+	PCR_PATH(path, "%s/check.py", f->dir);
+	if (!pcr_exists(path))
+		pcr_write_file(path, checker);
+	return path;
+}
+
+/* Runs the checker on f's root, without the library; its report. */
+static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py, char *out,
+			size_t size)
+{
+	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", checker_path(f), f->root, NULL);
+	cr_assert_eq(r->status, 0, "%s: checker: %s", py->label, r->err);
+	pcr_format(out, size, "%s", r->out);
+	free(r);
+}
+
+/* Fails unless out is prefix followed by the checker's one line "ok N". */
+static void assert_sound(const char *out, const char *prefix, const struct pcr_interp *py,
+			 const char *what, const char *err)
+{
+	size_t len = strlen(prefix);
+	const char *report = out + len;
+	cr_assert(strncmp(out, prefix, len) == 0 && strncmp(report, "ok ", 3) == 0 &&
+		  strchr(report, '\n') == report + strlen(report) - 1,
+		  "%s, %s: expected\n%sok N\ngot\n%s\nstderr:\n%.1500s", py->label, what, prefix,
+		  out, err ? err : "");
+}
+
+static void write_tree_file(const struct pcr_fixture *f, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	PCR_PATH(path, "%s/%s", f->tree, rel);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	cr_assert(mkdir(path, 0755) == 0 || pcr_exists(path), "mkdir %s", path);
+	*slash = '/';
+	pcr_write_file(path, text);
+}
+
+/* big.py: a module whose pyc spans many pages (about 60 KiB). */
+static void write_big(const struct pcr_fixture *f)
+{
+	static char text[1 << 17];
+	size_t n = 0;
+	n += (size_t)snprintf(text + n, sizeof text - n, "X = [");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "'item-%d', ", i);
+	snprintf(text + n, sizeof text - n, "]\n");
+	write_tree_file(f, "big.py", text);
+}
+
+static void need_mount(void)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace to mount a file system");
+}
+
+/* Runs sh -c script with the arguments that follow (NULL-terminated), under
+ * the library, in a private mount namespace where f's root is a tmpfs with
+ * opts. The script runs the checker itself: the tmpfs goes with the run. */
+static struct pcr_result *on_tmpfs(const struct pcr_fixture *f, const char *opts,
+				   const char *script, const char *const *args)
+{
+	const char *argv[24] = { "/bin/sh", "-c", script, "sh" };
+	size_t n = 4;
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	cr_assert(mkdir(f->root, 0700) == 0 || pcr_exists(f->root));
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run_on_tmpfs_root(r, f, opts, NULL, argv);
+	return r;
+}
+
+/* $1 the interpreter, $2 a program, $3 the checker, $4 the root: the program
+ * twice (the second run reads what the first wrote), then the checker. */
+static const char twice_then_check[] =
+	"\"$1\" -c \"$2\"; echo \"exit $?\"; \"$1\" -c \"$2\"; echo \"exit $?\"; "
+	"PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"";
+
+/* ---- a full file system ---- */
+
+/* Out of space in the middle of a pyc: the write is cut short. Python up to
+ * CPython 3.13.0 and PyPy 3.9 does not check the length it wrote
+ * (CPython gh-126606) and renames the partial file into place; read back,
+ * it breaks the next import with EOFError. In the tree that is Python's
+ * bug; a cache that concentrates every write on one small file system must
+ * not keep such a file. */
+static void out_of_space(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_big(f);
+	const char *program = "import big, app; print(len(big.X), app.VERSION)";
+	struct pcr_result *r = on_tmpfs(f, "size=24k,mode=0700", twice_then_check,
+		(const char *[]){ py->path, program, checker_path(f), f->root, NULL });
+	assert_sound(r->out, "5000 1\nexit 0\n5000 1\nexit 0\n", py, "a cache out of space", r->err);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(faults, full_cache_never_keeps_a_truncated_pyc)
+{
+	need_mount();
+	pcr_each_python(out_of_space);
+}
+
+/* Out of inodes: whole creates fail (mkdir, open), nothing is half-done. */
+static void out_of_inodes(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	/* The root, v1, a fan-out, one entry, its record: then nothing more. */
+	struct pcr_result *r = on_tmpfs(f, "nr_inodes=5,mode=0700", twice_then_check,
+		(const char *[]){ py->path, "import app; print(app.VERSION)", checker_path(f),
+				  f->root, NULL });
+	assert_sound(r->out, "1\nexit 0\n1\nexit 0\n", py, "a cache out of inodes", r->err);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(faults, cache_out_of_inodes_still_imports)
+{
+	need_mount();
+	pcr_each_python(out_of_inodes);
+}
+
+/* A file size limit (RLIMIT_FSIZE) below a pyc's size: the same short write
+ * as a full disk, with no mount needed. Python ignores SIGXFSZ. */
+static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_big(f);
+	const char *program =
+		"import resource, signal\n"
+		"signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+		"resource.setrlimit(resource.RLIMIT_FSIZE, (16384, resource.RLIM_INFINITY))\n"
+		"import big, app\n"
+		"print(len(big.X), app.VERSION)\n";
+	for (int run = 0; run < 2; run++) {
+		struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+		cr_assert_eq(r->status, 0, "%s, run %d: exit %d\n%.1500s", py->label, run + 1,
+			     r->status, r->err);
+		cr_assert_str_eq(r->out, "5000 1\n", "%s, run %d: %s", py->label, run + 1, r->out);
+		free(r);
+	}
+	char report[4096];
+	check_cache(f, py, report, sizeof report);
+	assert_sound(report, "", py, "a file size limit", NULL);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(faults, file_size_limit_never_keeps_a_truncated_pyc)
+{
+	pcr_each_python(file_size_limit);
+}
+
+/* A failed mkdir of __pycache__ says why, as in the tree on such a file
+ * system: ENOSPC on a full cache, EROFS on a read-only one; not ENOENT,
+ * which no mkdir of a __pycache__ in an existing directory can meet. */
+static const char mkdir_errno[] =
+	"import errno, os, subprocess, sys\n"
+	"def mkdir(d):\n"
+	"    try:\n"
+	"        os.mkdir(d)\n"
+	"        return 'ok'\n"
+	"    except OSError as e:\n"
+	"        return errno.errorcode[e.errno]\n"
+	"print('full', mkdir('one/__pycache__'))\n";
+
+static void mkdir_says_why(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_tree_file(f, "one/m.py", "\n");
+	struct pcr_result *r = on_tmpfs(f, "nr_inodes=1,mode=0700", "\"$1\" -c \"$2\"",
+					(const char *[]){ py->path, mkdir_errno, NULL });
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "full ENOSPC\n", "%s: mkdir on a cache out of inodes: %s",
+			 py->label, r->out);
+	free(r);
+
+	/* Read-only once the process has checked the root. */
+	char program[2048];
+	PCR_PATH(program, "%s%s", mkdir_errno,
+		 "subprocess.check_call(['mount', '-o', 'remount,ro', os.environ['PYCACHE_REDIRECT_DIR']])\n"
+		 "print('read-only', mkdir('two/__pycache__'))\n");
+	write_tree_file(f, "two/m.py", "\n");
+	r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"", (const char *[]){ py->path, program, NULL });
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "full ok\nread-only EROFS\n",
+			 "%s: mkdir on a cache made read-only: %s", py->label, r->out);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(faults, failed_mkdir_of_pycache_says_why)
+{
+	need_mount();
+	pcr_each_python(mkdir_says_why);
+}
+
+/* ---- the root changes under a running Python ---- */
+
+static void write_late(const struct pcr_fixture *f)
+{
+	write_tree_file(f, "late/__init__.py", "\n");
+	write_tree_file(f, "late/one.py", "N = 1\n");
+	write_tree_file(f, "late/two.py", "N = 2\n");
+	write_tree_file(f, "later/__init__.py", "N = 3\n");
+}
+
+/* The central pyc of module in the tree's directory dir, for py. */
+static void late_pyc(char *out, size_t size, const struct pcr_fixture *f,
+		     const struct pcr_interp *py, const char *dir, const char *module)
+{
+	char src[PATH_MAX], name[128];
+	PCR_PATH(src, "%s/%s", f->tree, dir);
+	PCR_PATH(name, "%s.%s.pyc", module, py->tag);
+	pcr_expect_central(out, size, f->root, src, name);
+}
+
+/* Fails unless each (directory, module) pair of the list has its central pyc. */
+static void assert_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
+			  const char *what, const char *const *pairs)
+{
+	for (; *pairs; pairs += 2) {
+		char pyc[PATH_MAX];
+		late_pyc(pyc, sizeof pyc, f, py, pairs[0], pairs[1]);
+		cr_assert(pcr_exists(pyc), "%s, %s: no %s", py->label, what, pyc);
+	}
+}
+
+static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_late(f);
+	const char *program =
+		"import os, shutil\n"
+		"root = os.environ['PYCACHE_REDIRECT_DIR']\n"
+		"import app\n"
+		"shutil.rmtree(root)\n"
+		"import late.one\n"          /* a new entry, under no root */
+		"open(root, 'w').close()\n"  /* a file where the root was */
+		"import late.two, later\n"
+		"os.unlink(root)\n"
+		"print(app.VERSION, late.one.N, late.two.N, later.N)\n";
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert_str_eq(r->out, "1 1 2 3\n", "%s: %s", py->label, r->out);
+	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
+	free(r);
+	pcr_assert_tree_clean(f, py);
+
+	/* The next run makes the cache again, whole. */
+	r = pcr_python(f, py, true, NULL, "-c", "import app, late.one, late.two, later", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	char report[4096];
+	check_cache(f, py, report, sizeof report);
+	assert_sound(report, "", py, "rebuilt after the root was removed", NULL);
+	assert_cached(f, py, "rebuilt after the root was removed",
+		      (const char *[]){ "app", "version", "app/stats", "count", "late", "two",
+					"later", "__init__", NULL });
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(faults, root_removed_while_python_runs)
+{
+	pcr_each_python(root_removed);
+}
+
+static void root_made_read_only(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_late(f);
+	const char *program =
+		"import os, subprocess\n"
+		"import late.one\n"
+		"subprocess.check_call(['mount', '-o', 'remount,ro', os.environ['PYCACHE_REDIRECT_DIR']])\n"
+		"import app, late.two, later\n"
+		"print(app.VERSION, late.one.N, late.two.N, later.N)\n";
+	char one[PATH_MAX];
+	late_pyc(one, sizeof one, f, py, "late", "one");
+	struct pcr_result *r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"; echo \"exit $?\"; "
+					"test -f \"$5\" && echo kept; "
+					"PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"",
+		(const char *[]){ py->path, program, checker_path(f), f->root, one, NULL });
+	/* What was written before stays, whole. */
+	assert_sound(r->out, "1 1 2 3\nexit 0\nkept\n", py, "a root made read-only", r->err);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(faults, root_made_read_only_while_python_runs)
+{
+	need_mount();
+	pcr_each_python(root_made_read_only);
+}
+
+/* ---- read-only source trees ---- */
+
+/* The tree on a read-only bind mount: not even root may write there, and
+ * the cache still gets every pyc. */
+static void read_only_mount(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char unshare[PATH_MAX];
+	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
+	const char *argv[] = { unshare, "-m", "/bin/sh", "-c",
+		"mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && cd \"$0\" && "
+		"if touch probe 2>/dev/null; then echo tree is writable; fi && exec \"$@\"",
+		f->tree, py->path, "-m", "app", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run_redirected(r, f, f->tree, NULL, argv);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(strstr(r->out, "version: 1") && !strstr(r->out, "writable"), "%s: %s",
+		  py->label, r->out);
+	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
+	free(r);
+	pcr_assert_sample_cached(f, py, "", "a read-only bind mount");
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(faults, read_only_bind_mounted_tree_is_cached_centrally)
+{
+	need_mount();
+	pcr_each_python(read_only_mount);
+}
+
+#define NOBODY "65534"
+
+static char setpriv[PATH_MAX];
+
+/* chmod -R a-w of the tree. */
+static void make_read_only(const char *dir)
+{
+	char sh[PATH_MAX * 2];
+	PCR_PATH(sh, "chmod -R a-w '%s'", dir);
+	cr_assert_eq(system(sh), 0, "%s", sh);
+}
+
+/* A user who may not write the tree (chmod -R a-w, uid 65534) runs the
+ * sample: without the library Python caches nothing; with it, the user's
+ * own root gets every pyc, the user's and closed to others. */
+static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	cr_assert(chmod(f->dir, 0755) == 0);
+	cr_assert(mkdir(f->root, 0700) == 0 && chown(f->root, 65534, 65534) == 0);
+	make_read_only(f->tree);
+	const char *as_nobody[] = { setpriv, "--reuid=" NOBODY, "--regid=" NOBODY,
+				    "--clear-groups", py->path, "-m", "app", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	/* Whether this interpreter (and the library) can be run by that user. */
+	pcr_run_redirected(r, f, f->tree, (const char *[]){ "PYCACHE_REDIRECT=0", NULL },
+			   (const char *[]){ setpriv, "--reuid=" NOBODY, "--regid=" NOBODY,
+					     "--clear-groups", py->path, "-c", "pass", NULL });
+	if (r->status != 0 || r->err[0]) {
+		fprintf(stderr, "e2e: %s: not run as uid " NOBODY " (%.200s)\n", py->label, r->err);
+		free(r);
+		return;
+	}
+
+	pcr_run(r, f->tree, NULL, as_nobody);
+	cr_assert_eq(r->status, 0, "%s: without the library: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_bytecode(f->tree, NULL, 0), 0,
+		     "%s: the user could write the tree", py->label);
+
+	pcr_run_redirected(r, f, f->tree, NULL, as_nobody);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
+	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
+	free(r);
+	pcr_assert_sample_cached(f, py, "", "a tree the user may not write");
+	char pyc[PATH_MAX];
+	struct stat st;
+	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
+	cr_assert(stat(pyc, &st) == 0 && st.st_uid == 65534, "%s: %s is not the user's",
+		  py->label, pyc);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(faults, tree_the_user_may_not_write_is_cached_centrally)
+{
+	if (geteuid() != 0 || !pcr_have_program("setpriv", setpriv, sizeof setpriv))
+		cr_skip_test("needs root and setpriv to run Python as another user");
+	pcr_each_python(read_only_for_user);
+}
+
+/* ---- no file descriptors left ---- */
+
+/* Runs out of descriptors, tries what an import does, frees some, imports,
+ * runs out again. The same program prints the same with and without the
+ * library: each failure is the one the tree gives. */
+static const char emfile_program[] =
+	"import errno, os, resource, sys\n"
+	"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+	"resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
+	"tag = sys.implementation.cache_tag\n"
+	"fds = []\n"
+	"def fill():\n"
+	"    try:\n"
+	"        while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
+	"    except OSError as e: print('filled', errno.errorcode[e.errno])\n"
+	"def attempt(what, call):\n"
+	"    try:\n"
+	"        call()\n"
+	"        print(what, 'ok')\n"
+	"    except OSError as e:\n"
+	"        print(what, errno.errorcode[e.errno])\n"
+	"fill()\n"
+	"attempt('import', lambda: __import__('app.version'))\n"
+	"attempt('mkdir', lambda: os.mkdir('app/__pycache__'))\n"
+	"attempt('stat', lambda: os.stat('app/__pycache__'))\n"
+	"attempt('listdir', lambda: os.listdir('app/__pycache__'))\n"
+	"attempt('create', lambda: open('app/__pycache__/new.bin', 'wb'))\n"
+	"for fd in fds[-8:]: os.close(fd)\n"
+	"del fds[-8:]\n"
+	"import app.version\n"
+	"print('version', app.version.VERSION)\n"
+	"fill()\n"
+	"attempt('read pyc', lambda: open('app/__pycache__/version.%s.pyc' % tag, 'rb'))\n"
+	"for fd in fds: os.close(fd)\n"
+	"print(sorted(os.listdir('app/__pycache__')))\n";
+
+static void no_descriptors(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	struct pcr_fixture plain;
+	pcr_fixture_init(&plain);
+	struct pcr_result *expect = pcr_python(&plain, py, false, NULL, "-c", emfile_program, NULL);
+	pcr_fixture_fini(&plain);
+	cr_assert_eq(expect->status, 0, "%s: without the library: %s", py->label, expect->err);
+	cr_assert(strstr(expect->out, "import EMFILE"), "%s: %s", py->label, expect->out);
+
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", emfile_program, NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert_str_eq(r->out, expect->out, "%s: with the library:\n%s\nwithout:\n%s", py->label,
+			 r->out, expect->out);
+	free(r);
+	free(expect);
+	char report[4096];
+	check_cache(f, py, report, sizeof report);
+	assert_sound(report, "", py, "no file descriptors", NULL);
+	assert_cached(f, py, "no file descriptors",
+		      (const char *[]){ "app", "version", "app/stats", "count", NULL });
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(faults, no_file_descriptors_left_fails_as_in_the_tree)
+{
+	pcr_each_python(no_descriptors);
+}
+
+/* DISABLED, for a decision: the library writes an entry's <key>.src record
+ * only in the process whose mkdir made the entry, best effort. When that
+ * write fails (no descriptor left, as here, or no space), the entry stays
+ * without a record for good: `ls`, `clear DIR` and `prune --orphans` never
+ * see it (the README says so of entries without a record). This test asks
+ * that a later process that writes into the entry records it. */
+static void record_written_later(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	const char *program =
+		"import os, resource\n"
+		"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+		"resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
+		"fds = []\n"
+		"try:\n"
+		"    while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
+		"except OSError: pass\n"
+		"os.mkdir('app/__pycache__')\n"
+		"for fd in fds: os.close(fd)\n";
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	free(pcr_run_app(f, py, NULL, NULL));
+	char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
+	PCR_PATH(src, "%s/app", f->tree);
+	pcr_expect_central(record, sizeof record, f->root, src, NULL);
+	strcat(record, ".src");
+	PCR_PATH(expect, "%s\n", src);
+	cr_assert_geq(pcr_read_file(record, text, sizeof text), 0,
+		      "%s: the entry of %s never got its record %s", py->label, src, record);
+	cr_assert_str_eq(text, expect);
+}
+
+Test(faults, entry_made_without_descriptors_gets_its_record_later)
+{
+	pcr_each_python(record_written_later);
+}

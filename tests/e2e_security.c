@@ -1,0 +1,416 @@
+/* What the cache must never do, whatever the process or the cache holds:
+ * be more open than 0700/0600 (umask 000, world-writable sources, chmod
+ * 0777), follow a symlink planted in it when writing, take a root that is
+ * "/" under another spelling, or create anything outside its entries for a
+ * name with ".." in it. (Refused roots that are symlinks, group-writable or
+ * another user's, and relative or too long settings, are in e2e_switches.c.) */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static struct pcr_result *run_ok(const struct pcr_fixture *f, const struct pcr_interp *py,
+				 const char *const *env, const char *program)
+{
+	struct pcr_result *r = pcr_python(f, py, true, env, "-c", program, NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
+	return r;
+}
+
+/* ---- modes ---- */
+
+static char bad_mode[PATH_MAX + 64];
+static size_t modes_seen;
+
+/* Directories exactly 0700, files closed to group and others. */
+static int check_mode(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	mode_t mode = st->st_mode & 07777;
+	bool ok = type == FTW_D ? mode == 0700 : type == FTW_F ? (mode & 077) == 0 : false;
+	modes_seen++;
+	if (!ok && !*bad_mode)
+		snprintf(bad_mode, sizeof bad_mode, "%s (mode %04o)", path, (unsigned)mode);
+	return 0;
+}
+
+/* Everything Python and the library make in the cache is the user's alone,
+ * with umask 000, sources mode 0666, and explicit modes 0777. */
+static const char open_modes[] =
+	"import os, py_compile\n"
+	"import app\n"
+	"py_compile.compile('app/version.py', doraise=True)\n"
+	"os.makedirs('extra/__pycache__', mode=0o777)\n"
+	"with open('app/__pycache__/note.txt', 'w') as f: f.write('x')\n"
+	"os.close(os.open('app/__pycache__/raw.bin', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777))\n"
+	"os.chmod('app/__pycache__/note.txt', 0o777)\n"
+	"os.chmod('app/__pycache__', 0o777)\n"
+	"print(app.VERSION)\n";
+
+static void umask_000(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	/* A root whose parents are missing too: the library makes them. */
+	PCR_PATH(f->root, "%s/made/by/library", f->dir);
+	char path[PATH_MAX];
+	PCR_PATH(path, "%s/extra", f->tree);
+	cr_assert(mkdir(path, 0777) == 0);
+	const char *sources[] = { "app/__init__.py", "app/text.py", "app/version.py",
+				  "app/stats/__init__.py", "app/stats/count.py" };
+	for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
+		PCR_PATH(path, "%s/%s", f->tree, sources[i]);
+		cr_assert(chmod(path, 0666) == 0);
+	}
+	mode_t old = umask(0);
+	struct pcr_result *r = run_ok(f, py, NULL, open_modes);
+	umask(old);
+	cr_assert_str_eq(r->out, "1\n", "%s: %s", py->label, r->out);
+	free(r);
+
+	*bad_mode = '\0';
+	modes_seen = 0;
+	PCR_PATH(path, "%s/made", f->dir);
+	nftw(path, check_mode, 16, FTW_PHYS);
+	cr_assert_str_empty(bad_mode, "%s: with umask 000, %s", py->label, bad_mode);
+	/* made, by, library, v1, fan-outs, entries, records, pycs, ... */
+	cr_assert_geq(modes_seen, 15, "%s: only %zu paths in the cache", py->label, modes_seen);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(security, umask_000_still_makes_the_cache_private)
+{
+	pcr_each_python(umask_000);
+}
+
+/* ---- symlinks planted in the cache ---- */
+
+/* The central entry of the sample's app directory. */
+static void app_entry(char *out, size_t size, const struct pcr_fixture *f, const char *name)
+{
+	char src[PATH_MAX];
+	PCR_PATH(src, "%s/app", f->tree);
+	pcr_expect_central(out, size, f->root, src, name);
+}
+
+static size_t files_under(const char *dir)
+{
+	return pcr_count_files(dir, "");
+}
+
+/* A directory of the layout (v1, a fan-out, an entry) is a symlink to a
+ * directory elsewhere before Python runs: Python runs, and the files written
+ * there are counted (none may be). */
+static size_t planted_directory(const struct pcr_interp *py, struct pcr_fixture *f, int level)
+{
+	char entry[PATH_MAX], link[PATH_MAX], elsewhere[PATH_MAX];
+	app_entry(entry, sizeof entry, f, NULL);
+	PCR_PATH(elsewhere, "%s/elsewhere", f->dir);
+	cr_assert(mkdir(elsewhere, 0700) == 0);
+	/* <root>/v1/<k0k1>/<key>: cut after the component that is planted. */
+	size_t root_len = strlen(f->root);
+	size_t cut = level == 0 ? root_len + 3 : level == 1 ? root_len + 6 : strlen(entry);
+	PCR_PATH(link, "%.*s", (int)cut, entry);
+	char parent[PATH_MAX];
+	PCR_PATH(parent, "%s", link);
+	cr_assert(mkdir(f->root, 0700) == 0);
+	for (char *p = parent + root_len; (p = strchr(p + 1, '/'));) {
+		*p = '\0';
+		cr_assert(mkdir(parent, 0700) == 0, "mkdir %s", parent);
+		*p = '/';
+	}
+	cr_assert(symlink(elsewhere, link) == 0, "symlink %s", link);
+
+	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
+	free(r);
+	pcr_assert_tree_clean(f, py);
+	return files_under(elsewhere);
+}
+
+static void planted_directories(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	size_t written[3];
+	written[2] = planted_directory(py, f, 2);
+	for (int level = 1; level >= 0; level--) {
+		struct pcr_fixture g;
+		pcr_fixture_init(&g);
+		written[level] = planted_directory(py, &g, level);
+		pcr_fixture_fini(&g);
+	}
+	cr_assert(written[0] + written[1] + written[2] == 0,
+		  "%s: files written through a planted symlink: %zu with v1 a link, %zu with "
+		  "a fan-out a link, %zu with an entry a link", py->label, written[0], written[1],
+		  written[2]);
+}
+
+Test(security, directory_symlinks_planted_in_the_cache_are_not_followed_on_write)
+{
+	pcr_each_python(planted_directories);
+}
+
+/* A pyc, a record and the growth counter replaced by symlinks to a file
+ * elsewhere: Python rewrites the pyc (a new file renamed over the link), the
+ * library writes the record and the counter, and the file is untouched. */
+static void planted_files(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char victim[PATH_MAX], pyc[PATH_MAX], record[PATH_MAX], usage[PATH_MAX], name[64];
+	PCR_PATH(victim, "%s/victim", f->dir);
+	pcr_write_file(victim, "victim\n");
+	cr_assert(chmod(victim, 0644) == 0);
+
+	/* Cold: the record of app and the counter are links before Python runs. */
+	app_entry(record, sizeof record, f, NULL);
+	strcat(record, ".src");
+	char fanout[PATH_MAX];
+	PCR_PATH(fanout, "%.*s", (int)(strrchr(record, '/') - record), record);
+	PCR_PATH(usage, "%s/v1/usage", f->root);
+	char v1[PATH_MAX];
+	PCR_PATH(v1, "%s/v1", f->root);
+	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(v1, 0700) == 0 && mkdir(fanout, 0700) == 0);
+	cr_assert(symlink(victim, record) == 0 && symlink(victim, usage) == 0);
+	free(pcr_run_app(f, py, NULL, NULL));
+
+	/* Warm: a pyc is a link, and its source changes. */
+	PCR_PATH(name, "version.%s.pyc", py->tag);
+	app_entry(pyc, sizeof pyc, f, name);
+	cr_assert(unlink(pyc) == 0 && symlink(victim, pyc) == 0);
+	pcr_edit_source(f, "app/version.py", "VERSION = \"2\"\n");
+	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	cr_assert(strstr(r->out, "version: 2"), "%s: %s", py->label, r->out);
+	free(r);
+
+	char text[64];
+	struct stat st;
+	cr_assert_geq(pcr_read_file(victim, text, sizeof text), 0);
+	cr_assert_str_eq(text, "victim\n", "%s: the file a planted link named was written",
+			 py->label);
+	cr_assert(stat(victim, &st) == 0 && (st.st_mode & 07777) == 0644,
+		  "%s: the file a planted link named changed mode", py->label);
+	cr_assert(lstat(pyc, &st) == 0 && S_ISREG(st.st_mode), "%s: %s is no file", py->label, pyc);
+	cr_assert(lstat(record, &st) == 0 && S_ISLNK(st.st_mode) == 0,
+		  "%s: the record is still a link", py->label);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(security, file_symlinks_planted_in_the_cache_are_replaced_not_followed)
+{
+	pcr_each_python(planted_files);
+}
+
+/* A link planted in an entry (made here through the library, which maps
+ * symlink as any create), then written as Python may write a file: every
+ * create fails with ELOOP (O_NOFOLLOW) and leaves the file it names alone. */
+static const char write_through_link[] =
+	"import errno, os, sys\n"
+	"import app\n"
+	"link = 'app/__pycache__/planted'\n"
+	"os.symlink(sys.argv[1], link)\n"
+	"def attempt(what, call):\n"
+	"    try:\n"
+	"        call()\n"
+	"        print(what, 'followed')\n"
+	"    except OSError as e:\n"
+	"        print(what, errno.errorcode[e.errno])\n";
+
+static const char creates[] =
+	"attempt('open w', lambda: open(link, 'w').write('w'))\n"
+	"attempt('open a', lambda: open(link, 'a').write('a'))\n"
+	"attempt('O_CREAT|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))\n";
+
+static const char writes[] =
+	"attempt('open r+', lambda: open(link, 'r+').write('r+'))\n"
+	"attempt('O_WRONLY|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_TRUNC)))\n"
+	"attempt('truncate', lambda: os.truncate(link, 1))\n"
+	"attempt('chmod', lambda: os.chmod(link, 0o600))\n";
+
+static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture *f,
+				 const char *calls, const char *expect)
+{
+	char victim[PATH_MAX], program[4096];
+	PCR_PATH(victim, "%s/victim", f->dir);
+	pcr_write_file(victim, "victim\n");
+	cr_assert(chmod(victim, 0644) == 0);
+	PCR_PATH(program, "%s%s", write_through_link, calls);
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, victim, NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+
+	char text[64];
+	struct stat st;
+	long len = pcr_read_file(victim, text, sizeof text);
+	cr_assert(stat(victim, &st) == 0);
+	cr_assert(strcmp(text, "victim\n") == 0 && (st.st_mode & 07777) == 0644,
+		  "%s: the file a link planted in the cache names was changed "
+		  "(now mode %04o, %ld bytes):\n%s", py->label, (unsigned)(st.st_mode & 07777),
+		  len, r->out);
+	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->out);
+	free(r);
+	pcr_assert_tree_clean(f, py);
+}
+
+static void planted_link_created(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	planted_link_written(py, f, creates, "open w ELOOP\nopen a ELOOP\nO_CREAT|O_TRUNC ELOOP\n");
+}
+
+Test(security, creates_never_follow_a_link_planted_in_the_cache)
+{
+	pcr_each_python(planted_link_created);
+}
+
+/* Writes to an existing name (no O_CREAT) and truncate or chmod of it: in
+ * the cache, a link planted there is not followed either. */
+static void planted_link_changed(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	planted_link_written(py, f, writes,
+			     "open r+ ELOOP\nO_WRONLY|O_TRUNC ELOOP\ntruncate ELOOP\nchmod ELOOP\n");
+}
+
+Test(security, writes_to_an_existing_name_never_follow_a_link_planted_in_the_cache)
+{
+	pcr_each_python(planted_link_changed);
+}
+
+/* ---- the root setting ---- */
+
+/* An empty PYCACHE_REDIRECT_DIR is no setting: the default root, quietly. */
+static void empty_root_setting(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char xdg[PATH_MAX], env_xdg[PATH_MAX + 32], root[PATH_MAX];
+	PCR_PATH(xdg, "%s/xdg", f->dir);
+	PCR_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
+	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT_DIR=", env_xdg,
+			      "PYCACHE_REDIRECT_LOG=1", NULL };
+	struct pcr_result *r = pcr_python(f, py, false, env, "-m", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
+	free(r);
+	PCR_PATH(root, "%s/pycache-redirect", xdg);
+	cr_assert_eq(pcr_count_files(root, ".pyc"), PCR_SAMPLE_MODULES, "%s: %zu pycs in %s",
+		     py->label, pcr_count_files(root, ".pyc"), root);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(root_setting, empty_means_the_default_root)
+{
+	pcr_each_python(empty_root_setting);
+}
+
+/* "/" in any spelling is refused with the one warning: the library would
+ * otherwise make /v1 at the top of the file system. Run with -B and only a
+ * lookup, so that nothing is written even where it is not refused. */
+static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	const char *const settings[] = { "/", "//", "/./", "/tmp/..", "/usr/lib/../.." };
+	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
+		char setting[64];
+		PCR_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
+		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, setting,
+				      "PYCACHE_REDIRECT_LOG=1", NULL };
+		struct pcr_result *r = pcr_python(f, py, false, env, "-B", "-c",
+			"import os; print(os.path.isdir('app/__pycache__'))", NULL);
+		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+		cr_assert_str_eq(r->out, "False\n");
+		cr_assert_eq(count_of(r->err, "pycache-redirect: warning: "), 1,
+			     "%s: %s was not refused with one warning: %s", py->label, setting,
+			     r->err);
+		free(r);
+	}
+	cr_assert_not(pcr_exists("/v1"), "%s: /v1 exists", py->label);
+}
+
+Test(root_setting, slash_in_any_spelling_is_refused)
+{
+	if (pcr_exists("/v1"))
+		cr_skip_test("/v1 exists on this machine");
+	pcr_each_python(slash_root);
+}
+
+/* A root that is a file, not a directory: refused, and Python runs. */
+static void file_root(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	pcr_write_file(f->root, "not a directory\n");
+	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
+	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
+	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
+	cr_assert_eq(count_of(r->err, "warning: cache root"), 1, "%s: %s", py->label, r->err);
+	cr_assert(strstr(r->err, "is not a directory"), "%s: %s", py->label, r->err);
+	free(r);
+	char text[64];
+	cr_assert_geq(pcr_read_file(f->root, text, sizeof text), 0);
+	cr_assert_str_eq(text, "not a directory\n");
+}
+
+Test(root_setting, root_that_is_a_file_is_refused)
+{
+	pcr_each_python(file_root);
+}
+
+/* ---- names with ".." ---- */
+
+static char escaped[PATH_MAX];
+static const char *walk_root;
+
+/* A name escape* anywhere but inside an entry: <root>/v1/<k0k1>/<key>/. */
+static int find_escape(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type;
+	size_t len = strlen(walk_root), depth = 0;
+	if (strncmp(path, walk_root, len) == 0 && path[len] == '/')
+		for (const char *p = path + len; *p; p++)
+			depth += *p == '/';
+	if (strncmp(path + ftw->base, "escape", 6) == 0 && depth != 4 && !*escaped)
+		snprintf(escaped, sizeof escaped, "%s", path);
+	return 0;
+}
+
+/* Each create through a __pycache__ name with "..", ".", "//" or a second
+ * level either lands in the entry or goes through unchanged (and fails as
+ * in the tree, which has no __pycache__): never anywhere else. */
+static const char dotdot_program[] =
+	"import os\n"
+	"import app\n"
+	"names = ['app/__pycache__/..', 'app/__pycache__/../escape1', 'app/__pycache__/x/../../escape2',\n"
+	"         'app/__pycache__/./escape3', 'app/__pycache__//escape4', 'app/__pycache__/../../escape5',\n"
+	"         'app/__pycache__/a/escape6', '__pycache__/../app/escape7', 'app/__pycache__/..\\\\escape8',\n"
+	"         'app/stats/../__pycache__/escape9', 'app/__pycache__/../__pycache__/escape10']\n"
+	"def create(n, what):\n"
+	"    if what == 'open': open(n, 'w').close()\n"
+	"    elif what == 'mkdir': os.mkdir(n + '-d')\n"
+	"    elif what == 'symlink': os.symlink('/', n + '-l')\n"
+	"    else:\n"
+	"        open('app/__pycache__/moved', 'w').close()\n"
+	"        os.rename('app/__pycache__/moved', n + '-r')\n"
+	"for n in names:\n"
+	"    for what in ('open', 'mkdir', 'symlink', 'rename'):\n"
+	"        try: create(n, what)\n"
+	"        except OSError: pass\n"
+	"print('done')\n";
+
+static void dotdot_names(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	struct pcr_result *r = run_ok(f, py, NULL, dotdot_program);
+	cr_assert_str_eq(r->out, "done\n", "%s: %s", py->label, r->out);
+	free(r);
+	*escaped = '\0';
+	walk_root = f->root;
+	nftw(f->dir, find_escape, 16, FTW_PHYS);
+	cr_assert_str_empty(escaped, "%s: a name with '..' made %s", py->label, escaped);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(security, dotdot_names_never_leave_the_entry)
+{
+	pcr_each_python(dotdot_names);
+}
