@@ -93,6 +93,26 @@ static void check_map(const char *base, const char *path)
 	CHECK(strcmp(again.central, m.central) == 0);
 }
 
+/* Python 2's sidecars: a name ending in .pyc/.pyo, never a __pycache__
+ * path, lands as that very name in its directory's entry. */
+static void check_sidecar(const char *base, const char *path)
+{
+	struct pcr_mapping m, other;
+	size_t root_len = sizeof root - 1;
+	if (pcr_map_sidecar(root, root_len, base[0] == '/' ? base : NULL, path, &m) != PCR_MAP_OK)
+		return;
+	CHECK(pcr_might_be_sidecar(path));
+	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &other) ==
+	      PCR_MAP_NOT_PYCACHE);
+	CHECK(strncmp(m.central, root, root_len) == 0 && plain(m.central + root_len));
+	CHECK(m.entry_len == root_len + 4 + 3 + PCR_KEY_HEX && !m.is_dir);
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	CHECK(strcmp(m.central + m.entry_len + 1, name) == 0);
+	char key[PCR_KEY_HEX + 1];
+	pcr_key(m.source, m.source_len, key);
+	CHECK(memcmp(m.central + m.entry_len - PCR_KEY_HEX, key, PCR_KEY_HEX) == 0);
+}
+
 static void check_normalize(const char *base, const char *path)
 {
 	char out[PATH_MAX];
@@ -146,9 +166,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size);
 	const char *f[6];
 	fields(data + 1, size - 1, buf, f, 6);
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		check_map(f[0], f[1]);
+		break;
+	case 3:
+		check_sidecar(f[0], f[1]);
 		break;
 	case 1:
 		check_normalize(f[0], f[1]);
