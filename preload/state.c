@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -74,9 +75,28 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 	errno = saved;
 }
 
+/* dl_iterate_phdr's callback: nonzero, which ends the walk, for a loaded
+ * object whose file name is a Python runtime's (libpython3.11.so.1.0,
+ * libpypy3.9-c.so). */
+static int is_python_runtime(struct dl_phdr_info *info, size_t size, void *data)
+{
+	static const char *const libs[] = { "libpython", "libpypy" };
+	(void)size, (void)data;
+	if (!info->dlpi_name)
+		return 0;
+	const char *slash = strrchr(info->dlpi_name, '/');
+	const char *base = slash ? slash + 1 : info->dlpi_name;
+	for (size_t i = 0; i < sizeof libs / sizeof *libs; i++)
+		if (strncmp(base, libs[i], strlen(libs[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* A process hosts Python when its name says so, or when a Python runtime's
  * entry points are loaded (an embedding program, libpython dlopen'ed before
- * its first import). */
+ * its first import). Entry points of a library dlopen'ed RTLD_LOCAL are
+ * hidden from dlsym(RTLD_DEFAULT): then the runtime is found by its file
+ * name, in one walk of the loaded objects (only when the lookups failed). */
 static bool hosts_python(void)
 {
 	static const char *const names[] = { "python", "pypy" };
@@ -89,7 +109,7 @@ static bool hosts_python(void)
 	for (size_t i = 0; i < sizeof symbols / sizeof *symbols; i++)
 		if (dlsym(RTLD_DEFAULT, symbols[i]))
 			return true;
-	return false;
+	return dl_iterate_phdr(is_python_runtime, NULL) != 0;
 }
 
 /* Python 2, which writes its pycs beside the sources: decided once, here,
