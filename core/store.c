@@ -294,10 +294,24 @@ static int step_entry(struct walker *w, int shard, const char *k0k1, const char 
 	if (is_key_of(name, k0k1))
 		return walk_entry(w, shard, k0k1, name);
 	struct stat st;
-	if (w->tidy && is_temporary(name, PCR_SOURCE_SUFFIX) && name[0] == k0k1[0] &&
-	    name[1] == k0k1[1] && fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISREG(st.st_mode) && is_stale(&st))
+	if (!w->tidy || name[0] != k0k1[0] || name[1] != k0k1[1])
+		return 0;
+	if (is_temporary(name, PCR_SOURCE_SUFFIX) &&
+	    fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    is_stale(&st))
 		unlinkat(shard, name, 0);
+	/* A record whose entry is gone (a writer recorded an entry a removal
+	 * took meanwhile): a writer makes the entry before its record, and
+	 * the library records an entry again on its next use. */
+	char key[PCR_KEY_HEX + 1];
+	if (strlen(name) == PCR_KEY_HEX + sizeof PCR_SOURCE_SUFFIX - 1 &&
+	    strcmp(name + PCR_KEY_HEX, PCR_SOURCE_SUFFIX) == 0) {
+		memcpy(key, name, PCR_KEY_HEX);
+		key[PCR_KEY_HEX] = '\0';
+		if (is_key_of(key, k0k1) && fstatat(shard, key, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT)
+			unlinkat(shard, name, 0);
+	}
 	return 0;
 }
 

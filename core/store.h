@@ -92,8 +92,8 @@ struct pcr_store_removed {
  * then its record. An entry a writer keeps filling while it is being removed
  * is left, with its record; *r counts what is gone, also after a failure.
  * Like a prune that removes, it also sweeps what crashed writers left
- * (temporary names older than PCR_STORE_STALE_AFTER) and the <k0k1>
- * directories it left empty. */
+ * (temporary names older than PCR_STORE_STALE_AFTER), records whose entry
+ * is gone, and the <k0k1> directories it left empty. */
 int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
 		    struct pcr_store_error *e);
 

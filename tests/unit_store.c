@@ -944,3 +944,18 @@ Test(store, progress_is_called_once_per_entry)
 	stats_of(NULL);
 	cr_assert_eq(seen, 4, "off again");
 }
+
+Test(store, removals_sweep_records_whose_entry_is_gone)
+{
+	make_four();
+	char record[PATH_MAX + 8];
+	unit_path(record, "%s.src", e_c);
+	unit_rm_rf(e_c); /* the race's outcome: the entry gone, its record left */
+	cr_assert(exists(record));
+	prune((struct pcr_prune_rules){ .orphans = true, .dry_run = true }, NULL);
+	stats_of(NULL);
+	cr_assert(exists(record), "a dry run and a stats remove nothing");
+	prune((struct pcr_prune_rules){ .orphans = true }, NULL);
+	cr_assert(!exists(record));
+	cr_assert(recorded_exists(e_a) && recorded_exists(e_b), "records with entries stay");
+}
