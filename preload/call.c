@@ -81,12 +81,12 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	if (map(c)) {
 		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
 			c->op = PCR_OP_CREATE;
-		/* Through a planted link: lookups see the tree, the rest fails. */
-		if (!pcr_entry_trusted(&c->m)) {
-			if (c->op == PCR_OP_LOOKUP)
-				return (errno = saved), true;
+		/* Nothing is written through a planted link: the calls that write
+		 * check the entry's levels (once per entry and process). Reads go
+		 * on: what they could find is no more than a planted pyc, which
+		 * Python checks against its source. */
+		if ((c->op != PCR_OP_LOOKUP || op == PCR_OP_CHANGE) && !pcr_entry_trusted(&c->m))
 			return (errno = ELOOP), false;
-		}
 		/* mkdir of __pycache__ fails as it would in-tree when the source
 		 * directory is missing or is not a directory. */
 		if (c->op == PCR_OP_MKDIR && pcr_entry_source_ok(&pcr_fs_real, &c->m) < 0)
