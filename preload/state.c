@@ -112,6 +112,11 @@ static bool hosts_python(void)
 	return dl_iterate_phdr(is_python_runtime, NULL) != 0;
 }
 
+__attribute__((noinline)) bool pcr_wants_sidecar(const char *path)
+{
+	return pcr_might_be_sidecar(path);
+}
+
 /* Python 2, which writes its pycs beside the sources: decided once, here,
  * because a Python 2 process never makes the __pycache__ call that decides
  * the scope. Only for a program named python*, so that no other process

@@ -19,13 +19,17 @@ extern struct pcr_config pcr_cfg;
 extern int pcr_active;
 extern const struct pcr_fs pcr_fs_real;
 
-/* The fast path of every hook: one load and, when on, one strrchr. */
-static inline bool pcr_wants(const char *path)
+bool pcr_wants_sidecar(const char *path);
+
+/* The fast path of every hook: one load and, when on, one strrchr. Inlined
+ * into every hook (a call would cost its register saves); Python 2's
+ * sidecar test, for its processes only, stays out of line. */
+static inline __attribute__((always_inline)) bool pcr_wants(const char *path)
 {
 	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
 	return active && path &&
 	       (pcr_might_be_pycache(path) ||
-		((active & PCR_ACTIVE_SIDECARS) && pcr_might_be_sidecar(path)));
+		((active & PCR_ACTIVE_SIDECARS) && pcr_wants_sidecar(path)));
 }
 
 /* Whether this process is one to redirect (scope), decided on first use. */

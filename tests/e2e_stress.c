@@ -117,55 +117,6 @@ static const char threads_program[] =
 	"mods = [sys.modules[n] for n in names]\n"
 	"print(sum(m.VALUE for m in mods), len(mods), sum(m.work(3) for m in mods))\n";
 
-/* Checks the cache root after a round, run without the library. Every file
- * must be an entry's <key>.src, or a pyc of this interpreter in an entry
- * directory: its header has this interpreter's magic and the source's mtime
- * and size, and marshal reads the rest as a code object. */
-static const char checker[] =
-	"import importlib.util, marshal, os, struct, sys, types\n"
-	"root, want = sys.argv[1], int(sys.argv[2])\n"
-	"head = 16 if sys.version_info >= (3, 7) else 12\n"
-	"suffix = '.' + sys.implementation.cache_tag + '.pyc'\n"
-	"bad, pycs = [], 0\n"
-	"if os.listdir(root) != ['v1']: bad.append('root holds %r' % os.listdir(root))\n"
-	"layout = os.path.join(root, 'v1')\n"
-	"for fan in sorted(os.listdir(layout)):\n"
-	"    fdir = os.path.join(layout, fan)\n"
-	"    if fan == 'usage' and os.path.isfile(fdir): continue\n"
-	"    names = os.listdir(fdir)\n"
-	"    entries = [n for n in names if not os.path.islink(os.path.join(fdir, n))\n"
-	"               and os.path.isdir(os.path.join(fdir, n))]\n"
-	"    for n in names:\n"
-	"        if n not in entries and not (n.endswith('.src') and n[:-4] in entries):\n"
-	"            bad.append('stray ' + os.path.join(fdir, n))\n"
-	"    for e in entries:\n"
-	"        try:\n"
-	"            with open(os.path.join(fdir, e + '.src')) as r: src = r.read()\n"
-	"        except OSError as x:\n"
-	"            bad.append('no record of %s: %s' % (e, x)); continue\n"
-	"        if not src.endswith('\\n'): bad.append('record of %s: %r' % (e, src))\n"
-	"        src = src[:-1]\n"
-	"        for n in sorted(os.listdir(os.path.join(fdir, e))):\n"
-	"            p = os.path.join(fdir, e, n)\n"
-	"            if not n.endswith(suffix):\n"
-	"                bad.append('stray ' + p); continue\n"
-	"            with open(p, 'rb') as r: data = r.read()\n"
-	"            if data[:4] != importlib.util.MAGIC_NUMBER:\n"
-	"                bad.append('bad magic %r: %s' % (data[:4], p)); continue\n"
-	"            try: code = marshal.loads(data[head:])\n"
-	"            except Exception as x:\n"
-	"                bad.append('unreadable (%d bytes, %r): %s' % (len(data), x, p)); continue\n"
-	"            if not isinstance(code, types.CodeType): bad.append('not code: ' + p)\n"
-	"            st = os.stat(os.path.join(src, n[:-len(suffix)] + '.py'))\n"
-	"            flags = 0 if head == 12 else struct.unpack('<I', data[4:8])[0]\n"
-	"            stamp = struct.unpack('<II', data[head - 8:head])\n"
-	"            if flags == 0 and stamp != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size):\n"
-	"                bad.append('stale %r: %s' % (stamp, p))\n"
-	"            pycs += 1\n"
-	"if pycs != want: bad.append('%d pycs, expected %d' % (pycs, want))\n"
-	"print('\\n'.join(bad[:20]) if bad else 'ok %d' % pycs)\n"
-	"sys.exit(1 if bad else 0)\n";
-
 /* ---- processes started together ---- */
 
 struct child {
@@ -260,12 +211,12 @@ static void expect_all(struct child *kids, size_t n, const struct pcr_interp *py
 
 static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py, int round)
 {
-	char script[PATH_MAX], want[16];
-	PCR_PATH(script, "%s/check.py", f->dir);
-	if (!pcr_exists(script))
-		pcr_write_file(script, checker);
+	/* Every file whole and this interpreter's, every entry recorded, every
+	 * module's pyc there (tests/check_cache.py). */
+	char want[16];
 	PCR_PATH(want, "%d", PACKAGE_PYCS);
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", script, f->root, want, NULL);
+	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root,
+					  "--records", "--pycs", want, NULL);
 	cr_assert_eq(r->status, 0, "%s, round %d: the cache is not sound:\n%s%s", py->label,
 		     round, r->out, r->err);
 	free(r);

@@ -532,3 +532,16 @@ size_t pcr_count_files(const char *dir, const char *suffix)
 	nftw(dir, count_suffix, 16, FTW_PHYS);
 	return walk_count;
 }
+
+const char *pcr_cache_checker(const struct pcr_fixture *f)
+{
+	static char path[PATH_MAX];
+	char text[16384];
+	PCR_PATH(path, "%s/check_cache.py", f->dir);
+	if (!pcr_exists(path)) {
+		long n = pcr_read_file(PCR_TEST_SOURCE_DIR "/tests/check_cache.py", text, sizeof text);
+		cr_assert(n > 0 && (size_t)n < sizeof text - 1, "tests/check_cache.py unreadable");
+		pcr_write_file(path, text);
+	}
+	return path;
+}

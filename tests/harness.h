@@ -111,6 +111,11 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
 			      const char *opt, const char *what);
 
+/* tests/check_cache.py copied into f's directory (readable by any uid a
+ * test runs as): run it with the interpreter that wrote the cache, without
+ * the library, on a root; it prints "ok N" or the problems. */
+const char *pcr_cache_checker(const struct pcr_fixture *f);
+
 /* Fails the test when f's tree holds a __pycache__ or a .pyc. */
 void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp *py);
 
