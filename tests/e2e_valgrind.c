@@ -43,6 +43,9 @@ static void memcheck(const struct pcr_fixture *f, const char *extra, int expect,
 
 Test(valgrind, every_command_is_clean_under_memcheck, .timeout = 900)
 {
+#ifdef PCR_TEST_ASAN_RUNTIME
+	cr_skip_test("a sanitized build (PCR_SANITIZE): memcheck cannot run ASan's binaries");
+#endif
 	if (!pcr_have_program("valgrind", valgrind, sizeof valgrind))
 		cr_skip_test("valgrind is not installed (tests/setup --tests installs it)");
 	const struct pcr_interp *py = pcr_first_python();
