@@ -124,6 +124,11 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 			size_t whysz);
 const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o);
 
+/* pcr_cli_size_limit for a subcommand: false, with the reason on stderr
+ * after the subcommand's name. */
+bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c,
+			struct pcr_cli_limit *l);
+
 /* Removes orphans, then the least recently used entries, until the cache
  * is at most 90 % of limit, and resets the library's counter to what is
  * left. only_when_over: unless the counter says the limit is passed. 0 when

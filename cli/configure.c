@@ -38,11 +38,8 @@ static int show(const struct pcr_config *c)
 static int apply(const struct pcr_config *c)
 {
 	struct pcr_cli_limit l;
-	char why[PATH_MAX + 128];
-	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
-		pcr_cli_error("config: %s", why);
+	if (!pcr_cli_load_limit("config", c, &l))
 		return PCR_CLI_FAILURE;
-	}
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
 	pcr_cli_progress_start("config");

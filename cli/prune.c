@@ -57,11 +57,8 @@ static int print_would_remove(const struct pcr_store_entry *entry, enum pcr_prun
 static bool cleanup_rules(const struct pcr_config *c, struct pcr_prune_rules *rules)
 {
 	struct pcr_cli_limit l;
-	char why[PATH_MAX + 128];
-	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
-		pcr_cli_error("prune: %s", why);
+	if (!pcr_cli_load_limit("prune", c, &l))
 		return false;
-	}
 	rules->orphans = true;
 	rules->by_size = l.origin != PCR_CLI_LIMIT_NONE;
 	rules->max_bytes = pcr_cli_cleanup_target(l.bytes);

@@ -173,6 +173,16 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 	return true;
 }
 
+bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c,
+			struct pcr_cli_limit *l)
+{
+	char why[PATH_MAX + 128];
+	if (pcr_cli_size_limit(c, l, why, sizeof why))
+		return true;
+	pcr_cli_error("%s: %s", subcommand, why);
+	return false;
+}
+
 const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o)
 {
 	return o == PCR_CLI_LIMIT_ENV ? PCR_CLI_ENV_MAX_SIZE

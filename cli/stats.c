@@ -88,11 +88,8 @@ int pcr_cli_stats(int argc, char **argv)
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
 	struct pcr_cli_limit l;
-	char why[PATH_MAX + 128];
-	if (!pcr_cli_size_limit(&config, &l, why, sizeof why)) {
-		pcr_cli_error("stats: %s", why);
+	if (!pcr_cli_load_limit("stats", &config, &l))
 		return PCR_CLI_FAILURE;
-	}
 	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
