@@ -17,7 +17,6 @@
 #include "../core/root.h"
 #include "../core/fs.h"
 #include "../core/store.h"
-#include "../core/usage.h"
 #include "cli.h"
 
 uint64_t pcr_cli_cleanup_target(uint64_t limit)
@@ -29,10 +28,7 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 		    struct pcr_store_removed *r, struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
-	char path[PATH_MAX];
-	int lock = -1;
-	if (pcr_usage_path(root, strlen(root), path, sizeof path))
-		lock = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int lock = pcr_store_usage_open(root, O_RDONLY);
 	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		close(lock);
 		return 1; /* another cleanup is at it */

@@ -819,9 +819,7 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 
 /* ---- the growth counter ---- */
 
-/* <root>/v1/usage, opened with flags without following a symlink on the
- * way (the caller checked the root); -1 with errno. */
-static int open_usage(const char *root, int flags)
+int pcr_store_usage_open(const char *root, int flags)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int v1 = fd < 0 ? -1 : open_dir_at(fd, PCR_LAYOUT);
@@ -840,7 +838,7 @@ static int open_usage(const char *root, int flags)
 uint64_t pcr_store_usage_estimate(const char *root)
 {
 	struct stat st;
-	int fd = open_usage(root, O_RDONLY);
+	int fd = pcr_store_usage_open(root, O_RDONLY);
 	if (fd < 0)
 		return 0;
 	uint64_t bytes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
@@ -853,7 +851,7 @@ uint64_t pcr_store_usage_estimate(const char *root)
 int pcr_store_usage_reset(const char *root, uint64_t bytes)
 {
 	/* Only where the library would write it: v1 exists once anything is cached. */
-	int fd = open_usage(root, O_WRONLY | O_CREAT);
+	int fd = pcr_store_usage_open(root, O_WRONLY | O_CREAT);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	struct stat st;

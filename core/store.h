@@ -143,6 +143,9 @@ void pcr_store_on_progress(pcr_store_progress fn, void *arg);
  * cache's size, 0 when there is none; and its reset to the size a scan of
  * the whole cache found (0, or -1 with errno; nothing when there is no v1). */
 uint64_t pcr_store_usage_estimate(const char *root);
+/* <root>/v1/usage opened with flags (O_CLOEXEC, O_NONBLOCK added), no
+ * symlink followed on the way (the caller checked the root); -1 with errno. */
+int pcr_store_usage_open(const char *root, int flags);
 int pcr_store_usage_reset(const char *root, uint64_t bytes);
 
 /* Orders directory paths as if '/' sorted before every other byte, so that
