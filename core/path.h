@@ -24,26 +24,44 @@ struct pcr_pycache_ref {
 	const char *tail;   /* after "__pycache__/": the entry name, verbatim (may end in '/') */
 };
 
-/* Whether path may be one that pcr_parse_pycache maps: its last or
- * next-to-last component is __pycache__. Every path the parser calls a DIR or
- * an ENTRY passes; most others are told apart by one strrchr. The hooks' fast
- * path, so it is here to be inlined. */
-static inline bool pcr_might_be_pycache(const char *path)
+/* Whether the bytes of path before end, its slashes there left out, end
+ * with a component named __pycache__. */
+static inline __attribute__((always_inline)) bool pcr_ends_in_pycache(const char *path,
+								       const char *end)
 {
-	const char *slash = strrchr(path, '/');
-	const char *last = slash ? slash + 1 : path;
-	if (*last == '\0') /* trailing slashes, rare: ask the slow way */
-		return strstr(path, PCR_PYCACHE) != NULL;
-	if (last[0] == '_' && strcmp(last, PCR_PYCACHE) == 0)
-		return true;
-	if (!slash)
-		return false;
-	const char *end = slash; /* the end of the next-to-last component */
 	while (end > path && end[-1] == '/')
 		end--;
 	return (size_t)(end - path) >= PCR_PYCACHE_LEN &&
 	       memcmp(end - PCR_PYCACHE_LEN, PCR_PYCACHE, PCR_PYCACHE_LEN) == 0 &&
-	       (end - PCR_PYCACHE_LEN == path || (end - PCR_PYCACHE_LEN)[-1] == '/');
+	       (end - PCR_PYCACHE_LEN == path || end[-(ptrdiff_t)PCR_PYCACHE_LEN - 1] == '/');
+}
+
+/* Whether path may be one that pcr_parse_pycache maps: its last or
+ * next-to-last component is __pycache__. Every path the parser calls a DIR or
+ * an ENTRY passes; most others are told apart by one strrchr. The hooks' fast
+ * path, so it is here to be inlined; it calls nothing else, so that the hook
+ * saves no more registers than the strrchr call needs. */
+static inline __attribute__((always_inline)) bool pcr_might_be_pycache(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *last = slash ? slash + 1 : path;
+	if (*last == '\0' && slash) { /* trailing slashes, rare */
+		const char *last_end = slash;
+		while (last_end > path && last_end[-1] == '/')
+			last_end--;
+		const char *l = last_end;
+		while (l > path && l[-1] != '/')
+			l--;
+		return pcr_ends_in_pycache(path, last_end) || pcr_ends_in_pycache(path, l);
+	}
+	if (last[0] == '_') { /* byte by byte: strcmp would be a call */
+		size_t i = 1;
+		while (i <= PCR_PYCACHE_LEN && last[i] == PCR_PYCACHE[i])
+			i++;
+		if (i > PCR_PYCACHE_LEN)
+			return true;
+	}
+	return slash && pcr_ends_in_pycache(path, slash);
 }
 
 /* The first component named exactly __pycache__, and what follows it. */

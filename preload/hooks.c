@@ -1,6 +1,5 @@
-/* The wrappers, generated from hooks.def. Each one is a fast path (one load
- * and pcr_might_be_pycache, then the real function) and, out of line, a slow
- * path that drives a pcr_call. */
+/* The wrappers, generated from hooks.def: a fast path inlined in the exported
+ * function, and a slow path out of line that drives a pcr_call. */
 #include <errno.h>
 #include <stdarg.h>
 
@@ -20,102 +19,113 @@
 		return FAIL;                      \
 	}
 
-#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)            \
-	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \
-							 PCR_UNPAREN PARAMS)     \
-	{                                                                        \
-		struct pcr_call c;                                               \
-		const char *P;                                                   \
-		RET r = FAIL;                                                    \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P);   \
-		     go; go = pcr_call_next(&c, r == FAIL, &P))                  \
-			r = real MAPPED;                                         \
-		return r;                                                        \
-	}                                                                        \
-	PCR_EXPORT RET NAME PARAMS                                               \
-	{                                                                        \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                     \
-		if (PCR_LIKELY(!pcr_wants(PATH)))                                \
-			return real ARGS;                                        \
-		return slow_##NAME(real, PCR_UNPAREN ARGS);                      \
+/* Every wrapper is two functions. The exported one is the fast path: the real
+ * function already looked up and a path that is not ours, and it tail-calls
+ * the real one. Everything else goes to slow_NAME, out of line: the first
+ * call's lookup, the exact test (pcr_wants), and the pcr_call that tries the
+ * central and the in-tree paths. */
+#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
+	static __attribute__((noinline)) RET slow_##NAME PARAMS                         \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
+		if (!pcr_wants(PATH))                                                   \
+			return real ARGS;                                               \
+		struct pcr_call c;                                                      \
+		const char *P;                                                          \
+		RET r = FAIL;                                                           \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go;      \
+		     go = pcr_call_next(&c, r == FAIL, &P))                             \
+			r = real MAPPED;                                                \
+		return r;                                                               \
+	}                                                                               \
+	PCR_EXPORT RET NAME PARAMS                                                      \
+	{                                                                               \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
+		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
+			return real ARGS;                                               \
+		return slow_##NAME ARGS;                                                \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
-#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                       \
-	static __attribute__((noinline)) int slow_##NAME(__typeof__(&NAME) real, \
-							 PCR_UNPAREN PARAMS,     \
-							 mode_t mode)            \
-	{                                                                        \
-		struct pcr_call c;                                               \
-		const char *P;                                                   \
-		int r = -1;                                                      \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH,            \
-					      pcr_open_op(flags), &P);           \
-		     go; go = pcr_call_next(&c, r == -1, &P))                    \
-			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));  \
-		return r;                                                        \
-	}                                                                        \
-	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                             \
-	{                                                                        \
-		PCR_REAL_OR_FAIL(NAME, -1)                                       \
-		mode_t mode = 0;                                                 \
-		if (pcr_open_op(flags) == PCR_OP_CREATE) {                       \
-			va_list ap;                                              \
-			va_start(ap, flags);                                     \
-			mode = (mode_t)va_arg(ap, int);                          \
-			va_end(ap);                                              \
-		}                                                                \
-		if (PCR_LIKELY(!pcr_wants(PATH)))                                \
-			return real(PCR_UNPAREN ARGS, mode);                     \
-		return slow_##NAME(real, PCR_UNPAREN ARGS, mode);                \
+#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                              \
+	static __attribute__((noinline)) int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode) \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, -1)                                              \
+		if (!pcr_wants(PATH))                                                   \
+			return real(PCR_UNPAREN ARGS, mode);                            \
+		struct pcr_call c;                                                      \
+		const char *P;                                                          \
+		int r = -1;                                                             \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH,                   \
+					      pcr_open_op(flags), &P);                  \
+		     go; go = pcr_call_next(&c, r == -1, &P))                           \
+			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));         \
+		return r;                                                               \
+	}                                                                               \
+	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                    \
+	{                                                                               \
+		mode_t mode = 0;                                                        \
+		if (pcr_open_op(flags) == PCR_OP_CREATE) {                              \
+			va_list ap;                                                     \
+			va_start(ap, flags);                                            \
+			mode = (mode_t)va_arg(ap, int);                                 \
+			va_end(ap);                                                     \
+		}                                                                       \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
+		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
+			return real(PCR_UNPAREN ARGS, mode);                            \
+		return slow_##NAME(PCR_UNPAREN ARGS, mode);                             \
 	}
 
-#define HOOK_FOPEN(NAME)                                                         \
-	static __attribute__((noinline)) FILE *slow_##NAME(__typeof__(&NAME) real, \
-							   const char *path,      \
-							   const char *mode)      \
-	{                                                                        \
-		struct pcr_call c;                                               \
-		const char *P;                                                   \
-		FILE *r = NULL;                                                  \
-		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path,         \
-					      pcr_fopen_op(mode), &P);           \
-		     go; go = pcr_call_next(&c, r == NULL, &P))                  \
-			r = c.central && pcr_fopen_writes(mode)                  \
-				    ? pcr_fopen_central(P, mode)                 \
-				    : real(P, mode);                             \
-		return r;                                                        \
-	}                                                                        \
-	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                \
-	{                                                                        \
-		PCR_REAL_OR_FAIL(NAME, NULL)                                     \
-		if (PCR_LIKELY(!pcr_wants(path)))                                \
-			return real(path, mode);                                 \
-		return slow_##NAME(real, path, mode);                            \
+#define HOOK_FOPEN(NAME)                                                                \
+	static __attribute__((noinline)) FILE *slow_##NAME(const char *path,            \
+							   const char *mode)            \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
+		if (!pcr_wants(path))                                                   \
+			return real(path, mode);                                        \
+		struct pcr_call c;                                                      \
+		const char *P;                                                          \
+		FILE *r = NULL;                                                         \
+		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path,                \
+					      pcr_fopen_op(mode), &P);                  \
+		     go; go = pcr_call_next(&c, r == NULL, &P))                         \
+			r = c.central && pcr_fopen_writes(mode) ? pcr_fopen_central(P, mode) \
+								: real(P, mode);        \
+		return r;                                                               \
+	}                                                                               \
+	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
+	{                                                                               \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
+		if (PCR_LIKELY(real && !pcr_may_want(path)))                            \
+			return real(path, mode);                                        \
+		return slow_##NAME(path, mode);                                         \
 	}
 
-#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B,   \
-	      PATH_B, MOVE)                                                      \
-	static __attribute__((noinline)) RET slow_##NAME(__typeof__(&NAME) real, \
-							 PCR_UNPAREN PARAMS)     \
-	{                                                                        \
-		struct pcr_call a, b;                                            \
-		const char *PA, *PB;                                             \
-		RET r = FAIL;                                                    \
-		for (bool go = pcr_call2_begin(&a, &b, #NAME, DIRFD_A, PATH_A,   \
-					       DIRFD_B, PATH_B, &PA, &PB);       \
-		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))       \
-			r = real MAPPED;                                         \
-		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                \
-			r = 0;                                                   \
-		return r;                                                        \
-	}                                                                        \
-	PCR_EXPORT RET NAME PARAMS                                               \
-	{                                                                        \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                     \
-		if (PCR_LIKELY(!pcr_wants(PATH_A) && !pcr_wants(PATH_B)))        \
-			return real ARGS;                                        \
-		return slow_##NAME(real, PCR_UNPAREN ARGS);                      \
+#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
+	      MOVE)                                                                     \
+	static __attribute__((noinline)) RET slow_##NAME PARAMS                         \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
+		if (!pcr_wants(PATH_A) && !pcr_wants(PATH_B))                           \
+			return real ARGS;                                               \
+		struct pcr_call a, b;                                                   \
+		const char *PA, *PB;                                                    \
+		RET r = FAIL;                                                           \
+		for (bool go = pcr_call2_begin(&a, &b, #NAME, DIRFD_A, PATH_A, DIRFD_B, \
+					       PATH_B, &PA, &PB);                       \
+		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))              \
+			r = real MAPPED;                                                \
+		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                       \
+			r = 0;                                                          \
+		return r;                                                               \
+	}                                                                               \
+	PCR_EXPORT RET NAME PARAMS                                                      \
+	{                                                                               \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
+		if (PCR_LIKELY(real && !pcr_may_want(PATH_A) && !pcr_may_want(PATH_B))) \
+			return real ARGS;                                               \
+		return slow_##NAME ARGS;                                                \
 	}
 
 #include "hooks.def"

@@ -29,6 +29,10 @@ static inline void *pcr_real(enum pcr_slot slot, const char *name)
 	return p ? p : pcr_real_resolve(slot, name);
 }
 
+/* The real function NAME, typed, when it has been looked up; NULL before. */
+#define PCR_REAL_LOADED(NAME) \
+	((__typeof__(&NAME))__atomic_load_n(&pcr_real_slots[PCR_SLOT_##NAME], __ATOMIC_ACQUIRE))
+
 /* The real function NAME, typed; NULL when this libc lacks it. */
 #define PCR_REAL(NAME) ((__typeof__(&NAME))pcr_real(PCR_SLOT_##NAME, #NAME))
 

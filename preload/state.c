@@ -112,9 +112,12 @@ static bool hosts_python(void)
 	return dl_iterate_phdr(is_python_runtime, NULL) != 0;
 }
 
-__attribute__((noinline)) bool pcr_wants_sidecar(const char *path)
+bool pcr_wants(const char *path)
 {
-	return pcr_might_be_sidecar(path);
+	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
+	return active && path &&
+	       (pcr_might_be_pycache(path) ||
+		((active & PCR_ACTIVE_SIDECARS) && pcr_might_be_sidecar(path)));
 }
 
 /* Python 2, which writes its pycs beside the sources: decided once, here,

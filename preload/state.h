@@ -19,18 +19,20 @@ extern struct pcr_config pcr_cfg;
 extern int pcr_active;
 extern const struct pcr_fs pcr_fs_real;
 
-bool pcr_wants_sidecar(const char *path);
-
-/* The fast path of every hook: one load and, when on, one strrchr. Inlined
- * into every hook (a call would cost its register saves); Python 2's
- * sidecar test, for its processes only, stays out of line. */
-static inline __attribute__((always_inline)) bool pcr_wants(const char *path)
+/* The fast path of every hook: one load and, when on, one scan of the path
+ * for its last slash, inlined into the hook so that it stays leaf code (a
+ * call would cost register saves on every hooked call). False for every path
+ * the library leaves alone; true for every path in a Python 2 process, whose
+ * sidecar test is left to pcr_wants. */
+static inline __attribute__((always_inline)) bool pcr_may_want(const char *path)
 {
 	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
-	return active && path &&
-	       (pcr_might_be_pycache(path) ||
-		((active & PCR_ACTIVE_SIDECARS) && pcr_wants_sidecar(path)));
+	return active && path && ((active & PCR_ACTIVE_SIDECARS) || pcr_might_be_pycache(path));
 }
+
+/* The exact test, out of line: a __pycache__ path, or in a Python 2 process
+ * a sidecar pyc. */
+bool pcr_wants(const char *path);
 
 /* Whether this process is one to redirect (scope), decided on first use. */
 bool pcr_in_scope(void);

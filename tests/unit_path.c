@@ -156,6 +156,8 @@ Test(might_be_pycache, rejects_the_common_paths)
 		"/usr/lib/python3.11/os.py", "/src/app/pkg/__init__.py", "relative/mod.py", "",
 		"/", "__init__.py", "/a/x__pycache__/m.pyc", "/a/__pycache__x/m.pyc",
 		"/a/__pycache__/b/c.pyc", "/a/_pycache__/m.pyc", "pycache__/m",
+		"/a/__pycache__/b/c/", "/a/__pycache__x/", "/a/x__pycache__//", "__pycache_",
+		"/a/__pycache__.pyc", "/a/__pycache",
 	};
 	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
 		cr_assert_not(pcr_might_be_pycache(no[i]), "\"%s\"", no[i]);
@@ -166,7 +168,8 @@ Test(might_be_pycache, accepts_the_pycache_forms)
 	static const char *const yes[] = {
 		"/a/__pycache__", "/a/__pycache__/", "/a/__pycache__/m.cpython-311.pyc",
 		"__pycache__", "__pycache__/m.pyc", "a/__pycache__//m.pyc", "/a/__pycache__/m/",
-		"/__pycache__/x", "//__pycache__",
+		"/__pycache__/x", "//__pycache__", "__pycache__/", "/a/__pycache__//",
+		"__pycache__//m//",
 	};
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
 		cr_assert(pcr_might_be_pycache(yes[i]), "\"%s\"", yes[i]);
