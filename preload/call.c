@@ -73,7 +73,9 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->hook = hook;
 	c->dirfd = dirfd;
 	c->reads = op == PCR_OP_READ;
-	c->op = c->reads || op == PCR_OP_CHANGE ? PCR_OP_LOOKUP : op;
+	c->op = c->reads || op == PCR_OP_CHANGE		? PCR_OP_LOOKUP
+		: op == PCR_OP_CREATE_FOLLOWING ? PCR_OP_CREATE
+						: op;
 	c->central = false;
 	c->prepared = false;
 	*P = path;
@@ -93,8 +95,8 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 			return false;
 		/* The library makes no symlink in the cache: one there was planted. */
 		struct stat st;
-		if (op == PCR_OP_CHANGE && pcr_fs_real.lstat(c->m.central, &st) == 0 &&
-		    S_ISLNK(st.st_mode))
+		if ((op == PCR_OP_CHANGE || op == PCR_OP_CREATE_FOLLOWING) &&
+		    pcr_fs_real.lstat(c->m.central, &st) == 0 && S_ISLNK(st.st_mode))
 			return (errno = ELOOP), false;
 		c->central = true;
 		*P = c->m.central;

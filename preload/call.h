@@ -26,6 +26,7 @@ enum pcr_op {
 	PCR_OP_READ,   /* PCR_OP_LOOKUP that opens a file: a use of its entry */
 	PCR_OP_CHANGE, /* PCR_OP_LOOKUP that changes what a symlink names */
 	PCR_OP_CREATE, /* make a name: central only */
+	PCR_OP_CREATE_FOLLOWING, /* PCR_OP_CREATE by a call that follows a symlink at the name */
 	PCR_OP_MKDIR,  /* mkdir: PCR_OP_CREATE, or the entry directory itself */
 };
 
@@ -84,6 +85,15 @@ static inline enum pcr_op pcr_open_op(int flags)
 static inline enum pcr_op pcr_fopen_op(const char *mode)
 {
 	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_READ;
+}
+
+/* freopen has no O_NOFOLLOW to ask for: its writes are refused when the
+ * central name is a symlink (see PCR_OP_CHANGE). */
+static inline enum pcr_op pcr_freopen_op(const char *mode)
+{
+	if (mode && mode[0] != 'r')
+		return PCR_OP_CREATE_FOLLOWING;
+	return mode && strchr(mode, '+') ? PCR_OP_CHANGE : PCR_OP_READ;
 }
 
 /* Whether fopen's mode writes ("w", "a", "r+"). */

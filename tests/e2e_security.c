@@ -210,10 +210,11 @@ Test(security, file_symlinks_planted_in_the_cache_are_replaced_not_followed)
 }
 
 /* A link planted in an entry (made here through the library, which maps
- * symlink as any create), then written as Python may write a file: every
- * create fails with ELOOP (O_NOFOLLOW) and leaves the file it names alone. */
+ * symlink as any create), then written as Python may write a file, and with
+ * libc's freopen (through ctypes), which has no O_NOFOLLOW: every create
+ * fails with ELOOP and leaves the file it names alone. */
 static const char write_through_link[] =
-	"import errno, os, sys\n"
+	"import ctypes, errno, os, sys\n"
 	"import app\n"
 	"link = 'app/__pycache__/planted'\n"
 	"os.symlink(sys.argv[1], link)\n"
@@ -222,18 +223,30 @@ static const char write_through_link[] =
 	"        call()\n"
 	"        print(what, 'followed')\n"
 	"    except OSError as e:\n"
-	"        print(what, errno.errorcode[e.errno])\n";
+	"        print(what, errno.errorcode[e.errno])\n"
+	"libc = ctypes.CDLL(None, use_errno=True)\n"
+	"libc.fopen.restype = libc.freopen.restype = ctypes.c_void_p\n"
+	"libc.freopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p]\n"
+	"libc.fclose.argtypes = [ctypes.c_void_p]\n"
+	"def freopen(mode):\n"
+	"    f = libc.freopen(link.encode(), mode, libc.fopen(b'/dev/null', b'r'))\n"
+	"    if not f:\n"
+	"        raise OSError(ctypes.get_errno(), 'freopen')\n"
+	"    libc.fclose(f)\n";
 
 static const char creates[] =
 	"attempt('open w', lambda: open(link, 'w').write('w'))\n"
 	"attempt('open a', lambda: open(link, 'a').write('a'))\n"
-	"attempt('O_CREAT|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))\n";
+	"attempt('O_CREAT|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))\n"
+	"attempt('freopen w', lambda: freopen(b'w'))\n"
+	"attempt('freopen a', lambda: freopen(b'a'))\n";
 
 static const char writes[] =
 	"attempt('open r+', lambda: open(link, 'r+').write('r+'))\n"
 	"attempt('O_WRONLY|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_TRUNC)))\n"
 	"attempt('truncate', lambda: os.truncate(link, 1))\n"
-	"attempt('chmod', lambda: os.chmod(link, 0o600))\n";
+	"attempt('chmod', lambda: os.chmod(link, 0o600))\n"
+	"attempt('freopen r+', lambda: freopen(b'r+'))\n";
 
 static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture *f,
 				 const char *calls, const char *expect)
@@ -261,7 +274,9 @@ static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture
 
 static void planted_link_created(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	planted_link_written(py, f, creates, "open w ELOOP\nopen a ELOOP\nO_CREAT|O_TRUNC ELOOP\n");
+	planted_link_written(py, f, creates,
+			     "open w ELOOP\nopen a ELOOP\nO_CREAT|O_TRUNC ELOOP\nfreopen w ELOOP\n"
+			     "freopen a ELOOP\n");
 }
 
 Test(security, creates_never_follow_a_link_planted_in_the_cache)
@@ -274,7 +289,8 @@ Test(security, creates_never_follow_a_link_planted_in_the_cache)
 static void planted_link_changed(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	planted_link_written(py, f, writes,
-			     "open r+ ELOOP\nO_WRONLY|O_TRUNC ELOOP\ntruncate ELOOP\nchmod ELOOP\n");
+			     "open r+ ELOOP\nO_WRONLY|O_TRUNC ELOOP\ntruncate ELOOP\nchmod ELOOP\n"
+			     "freopen r+ ELOOP\n");
 }
 
 Test(security, writes_to_an_existing_name_never_follow_a_link_planted_in_the_cache)
