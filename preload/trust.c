@@ -5,12 +5,11 @@
 #include <sys/stat.h>
 
 #include "../core/entry.h"
+#include "memo.h"
 #include "state.h"
 
-/* Entries found whole in this process, by pcr_entry_bits, one slot per low
- * bits (no lock: a collision or a race only costs the lstats again). */
-#define TRUSTED_SLOTS 64
-static unsigned long long trusted[TRUSTED_SLOTS];
+/* Entries found whole in this process (forgotten, the lstats are made again). */
+static struct pcr_memo trusted;
 static int v1_found; /* <root>/v1 seen as a real directory: once a process */
 
 /* The directory central[0..len): a real one (1), missing (0), or a
@@ -47,9 +46,8 @@ static void mend_record(struct pcr_mapping *m)
 
 bool pcr_entry_trusted(struct pcr_mapping *m)
 {
-	unsigned long long key = pcr_entry_bits(m);
-	unsigned long long *slot = &trusted[key % TRUSTED_SLOTS];
-	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
+	uint64_t key = pcr_entry_bits(m);
+	if (pcr_memo_has(&trusted, key))
 		return true;
 	int saved = errno;
 	/* <root>/v1, <root>/v1/<k0k1>, <root>/v1/<k0k1>/<key> */
@@ -61,7 +59,7 @@ bool pcr_entry_trusted(struct pcr_mapping *m)
 		  (entry = real_dir(m->central, m->entry_len)) >= 0;
 	if (entry > 0) { /* remembered once it exists: a missing level is made later */
 		mend_record(m);
-		__atomic_store_n(slot, key, __ATOMIC_RELAXED);
+		pcr_memo_put(&trusted, key);
 	}
 	errno = saved;
 	return ok;

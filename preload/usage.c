@@ -7,23 +7,20 @@
 #include <unistd.h>
 
 #include "../core/usage.h"
+#include "memo.h"
 #include "real.h"
 #include "state.h"
 
-/* The entries this process has checked, by the first 64 bits of their key,
- * one slot per key's low bits: a warm import reads many files of few
- * entries, so each entry costs one stat per process, not one per file. A
- * collision only costs a stat again; a race, a stat twice. */
-#define CHECKED_SLOTS 64
-static uint64_t checked[CHECKED_SLOTS];
+/* The entries this process has checked: a warm import reads many files of
+ * few entries, so each entry costs one stat per process, not one per file. */
+static struct pcr_memo checked;
 
 void pcr_usage_read(struct pcr_mapping *m)
 {
 	uint64_t key = pcr_entry_bits(m);
-	uint64_t *slot = &checked[key % CHECKED_SLOTS];
-	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
+	if (pcr_memo_has(&checked, key))
 		return;
-	__atomic_store_n(slot, key, __ATOMIC_RELAXED);
+	pcr_memo_put(&checked, key);
 
 	__typeof__(&utimensat) real_utimensat = PCR_REAL(utimensat);
 	if (!real_utimensat)
