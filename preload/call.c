@@ -176,7 +176,7 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
  * every later import of its module. The move is refused then, with the
  * errno a whole write would have met; Python removes its temporary file
  * and goes on without caching. */
-static bool cache_takes(const struct pcr_call *a)
+static bool cache_takes(const struct pcr_call *a, off_t *size)
 {
 	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 	struct stat st;
@@ -185,6 +185,7 @@ static bool cache_takes(const struct pcr_call *a)
 			 &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return true; /* the move itself will say what is wrong */
+	*size = st.st_size; /* for the growth counter, which need not stat it again */
 	struct rlimit limit;
 	if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)st.st_size >= limit.rlim_cur)
@@ -204,7 +205,8 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
 	    !pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB))
 		return false; /* the target's entry is not to be written through */
 	int saved = errno;
-	if (b->central && !cache_takes(a)) {
+	b->moving = -1;
+	if (b->central && !cache_takes(a, &b->moving)) {
 		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path_b,
 			": not moved into the cache, full or at the file size limit (the file may "
 			"be cut short)" }, 4);
@@ -223,7 +225,7 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 	int e = errno;
 	bool again = false;
 	if (!failed && b->central) {
-		pcr_usage_wrote(&b->m);
+		pcr_usage_wrote(&b->m, b->moving);
 	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {
 			again = true;

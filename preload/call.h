@@ -39,6 +39,7 @@ struct pcr_call {
 	bool central;  /* the path being tried is the central one */
 	bool prepared; /* the entry directory was made (or found) for a retry */
 	bool reads;    /* began as PCR_OP_READ (op says PCR_OP_LOOKUP) */
+	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 
 bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,

@@ -122,7 +122,7 @@ bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum 
 		r = -1;
 	}
 	if (r == 0 && b->central)
-		pcr_usage_wrote(&b->m);
+		pcr_usage_wrote(&b->m, b->moving);
 	errno = e;
 	return r == 0;
 }

@@ -41,31 +41,32 @@ void pcr_usage_read(struct pcr_mapping *m)
 	errno = saved;
 }
 
-void pcr_usage_wrote(const struct pcr_mapping *m)
+void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
 {
 	/* The bytes appended come from here: 4096 units (4 MiB of pyc) a write. */
 	static const char units[4096];
-	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
-	if (!real_fstatat)
-		return;
 	int saved = errno;
-	struct stat st;
-	char path[PATH_MAX];
-	if (real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    pcr_usage_path(pcr_cfg.root, pcr_cfg.root_len, path, sizeof path)) {
-		uint64_t n = pcr_usage_units((uint64_t)st.st_size);
-		int fd = n ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-							    O_NOFOLLOW | O_NOCTTY,
-					      0600)
-			   : -1;
-		while (fd >= 0 && n > 0) {
-			ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
-			if (w <= 0)
-				break;
-			n -= (uint64_t)w;
-		}
-		if (fd >= 0)
-			close(fd);
+	if (size < 0) {
+		__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
+		struct stat st;
+		if (real_fstatat && real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			size = st.st_size;
 	}
+	char path[PATH_MAX];
+	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
+	int fd = n && pcr_usage_path(pcr_cfg.root, pcr_cfg.root_len, path, sizeof path)
+			 ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+						      O_NOCTTY,
+					    0600)
+			 : -1;
+	while (fd >= 0 && n > 0) {
+		ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
+		if (w <= 0)
+			break;
+		n -= (uint64_t)w;
+	}
+	if (fd >= 0)
+		close(fd);
 	errno = saved;
 }

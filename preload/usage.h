@@ -5,6 +5,8 @@
 #ifndef PCR_PRELOAD_USAGE_H
 #define PCR_PRELOAD_USAGE_H
 
+#include <sys/types.h>
+
 #include "../core/map.h"
 
 /* A central file of m was opened to be read: touch its entry directory's
@@ -12,7 +14,8 @@
 void pcr_usage_read(struct pcr_mapping *m);
 
 /* The central file of m was just moved into place: add its size to the
- * counter. */
-void pcr_usage_wrote(const struct pcr_mapping *m);
+ * counter. size: what the caller saw of it before the move, or -1 to look
+ * it up. */
+void pcr_usage_wrote(const struct pcr_mapping *m, off_t size);
 
 #endif
