@@ -93,6 +93,52 @@ Test(import, second_run_reads_the_central_cache)
 	pcr_each_python(warm_run_reads_central);
 }
 
+/* A first run, from an empty cache: the tree's __pycache__ is only ever
+ * looked up (the fallback after each central miss, which finds nothing), never
+ * made, written, renamed into or removed; the pycs land in the cache. */
+static void cold_run_only_looks_in_tree(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char trace[PATH_MAX];
+	PCR_PATH(trace, "%s/trace", f->dir);
+	const char *argv[] = { strace, "-f", "-qq", "-e", "trace=%file", "-o", trace,
+			       py->path, "-m", "app", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run_redirected(r, f, f->tree, NULL, argv);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	pcr_assert_sample_cached(f, py, "", "python -m app under strace");
+
+	static char text[1 << 22];
+	cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
+	char in_tree[PATH_MAX];
+	PCR_PATH(in_tree, "%s/app/__pycache__", f->tree);
+	size_t lookups = 0;
+	for (char *line = text, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+		if (!strstr(line, in_tree))
+			continue;
+		lookups++;
+		cr_assert(strstr(line, "= -1 ENOENT") && !strstr(line, "mkdir") &&
+				  !strstr(line, "rename") && !strstr(line, "unlink") &&
+				  !strstr(line, "link(") && !strstr(line, "O_CREAT") &&
+				  !strstr(line, "O_WRONLY") && !strstr(line, "O_RDWR"),
+			  "%s: a cold run did more than look the in-tree cache up: %s", py->label,
+			  line);
+	}
+	cr_assert_gt(lookups, 0, "%s: no fallback lookup in the tree: is the trace empty?",
+		     py->label);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(import, first_run_only_looks_up_the_tree)
+{
+	if (!pcr_have_program("strace", strace, sizeof strace))
+		cr_skip_test("strace not found: tests/setup --tests installs it");
+	pcr_each_python(cold_run_only_looks_in_tree);
+}
+
 static void edited_source_recompiled(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	free(pcr_run_app(f, py, NULL, NULL));
