@@ -40,6 +40,26 @@ Test(import, tree_stays_clean_and_cache_holds_versioned_names)
 
 static char strace[PATH_MAX];
 
+/* python -m app, redirected, under strace when there is one: the trace of its
+ * file calls, or NULL without strace. */
+static char *run_app_traced(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	static char text[1 << 22];
+	char trace[PATH_MAX];
+	PCR_PATH(trace, "%s/trace", f->dir);
+	const char *argv[] = { strace, "-f", "-qq", "-e", "trace=%file", "-o", trace,
+			       py->path, "-m", "app", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	if (!*strace)
+		return NULL;
+	cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
+	return text;
+}
+
 static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	free(pcr_run_app(f, py, NULL, NULL));
@@ -51,16 +71,7 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 		cr_assert(stat(pyc[k], &before[k]) == 0, "%s: %s", py->label, pyc[k]);
 	}
 
-	char trace[PATH_MAX];
-	PCR_PATH(trace, "%s/trace", f->dir);
-	const char *argv[] = { strace, "-f", "-qq", "-e", "trace=%file", "-o", trace,
-			       py->path, "-m", "app", NULL };
-	struct pcr_result *r = malloc(sizeof *r);
-	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
-	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-	free(r);
-
+	char *text = run_app_traced(py, f);
 	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
 		struct stat after;
 		cr_assert(stat(pyc[k], &after) == 0);
@@ -69,10 +80,8 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 			  after.st_mtim.tv_nsec == before[k].st_mtim.tv_nsec,
 			  "%s: %s was rewritten by a warm run", py->label, pyc[k]);
 	}
-	if (!*strace)
+	if (!text)
 		return;
-	static char text[1 << 22];
-	cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
 	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
 		char opened[PATH_MAX + 16];
 		PCR_PATH(opened, "\"%s\", O_RDONLY", pyc[k]);
@@ -98,19 +107,8 @@ Test(import, second_run_reads_the_central_cache)
  * made, written, renamed into or removed; the pycs land in the cache. */
 static void cold_run_only_looks_in_tree(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	char trace[PATH_MAX];
-	PCR_PATH(trace, "%s/trace", f->dir);
-	const char *argv[] = { strace, "-f", "-qq", "-e", "trace=%file", "-o", trace,
-			       py->path, "-m", "app", NULL };
-	struct pcr_result *r = malloc(sizeof *r);
-	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, argv);
-	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-	free(r);
+	char *text = run_app_traced(py, f);
 	pcr_assert_sample_cached(f, py, "", "python -m app under strace");
-
-	static char text[1 << 22];
-	cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
 	char in_tree[PATH_MAX];
 	PCR_PATH(in_tree, "%s/app/__pycache__", f->tree);
 	size_t lookups = 0;
