@@ -22,13 +22,14 @@
 /* Every wrapper is two functions. The exported one is the fast path: the real
  * function already looked up and a path that is not ours, and it tail-calls
  * the real one. Everything else goes to slow_NAME, out of line: the first
- * call's lookup, the exact test (pcr_wants), and the pcr_call that tries the
- * central and the in-tree paths. */
+ * call's lookup, the exact test where the fast one did not run (tested false)
+ * or was not exact (pcr_wants_after), and the pcr_call that tries the central
+ * and the in-tree paths. */
 #define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
-	static __attribute__((noinline)) RET slow_##NAME PARAMS                         \
+	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants(PATH))                                                   \
+		if (!pcr_wants_after(tested, PATH))                                     \
 			return real ARGS;                                               \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
@@ -43,15 +44,16 @@
 		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
 		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
 			return real ARGS;                                               \
-		return slow_##NAME ARGS;                                                \
+		return slow_##NAME(PCR_UNPAREN ARGS, real != NULL);                     \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
 #define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                              \
-	static __attribute__((noinline)) int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode) \
+	static __attribute__((noinline)) int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, \
+							 bool tested)                    \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, -1)                                              \
-		if (!pcr_wants(PATH))                                                   \
+		if (!pcr_wants_after(tested, PATH))                                                   \
 			return real(PCR_UNPAREN ARGS, mode);                            \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
@@ -74,15 +76,15 @@
 		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
 		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
 			return real(PCR_UNPAREN ARGS, mode);                            \
-		return slow_##NAME(PCR_UNPAREN ARGS, mode);                             \
+		return slow_##NAME(PCR_UNPAREN ARGS, mode, real != NULL);               \
 	}
 
 #define HOOK_FOPEN(NAME)                                                                \
 	static __attribute__((noinline)) FILE *slow_##NAME(const char *path,            \
-							   const char *mode)            \
+							   const char *mode, bool tested) \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
-		if (!pcr_wants(path))                                                   \
+		if (!pcr_wants_after(tested, path))                                                   \
 			return real(path, mode);                                        \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
@@ -99,15 +101,15 @@
 		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
 		if (PCR_LIKELY(real && !pcr_may_want(path)))                            \
 			return real(path, mode);                                        \
-		return slow_##NAME(path, mode);                                         \
+		return slow_##NAME(path, mode, real != NULL);                           \
 	}
 
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
 	      MOVE)                                                                     \
-	static __attribute__((noinline)) RET slow_##NAME PARAMS                         \
+	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants(PATH_A) && !pcr_wants(PATH_B))                           \
+		if (!pcr_wants_after(tested, PATH_A) && !pcr_wants_after(tested, PATH_B))                           \
 			return real ARGS;                                               \
 		struct pcr_call a, b;                                                   \
 		const char *PA, *PB;                                                    \
@@ -125,7 +127,7 @@
 		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
 		if (PCR_LIKELY(real && !pcr_may_want(PATH_A) && !pcr_may_want(PATH_B))) \
 			return real ARGS;                                               \
-		return slow_##NAME ARGS;                                                \
+		return slow_##NAME(PCR_UNPAREN ARGS, real != NULL);                     \
 	}
 
 #include "hooks.def"

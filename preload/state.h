@@ -34,6 +34,15 @@ static inline __attribute__((always_inline)) bool pcr_may_want(const char *path)
  * a sidecar pyc. */
 bool pcr_wants(const char *path);
 
+/* pcr_wants, where tested says pcr_may_want(path) was found true: that is the
+ * exact answer already, but in a Python 2 process. */
+static inline bool pcr_wants_after(bool tested, const char *path)
+{
+	if (tested && !(__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS))
+		return true;
+	return pcr_wants(path);
+}
+
 /* Whether this process is one to redirect (scope), decided on first use. */
 bool pcr_in_scope(void);
 
