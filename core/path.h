@@ -54,6 +54,9 @@ static inline __attribute__((always_inline)) bool pcr_might_be_pycache(const cha
 			l--;
 		return pcr_ends_in_pycache(path, last_end) || pcr_ends_in_pycache(path, l);
 	}
+	/* Most paths: neither component can be __pycache__. */
+	if (last[0] != '_' && slash && slash > path && slash[-1] != '_' && slash[-1] != '/')
+		return false;
 	if (last[0] == '_') { /* byte by byte: strcmp would be a call */
 		size_t i = 1;
 		while (i <= PCR_PYCACHE_LEN && last[i] == PCR_PYCACHE[i])

@@ -19,12 +19,13 @@
 		return FAIL;                      \
 	}
 
-/* Every wrapper is two functions. The exported one is the fast path: the real
- * function already looked up and a path that is not ours, and it tail-calls
- * the real one. Everything else goes to slow_NAME, out of line: the first
- * call's lookup, the exact test where the fast one did not run (tested false)
- * or was not exact (pcr_wants_after), and the pcr_call that tries the central
- * and the in-tree paths. */
+/* Every wrapper is two functions. The exported one is the fast path: a path
+ * that is not ours, and the real function already looked up (loaded after the
+ * test, so that the test's call to strrchr has one register less to keep),
+ * and it tail-calls the real one. Everything else goes to slow_NAME, out of
+ * line: the first call's lookup, the exact test where the fast one passed
+ * (tested) but is not exact (pcr_wants_after), and the pcr_call that tries
+ * the central and the in-tree paths. */
 #define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
 	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
 	{                                                                               \
@@ -41,10 +42,13 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
-		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
-		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
-			return real ARGS;                                               \
-		return slow_##NAME(PCR_UNPAREN ARGS, real != NULL);                     \
+		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                  \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
+			if (PCR_LIKELY(real != NULL))                                   \
+				return real ARGS;                                       \
+			return slow_##NAME(PCR_UNPAREN ARGS, false);                    \
+		}                                                                       \
+		return slow_##NAME(PCR_UNPAREN ARGS, true);                             \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
@@ -73,10 +77,13 @@
 			mode = (mode_t)va_arg(ap, int);                                 \
 			va_end(ap);                                                     \
 		}                                                                       \
-		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
-		if (PCR_LIKELY(real && !pcr_may_want(PATH)))                            \
-			return real(PCR_UNPAREN ARGS, mode);                            \
-		return slow_##NAME(PCR_UNPAREN ARGS, mode, real != NULL);               \
+		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                  \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
+			if (PCR_LIKELY(real != NULL))                                   \
+				return real(PCR_UNPAREN ARGS, mode);                    \
+			return slow_##NAME(PCR_UNPAREN ARGS, mode, false);              \
+		}                                                                       \
+		return slow_##NAME(PCR_UNPAREN ARGS, mode, true);                       \
 	}
 
 #define HOOK_FOPEN(NAME)                                                                \
@@ -98,10 +105,13 @@
 	}                                                                               \
 	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
 	{                                                                               \
-		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
-		if (PCR_LIKELY(real && !pcr_may_want(path)))                            \
-			return real(path, mode);                                        \
-		return slow_##NAME(path, mode, real != NULL);                           \
+		if (PCR_LIKELY(!pcr_may_want(path))) {                                  \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
+			if (PCR_LIKELY(real != NULL))                                   \
+				return real(path, mode);                                \
+			return slow_##NAME(path, mode, false);                          \
+		}                                                                       \
+		return slow_##NAME(path, mode, true);                                   \
 	}
 
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
@@ -124,10 +134,13 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
-		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                         \
-		if (PCR_LIKELY(real && !pcr_may_want(PATH_A) && !pcr_may_want(PATH_B))) \
-			return real ARGS;                                               \
-		return slow_##NAME(PCR_UNPAREN ARGS, real != NULL);                     \
+		if (PCR_LIKELY(!pcr_may_want(PATH_A) && !pcr_may_want(PATH_B))) {        \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
+			if (PCR_LIKELY(real != NULL))                                   \
+				return real ARGS;                                       \
+			return slow_##NAME(PCR_UNPAREN ARGS, false);                    \
+		}                                                                       \
+		return slow_##NAME(PCR_UNPAREN ARGS, true);                             \
 	}
 
 #include "hooks.def"
