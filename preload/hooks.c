@@ -19,13 +19,22 @@
 		return FAIL;                      \
 	}
 
-/* Every wrapper is two functions. The exported one is the fast path: a path
- * that is not ours, and the real function already looked up (loaded after the
- * test, so that the test's call to strrchr has one register less to keep),
- * and it tail-calls the real one. Everything else goes to slow_NAME, out of
- * line: the first call's lookup, the exact test where the fast one passed
- * (tested) but is not exact (pcr_wants_after), and the pcr_call that tries
- * the central and the in-tree paths. */
+/* Every wrapper is two functions. The exported one is the fast path
+ * (PCR_FAST_PATH): a path that is not ours, and the real function already
+ * looked up (loaded after the test, so that the test's call to strrchr has one
+ * register less to keep), and it tail-calls the real one. Everything else goes
+ * to slow_NAME, out of line: the first call's lookup, the exact test where the
+ * fast one passed (tested) but is not exact (pcr_wants_after), and the
+ * pcr_call that tries the central and the in-tree paths. */
+#define PCR_FAST_PATH(NAME, OURS, ARGS)                          \
+	if (PCR_LIKELY(!(OURS))) {                                \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);   \
+		if (PCR_LIKELY(real != NULL))                     \
+			return real ARGS;                         \
+		return slow_##NAME(PCR_UNPAREN ARGS, false);      \
+	}                                                         \
+	return slow_##NAME(PCR_UNPAREN ARGS, true);
+
 #define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
 	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
 	{                                                                               \
@@ -42,13 +51,7 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
-		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                  \
-			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
-			if (PCR_LIKELY(real != NULL))                                   \
-				return real ARGS;                                       \
-			return slow_##NAME(PCR_UNPAREN ARGS, false);                    \
-		}                                                                       \
-		return slow_##NAME(PCR_UNPAREN ARGS, true);                             \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)                           \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
@@ -77,13 +80,7 @@
 			mode = (mode_t)va_arg(ap, int);                                 \
 			va_end(ap);                                                     \
 		}                                                                       \
-		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                  \
-			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
-			if (PCR_LIKELY(real != NULL))                                   \
-				return real(PCR_UNPAREN ARGS, mode);                    \
-			return slow_##NAME(PCR_UNPAREN ARGS, mode, false);              \
-		}                                                                       \
-		return slow_##NAME(PCR_UNPAREN ARGS, mode, true);                       \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode))       \
 	}
 
 #define HOOK_FOPEN(NAME)                                                                \
@@ -105,13 +102,7 @@
 	}                                                                               \
 	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
 	{                                                                               \
-		if (PCR_LIKELY(!pcr_may_want(path))) {                                  \
-			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
-			if (PCR_LIKELY(real != NULL))                                   \
-				return real(path, mode);                                \
-			return slow_##NAME(path, mode, false);                          \
-		}                                                                       \
-		return slow_##NAME(path, mode, true);                                   \
+		PCR_FAST_PATH(NAME, pcr_may_want(path), (path, mode))                   \
 	}
 
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
@@ -134,13 +125,7 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
-		if (PCR_LIKELY(!pcr_may_want(PATH_A) && !pcr_may_want(PATH_B))) {        \
-			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                 \
-			if (PCR_LIKELY(real != NULL))                                   \
-				return real ARGS;                                       \
-			return slow_##NAME(PCR_UNPAREN ARGS, false);                    \
-		}                                                                       \
-		return slow_##NAME(PCR_UNPAREN ARGS, true);                             \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS) \
 	}
 
 #include "hooks.def"
