@@ -73,9 +73,11 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->hook = hook;
 	c->dirfd = dirfd;
 	c->reads = op == PCR_OP_READ;
-	c->op = c->reads || op == PCR_OP_CHANGE		? PCR_OP_LOOKUP
-		: op == PCR_OP_CREATE_FOLLOWING ? PCR_OP_CREATE
-						: op;
+	c->op = op;
+	if (c->reads || op == PCR_OP_CHANGE)
+		c->op = PCR_OP_LOOKUP;
+	else if (op == PCR_OP_CREATE_FOLLOWING)
+		c->op = PCR_OP_CREATE;
 	c->central = false;
 	c->prepared = false;
 	*P = path;

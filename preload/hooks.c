@@ -60,7 +60,7 @@
 							 bool tested)                    \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, -1)                                              \
-		if (!pcr_wants_after(tested, PATH))                                                   \
+		if (!pcr_wants_after(tested, PATH))                                     \
 			return real(PCR_UNPAREN ARGS, mode);                            \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
@@ -88,7 +88,7 @@
 							   const char *mode, bool tested) \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
-		if (!pcr_wants_after(tested, path))                                                   \
+		if (!pcr_wants_after(tested, path))                                     \
 			return real(path, mode);                                        \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
@@ -110,7 +110,8 @@
 	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
 	{                                                                               \
 		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants_after(tested, PATH_A) && !pcr_wants_after(tested, PATH_B))                           \
+		if (!pcr_wants_after(tested, PATH_A) &&                                 \
+		    !pcr_wants_after(tested, PATH_B))                                   \
 			return real ARGS;                                               \
 		struct pcr_call a, b;                                                   \
 		const char *PA, *PB;                                                    \
