@@ -899,11 +899,7 @@ static void pycache_prefix(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(pcr_run_app(f, py, NULL, NULL));
 	struct stat st[PCR_SAMPLE_MODULES];
 	char pyc[PCR_SAMPLE_MODULES][PATH_MAX];
-	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
-		pcr_sample_pyc(pyc[i], sizeof pyc[i], f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, "");
-		st[i] = stat_of(pyc[i]);
-	}
+	pcr_sample_pyc_stats(f, py, pyc, st);
 	bool honoured = since(py, 3, 8);
 	if (!honoured)
 		cr_log_info("%s: -X pycache_prefix and PYTHONPYCACHEPREFIX are 3.8+: ignored here, "
@@ -995,11 +991,7 @@ static void dont_write_bytecode(const struct pcr_interp *py, struct pcr_fixture 
 	free(pcr_run_app(f, py, NULL, NULL));
 	struct stat st[PCR_SAMPLE_MODULES];
 	char pyc[PCR_SAMPLE_MODULES][PATH_MAX];
-	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
-		pcr_sample_pyc(pyc[i], sizeof pyc[i], f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, "");
-		st[i] = stat_of(pyc[i]);
-	}
+	pcr_sample_pyc_stats(f, py, pyc, st);
 	/* Same size, same mtime: only the central pyc still says version 1. */
 	swap_keeping_mtime(f, "app/version.py", "VERSION = \"9\"\n");
 	struct pcr_result *r = pcr_run_app(f, py, NULL, "-B");

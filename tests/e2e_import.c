@@ -65,11 +65,7 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 	free(pcr_run_app(f, py, NULL, NULL));
 	struct stat before[PCR_SAMPLE_MODULES];
 	char pyc[PCR_SAMPLE_MODULES][PATH_MAX];
-	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
-		pcr_sample_pyc(pyc[k], sizeof pyc[k], f, py, pcr_sample_modules[k].dir,
-			       pcr_sample_modules[k].name, "");
-		cr_assert(stat(pyc[k], &before[k]) == 0, "%s: %s", py->label, pyc[k]);
-	}
+	pcr_sample_pyc_stats(f, py, pyc, before);
 
 	char *text = run_app_traced(py, f);
 	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {

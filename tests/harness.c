@@ -447,6 +447,17 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 	pcr_expect_central(out, size, f->root, src, name);
 }
 
+void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
+			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX], struct stat st[PCR_SAMPLE_MODULES])
+{
+	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
+		pcr_sample_pyc(pyc[i], PATH_MAX, f, py, pcr_sample_modules[i].dir,
+			       pcr_sample_modules[i].name, "");
+		cr_assert(stat(pyc[i], &st[i]) == 0, "%s: no %s: %s", py->label, pyc[i],
+			  strerror(errno));
+	}
+}
+
 void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
 			      const char *opt, const char *what)
 {

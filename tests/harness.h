@@ -106,6 +106,11 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 		    const struct pcr_interp *py, const char *dir, const char *module,
 		    const char *opt);
 
+/* The central pyc of every module of the sample for py, and its stat now;
+ * fails the test when one is missing. */
+void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
+			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX], struct stat st[PCR_SAMPLE_MODULES]);
+
 /* Fails the test unless every module of the sample has its central pyc
  * (a regular file, closed to group and others); what names the step. */
 void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
