@@ -19,11 +19,11 @@ extern struct pcr_config pcr_cfg;
 extern int pcr_active;
 extern const struct pcr_fs pcr_fs_real;
 
-/* The fast path of every hook: one load and, when on, one scan of the path
- * for its last slash, inlined into the hook so that it stays leaf code (a
- * call would cost register saves on every hooked call). False for every path
- * the library leaves alone; true for every path in a Python 2 process, whose
- * sidecar test is left to pcr_wants. */
+/* The fast path of every hook: one load and, when on, one strrchr and a few
+ * compares, inlined into the hook (a call to a function of ours would add its
+ * register saves to every hooked call). False for every path the library
+ * leaves alone; true for every path in a Python 2 process, whose sidecar test
+ * is left to pcr_wants. */
 static inline __attribute__((always_inline)) bool pcr_may_want(const char *path)
 {
 	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
