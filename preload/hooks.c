@@ -51,6 +51,7 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
+		PCR_OPAQUE(PATH);                                                       \
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)                           \
 	}
 
@@ -80,6 +81,7 @@
 			mode = (mode_t)va_arg(ap, int);                                 \
 			va_end(ap);                                                     \
 		}                                                                       \
+		PCR_OPAQUE(PATH);                                                       \
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode))       \
 	}
 
@@ -102,6 +104,7 @@
 	}                                                                               \
 	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
 	{                                                                               \
+		PCR_OPAQUE(path);                                                       \
 		PCR_FAST_PATH(NAME, pcr_may_want(path), (path, mode))                   \
 	}
 
@@ -126,6 +129,8 @@
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
+		PCR_OPAQUE(PATH_A);                                                     \
+		PCR_OPAQUE(PATH_B);                                                     \
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS) \
 	}
 

@@ -115,6 +115,7 @@ static bool hosts_python(void)
 bool pcr_wants(const char *path)
 {
 	int active = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED);
+	PCR_OPAQUE(path);
 	return active && path &&
 	       (pcr_might_be_pycache(path) ||
 		((active & PCR_ACTIVE_SIDECARS) && pcr_might_be_sidecar(path)));

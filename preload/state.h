@@ -19,7 +19,14 @@ extern struct pcr_config pcr_cfg;
 extern int pcr_active;
 extern const struct pcr_fs pcr_fs_real;
 
-/* The fast path of every hook: one load and, when on, one strrchr and a few
+/* Hides the pointer variable P from the optimiser. glibc declares the path
+ * parameters of stat, open, mkdir and the rest nonnull, so a compiler may
+ * delete the hooks' NULL tests; libc itself gives EFAULT (or crashes where
+ * it would anyway), and the library must do the same. The empty asm costs
+ * no instruction when P is the hook's own parameter. */
+#define PCR_OPAQUE(P) __asm__("" : "+r"(P))
+
+/* The fast path of every hook (its path made opaque, PCR_OPAQUE): one load and, when on, one strrchr and a few
  * compares, inlined into the hook (a call to a function of ours would add its
  * register saves to every hooked call). False for every path the library
  * leaves alone; true for every path in a Python 2 process, whose sidecar test

@@ -1,9 +1,11 @@
 /* The library file itself: it exports exactly the hooks of preload/hooks.def,
  * every call DESIGN.md lists among them, and it needs nothing but libc. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/harness.h"
 
@@ -95,4 +97,46 @@ Test(library, needs_nothing_but_libc)
 	}
 	cr_assert_eq(needed, 1, "%s", r->out);
 	free(r);
+}
+
+/* tests/null_calls in dir, under env; its lines. */
+static struct pcr_result *null_calls(const char *dir, const char *const *env)
+{
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, dir, env, (const char *[]){ PCR_TEST_NULL_CALLS, dir, NULL });
+	cr_assert_eq(r->status, 0, "null_calls: exit %d\n%s", r->status, r->err);
+	return r;
+}
+
+/* glibc declares the path parameters nonnull, and a compiler may delete a
+ * hook's NULL test on that ground: every hook, given a NULL path, answers as
+ * libc does (result and errno, or the same signal), in both scopes. */
+Test(library, null_paths_get_libc_s_answer)
+{
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char dir[PATH_MAX];
+	PCR_PATH(dir, "%s/pkg", f.tree);
+	cr_assert(mkdir(dir, 0755) == 0);
+	PCR_PATH(dir, "%s/pkg/__pycache__", f.tree);
+	cr_assert(mkdir(dir, 0755) == 0);
+	struct pcr_result *plain = null_calls(f.tree, NULL);
+	cr_assert(strstr(plain->out, "\nstat(NB) ret -1 errno 14\n"), "%s", plain->out);
+	char root[PATH_MAX + 32];
+	PCR_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	const char *scopes[] = { "PYCACHE_REDIRECT_SCOPE=python", "PYCACHE_REDIRECT_SCOPE=all" };
+	for (size_t i = 0; i < 2; i++) {
+#ifdef PCR_TEST_ASAN_RUNTIME
+		const char *preload = "LD_PRELOAD=" PCR_TEST_ASAN_RUNTIME ":" PCR_TEST_LIBRARY;
+#else
+		const char *preload = "LD_PRELOAD=" PCR_TEST_LIBRARY;
+#endif
+		struct pcr_result *hooked =
+			null_calls(f.tree, (const char *[]){ preload, root, scopes[i], NULL });
+		cr_assert_str_eq(hooked->out, plain->out, "%s: with the library:\n%s\nlibc:\n%s",
+				 scopes[i], hooked->out, plain->out);
+		free(hooked);
+	}
+	free(plain);
+	pcr_fixture_fini(&f);
 }
