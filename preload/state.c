@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "../core/root.h"
 #include "real.h"
@@ -51,6 +53,43 @@ const struct pcr_fs pcr_fs_real = {
 	.access = real_access,
 };
 
+/* The configured log file, opened for one line: never through a symlink,
+ * never blocking (a planted FIFO), and only a regular file of this user's
+ * (another user's could hand the list of every imported path to them);
+ * anything else falls back to stderr, with one warning a process. */
+static int log_file_open(void)
+{
+	static int warned;
+	if (!pcr_cfg.log_file)
+		return 2;
+	int fd = real_open(pcr_cfg.log_file,
+			   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+			   0600);
+	struct stat st;
+	const char *why = fd < 0 ? strerrorname_np(errno) : NULL;
+	if (fd >= 0 && fstat(fd, &st) < 0)
+		why = strerrorname_np(errno);
+	else if (fd >= 0 && !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (fd >= 0 && st.st_uid != geteuid())
+		why = "another user's file";
+	if (!why)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
+		const char *parts[] = { "pycache-redirect: warning: log file ", pcr_cfg.log_file,
+					" not used (", why ? why : "?", "); logging to stderr\n" };
+		struct iovec iov[5];
+		for (int i = 0; i < 5; i++)
+			iov[i] = (struct iovec){ .iov_base = (void *)parts[i],
+						 .iov_len = strlen(parts[i]) };
+		ssize_t w = writev(2, iov, 5);
+		(void)w;
+	}
+	return 2;
+}
+
 void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 {
 	if (pcr_cfg.log_level < level)
@@ -63,15 +102,11 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 	iov[k++] = (struct iovec){ .iov_base = (void *)"\n", .iov_len = 1 };
 
 	int saved = errno;
-	int fd = 2;
-	if (pcr_cfg.log_file)
-		fd = real_open(pcr_cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		ssize_t w = writev(fd, iov, k);
-		(void)w; /* nowhere to report a failed log line */
-		if (fd != 2)
-			close(fd);
-	}
+	int fd = log_file_open();
+	ssize_t w = writev(fd, iov, k);
+	(void)w; /* nowhere to report a failed log line */
+	if (fd != 2)
+		close(fd);
 	errno = saved;
 }
 

@@ -57,9 +57,15 @@ void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
 	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
 	int fd = n && pcr_usage_path(pcr_cfg.root, pcr_cfg.root_len, path, sizeof path)
 			 ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-						      O_NOCTTY,
+						      O_NOCTTY | O_NONBLOCK,
 					    0600)
 			 : -1;
+	/* Only a regular file: a FIFO planted there must not stall the host. */
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
 	while (fd >= 0 && n > 0) {
 		ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
 		if (w <= 0)
