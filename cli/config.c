@@ -1,4 +1,5 @@
 /* The configuration, read by core/ exactly as the library reads it. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,23 @@ bool pcr_cli_load_config(struct pcr_config *c)
 	if (!c->enabled)
 		pcr_cli_error("note: " PCR_ENV_SWITCH "=%s switches the redirect off",
 			      getenv(PCR_ENV_SWITCH));
+	/* Where the library would go instead of a refused default root. */
+	enum pcr_root_status st;
+	int err;
+	char where[PATH_MAX];
+	if (pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false, &st, &err, where) ==
+	    PCR_ROOT_USE_FALLBACK) {
+		pcr_cli_error("warning: the cache root %s %s%s%s%s; the library uses %s instead",
+			      c->root, pcr_root_status_str(st),
+			      st == PCR_ROOT_UNSAFE_PARENT ? " (" : "",
+			      st == PCR_ROOT_UNSAFE_PARENT ? where : "",
+			      st == PCR_ROOT_UNSAFE_PARENT ? ")" : "", c->fallback);
+		memcpy(c->root, c->fallback, c->fallback_len + 1);
+		c->root_len = c->fallback_len;
+		c->root_origin = PCR_ROOT_FROM_TMP;
+		c->fallback_len = 0;
+		c->fallback[0] = '\0';
+	}
 	return true;
 }
 

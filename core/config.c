@@ -105,20 +105,22 @@ static void load_root(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid
 		return;
 	}
 	const char *xdg = get("XDG_CACHE_HOME"), *home = get("HOME");
-	/* The XDG spec says to ignore a relative XDG_CACHE_HOME. */
-	if (xdg && xdg[0] == '/' && set_root(c, xdg, "/pycache-redirect")) {
-		c->root_origin = PCR_ROOT_FROM_XDG;
-		return;
-	}
-	if (home && home[0] == '/' && set_root(c, home, "/.cache/pycache-redirect")) {
-		c->root_origin = PCR_ROOT_FROM_HOME;
-		return;
-	}
-	char tmp[64] = "/tmp/pycache-redirect-";
+	char tmp[sizeof c->fallback] = "/tmp/pycache-redirect-";
 	size_t n = strlen(tmp);
-	tmp[n + pcr_put_uint(tmp + n, uid)] = '\0';
-	set_root(c, tmp, "");
-	c->root_origin = PCR_ROOT_FROM_TMP;
+	n += pcr_put_uint(tmp + n, uid);
+	tmp[n] = '\0';
+	/* The XDG spec says to ignore a relative XDG_CACHE_HOME. */
+	if (xdg && xdg[0] == '/' && set_root(c, xdg, "/pycache-redirect"))
+		c->root_origin = PCR_ROOT_FROM_XDG;
+	else if (home && home[0] == '/' && set_root(c, home, "/.cache/pycache-redirect"))
+		c->root_origin = PCR_ROOT_FROM_HOME;
+	else {
+		set_root(c, tmp, "");
+		c->root_origin = PCR_ROOT_FROM_TMP;
+		return;
+	}
+	memcpy(c->fallback, tmp, n + 1);
+	c->fallback_len = n;
 }
 
 void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
@@ -131,6 +133,8 @@ void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
 	c->log_file = NULL;
 	c->root[0] = '\0';
 	c->root_len = 0;
+	c->fallback[0] = '\0';
+	c->fallback_len = 0;
 	c->root_origin = PCR_ROOT_FROM_DIR;
 	c->problem = NULL;
 	load_switch(c, get(PCR_ENV_SWITCH));

@@ -41,6 +41,11 @@ struct pcr_config {
 	 * (each of those keeps its default). */
 	const char *problem;
 	size_t root_len;         /* 0 (and root "") when the root setting is refused */
+	/* For a default root (not PYCACHE_REDIRECT_DIR's, nor already this
+	 * one): /tmp/pycache-redirect-<uid>, used when the root is refused
+	 * (core/root.h); "" otherwise. */
+	size_t fallback_len;
+	char fallback[40];
 	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
 	char log_path[PATH_MAX];
 };

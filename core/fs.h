@@ -15,6 +15,7 @@ struct pcr_fs {
 	int (*rename)(const char *from, const char *to);
 	int (*unlink)(const char *path);
 	int (*access)(const char *path, int mode);
+	ssize_t (*readlink)(const char *path, char *buf, size_t size);
 };
 
 /* libc's functions, for the command-line tool and the tests; never linked

@@ -17,4 +17,5 @@ const struct pcr_fs pcr_fs_libc = {
 	.rename = rename,
 	.unlink = unlink,
 	.access = access,
+	.readlink = readlink,
 };

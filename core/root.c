@@ -5,61 +5,198 @@
 #include <string.h>
 #include <unistd.h>
 
-/* mkdir -p with mode 0700 for every directory it has to make. */
-static int make_dirs(const struct pcr_fs *fs, const char *path)
+/* Symbolic links followed on the way to the root at the most (the kernel's
+ * own limit). */
+#define PCR_ROOT_MAX_LINKS 40
+
+/* A directory on the way that only root and the user can change. */
+static bool parent_ok(const struct stat *st, unsigned long euid)
 {
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len >= sizeof buf)
-		return (errno = ENAMETOOLONG), -1;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		int r = fs->mkdir(buf, 0700);
-		buf[i] = c;
-		if (r < 0 && errno != EEXIST)
-			return -1;
+	return (st->st_uid == 0 || st->st_uid == euid) &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+/* A sticky directory others may write to (/tmp): they cannot rename or
+ * remove what is the user's (or root's) in it, so its next component must
+ * be the user's or root's. */
+static bool shared_sticky(const struct stat *st)
+{
+	return (st->st_mode & (S_IWGRP | S_IWOTH)) && (st->st_mode & S_ISVTX);
+}
+
+struct walk {
+	const struct pcr_fs *fs;
+	unsigned long euid;
+	bool create;
+	int *err;
+	char *where;
+	char dir[PATH_MAX]; /* the physical directory reached ("" is /) */
+	size_t len;
+	struct stat at;     /* dir's lstat */
+};
+
+static enum pcr_root_status fail(struct walk *w, enum pcr_root_status s, int err)
+{
+	*w->err = err;
+	if (w->where) {
+		const char *dir = w->dir[0] ? w->dir : "/";
+		memcpy(w->where, dir, strlen(dir) + 1);
 	}
-	return 0;
+	return s;
+}
+
+/* The component c (clen bytes) of the directory reached, lstat'ed into st,
+ * made 0700 when it is missing and create is set. */
+static enum pcr_root_status step(struct walk *w, const char *c, size_t clen, struct stat *st)
+{
+	if (w->len + 1 + clen >= sizeof w->dir)
+		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
+	w->dir[w->len] = '/';
+	memcpy(w->dir + w->len + 1, c, clen);
+	w->dir[w->len + 1 + clen] = '\0';
+	if (w->fs->lstat(w->dir, st) == 0)
+		return PCR_ROOT_OK;
+	if (errno != ENOENT)
+		return fail(w, PCR_ROOT_CANT_CREATE, errno);
+	if (!w->create) { /* missing, and could it be made? */
+		w->dir[w->len] = '\0';
+		bool can = w->fs->access(w->len ? w->dir : "/", W_OK | X_OK) == 0;
+		int e = errno;
+		w->dir[w->len] = '/';
+		return can ? fail(w, PCR_ROOT_MISSING, ENOENT) : fail(w, PCR_ROOT_CANT_CREATE, e);
+	}
+	if ((w->fs->mkdir(w->dir, 0700) < 0 && errno != EEXIST) || w->fs->lstat(w->dir, st) < 0)
+		return fail(w, PCR_ROOT_CANT_CREATE, errno);
+	return PCR_ROOT_OK;
+}
+
+/* The link at w->dir, read and put in front of tail: the rest of the walk,
+ * into rest. The walk goes on from the link's directory, or from / for an
+ * absolute target. */
+static enum pcr_root_status follow(struct walk *w, const struct stat *top, const char *tail,
+				   char *rest, size_t rest_size)
+{
+	char target[PATH_MAX];
+	ssize_t n = w->fs->readlink(w->dir, target, sizeof target);
+	if (n <= 0)
+		return fail(w, PCR_ROOT_CANT_CREATE, n < 0 ? errno : ENOENT);
+	size_t tlen = strlen(tail);
+	if ((size_t)n + 1 + tlen >= rest_size)
+		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
+	memmove(rest + n + 1, tail, tlen + 1); /* tail may lie in rest */
+	memcpy(rest, target, (size_t)n);
+	rest[n] = '/';
+	w->dir[w->len] = '\0';
+	if (target[0] == '/') {
+		w->len = 0;
+		w->dir[0] = '\0';
+		w->at = *top;
+	}
+	return PCR_ROOT_OK;
+}
+
+static enum pcr_root_status walk(struct walk *w, const char *root)
+{
+	char rest[PATH_MAX];
+	struct stat top, st;
+	size_t rlen = strlen(root);
+	if (rlen >= sizeof rest)
+		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
+	memcpy(rest, root, rlen + 1);
+	if (w->fs->lstat("/", &top) < 0)
+		return fail(w, PCR_ROOT_CANT_CREATE, errno);
+	w->at = top;
+	if (!parent_ok(&top, w->euid))
+		return fail(w, PCR_ROOT_UNSAFE_PARENT, 0);
+	int links = 0;
+	for (const char *p = rest, *end;; p = end) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchrnul(p, '/');
+		size_t clen = (size_t)(end - p);
+		const char *next = end;
+		while (*next == '/')
+			next++;
+		bool last = *next == '\0';
+		if (clen == 1 && p[0] == '.')
+			continue;
+		if (clen == 2 && p[0] == '.' && p[1] == '.') { /* exact: dir is physical */
+			if (w->len > 0) {
+				w->len = (size_t)((char *)memrchr(w->dir, '/', w->len) - w->dir);
+				w->dir[w->len] = '\0';
+			}
+			if (w->fs->lstat(w->len ? w->dir : "/", &w->at) < 0)
+				return fail(w, PCR_ROOT_CANT_CREATE, errno);
+			continue;
+		}
+		enum pcr_root_status s = step(w, p, clen, &st);
+		if (s != PCR_ROOT_OK)
+			return s;
+		if (shared_sticky(&w->at) && st.st_uid != w->euid && st.st_uid != 0)
+			return fail(w, last ? PCR_ROOT_FOREIGN : PCR_ROOT_UNSAFE_PARENT, 0);
+		if (S_ISLNK(st.st_mode)) {
+			if (last)
+				return fail(w, PCR_ROOT_SYMLINK, 0);
+			if (++links > PCR_ROOT_MAX_LINKS)
+				return fail(w, PCR_ROOT_CANT_CREATE, ELOOP);
+			if ((s = follow(w, &top, end, rest, sizeof rest)) != PCR_ROOT_OK)
+				return s;
+			end = rest;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			return fail(w, last ? PCR_ROOT_NOT_DIR : PCR_ROOT_CANT_CREATE, last ? 0 : ENOTDIR);
+		if (!last && !parent_ok(&st, w->euid))
+			return fail(w, PCR_ROOT_UNSAFE_PARENT, 0);
+		w->len += 1 + clen;
+		w->at = st;
+	}
+	/* The configuration refuses "/" by its spelling; ".." can still reach it. */
+	if (w->len == 0 || (w->at.st_dev == top.st_dev && w->at.st_ino == top.st_ino))
+		return fail(w, PCR_ROOT_IS_TOP, 0);
+	if (w->at.st_uid != w->euid)
+		return fail(w, PCR_ROOT_FOREIGN, 0);
+	if (w->at.st_mode & (S_IWGRP | S_IWOTH))
+		return fail(w, PCR_ROOT_UNSAFE_MODE, 0);
+	if (w->fs->access(w->dir, W_OK | X_OK) < 0)
+		return fail(w, PCR_ROOT_UNWRITABLE, errno);
+	return PCR_ROOT_OK;
+}
+
+enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
+				    unsigned long euid, bool create, int *err, char *where)
+{
+	struct walk w = { .fs = fs, .euid = euid, .create = create, .err = err, .where = where };
+	*err = 0;
+	if (where)
+		where[0] = '\0';
+	return walk(&w, root);
 }
 
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 				      unsigned long euid, bool create, int *err)
 {
-	struct stat st;
+	return pcr_root_check(fs, root, euid, create, err, NULL);
+}
+
+enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
+				  unsigned long euid, bool create,
+				  enum pcr_root_status *status, int *err, char *where)
+{
+	int ignored;
 	*err = 0;
-	if (fs->lstat(root, &st) < 0) {
-		*err = errno;
-		if (errno != ENOENT)
-			return PCR_ROOT_CANT_CREATE;
-		if (!create)
-			return PCR_ROOT_MISSING;
-		if (make_dirs(fs, root) < 0 || fs->lstat(root, &st) < 0) {
-			*err = errno;
-			return PCR_ROOT_CANT_CREATE;
-		}
-		*err = 0;
-	}
-	if (S_ISLNK(st.st_mode))
-		return PCR_ROOT_SYMLINK;
-	if (!S_ISDIR(st.st_mode))
-		return PCR_ROOT_NOT_DIR;
-	/* The configuration refuses "/" by its spelling; ".." can still reach it. */
-	struct stat top;
-	if (fs->lstat("/", &top) == 0 && top.st_dev == st.st_dev && top.st_ino == st.st_ino)
-		return PCR_ROOT_IS_TOP;
-	if (st.st_uid != euid)
-		return PCR_ROOT_FOREIGN;
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return PCR_ROOT_UNSAFE_MODE;
-	if (fs->access(root, W_OK | X_OK) < 0) {
-		*err = errno;
-		return PCR_ROOT_UNWRITABLE;
-	}
-	return PCR_ROOT_OK;
+	*status = c->root_len ? pcr_root_check(fs, c->root, euid, create, err, where)
+			      : PCR_ROOT_CANT_CREATE;
+	if (*status == PCR_ROOT_OK || (!create && *status == PCR_ROOT_MISSING))
+		return PCR_ROOT_USE_CONFIGURED;
+	enum pcr_root_status f = c->fallback_len
+		? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL)
+		: PCR_ROOT_CANT_CREATE;
+	if (f == PCR_ROOT_OK || (!create && f == PCR_ROOT_MISSING))
+		return PCR_ROOT_USE_FALLBACK;
+	return PCR_ROOT_USE_NONE;
 }
 
 const char *pcr_root_status_str(enum pcr_root_status s)
@@ -74,6 +211,8 @@ const char *pcr_root_status_str(enum pcr_root_status s)
 	case PCR_ROOT_UNSAFE_MODE: return "is writable by group or others";
 	case PCR_ROOT_UNWRITABLE: return "is not writable by this user";
 	case PCR_ROOT_IS_TOP: return "is the top of the file system, /";
+	case PCR_ROOT_UNSAFE_PARENT:
+		return "lies in a directory that another user owns or may write to";
 	}
 	return "unknown";
 }

@@ -1,30 +1,59 @@
-/* The cache root's safety: it is created 0700 when missing, and used only
- * when it is a real directory owned by the user, writable by no one else. */
+/* The cache root's safety: a directory the user alone controls. It is used
+ * only when it is a real directory owned by the user, writable by no one
+ * else, and when every directory on the way to it (symbolic links followed)
+ * is owned by root or the user and writable by no one else, but for a sticky
+ * one (/tmp) whose next component is the user's: no one else can then rename
+ * or replace anything on the way, before or after the check (OpenSSH's
+ * StrictModes rule). Missing directories are created 0700, and only under
+ * parents that pass. */
 #ifndef PCR_ROOT_H
 #define PCR_ROOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "fs.h"
 
 enum pcr_root_status {
 	PCR_ROOT_OK,
-	PCR_ROOT_MISSING,      /* absent, and not asked to create it */
-	PCR_ROOT_CANT_CREATE,  /* absent, and mkdir failed (errno kept in *err) */
-	PCR_ROOT_SYMLINK,      /* a symbolic link: could point anywhere */
+	PCR_ROOT_MISSING,       /* absent, and not asked to create it */
+	PCR_ROOT_CANT_CREATE,   /* absent, and mkdir failed (errno kept in *err) */
+	PCR_ROOT_SYMLINK,       /* a symbolic link: could point anywhere */
 	PCR_ROOT_NOT_DIR,
-	PCR_ROOT_FOREIGN,      /* owned by another user */
-	PCR_ROOT_UNSAFE_MODE,  /* group or others may write to it */
-	PCR_ROOT_UNWRITABLE,   /* the user may not write to it (mode, read-only mount) */
-	PCR_ROOT_IS_TOP,       /* "/" under another spelling ("/tmp/.."): never a cache */
+	PCR_ROOT_FOREIGN,       /* owned by another user */
+	PCR_ROOT_UNSAFE_MODE,   /* group or others may write to it */
+	PCR_ROOT_UNWRITABLE,    /* the user may not write to it (mode, read-only mount) */
+	PCR_ROOT_IS_TOP,        /* "/" under another spelling ("/tmp/.."): never a cache */
+	PCR_ROOT_UNSAFE_PARENT, /* a directory on the way is another user's, or others may
+				 * write to it */
 };
 
 /* Checks root (creating it and its missing parents 0700 when create is set)
- * for the user euid: a real directory, the user's, closed to writes by
- * others, open to the user's. *err gets the errno of a failed call, else 0. */
+ * for the user euid, as above. *err gets the errno of a failed call, else 0.
+ * When it is not NULL, *where (PATH_MAX bytes) gets the directory that
+ * failed the check. */
+enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
+				    unsigned long euid, bool create, int *err, char *where);
+
+/* pcr_root_check without where. */
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 				      unsigned long euid, bool create, int *err);
+
+enum pcr_root_use {
+	PCR_ROOT_USE_NONE,       /* the redirect is off */
+	PCR_ROOT_USE_CONFIGURED, /* c->root */
+	PCR_ROOT_USE_FALLBACK,   /* c->fallback: c->root was refused */
+};
+
+/* Which root the library uses with c for euid: c->root when it passes
+ * pcr_root_check, else c->fallback when c has one and it passes. *status,
+ * *err and where (as pcr_root_check's) say what was found of c->root. Without
+ * create a root that is missing passes when it could be made. The library
+ * and the command decide with this, so that they never disagree. */
+enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
+				  unsigned long euid, bool create,
+				  enum pcr_root_status *status, int *err, char *where);
 
 const char *pcr_root_status_str(enum pcr_root_status s);
 

@@ -40,11 +40,13 @@ typedef enum pcr_map_status (*mapper)(const char *root, size_t root_len, const c
  * relative path needs. */
 static enum pcr_map_status map_with(mapper map_path, struct pcr_call *c)
 {
-	enum pcr_map_status st = map_path(pcr_cfg.root, pcr_cfg.root_len, NULL, c->orig, &c->m);
+	size_t root_len;
+	const char *root = pcr_root(&root_len);
+	enum pcr_map_status st = map_path(root, root_len, NULL, c->orig, &c->m);
 	if (st == PCR_MAP_NEED_BASE) {
 		char base[PATH_MAX];
 		if (base_dir(c->dirfd, base, sizeof base))
-			st = map_path(pcr_cfg.root, pcr_cfg.root_len, base, c->orig, &c->m);
+			st = map_path(root, root_len, base, c->orig, &c->m);
 	}
 	return st;
 }
@@ -193,8 +195,9 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 	    (rlim_t)st.st_size >= limit.rlim_cur)
 		return (errno = EFBIG), false;
 	struct statfs fs;
-	if (statfs(pcr_cfg.root, &fs) == 0 && st.st_size > 0 &&
-	    (geteuid() == 0 ? fs.f_bfree : fs.f_bavail) == 0)
+	size_t root_len;
+	if (statfs(pcr_root(&root_len), &fs) == 0 && st.st_size > 0 &&
+	    (pcr_euid == 0 ? fs.f_bfree : fs.f_bavail) == 0)
 		return (errno = ENOSPC), false;
 	return true;
 }

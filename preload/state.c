@@ -15,6 +15,7 @@
 
 struct pcr_config pcr_cfg;
 int pcr_active;
+unsigned long pcr_euid;
 
 static int scope_state; /* 0 unknown, 1 hosts Python, -1 does not */
 static int root_state;  /* 0 unchecked, 1 usable, -1 refused */
@@ -42,6 +43,7 @@ static int real_open(const char *p, int fl, mode_t m) { REAL_OR_ENOSYS(open, p, 
 static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a, b); }
 static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
 static int real_access(const char *p, int mode) { REAL_OR_ENOSYS(access, p, mode); }
+static ssize_t real_readlink(const char *p, char *b, size_t n) { REAL_OR_ENOSYS(readlink, p, b, n); }
 
 const struct pcr_fs pcr_fs_real = {
 	.lstat = real_lstat,
@@ -51,6 +53,7 @@ const struct pcr_fs pcr_fs_real = {
 	.rename = real_rename,
 	.unlink = real_unlink,
 	.access = real_access,
+	.readlink = real_readlink,
 };
 
 /* The configured log file, opened for one line: never through a symlink,
@@ -94,10 +97,10 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 {
 	if (pcr_cfg.log_level < level)
 		return;
-	struct iovec iov[12];
+	struct iovec iov[16];
 	int k = 0;
 	iov[k++] = (struct iovec){ .iov_base = (void *)"pycache-redirect: ", .iov_len = 18 };
-	for (int i = 0; i < n && k < 11; i++)
+	for (int i = 0; i < n && k < 15; i++)
 		iov[k++] = (struct iovec){ .iov_base = (void *)parts[i], .iov_len = strlen(parts[i]) };
 	iov[k++] = (struct iovec){ .iov_base = (void *)"\n", .iov_len = 1 };
 
@@ -189,17 +192,30 @@ bool pcr_root_usable(void)
 	if (s != 0)
 		return s > 0;
 	int saved = errno, err;
-	enum pcr_root_status st = pcr_root_prepare(&pcr_fs_real, pcr_cfg.root,
-						   (unsigned long)geteuid(), true, &err);
-	s = st == PCR_ROOT_OK ? 1 : -1;
-	if (decide(&root_state, s) && s < 0) {
+	unsigned long euid = (unsigned long)geteuid();
+	__atomic_store_n(&pcr_euid, euid, __ATOMIC_RELAXED);
+	enum pcr_root_status st;
+	char where[PATH_MAX];
+	enum pcr_root_use use = pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err, where);
+	s = use == PCR_ROOT_USE_CONFIGURED ? 1 : use == PCR_ROOT_USE_FALLBACK ? 2 : -1;
+	if (decide(&root_state, s) && s != 1) {
 		const char *why = err ? strerrorname_np(err) : "";
+		bool parent = st == PCR_ROOT_UNSAFE_PARENT;
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
-			pcr_root_status_str(st), err ? " (" : "", why, err ? ")" : "",
-			"; the redirect is off in this process" }, 8);
+			pcr_root_status_str(st), parent ? " (" : "", parent ? where : "",
+			parent ? ")" : "", err ? " (" : "", why, err ? ")" : "",
+			s == 2 ? "; using " : "; the redirect is off in this process",
+			s == 2 ? pcr_cfg.fallback : "" }, 12);
 	}
 	errno = saved;
 	return s > 0;
+}
+
+const char *pcr_root(size_t *len)
+{
+	bool fallback = __atomic_load_n(&root_state, __ATOMIC_RELAXED) == 2;
+	*len = fallback ? pcr_cfg.fallback_len : pcr_cfg.root_len;
+	return fallback ? pcr_cfg.fallback : pcr_cfg.root;
 }
 
 static const char *env(const char *name)

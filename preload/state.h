@@ -53,8 +53,15 @@ static inline bool pcr_wants_after(bool tested, const char *path)
 /* Whether this process is one to redirect (scope), decided on first use. */
 bool pcr_in_scope(void);
 
-/* Whether the cache root is safe to use: created if missing, checked once. */
+/* Whether a cache root is safe to use (core/root.h: the configured one, or
+ * the fallback): created if missing, checked once a process. */
 bool pcr_root_usable(void);
+
+/* The root in use, once pcr_root_usable said yes, and its length. */
+const char *pcr_root(size_t *len);
+
+/* The effective uid the root was checked for, once pcr_root_usable ran. */
+extern unsigned long pcr_euid;
 
 /* A line on the log (stderr, or the configured file) when the level is at
  * least level: the parts, written with one writev and no allocation. */

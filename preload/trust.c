@@ -12,19 +12,20 @@
 static struct pcr_memo trusted;
 static int v1_found; /* <root>/v1 seen as a real directory: once a process */
 
-/* The directory central[0..len): a real one (1), missing (0), or a
- * symlink or anything else (-1). */
+/* The directory central[0..len): a real one of the user's (1), missing (0),
+ * or a symlink, another user's or anything else (-1). */
 static int real_dir(char *central, size_t len)
 {
 	char cut = central[len];
 	central[len] = '\0';
 	struct stat st;
-	int r = pcr_fs_real.lstat(central, &st) == 0 ? (S_ISDIR(st.st_mode) ? 1 : -1)
-						     : (errno == ENOENT ? 0 : -1);
+	int r = pcr_fs_real.lstat(central, &st) < 0 ? (errno == ENOENT ? 0 : -1)
+		: S_ISDIR(st.st_mode) && st.st_uid == pcr_euid ? 1
+							       : -1;
 	if (r < 0)
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", central,
-			" in the cache is not a directory the library made (a planted "
-			"symbolic link?); nothing is written through it" }, 3);
+			" in the cache is not a directory of this user's that the library made "
+			"(a planted symbolic link?); nothing is written through it" }, 3);
 	central[len] = cut;
 	return r;
 }

@@ -54,8 +54,10 @@ void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
 			size = st.st_size;
 	}
 	char path[PATH_MAX];
+	size_t root_len;
+	const char *root = pcr_root(&root_len);
 	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
-	int fd = n && pcr_usage_path(pcr_cfg.root, pcr_cfg.root_len, path, sizeof path)
+	int fd = n && pcr_usage_path(root, root_len, path, sizeof path)
 			 ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 						      O_NOCTTY | O_NONBLOCK,
 					    0600)

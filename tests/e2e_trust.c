@@ -115,3 +115,145 @@ Test(trust, a_fifo_at_the_counter_is_not_waited_on)
 {
 	pcr_each_python(counter_fifo);
 }
+
+/* ---- the root and the directories on the way to it ---- */
+
+static bool listed_line_ending(const char *text, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len >= n && memcmp(p + len - n, suffix, n) == 0)
+			return true;
+		p += len + (nl != NULL);
+	}
+	return false;
+}
+
+/* What the run left under /tmp/pycache-redirect-* of its private /tmp. */
+static const char *private_tmp(const struct pcr_fixture *f)
+{
+	static char text[1 << 16];
+	char path[PATH_MAX];
+	PCR_PATH(path, "%s/private-tmp", f->dir);
+	cr_assert_geq(pcr_read_file(path, text, sizeof text), 0, "no %s", path);
+	return text;
+}
+
+/* Root with another user's HOME (sudo -E, su -m): nothing is made in that
+ * home, whose owner could swap what root would use; root's pycs go to
+ * /tmp/pycache-redirect-0 instead, and the tree stays clean. */
+static void root_with_a_user_s_home(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char home[PATH_MAX], cache[PATH_MAX], env_home[PATH_MAX + 8];
+	PCR_PATH(home, "%s/home-bob", f->dir);
+	PCR_PATH(cache, "%s/.cache", home);
+	cr_assert(mkdir(home, 0755) == 0 && chown(home, OTHER_UID, OTHER_UID) == 0);
+	PCR_PATH(env_home, "HOME=%s", home);
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run_with_private_tmp(r, f, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+							 "PYCACHE_REDIRECT_LOG=1", NULL },
+				 (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
+	cr_assert(!pcr_exists(cache), "%s: root made %s in another user's home", py->label, cache);
+	pcr_assert_tree_clean(f, py);
+	char pyc[64];
+	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
+	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
+		  py->label, pyc, private_tmp(f));
+	free(r);
+}
+
+Test(root, root_with_another_user_s_home_uses_the_fallback)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace for a /tmp of its own");
+	pcr_each_python(root_with_a_user_s_home);
+}
+
+/* A root in a directory others may write to: whoever can rename in it can
+ * swap the root after any check. Set by PYCACHE_REDIRECT_DIR, it is refused
+ * and the redirect is off (nothing is made under it); as a default root
+ * (XDG_CACHE_HOME there), the fallback is used. */
+static void root_in_an_open_parent(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char shared[PATH_MAX], dir[PATH_MAX + 32], xdg[PATH_MAX + 32], made[PATH_MAX];
+	PCR_PATH(shared, "%s/shared", f->dir);
+	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
+	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s/cache", shared);
+	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
+	PCR_PATH(made, "%s/cache", shared);
+
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f->tree, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir,
+					      "PYCACHE_REDIRECT_LOG=1", NULL },
+		(const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(strstr(r->err, "lies in a directory that another user owns or may write to"),
+		  "%s: %s", py->label, r->err);
+	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
+
+	pcr_fixture_fini(f); /* a fresh tree: Python cached in it */
+	pcr_fixture_init(f);
+	PCR_PATH(shared, "%s/shared", f->dir);
+	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
+	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
+	PCR_PATH(made, "%s/pycache-redirect", shared);
+	pcr_run_with_private_tmp(r, f, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL },
+				 (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
+	pcr_assert_tree_clean(f, py);
+	char pyc[64];
+	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
+	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
+		  py->label, pyc, private_tmp(f));
+	free(r);
+}
+
+Test(root, a_root_in_a_directory_others_may_write_to_is_refused)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace for a /tmp of its own");
+	pcr_each_python(root_in_an_open_parent);
+}
+
+/* The attack the parents' check closes: another user who may rename in the
+ * root's parent swaps the root, after the library checked it, for a link to
+ * a tree of theirs with a pyc of the same mtime and size as the user's
+ * source; the user's Python must not run it (tests/swap_root.py). One
+ * interpreter: what is tested is the library's check, and the attacker's pyc
+ * is built with CPython 3's importlib. */
+Test(root, a_root_swapped_by_another_user_is_never_read)
+{
+	char setpriv[PATH_MAX];
+	if (geteuid() != 0 || !pcr_have_program("setpriv", setpriv, sizeof setpriv))
+		cr_skip_test("needs root and setpriv to act as another user");
+	const struct pcr_interp *py = pcr_first_python();
+	if (py->major < 3 || strncmp(py->tag, "cpython", 7) != 0)
+		cr_skip_test("needs a CPython 3 first");
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char shared[PATH_MAX], root[PATH_MAX], evil[PATH_MAX], src[PATH_MAX], uid[16];
+	cr_assert(chmod(f.dir, 0711) == 0); /* the other user reaches shared/ */
+	PCR_PATH(shared, "%s/shared", f.dir);
+	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
+	PCR_PATH(root, "%s/cache", shared);
+	cr_assert(mkdir(root, 0700) == 0);
+	PCR_PATH(src, "%s/app", f.tree);
+	char name[64];
+	PCR_PATH(name, "version.%s.pyc", py->tag);
+	pcr_expect_central(evil, sizeof evil, root, src, name);
+	PCR_PATH(uid, "%d", OTHER_UID);
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f.tree, NULL,
+		(const char *[]){ py->path, PCR_TEST_SOURCE_DIR "/tests/swap_root.py",
+				  PCR_TEST_LIBRARY, root, evil, uid, NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
+	cr_assert(!strstr(r->out, "owned"), "%s: another user's code ran: %s", py->label, r->out);
+	cr_assert(strstr(r->out, "VERSION 1\n"), "%s: %s", py->label, r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}

@@ -263,6 +263,28 @@ void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, co
 	pcr_run_redirected(r, f, f->tree, env, all);
 }
 
+void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
+			      const char *const *env, const char *const *argv)
+{
+	cr_assert(*unshare, "pcr_can_mount() first");
+	cr_assert(strncmp(f->dir, "/tmp/", 5) == 0);
+	/* A tmpfs (mode 1777, like /tmp) in place of /tmp, holding the
+	 * fixture's directory at its own path; what is under /tmp/pycache-
+	 * redirect-* after the command is listed into f->dir/private-tmp. */
+	static const char script[] =
+		"set -e; t=\"$0/.private-tmp\"; mkdir \"$t\";"
+		"mount -t tmpfs -o mode=1777 pcr-tmp \"$t\";"
+		"mkdir \"$t/${0#/tmp/}\"; mount --bind \"$0\" \"$t/${0#/tmp/}\";"
+		"mount --move \"$t\" /tmp; set +e; (cd \"$1\" && shift && exec \"$@\");"
+		"rc=$?; find /tmp -path '/tmp/pycache-redirect-*' > \"$0/private-tmp\"; exit $rc";
+	const char *all[40] = { unshare, "-m", "/bin/sh", "-c", script, f->dir, f->tree };
+	size_t n = 7;
+	for (; *argv && n < 39; argv++)
+		all[n++] = *argv;
+	all[n] = NULL;
+	pcr_run(r, "/", env, all);
+}
+
 /* ---- interpreters ---- */
 
 static struct pcr_interp found[32];

@@ -272,6 +272,7 @@ static struct {
 	char mkdirs[8][64];     /* the paths mkdir got, in order */
 	mode_t modes[8];
 	int access_errno;       /* access fails with this (0: succeeds) */
+	bool made_exist;        /* lstat finds what mkdir made, whatever lstat_errno says */
 } fake;
 
 static int fake_lstat(const char *path, struct stat *st)
@@ -283,7 +284,10 @@ static int fake_lstat(const char *path, struct stat *st)
 		return 0;
 	}
 	int i = fake.lstat_calls++;
-	if (fake.lstat_errno && (!fake.lstat_fails || i < fake.lstat_fails))
+	bool made = false;
+	for (int k = 0; fake.made_exist && k < fake.mkdir_calls && k < 8; k++)
+		made |= strcmp(fake.mkdirs[k], path) == 0;
+	if (!made && fake.lstat_errno && (!fake.lstat_fails || i < fake.lstat_fails))
 		return (errno = fake.lstat_errno), -1;
 	memset(st, 0, sizeof *st);
 	st->st_mode = S_IFDIR | 0700;
@@ -368,13 +372,12 @@ Test(root_fake, mkdir_error_is_propagated)
 	cr_assert_eq(fake.mkdir_calls, 1, "mkdir went on after a failure");
 }
 
-/* EEXIST from a parent is not a failure: it is mkdir -p. */
+/* mkdir -p: each missing prefix is made 0700, in order, each under a parent
+ * that was checked first. */
 Test(root_fake, mkdir_p_makes_each_prefix_0700_in_order)
 {
 	fake.lstat_errno = ENOENT;
-	fake.lstat_fails = 1;
-	fake.mkdir_errno = EEXIST;
-	fake.mkdir_fails = 2;
+	fake.made_exist = true;
 	int err = -1;
 	check_status(pcr_root_prepare(&fake_fs, "/a/bb/ccc", (unsigned long)geteuid(), true, &err),
 		     PCR_ROOT_OK);
@@ -385,7 +388,22 @@ Test(root_fake, mkdir_p_makes_each_prefix_0700_in_order)
 	cr_assert_str_eq(fake.mkdirs[2], "/a/bb/ccc");
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(fake.modes[i], 0700, "mkdir %s with %o", fake.mkdirs[i], fake.modes[i]);
-	cr_assert_eq(fake.lstat_calls, 2);
+	cr_assert_eq(fake.lstat_calls, 6);
+}
+
+/* EEXIST from mkdir is not a failure (another process made it first): the
+ * directory is checked as found. */
+Test(root_fake, mkdir_losing_a_race_goes_on)
+{
+	fake.lstat_errno = ENOENT;
+	fake.lstat_fails = 1;
+	fake.mkdir_errno = EEXIST;
+	int err = -1;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", (unsigned long)geteuid(), true, &err),
+		     PCR_ROOT_OK);
+	cr_assert_eq(fake.mkdir_calls, 1);
+	cr_assert_str_eq(fake.mkdirs[0], "/a");
+	cr_assert_eq(fake.lstat_calls, 3);
 }
 
 /* mkdir says it made the root, yet lstat cannot see it: the errno of that
@@ -441,4 +459,130 @@ Test(root_prepare, the_top_of_the_file_system_in_any_spelling_is_refused)
 		cr_assert_eq(pcr_root_prepare(&pcr_fs_libc, spellings[i], top.st_uid, false, &err),
 			     PCR_ROOT_IS_TOP, "%s", spellings[i]);
 	cr_assert_str_eq(pcr_root_status_str(PCR_ROOT_IS_TOP), "is the top of the file system, /");
+}
+
+/* ---- the directories on the way to the root ---------------------------- */
+
+static enum pcr_root_status check_where(const char *root, unsigned long euid, bool create,
+					char *where)
+{
+	int err;
+	return pcr_root_check(&pcr_fs_libc, root, euid, create, &err, where);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0) {
+		teardown();
+		cr_skip_test("chown to another uid needs root (euid %u)", geteuid());
+	}
+}
+
+/* Whoever may rename entries in a parent can swap the root for a link to a
+ * tree of theirs after any check: a parent writable by group or others
+ * (without the sticky bit) is refused, and nothing is created under it. */
+Test(root_prepare, parent_writable_by_others_is_refused_and_nothing_made)
+{
+	const mode_t modes[] = { 0775, 0757, 0777 };
+	for (size_t i = 0; i < 3; i++) {
+		char parent[PATH_MAX], root[PATH_MAX], where[PATH_MAX];
+		unit_path(parent, "%s/shared%zu", tmp, i);
+		unit_path(root, "%s/shared%zu/cache/root", tmp, i);
+		make_dir_mode(parent, modes[i]);
+		check_status(check_where(root, geteuid(), true, where), PCR_ROOT_UNSAFE_PARENT);
+		cr_assert_str_eq(where, parent);
+		char cache[PATH_MAX];
+		unit_path(cache, "%s/cache", parent);
+		cr_assert_eq(unit_mode(cache), -1, "made %s under a parent mode %o", cache, modes[i]);
+	}
+}
+
+/* Root running with another user's HOME (sudo -E, su -m): their home is
+ * theirs, so nothing is made in it, and no ~/.cache of root's appears. */
+Test(root_prepare, another_user_s_parent_is_refused_and_nothing_made)
+{
+	need_root();
+	char home[PATH_MAX], root[PATH_MAX], cache[PATH_MAX];
+	unit_path(home, "%s/home-bob", tmp);
+	unit_path(root, "%s/home-bob/.cache/pycache-redirect", tmp);
+	unit_path(cache, "%s/home-bob/.cache", tmp);
+	make_dir_mode(home, 0700);
+	cr_assert_eq(chown(home, 4242, 4242), 0);
+	char where[PATH_MAX];
+	check_status(check_where(root, 0, true, where), PCR_ROOT_UNSAFE_PARENT);
+	cr_assert_str_eq(where, home);
+	cr_assert_eq(unit_mode(cache), -1, "root made %s in another user's home", cache);
+	/* The same tree for its owner: fine. */
+	check_status(check_where(root, 4242, false, where), PCR_ROOT_MISSING);
+}
+
+/* In a sticky directory that others may write to (/tmp), the next
+ * component must be the user's or root's: another user's cannot be trusted,
+ * the user's cannot be renamed by anyone else. */
+Test(root_prepare, sticky_parent_needs_the_next_component_to_be_the_user_s)
+{
+	need_root();
+	char sticky[PATH_MAX], squat[PATH_MAX], root[PATH_MAX], where[PATH_MAX];
+	unit_path(sticky, "%s/tmp", tmp);
+	make_dir_mode(sticky, 01777);
+	unit_path(squat, "%s/tmp/pycache-redirect-1000", tmp);
+	make_dir_mode(squat, 0700);
+	cr_assert_eq(chown(squat, 4242, 4242), 0);
+	check_status(check_where(squat, 1000, true, where), PCR_ROOT_FOREIGN);
+	unit_path(root, "%s/tmp/pycache-redirect-1000/deeper", tmp);
+	check_status(check_where(root, 1000, true, where), PCR_ROOT_UNSAFE_PARENT);
+	cr_assert_str_eq(where, squat);
+	/* Made by the check itself under the sticky parent: the user's. */
+	unit_path(root, "%s/tmp/pycache-redirect-4242", tmp);
+	check_status(check_where(root, 0, true, where), PCR_ROOT_OK);
+	check_dir_0700(root);
+}
+
+/* Links on the way are followed, and the directories they lead through are
+ * checked like any other. */
+Test(root_prepare, links_on_the_way_are_followed_and_checked)
+{
+	char real[PATH_MAX], link[PATH_MAX], root[PATH_MAX], where[PATH_MAX];
+	unit_path(real, "%s/real", tmp);
+	make_dir_mode(real, 0755);
+	unit_path(link, "%s/link", tmp);
+	cr_assert_eq(symlink("real", link), 0);
+	unit_path(root, "%s/link/root", tmp);
+	check_status(check_where(root, geteuid(), true, where), PCR_ROOT_OK);
+	unit_path(root, "%s/real/root", tmp);
+	check_dir_0700(root);
+
+	char open_dir[PATH_MAX], link2[PATH_MAX];
+	unit_path(open_dir, "%s/open", tmp);
+	make_dir_mode(open_dir, 0777);
+	unit_path(link2, "%s/real/to-open", tmp);
+	cr_assert_eq(symlink(open_dir, link2), 0);
+	unit_path(root, "%s/link/to-open/root", tmp);
+	check_status(check_where(root, geteuid(), true, where), PCR_ROOT_UNSAFE_PARENT);
+	cr_assert_str_eq(where, open_dir);
+
+	/* ".." after a link goes up from where the link led; even a pass
+	 * through an open directory is refused. */
+	unit_path(root, "%s/real/to-open/../real/root", tmp);
+	check_status(check_where(root, geteuid(), false, where), PCR_ROOT_UNSAFE_PARENT);
+	char sub[PATH_MAX], up[PATH_MAX];
+	unit_path(sub, "%s/real/sub", tmp);
+	make_dir_mode(sub, 0755);
+	unit_path(up, "%s/up", tmp);
+	cr_assert_eq(symlink("real/sub", up), 0);
+	unit_path(root, "%s/up/../root", tmp);
+	check_status(check_where(root, geteuid(), false, where), PCR_ROOT_OK);
+}
+
+Test(root_prepare, a_loop_of_links_is_refused)
+{
+	char a[PATH_MAX], b[PATH_MAX], root[PATH_MAX];
+	unit_path(a, "%s/a", tmp);
+	unit_path(b, "%s/b", tmp);
+	cr_assert_eq(symlink("b", a), 0);
+	cr_assert_eq(symlink("a", b), 0);
+	unit_path(root, "%s/a/root", tmp);
+	int err;
+	check_status(prepare(root, true, &err), PCR_ROOT_CANT_CREATE);
+	cr_assert_eq(err, ELOOP);
 }
