@@ -227,6 +227,11 @@ static int read_files(struct walker *w, DIR *d)
 	return 0;
 }
 
+static bool earlier(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
 static int walk_entry(struct walker *w, int shard, const char *k0k1, const char *key)
 {
 	struct pcr_store_entry *entry = &w->entry;
@@ -253,6 +258,16 @@ static int walk_entry(struct walker *w, int shard, const char *k0k1, const char 
 		return fail(w->e, err, entry->path, NULL, NULL, NULL);
 	}
 	entry->mtime = st.st_mtim;
+	/* An entry dated in the future (a clock set back, a copied cache) would
+	 * stay the most recently used forever: it counts as used now, and a
+	 * tidying walk dates it now, so that it ages from here on. */
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && earlier(now, entry->mtime)) {
+		entry->mtime = now;
+		if (w->tidy)
+			futimens(fd, (const struct timespec[2]){ { .tv_nsec = UTIME_OMIT },
+								 { .tv_nsec = UTIME_NOW } });
+	}
 	int r = read_files(w, d);
 	if (r == 0)
 		r = w->visit(w, entry, shard, d);
@@ -419,10 +434,6 @@ struct stats_walk {
 	size_t cap;
 };
 
-static bool earlier(struct timespec a, struct timespec b)
-{
-	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
-}
 
 static void take_mtime(struct pcr_store_stats *s, struct timespec t)
 {

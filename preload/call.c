@@ -127,13 +127,19 @@ static bool in_tree_dir_exists(const struct pcr_call *c)
 }
 
 /* Make the entry directory a create needs, when the virtual __pycache__
- * exists (centrally it does not, or the create would not have failed, so
- * in-tree: a tree that had caches before the redirect). */
+ * exists: in-tree (a tree that had caches before the redirect), or
+ * centrally until the cache manager removed it under this process (a prune
+ * or a clear racing py_compile's mkdir and its create). Once a call. */
 static bool make_entry(struct pcr_call *c)
 {
 	c->prepared = true;
-	return in_tree_dir_exists(c) &&
-	       (pcr_entry_create(&pcr_fs_real, &c->m) == 0 || errno == EEXIST);
+	if (!pcr_entry_known(&c->m) && !in_tree_dir_exists(c))
+		return false;
+	if (pcr_entry_create(&pcr_fs_real, &c->m) == 0)
+		pcr_entry_made(&c->m);
+	else if (errno != EEXIST)
+		return false;
+	return true;
 }
 
 static void log_fallback(const struct pcr_call *c)
@@ -149,8 +155,10 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 	int e = errno;
 	bool again = false;
 	if (!failed) {
-		if (c->op == PCR_OP_MKDIR) /* this mkdir made the entry directory */
+		if (c->op == PCR_OP_MKDIR) { /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
+			pcr_entry_made(&c->m);
+		}
 		else if (c->reads)
 			pcr_usage_read(&c->m);
 	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {

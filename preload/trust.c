@@ -65,3 +65,13 @@ bool pcr_entry_trusted(struct pcr_mapping *m)
 	errno = saved;
 	return ok;
 }
+
+bool pcr_entry_known(const struct pcr_mapping *m)
+{
+	return pcr_memo_has(&trusted, pcr_entry_bits(m));
+}
+
+void pcr_entry_made(const struct pcr_mapping *m)
+{
+	pcr_memo_put(&trusted, pcr_entry_bits(m));
+}

@@ -14,4 +14,10 @@
  * errno. */
 bool pcr_entry_trusted(struct pcr_mapping *m);
 
+/* Whether this process found m's entry whole, or made it (pcr_entry_made):
+ * an entry that vanishes after that was removed by the cache manager (prune,
+ * clear), and a create in it makes it again. */
+bool pcr_entry_known(const struct pcr_mapping *m);
+void pcr_entry_made(const struct pcr_mapping *m);
+
 #endif

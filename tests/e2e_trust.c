@@ -3,6 +3,8 @@
  * library never blocks on them and never writes into another user's file;
  * Python runs on as it would. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +256,64 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert(!strstr(r->out, "owned"), "%s: another user's code ran: %s", py->label, r->out);
 	cr_assert(strstr(r->out, "VERSION 1\n"), "%s: %s", py->label, r->out);
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* ---- races with the cache manager ---- */
+
+/* A clear or prune between py_compile's mkdir of __pycache__ and its create
+ * of the pyc (here: the whole layout removed at that point): the create
+ * makes the entry again, where before it failed with FileNotFoundError. */
+static const char create_after_clear[] =
+	"import os, sys\n"
+	"os.makedirs('app/__pycache__')\n"
+	"os.system(\"rm -rf '%s'\" % sys.argv[1])\n"
+	"with open('app/__pycache__/x.pyc.tmp', 'wb') as f: f.write(b'x')\n"
+	"print('ok')\n";
+
+static void create_after_removal(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char layout[PATH_MAX], src[PATH_MAX], central[PATH_MAX];
+	PCR_PATH(layout, "%s/v1", f->root);
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert_str_eq(r->out, "ok\n", "%s: %s", py->label, r->out);
+	PCR_PATH(src, "%s/app", f->tree);
+	pcr_expect_central(central, sizeof central, f->root, src, "x.pyc.tmp");
+	cr_assert(pcr_exists(central), "%s: no %s", py->label, central);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(race, a_create_whose_entry_was_removed_makes_it_again)
+{
+	pcr_each_python(create_after_removal);
+}
+
+/* An entry dated in the future would stay "most recently used" forever: a
+ * prune counts it as used now and dates it now. */
+Test(race, prune_dates_an_entry_from_the_future_now)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	free(pcr_run_app(&f, py, NULL, NULL));
+	char src[PATH_MAX], entry[PATH_MAX];
+	PCR_PATH(src, "%s/app", f.tree);
+	pcr_expect_central(entry, sizeof entry, f.root, src, NULL);
+	time_t future = time(NULL) + 365 * 86400;
+	struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = future } };
+	cr_assert(utimensat(AT_FDCWD, entry, times, 0) == 0);
+	char env_dir[PATH_MAX + 32];
+	PCR_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct pcr_result *r =
+		pcr_cli(&f, NULL, (const char *[]){ env_dir, NULL },
+			(const char *[]){ "prune", "--older-than", "30d", NULL });
+	cr_assert_eq(r->status, 0, "prune: exit %d\n%s", r->status, r->err);
+	struct stat st;
+	cr_assert(stat(entry, &st) == 0, "prune removed %s", entry);
+	cr_assert_leq(st.st_mtim.tv_sec, time(NULL), "still dated %lld", (long long)st.st_mtim.tv_sec);
 	free(r);
 	pcr_fixture_fini(&f);
 }
