@@ -4,10 +4,10 @@
     gencache.py OUTDIR --files N [--per-entry 20]
 
 writes OUTDIR/trees/ (the source directories) and OUTDIR/cache/ (a cache
-root, mode 0700, in the layout the README describes: cache/v1/<k0k1>/<key>/
-with PER_ENTRY files, and cache/v1/<k0k1>/<key>.src holding the source
-directory and a newline; key = XXH3-128 of the source directory, from the
-system's libxxhash). N / PER_ENTRY entries, in trees of 250: trees/tNNN,
+root, mode 0700, in the layout the README describes: cache/v2/<k0k1>/<key>/
+with PER_ENTRY files, and cache/v2/<k0k1>/<key>.src holding the source
+directory and a newline; key = XXH3-128 of the source directory's identity,
+from the system's libxxhash). N / PER_ENTRY entries, in trees of 250: trees/tNNN,
 then triples trees/tNNN/pGGG, pGGG/sub and pGGG-b. About 5% of the entries
 are orphans (a pGGG-b whose directory is never made), 2% have no record.
 Each entry directory's mtime is a distinct time within the last 90 days (a
@@ -21,6 +21,7 @@ import argparse
 import ctypes
 import os
 import random
+import struct
 import sys
 import time
 
@@ -32,17 +33,42 @@ class XXH128(ctypes.Structure):
     _fields_ = [("low64", ctypes.c_uint64), ("high64", ctypes.c_uint64)]
 
 
+class FileHandle(ctypes.Structure):
+    _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int),
+                ("f_handle", ctypes.c_ubyte * 128)]
+
+
+AT_FDCWD, AT_SYMLINK_FOLLOW, AT_HANDLE_FID = -100, 0x400, 0x200
+
+
 def key_function():
+    """The key of a source directory, as core/ident.h documents it: the
+    XXH3-128 of its file handle and its file system's fsid (and its spelling
+    where the fsid is 0); of the spelling alone for one that does not exist
+    (an orphan's)."""
     try:
         lib = ctypes.CDLL("libxxhash.so.0")
     except OSError:
         sys.exit("gencache.py: libxxhash.so.0 is missing (apt-get install libxxhash0)")
+    libc = ctypes.CDLL(None, use_errno=True)
     fn = lib.XXH3_128bits
     fn.restype = XXH128
     fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 
+    def identity(source):
+        fh, mnt = FileHandle(handle_bytes=128), ctypes.c_int()
+        path = os.fsencode(source) + b"/"
+        if libc.name_to_handle_at(AT_FDCWD, path, ctypes.byref(fh), ctypes.byref(mnt),
+                                  AT_SYMLINK_FOLLOW | AT_HANDLE_FID) != 0:
+            return None
+        fsid = os.statvfs(source).f_fsid
+        data = (b"H" + struct.pack("<I", fh.handle_type & 0xFFFFFFFF)
+                + bytes(fh.f_handle[:fh.handle_bytes]) + b"F" + struct.pack("<Q", fsid))
+        return data + b"P" + os.fsencode(source) if fsid == 0 else data
+
     def key(source):
-        b = os.fsencode(source)
+        b = identity(source) if os.path.isdir(source) else None
+        b = b if b is not None else os.fsencode(source)
         h = fn(b, len(b))
         return "%016x%016x" % (h.high64, h.low64)  # the canonical (big-endian) form
 
@@ -69,9 +95,9 @@ def main():
     key = key_function()
     out = os.path.abspath(args.outdir)
     trees, root = os.path.join(out, "trees"), os.path.join(out, "cache")
-    v1 = os.path.join(root, "v1")
+    layout = os.path.join(root, "v2")
     os.makedirs(trees)
-    os.makedirs(v1, mode=0o700)
+    os.makedirs(layout, mode=0o700)
     os.chmod(root, 0o700)
 
     entries = args.files // args.per_entry
@@ -85,7 +111,7 @@ def main():
         if not missing:
             os.makedirs(source, exist_ok=True)
         k = key(source)
-        shard = os.path.join(v1, k[:2])
+        shard = os.path.join(layout, k[:2])
         os.makedirs(shard, mode=0o700, exist_ok=True)
         entry = os.path.join(shard, k)
         os.mkdir(entry, 0o700)

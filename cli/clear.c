@@ -31,7 +31,7 @@ int pcr_cli_clear(int argc, char **argv)
 	if (cleared < 0) {
 		pcr_cli_store_error("clear", &e);
 		status = PCR_CLI_FAILURE;
-		if (r.entries == 0 && r.files == 0)
+		if (r.entries == 0 && r.files == 0 && r.old.files == 0)
 			return status;
 	}
 	pcr_cli_print_removed("removed", &r);

@@ -23,6 +23,7 @@
 
 #include "../core/config.h"
 #include "../core/fs.h"
+#include "../core/ident.h"
 #include "../core/map.h"
 #include "../core/root.h"
 #include "../core/store.h"
@@ -736,7 +737,8 @@ static void probe_verdict(struct check *k, const char *dir, const char *tag)
 		snprintf(k->detail, sizeof k->detail, "out of memory");
 		return;
 	}
-	if (pcr_map_path(root, strlen(root), NULL, pyc, m) != PCR_MAP_OK) {
+	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	if (pcr_map_path(root, strlen(root), NULL, pyc, &keyer.keyer, m) != PCR_MAP_OK) {
 		snprintf(k->detail, sizeof k->detail, "cannot map %s", pyc);
 	} else if (stat(m->central, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(k->detail, sizeof k->detail,

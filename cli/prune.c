@@ -121,7 +121,7 @@ int pcr_cli_prune(int argc, char **argv)
 	if (pruned < 0) {
 		pcr_cli_store_error("prune", &e);
 		status = PCR_CLI_FAILURE;
-		if (r.entries == 0 && r.files == 0)
+		if (r.entries == 0 && r.files == 0 && r.old.files == 0)
 			return status;
 	}
 	pcr_cli_print_removed(rules.dry_run ? "would remove" : "removed", &r);

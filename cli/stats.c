@@ -37,6 +37,8 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 	       "\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
 	       s->entries, s->files, (unsigned long long)s->bytes, s->sources, s->trees,
 	       s->orphans, s->unrecorded);
+	printf(",\"old_layout_files\":%zu,\"old_layout_bytes\":%llu", s->old.files,
+	       (unsigned long long)s->old.bytes);
 	json_time("oldest", s, s->oldest);
 	json_time("newest", s, s->newest);
 	if (l->origin == PCR_CLI_LIMIT_NONE) {
@@ -71,6 +73,10 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 	printf("orphans        %zu\n", s->orphans);
 	if (s->unrecorded)
 		printf("unrecorded     %zu (no record of their source: kept)\n", s->unrecorded);
+	if (s->old.files)
+		printf("old layout     " PCR_LAYOUT_OLD ": %zu file%s, %s, no longer read "
+		       "(prune or clear removes it)\n", s->old.files, s->old.files == 1 ? "" : "s",
+		       pcr_cli_human_size(s->old.bytes, size));
 	printf("oldest         %s\n", s->files ? pcr_cli_iso8601(s->oldest.tv_sec, oldest) : "-");
 	printf("newest         %s\n", s->files ? pcr_cli_iso8601(s->newest.tv_sec, newest) : "-");
 }

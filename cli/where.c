@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "../core/config.h"
+#include "../core/fs.h"
+#include "../core/ident.h"
 #include "../core/map.h"
 #include "../core/path.h"
 #include "cli.h"
@@ -37,7 +39,8 @@ static int map(const struct pcr_config *c, const char *path)
 		}
 		query = dir;
 	}
-	switch (pcr_map_path(c->root, c->root_len, base, query, &m)) {
+	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	switch (pcr_map_path(c->root, c->root_len, base, query, &keyer.keyer, &m)) {
 	case PCR_MAP_OK:
 		puts(m.central);
 		return PCR_CLI_OK;
@@ -52,6 +55,10 @@ static int map(const struct pcr_config *c, const char *path)
 		break;
 	case PCR_MAP_TOO_LONG:
 		pcr_cli_error("where: %s: the path is too long to map", path);
+		break;
+	case PCR_MAP_NO_DIR:
+		pcr_cli_error("where: %s: no such directory, so no entry: the library keys a "
+			      "directory by what it is, not by its name", path);
 		break;
 	case PCR_MAP_NOT_PYCACHE:
 	case PCR_MAP_NEED_BASE:

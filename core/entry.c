@@ -89,13 +89,3 @@ int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m
 	errno = saved;
 	return -1;
 }
-
-int pcr_entry_source_ok(const struct pcr_fs *fs, const struct pcr_mapping *m)
-{
-	struct stat st;
-	if (fs->stat(m->source, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return (errno = ENOTDIR), -1;
-	return 0;
-}

@@ -22,8 +22,4 @@ int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m);
  * errno. */
 int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m);
 
-/* 0 when m's source directory is a directory; else -1 with the errno an
- * in-tree mkdir of its __pycache__ would have met (ENOENT, ENOTDIR, ...). */
-int pcr_entry_source_ok(const struct pcr_fs *fs, const struct pcr_mapping *m);
-
 #endif

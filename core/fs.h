@@ -4,8 +4,10 @@
 #ifndef PCR_FS_H
 #define PCR_FS_H
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 
 struct pcr_fs {
 	int (*lstat)(const char *path, struct stat *st);
@@ -16,6 +18,11 @@ struct pcr_fs {
 	int (*unlink)(const char *path);
 	int (*access)(const char *path, int mode);
 	ssize_t (*readlink)(const char *path, char *buf, size_t size);
+	int (*name_to_handle_at)(int dirfd, const char *path, struct file_handle *handle,
+				 int *mount_id, int flags);
+	int (*statfs)(const char *path, struct statfs *buf);
+	int (*statx)(int dirfd, const char *path, int flags, unsigned int mask,
+		     struct statx *buf);
 };
 
 /* libc's functions, for the command-line tool and the tests; never linked

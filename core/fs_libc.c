@@ -18,4 +18,7 @@ const struct pcr_fs pcr_fs_libc = {
 	.unlink = unlink,
 	.access = access,
 	.readlink = readlink,
+	.name_to_handle_at = name_to_handle_at,
+	.statfs = statfs,
+	.statx = statx,
 };

@@ -15,11 +15,9 @@ static bool put(char *out, size_t outsz, size_t *n, const char *s, size_t len)
 	return true;
 }
 
-size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
-		     size_t source_len, char *out, size_t outsz)
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out,
+		     size_t outsz)
 {
-	char key[PCR_KEY_HEX + 1];
-	pcr_key(source, source_len, key);
 	size_t n = 0;
 	if (put(out, outsz, &n, root, root_len) &&
 	    put(out, outsz, &n, "/" PCR_LAYOUT "/", sizeof PCR_LAYOUT + 1) &&
@@ -60,7 +58,7 @@ static bool under_root(const char *root, size_t root_len, const char *dir,
 /* The mapping of a parsed path: its directory's entry, and the name. */
 static enum pcr_map_status map_ref(const char *root, size_t root_len, const char *base,
 				   const char *path, const struct pcr_pycache_ref ref,
-				   struct pcr_mapping *m)
+				   const struct pcr_keyer *keyer, struct pcr_mapping *m)
 {
 	if (path[0] != '/' && (!base || base[0] != '/'))
 		return PCR_MAP_NEED_BASE;
@@ -72,8 +70,10 @@ static enum pcr_map_status map_ref(const char *root, size_t root_len, const char
 	if (under_root(root, root_len, m->source, m->source_len, m->central, sizeof m->central))
 		return PCR_MAP_UNDER_ROOT;
 
-	m->entry_len = pcr_entry_dir(root, root_len, m->source, m->source_len,
-				     m->central, sizeof m->central);
+	char key[PCR_KEY_HEX + 1];
+	if (!keyer->key(keyer, m->source, m->source_len, key))
+		return PCR_MAP_NO_DIR;
+	m->entry_len = pcr_entry_dir(root, root_len, key, m->central, sizeof m->central);
 	if (m->entry_len == 0)
 		return PCR_MAP_TOO_LONG;
 	size_t n = m->entry_len;
@@ -88,7 +88,7 @@ static enum pcr_map_status map_ref(const char *root, size_t root_len, const char
 
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const char *base, const char *path,
-				 struct pcr_mapping *m)
+				 const struct pcr_keyer *keyer, struct pcr_mapping *m)
 {
 	struct pcr_pycache_ref ref;
 	switch (pcr_parse_pycache(path, &ref)) {
@@ -100,17 +100,17 @@ enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 	case PCR_PARSE_ENTRY:
 		break;
 	}
-	return map_ref(root, root_len, base, path, ref, m);
+	return map_ref(root, root_len, base, path, ref, keyer, m);
 }
 
 enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
 				    const char *base, const char *path,
-				    struct pcr_mapping *m)
+				    const struct pcr_keyer *keyer, struct pcr_mapping *m)
 {
 	struct pcr_pycache_ref ref;
 	if (pcr_parse_sidecar(path, &ref) != PCR_PARSE_ENTRY)
 		return PCR_MAP_NOT_PYCACHE;
-	return map_ref(root, root_len, base, path, ref, m);
+	return map_ref(root, root_len, base, path, ref, keyer, m);
 }
 
 const char *pcr_map_status_str(enum pcr_map_status s)
@@ -122,6 +122,7 @@ const char *pcr_map_status_str(enum pcr_map_status s)
 	case PCR_MAP_NEED_BASE: return "a relative path without a usable base directory";
 	case PCR_MAP_TOO_LONG: return "too long to map";
 	case PCR_MAP_UNDER_ROOT: return "already inside the cache root";
+	case PCR_MAP_NO_DIR: return "no directory there to key";
 	}
 	return "unknown";
 }

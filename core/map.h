@@ -1,14 +1,17 @@
 /* The mapping from an in-tree __pycache__ path to its place in the central
- * cache: <root>/v1/<k0k1>/<key>[/<name>], key = XXH3-128 of the normalised
- * source directory. Pure: no allocation, no syscalls, no globals. */
+ * cache: <root>/v2/<k0k1>/<key>[/<name>], key = XXH3-128 of the identity of
+ * the directory that holds __pycache__ (core/ident.h), which the caller's
+ * keyer makes. Pure but for the keyer: no allocation, no globals. */
 #ifndef PCR_MAP_H
 #define PCR_MAP_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define PCR_LAYOUT "v1"
+#define PCR_LAYOUT "v2"
+#define PCR_LAYOUT_OLD "v1" /* keyed by spelling; the command removes it */
 #define PCR_KEY_HEX 32
 #define PCR_SOURCE_SUFFIX ".src" /* <entry>.src records the source directory */
 
@@ -19,7 +22,22 @@ enum pcr_map_status {
 	PCR_MAP_NEED_BASE,   /* a relative path, and no base directory was given */
 	PCR_MAP_TOO_LONG,    /* the source or central path would not fit PATH_MAX */
 	PCR_MAP_UNDER_ROOT,  /* already inside the cache root: never mapped twice */
+	PCR_MAP_NO_DIR,      /* the keyer found no directory there (missing, a file,
+			      * not searchable): the call goes through as it is */
 };
+
+/* How a source directory gets its key: from its identity (core/ident.h, for
+ * the library and the command), or by any rule a test needs. */
+struct pcr_keyer {
+	/* The key of the directory spelled dir (len bytes, absolute and
+	 * normalised) into hex (PCR_KEY_HEX digits and a NUL); false, with
+	 * errno, when there is no directory to key. */
+	bool (*key)(const struct pcr_keyer *self, const char *dir, size_t len, char *hex);
+};
+
+/* The key of the spelling itself (pcr_key): layout v1's rule, for tests of
+ * the mapping that need no file system. */
+extern const struct pcr_keyer pcr_keyer_spelling;
 
 struct pcr_mapping {
 	char central[PATH_MAX]; /* <root>/v1/<k0k1>/<key>[/<name>] */
@@ -38,7 +56,7 @@ struct pcr_mapping {
  * and is scratch otherwise. */
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const char *base, const char *path,
-				 struct pcr_mapping *m);
+				 const struct pcr_keyer *keyer, struct pcr_mapping *m);
 
 /* The same for Python 2's sidecar pycs (core/path.h): <dir>/<name>.pyc
  * and .pyo map to <root>/v1/<k0k1>/<key of dir>/<name>.pyc, in the entry a
@@ -46,7 +64,7 @@ enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
  * PCR_MAP_NOT_PYCACHE for any other path. */
 enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
 				    const char *base, const char *path,
-				    struct pcr_mapping *m);
+				    const struct pcr_keyer *keyer, struct pcr_mapping *m);
 
 /* The first 64 bits of m's key (never 0), for per-process tables of
  * entries. */
@@ -59,13 +77,15 @@ static inline unsigned long long pcr_entry_bits(const struct pcr_mapping *m)
 	return v | 1;
 }
 
-/* The key of a source directory: 32 lowercase hex digits and a NUL. */
-void pcr_key(const char *source, size_t len, char hex[PCR_KEY_HEX + 1]);
+/* XXH3-128 of len bytes, as two words (for per-process tables). */
+void pcr_hash128(const void *bytes, size_t len, uint64_t out[2]);
 
-/* <root>/v1/<k0k1>/<key> for a normalised source directory; its length, or 0
- * when it does not fit in outsz. */
-size_t pcr_entry_dir(const char *root, size_t root_len, const char *source,
-		     size_t source_len, char *out, size_t outsz);
+/* XXH3-128 of len bytes: 32 lowercase hex digits and a NUL. */
+void pcr_key(const char *bytes, size_t len, char hex[PCR_KEY_HEX + 1]);
+
+/* <root>/v2/<k0k1>/<key>; its length, or 0 when it does not fit in outsz. */
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out,
+		     size_t outsz);
 
 const char *pcr_map_status_str(enum pcr_map_status s);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "ident.h"
 #include "path.h"
 #include "usage.h"
 
@@ -140,8 +141,19 @@ struct walker {
 	bool tidy;
 };
 
+/* The keyer that tells whether a recorded source directory is still the
+ * entry's (pcr_store_use_keyer). */
+static struct pcr_fs_kinds kinds;
+static const struct pcr_ident_keyer ident_keyer = PCR_IDENT_KEYER(&pcr_fs_libc, &kinds);
+static const struct pcr_keyer *keyer = &ident_keyer.keyer;
+
+void pcr_store_use_keyer(const struct pcr_keyer *k)
+{
+	keyer = k ? k : &ident_keyer.keyer;
+}
+
 /* Reads <key>.src: an absolute path and one "\n", naming the source
- * directory whose key this is; anything else is no record. */
+ * directory the entry was made for; anything else is no record. */
 static void read_record(int shard, struct pcr_store_entry *entry)
 {
 	char name[PCR_KEY_HEX + sizeof PCR_SOURCE_SUFFIX];
@@ -163,23 +175,18 @@ static void read_record(int shard, struct pcr_store_entry *entry)
 		return;
 	}
 	entry->source[n - 1] = '\0';
-	char key[PCR_KEY_HEX + 1];
-	pcr_key(entry->source, (size_t)n - 1, key);
-	if (strcmp(key, entry->key) != 0) { /* another entry's record, or damaged */
-		entry->source[0] = '\0';
-		return;
-	}
 	entry->recorded = true;
 }
 
-/* Whether the source directory is there. Only a clear "no" (ENOENT,
- * ENOTDIR, not a directory) makes an orphan: one that cannot be looked at
- * (EACCES) is kept. */
-static bool source_exists(const char *source)
+/* Whether the recorded source directory is still there, and still the one
+ * the entry was made for: a tree deleted, or replaced by another at the same
+ * path, leaves an orphan. Only a clear "no" (ENOENT, ENOTDIR, another key)
+ * makes an orphan: one that cannot be looked at (EACCES) is kept. */
+static bool source_exists(const struct pcr_store_entry *entry)
 {
-	struct stat st;
-	if (stat(source, &st) == 0)
-		return S_ISDIR(st.st_mode);
+	char key[PCR_KEY_HEX + 1];
+	if (keyer->key(keyer, entry->source, strlen(entry->source), key))
+		return strcmp(key, entry->key) == 0;
 	return errno != ENOENT && errno != ENOTDIR;
 }
 
@@ -245,7 +252,7 @@ static int walk_entry(struct walker *w, int shard, const char *k0k1, const char 
 	read_record(shard, entry);
 	if (w->dir && !(entry->recorded && pcr_store_within(entry->source, w->dir, w->dir_len)))
 		return 0;
-	entry->source_exists = entry->recorded && source_exists(entry->source);
+	entry->source_exists = entry->recorded && source_exists(entry);
 
 	int fd = open_dir_at(shard, key);
 	if (fd < 0)
@@ -353,7 +360,7 @@ static int step_shard(struct walker *w, int v1, const char *k0k1, const char *na
 	return r;
 }
 
-static int walk_v1(struct walker *w, int root)
+static int walk_layout(struct walker *w, int root)
 {
 	int fd = open_dir_at(root, PCR_LAYOUT);
 	if (fd < 0) /* a v1 that is a symlink or a file is refused, not skipped */
@@ -382,8 +389,58 @@ static int open_root(const char *root, int *fd, struct pcr_store_error *e)
 	return 0;
 }
 
+static int remove_tree_at(int parent, const char *name);
+
+/* What the old layout (PCR_LAYOUT_OLD, keyed by spelling: nothing reads it
+ * any more) holds under fd/name: its regular files, counted. */
+static int count_tree_at(int parent, const char *name, struct pcr_store_old *old)
+{
+	int fd = open_dir_at(parent, name);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	int r = 0;
+	for (struct dirent *de; r == 0 && (de = next_name(d));) {
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			r = count_tree_at(dirfd(d), de->d_name, old);
+		else if (S_ISREG(st.st_mode)) {
+			old->files++;
+			old->bytes += (uint64_t)st.st_size;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* The old layout under the root fd: counted, and removed when remove is set
+ * (a whole clear, a prune that removes). A link or a file in its place is
+ * removed as it is, never followed. */
+static int old_layout(int root, bool remove, struct pcr_store_old *old, struct pcr_store_error *e,
+		      const char *root_path)
+{
+	struct stat st;
+	if (fstatat(root, PCR_LAYOUT_OLD, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : fail(e, errno, root_path, PCR_LAYOUT_OLD, NULL, NULL);
+	if (S_ISDIR(st.st_mode) && count_tree_at(root, PCR_LAYOUT_OLD, old) < 0)
+		return fail(e, errno, root_path, PCR_LAYOUT_OLD, NULL, NULL);
+	if (!remove)
+		return 0;
+	int r = S_ISDIR(st.st_mode) ? remove_tree_at(root, PCR_LAYOUT_OLD)
+				    : unlinkat(root, PCR_LAYOUT_OLD, 0);
+	return r < 0 && errno != ENOENT ? fail(e, errno, root_path, PCR_LAYOUT_OLD, NULL, NULL) : 0;
+}
+
+/* The entries of the layout, each visited; with old (of the whole cache
+ * only), the old layout counted too, and removed by a tidying walk. */
 static int walk(const char *root, const char *dir, visit_fn visit, void *arg, bool tidy,
-		struct pcr_store_error *e)
+		struct pcr_store_old *old, struct pcr_store_error *e)
 {
 	char norm[PATH_MAX];
 	struct walker w = { .root = root, .visit = visit, .arg = arg, .e = e, .tidy = tidy };
@@ -398,7 +455,9 @@ static int walk(const char *root, const char *dir, visit_fn visit, void *arg, bo
 		return -1;
 	if (fd < 0)
 		return 0;
-	int r = walk_v1(&w, fd);
+	int r = walk_layout(&w, fd);
+	if (r == 0 && old && !dir)
+		r = old_layout(fd, tidy, old, e, root);
 	close(fd);
 	free(w.entry.files);
 	return r;
@@ -423,7 +482,7 @@ int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, voi
 		   struct pcr_store_error *e)
 {
 	struct public_walk p = { visit, arg };
-	return walk(root, dir, visit_public, &p, false, e);
+	return walk(root, dir, visit_public, &p, false, NULL, e);
 }
 
 /* ---- stats ---- */
@@ -505,7 +564,7 @@ int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s
 {
 	*s = (struct pcr_store_stats){ 0 };
 	struct stats_walk sw = { .s = s };
-	int r = walk(root, dir, visit_stats, &sw, false, e);
+	int r = walk(root, dir, visit_stats, &sw, false, &s->old, e);
 	if (r == 0)
 		s->trees = count_trees(sw.sources, s->sources);
 	for (size_t i = 0; i < s->sources; i++)
@@ -567,7 +626,7 @@ int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
 {
 	*l = (struct pcr_store_list){ 0 };
 	struct list_walk lw = { .l = l };
-	int r = walk(root, dir, visit_list, &lw, false, e);
+	int r = walk(root, dir, visit_list, &lw, false, NULL, e);
 	if (r == 0 && l->count)
 		qsort(l->entries, l->count, sizeof *l->entries, cmp_entries);
 	return r;
@@ -680,7 +739,7 @@ int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed 
 		    struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
-	return walk(root, dir, visit_clear, r, true, e);
+	return walk(root, dir, visit_clear, r, true, &r->old, e);
 }
 
 /* ---- prune ---- */
@@ -817,7 +876,9 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 		return -1;
 	if (fd < 0)
 		return 0;
-	int status = walk_v1(&w, fd);
+	int status = walk_layout(&w, fd);
+	if (status == 0)
+		status = old_layout(fd, !rules->dry_run, &r->old, e, root);
 	if (status == 0 && rules->by_size)
 		status = prune_to_size(&w, fd);
 	if (status == 0)

@@ -56,6 +56,14 @@ typedef int (*pcr_store_visit)(const struct pcr_store_entry *entry, void *arg);
 int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, void *arg,
 		   struct pcr_store_error *e);
 
+/* What the old layout (PCR_LAYOUT_OLD, keyed by the spelling of a path, which
+ * the library no longer reads) holds: a whole stats counts it, a whole clear
+ * and every prune that removes take it away. */
+struct pcr_store_old {
+	size_t files;
+	uint64_t bytes;
+};
+
 struct pcr_store_stats {
 	size_t entries, files;
 	uint64_t bytes;
@@ -64,6 +72,7 @@ struct pcr_store_stats {
 	size_t orphans;    /* recorded entries whose source directory is gone */
 	size_t unrecorded; /* entries without a (valid) record: never orphans */
 	struct timespec oldest, newest; /* files' mtimes; zero when there are none */
+	struct pcr_store_old old;       /* of the whole cache only */
 };
 
 int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s,
@@ -86,6 +95,7 @@ struct pcr_store_removed {
 	size_t entries, files;
 	uint64_t bytes;
 	uint64_t left_bytes; /* prune: the size of what stays (would stay), once done */
+	struct pcr_store_old old; /* the old layout's, removed (a dry run's: would be) */
 };
 
 /* Removes the entries of dir (or all): each entry's files, the directory,
@@ -139,11 +149,17 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 typedef void (*pcr_store_progress)(size_t entries, void *arg);
 void pcr_store_on_progress(pcr_store_progress fn, void *arg);
 
+/* The keyer that tells whether an entry's recorded source directory is
+ * still its own (an orphan otherwise): by default the directories'
+ * identity (core/ident.h), as the library keys them; tests of the store may
+ * key by spelling (pcr_keyer_spelling). NULL: the default again. */
+void pcr_store_use_keyer(const struct pcr_keyer *k);
+
 /* The growth counter the library keeps (core/usage.h): its estimate of the
  * cache's size, 0 when there is none; and its reset to the size a scan of
  * the whole cache found (0, or -1 with errno; nothing when there is no v1). */
 uint64_t pcr_store_usage_estimate(const char *root);
-/* <root>/v1/usage opened with flags (O_CLOEXEC, O_NONBLOCK added), no
+/* <root>/v2/usage opened with flags (O_CLOEXEC, O_NONBLOCK added), no
  * symlink followed on the way (the caller checked the root); -1 with errno. */
 int pcr_store_usage_open(const char *root, int flags);
 int pcr_store_usage_reset(const char *root, uint64_t bytes);

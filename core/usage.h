@@ -6,7 +6,7 @@
  *   update it; the library touches it on a read when it is older than
  *   PCR_USAGE_TOUCH_EVERY, as ccache does, so a cache that is only read
  *   still looks used.
- * - growth: <root>/v1/usage, a file whose length in bytes counts the KiB
+ * - growth: <root>/v2/usage, a file whose length in bytes counts the KiB
  *   written into the cache. The library appends ceil(size / 1 KiB) bytes
  *   for each file it moves into place; O_APPEND makes concurrent appends
  *   add up without a lock. The command sets its length to the size it
@@ -28,7 +28,7 @@
 #define PCR_USAGE_UNIT 1024u
 #define PCR_USAGE_TOUCH_EVERY 3600
 
-/* <root>/v1/usage; its length, or 0 when it does not fit in outsz. */
+/* <root>/v2/usage; its length, or 0 when it does not fit in outsz. */
 size_t pcr_usage_path(const char *root, size_t root_len, char *out, size_t outsz);
 
 /* The units (KiB, rounded up) that a file of bytes adds to the counter. */

@@ -9,6 +9,7 @@
 
 #include "../core/entry.h"
 #include "../core/fmt.h"
+#include "dirkey.h"
 #include "real.h"
 #include "state.h"
 #include "trust.h"
@@ -34,7 +35,8 @@ static bool base_dir(int dirfd, char *buf, size_t size)
 }
 
 typedef enum pcr_map_status (*mapper)(const char *root, size_t root_len, const char *base,
-				      const char *path, struct pcr_mapping *m);
+				      const char *path, const struct pcr_keyer *keyer,
+				      struct pcr_mapping *m);
 
 /* map_path (or map_sidecar) on c, with the physical base directory that a
  * relative path needs. */
@@ -42,11 +44,11 @@ static enum pcr_map_status map_with(mapper map_path, struct pcr_call *c)
 {
 	size_t root_len;
 	const char *root = pcr_root(&root_len);
-	enum pcr_map_status st = map_path(root, root_len, NULL, c->orig, &c->m);
+	enum pcr_map_status st = map_path(root, root_len, NULL, c->orig, &pcr_dir_keyer, &c->m);
 	if (st == PCR_MAP_NEED_BASE) {
 		char base[PATH_MAX];
 		if (base_dir(c->dirfd, base, sizeof base))
-			st = map_path(root, root_len, base, c->orig, &c->m);
+			st = map_path(root, root_len, base, c->orig, &pcr_dir_keyer, &c->m);
 	}
 	return st;
 }
@@ -61,6 +63,8 @@ static bool map(struct pcr_call *c)
 		st = map_with(pcr_map_sidecar, c);
 	if (st == PCR_MAP_OK)
 		return true;
+	/* A source directory that is missing or not one (PCR_MAP_NO_DIR) goes
+	 * through: the real call fails there as it would in-tree. */
 	if (st != PCR_MAP_NOT_PYCACHE && st != PCR_MAP_UNDER_ROOT)
 		pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->orig,
 			": passed through: ", pcr_map_status_str(st) }, 5);
@@ -93,10 +97,6 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		 * Python checks against its source. */
 		if ((c->op != PCR_OP_LOOKUP || op == PCR_OP_CHANGE) && !pcr_entry_trusted(&c->m))
 			return (errno = ELOOP), false;
-		/* mkdir of __pycache__ fails as it would in-tree when the source
-		 * directory is missing or is not a directory. */
-		if (c->op == PCR_OP_MKDIR && pcr_entry_source_ok(&pcr_fs_real, &c->m) < 0)
-			return false;
 		/* The library makes no symlink in the cache: one there was planted. */
 		struct stat st;
 		if ((op == PCR_OP_CHANGE || op == PCR_OP_CREATE_FOLLOWING) &&

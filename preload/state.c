@@ -44,6 +44,10 @@ static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a,
 static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
 static int real_access(const char *p, int mode) { REAL_OR_ENOSYS(access, p, mode); }
 static ssize_t real_readlink(const char *p, char *b, size_t n) { REAL_OR_ENOSYS(readlink, p, b, n); }
+static int real_statx(int fd, const char *p, int fl, unsigned int mask, struct statx *st)
+{
+	REAL_OR_ENOSYS(statx, fd, p, fl, mask, st);
+}
 
 const struct pcr_fs pcr_fs_real = {
 	.lstat = real_lstat,
@@ -54,6 +58,9 @@ const struct pcr_fs pcr_fs_real = {
 	.unlink = real_unlink,
 	.access = real_access,
 	.readlink = real_readlink,
+	.name_to_handle_at = name_to_handle_at, /* not hooked */
+	.statfs = statfs,                       /* not hooked */
+	.statx = real_statx,
 };
 
 /* The configured log file, opened for one line: never through a symlink,

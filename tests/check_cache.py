@@ -3,7 +3,7 @@ without the library:
 
     python check_cache.py ROOT [--records] [--pycs N]
 
-Every file under ROOT must be the growth counter v1/usage, an entry's
+Every file under ROOT must be the growth counter v2/usage, an entry's
 <key>.src, or a pyc of this interpreter inside an entry directory: its magic
 is this interpreter's, marshal reads its body as a code object, and a
 timestamp pyc carries its source's mtime and size (when the entry's record
@@ -47,9 +47,9 @@ def check_pyc(path, source_dir):
 
 
 for n in os.listdir(root):
-    if n not in ("v1", "config"):
+    if n not in ("v2", "config"):
         bad.append("stray " + os.path.join(root, n))
-layout = os.path.join(root, "v1")
+layout = os.path.join(root, "v2")
 for shard in sorted(os.listdir(layout)) if os.path.isdir(layout) else []:
     sdir = os.path.join(layout, shard)
     if shard == "usage" and os.path.isfile(sdir):

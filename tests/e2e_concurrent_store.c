@@ -254,7 +254,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Anything that is still a file but the usage counter (<root>/v1/usage)
+/* Anything that is still a file but the usage counter (<root>/v2/usage)
  * and, when records_too is false, the records (<key>.src). */
 static bool records_too;
 

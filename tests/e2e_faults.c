@@ -125,7 +125,7 @@ Test(faults, full_cache_never_keeps_a_truncated_pyc)
 /* Out of inodes: whole creates fail (mkdir, open), nothing is half-done. */
 static void out_of_inodes(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	/* The root, v1, a fan-out, one entry, its record: then nothing more. */
+	/* The root, layout, a fan-out, one entry, its record: then nothing more. */
 	struct pcr_result *r = on_tmpfs(f, "nr_inodes=5,mode=0700", twice_then_check,
 		(const char *[]){ py->path, "import app; print(app.VERSION)", pcr_cache_checker(f),
 				  f->root, NULL });

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "tests/harness.h"
 
@@ -32,12 +33,14 @@
 #define OLD_RANK 1440 /* --older-than 60d picks the entries of this rank and above */
 
 /* The entry's <key>.src. Only RECORDED counts as a record: the other two are
- * damaged ones, which the store must take for none. */
-enum record { RECORDED, NO_RECORD, WRONG_KEY, NO_NEWLINE };
+ * damaged ones (a relative path, no newline), which the store must take for
+ * none. (A record naming a directory that is not the entry's any more makes
+ * an orphan: e2e_trust.) */
+enum record { RECORDED, NO_RECORD, RELATIVE, NO_NEWLINE };
 
 struct gen_entry {
 	char source[128];
-	char entry[192]; /* <root>/v1/<k0k1>/<key> */
+	char entry[192]; /* <root>/v2/<k0k1>/<key> */
 	const char *key; /* in entry */
 	int tree;
 	enum record record;
@@ -95,19 +98,38 @@ static void name_source(char *out, size_t size, int t, size_t l)
 			   kinds[(l - 1) % 3]);
 }
 
+static void make_dir(const char *path)
+{
+	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", path,
+		  strerror(errno));
+}
+
 static void plan(size_t i)
 {
 	struct gen_entry *e = &gen.e[i];
 	size_t l = i % PER_TREE, g = l ? (l - 1) / 3 : 0;
 	e->tree = (int)(i / PER_TREE);
 	name_source(e->source, sizeof e->source, e->tree, l);
-	pcr_expect_central(e->entry, sizeof e->entry, gen.root, e->source, NULL);
-	e->key = strrchr(e->entry, '/') + 1;
 	/* Every tree's own entry is recorded: ten trees. */
-	e->record = l % 25 == 12 ? NO_RECORD : l % 50 == 13 ? WRONG_KEY
+	e->record = l % 25 == 12 ? NO_RECORD : l % 50 == 13 ? RELATIVE
 			: l % 50 == 38 ? NO_NEWLINE : RECORDED;
 	/* Leaves (-b) only, so that what is made below a missing one stays made. */
 	e->missing = e->tree == ORPHAN_TREE || (l > 0 && (l - 1) % 3 == 2 && g % 7 == 3);
+	/* The key of a directory is its identity: it is made first (its parent
+	 * came earlier). A missing one's entry is keyed by its spelling, as an
+	 * entry whose directory is gone would be by any identity. */
+	if (!e->missing) {
+		make_dir(e->source);
+		pcr_expect_central(e->entry, sizeof e->entry, gen.root, e->source, NULL);
+	} else {
+		XXH128_canonical_t c;
+		XXH128_canonicalFromHash(&c, XXH3_128bits(e->source, strlen(e->source)));
+		char key[33];
+		for (int k = 0; k < 16; k++)
+			sprintf(key + 2 * k, "%02x", c.digest[k]);
+		PCR_PATH(e->entry, "%s/v2/%.2s/%s", gen.root, key, key);
+	}
+	e->key = strrchr(e->entry, '/') + 1;
 	e->orphan = e->record == RECORDED && e->missing;
 	/* A permutation of 0..ENTRIES-1 (7919 is prime to 2,500), half an hour
 	 * off the hour so that the test's own run time never crosses a limit. */
@@ -115,11 +137,6 @@ static void plan(size_t i)
 	e->mtime = gen.now - HOUR / 2 - (time_t)e->rank * HOUR;
 }
 
-static void make_dir(const char *path)
-{
-	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", path,
-		  strerror(errno));
-}
 
 /* A file of size bytes, text or, without text, a hole: the store reads the
  * sizes, never the bytes, and a hole costs no disk. */
@@ -163,8 +180,8 @@ static void write_entry(size_t i)
 	char text[PATH_MAX];
 	if (e->record == RECORDED)
 		PCR_PATH(text, "%s\n", e->source);
-	else if (e->record == WRONG_KEY) /* the next entry's source */
-		PCR_PATH(text, "%s\n", gen.e[i + 1].source);
+	else if (e->record == RELATIVE)
+		PCR_PATH(text, "%s\n", e->source + 1);
 	else if (e->record == NO_NEWLINE)
 		PCR_PATH(text, "%s", e->source);
 	if (e->record != NO_RECORD) {
@@ -203,12 +220,12 @@ static void generate(void)
 	PCR_PATH(gen.base, "%s/trees", gen.dir);
 	PCR_PATH(gen.root, "%s/cache", gen.dir);
 	gen.now = time(NULL);
-	char v1[PATH_MAX];
-	PCR_PATH(v1, "%s/v1", gen.root);
+	char layout[PATH_MAX];
+	PCR_PATH(layout, "%s/v2", gen.root);
 	make_dir(gen.cwd);
 	make_dir(gen.base);
 	make_dir(gen.root);
-	make_dir(v1);
+	make_dir(layout);
 	for (size_t i = 0; i < ENTRIES; i++)
 		plan(i);
 	for (size_t i = 0; i < ENTRIES; i++)

@@ -60,7 +60,7 @@ static void scan(const struct pcr_fixture *f)
 static off_t counter(const struct pcr_fixture *f)
 {
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/v1/usage", f->root);
+	PCR_PATH(path, "%s/v2/usage", f->root);
 	struct stat st;
 	return lstat(path, &st) == 0 ? st.st_size : -1;
 }
@@ -149,7 +149,7 @@ static void counts_what_it_writes(const struct pcr_interp *py, struct pcr_fixtur
 		     (long long)counter(f), seen.files, (unsigned long long)seen.units);
 	struct stat st;
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/v1/usage", f->root);
+	PCR_PATH(path, "%s/v2/usage", f->root);
 	cr_assert_eq(lstat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
 	/* A warm run writes nothing, and counts nothing. */

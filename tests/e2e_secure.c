@@ -87,7 +87,7 @@ Test(secure, setuid_programs_are_never_redirected)
 	/* The copy setuid to uid 65534, run by root: AT_SECURE, so the library
 	 * does nothing, though the root is its euid's; Python writes its pycs
 	 * in the tree as it would without the library. */
-	PCR_PATH(cmd, "rm -rf '%s'/v1", f.root);
+	PCR_PATH(cmd, "rm -rf '%s'/v2", f.root);
 	cr_assert_eq(system(cmd), 0);
 	PCR_PATH(suid, "%s/python-suid", f.dir);
 	copy_python(suid, 65534, 04755);

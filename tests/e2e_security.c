@@ -84,7 +84,7 @@ static void umask_000(const struct pcr_interp *py, struct pcr_fixture *f)
 	PCR_PATH(path, "%s/made", f->dir);
 	nftw(path, check_mode, 16, FTW_PHYS);
 	cr_assert_str_empty(bad_mode, "%s: with umask 000, %s", py->label, bad_mode);
-	/* made, by, library, v1, fan-outs, entries, records, pycs, ... */
+	/* made, by, library, layout, fan-outs, entries, records, pycs, ... */
 	cr_assert_geq(modes_seen, 15, "%s: only %zu paths in the cache", py->label, modes_seen);
 	pcr_assert_tree_clean(f, py);
 }
@@ -109,7 +109,7 @@ static size_t files_under(const char *dir)
 	return pcr_count_files(dir, "");
 }
 
-/* A directory of the layout (v1, a fan-out, an entry) is a symlink to a
+/* A directory of the layout (layout, a fan-out, an entry) is a symlink to a
  * directory elsewhere before Python runs: Python runs, and the files written
  * there are counted (none may be). */
 static size_t planted_directory(const struct pcr_interp *py, struct pcr_fixture *f, int level)
@@ -118,7 +118,7 @@ static size_t planted_directory(const struct pcr_interp *py, struct pcr_fixture 
 	app_entry(entry, sizeof entry, f, NULL);
 	PCR_PATH(elsewhere, "%s/elsewhere", f->dir);
 	cr_assert(mkdir(elsewhere, 0700) == 0);
-	/* <root>/v1/<k0k1>/<key>: cut after the component that is planted. */
+	/* <root>/v2/<k0k1>/<key>: cut after the component that is planted. */
 	size_t root_len = strlen(f->root);
 	size_t cut = level == 0 ? root_len + 3 : level == 1 ? root_len + 6 : strlen(entry);
 	PCR_PATH(link, "%.*s", (int)cut, entry);
@@ -150,7 +150,7 @@ static void planted_directories(const struct pcr_interp *py, struct pcr_fixture 
 		pcr_fixture_fini(&g);
 	}
 	cr_assert(written[0] + written[1] + written[2] == 0,
-		  "%s: files written through a planted symlink: %zu with v1 a link, %zu with "
+		  "%s: files written through a planted symlink: %zu with layout a link, %zu with "
 		  "a fan-out a link, %zu with an entry a link", py->label, written[0], written[1],
 		  written[2]);
 }
@@ -175,10 +175,10 @@ static void planted_files(const struct pcr_interp *py, struct pcr_fixture *f)
 	strcat(record, ".src");
 	char fanout[PATH_MAX];
 	PCR_PATH(fanout, "%.*s", (int)(strrchr(record, '/') - record), record);
-	PCR_PATH(usage, "%s/v1/usage", f->root);
-	char v1[PATH_MAX];
-	PCR_PATH(v1, "%s/v1", f->root);
-	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(v1, 0700) == 0 && mkdir(fanout, 0700) == 0);
+	PCR_PATH(usage, "%s/v2/usage", f->root);
+	char layout[PATH_MAX];
+	PCR_PATH(layout, "%s/v2", f->root);
+	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(layout, 0700) == 0 && mkdir(fanout, 0700) == 0);
 	cr_assert(symlink(victim, record) == 0 && symlink(victim, usage) == 0);
 	free(pcr_run_app(f, py, NULL, NULL));
 
@@ -324,7 +324,7 @@ Test(root_setting, empty_means_the_default_root)
 }
 
 /* "/" in any spelling is refused with the one warning: the library would
- * otherwise make /v1 at the top of the file system. Run with -B and only a
+ * otherwise make /v2 at the top of the file system. Run with -B and only a
  * lookup, so that nothing is written even where it is not refused. */
 static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -343,13 +343,13 @@ static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
 			     r->err);
 		free(r);
 	}
-	cr_assert_not(pcr_exists("/v1"), "%s: /v1 exists", py->label);
+	cr_assert_not(pcr_exists("/v2"), "%s: /v2 exists", py->label);
 }
 
 Test(root_setting, slash_in_any_spelling_is_refused)
 {
-	if (pcr_exists("/v1"))
-		cr_skip_test("/v1 exists on this machine");
+	if (pcr_exists("/v2"))
+		cr_skip_test("/v2 exists on this machine");
 	pcr_each_python(slash_root);
 }
 
@@ -378,7 +378,7 @@ Test(root_setting, root_that_is_a_file_is_refused)
 static char escaped[PATH_MAX];
 static const char *walk_root;
 
-/* A name escape* anywhere but inside an entry: <root>/v1/<k0k1>/<key>/. */
+/* A name escape* anywhere but inside an entry: <root>/v2/<k0k1>/<key>/. */
 static int find_escape(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)type;

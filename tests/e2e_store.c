@@ -2,6 +2,7 @@
  * wrote through the library. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static struct scan {
 	time_t oldest, newest;
 } scanned;
 
-/* <root>/v1/<k0k1>/<key> is an entry, <root>/v1/<k0k1>/<key>/<name> a file. */
+/* <root>/v2/<k0k1>/<key> is an entry, <root>/v2/<k0k1>/<key>/<name> a file. */
 static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)path;
@@ -101,7 +102,7 @@ static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixt
 	PCR_PATH(expect,
 		 "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
 		 "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
-		 "\"oldest\":\"%s\",\"newest\":\"%s\",\"max_size\":null,\"max_size_from\":null}\n",
+		 "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%s\",\"max_size\":null,\"max_size_from\":null}\n",
 		 f->root, PCR_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
 	struct pcr_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -163,7 +164,8 @@ Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
 	PCR_PATH(expect,
 		 "{\"root\":\"%s/ca\\\"ch\\\\e\",\"health\":\"does not exist yet\",\"entries\":0,"
 		 "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
-		 "\"unrecorded\":0,\"oldest\":null,\"newest\":null,\"max_size\":null,"
+		 "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
+		 "\"oldest\":null,\"newest\":null,\"max_size\":null,"
 		 "\"max_size_from\":null}\n",
 		 f.dir);
 	struct pcr_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
@@ -503,6 +505,56 @@ Test(store, bad_usage_exits_2)
 	struct pcr_result *r = cli(&f, (const char *[]){ "--help", NULL });
 	cr_assert(strstr(r->out, "  stats [--json]") && strstr(r->out, "  ls [DIR] [--json]") &&
 		  strstr(r->out, "  clear [DIR]"));
+	free(r);
+	pcr_fixture_fini(&f);
+}
+
+/* A cache an older version left, in layout v1 (keyed by the spelling of a
+ * path, which could hand one directory's pycs to another): nothing reads it;
+ * stats counts it, a clear or a prune removes it, a dry run only says so,
+ * and the current layout's entries stay. */
+static void write_v1(const struct pcr_fixture *f)
+{
+	char path[PATH_MAX];
+	const char *dirs[] = { "v1", "v1/ab", "v1/ab/ab0123456789abcdef0123456789abcd" };
+	for (size_t i = 0; i < 3; i++) {
+		PCR_PATH(path, "%s/%s", f->root, dirs[i]);
+		cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "%s: %s", path, strerror(errno));
+	}
+	PCR_PATH(path, "%s/%s/m.cpython-311.pyc", f->root, dirs[2]);
+	pcr_write_file(path, "0123456789");
+	PCR_PATH(path, "%s/v1/usage", f->root);
+	pcr_write_file(path, "xx");
+}
+
+Test(store, the_old_layout_is_counted_then_removed)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	free(pcr_run_app(&f, py, NULL, NULL));
+	write_v1(&f);
+	char v1[PATH_MAX];
+	PCR_PATH(v1, "%s/v1", f.root);
+
+	struct pcr_result *r = cli(&f, (const char *[]){ "stats", NULL });
+	cr_assert(strstr(r->out, "old layout     v1: 2 files, 12 B, no longer read"), "%s", r->out);
+	free(r);
+	r = cli(&f, (const char *[]){ "prune", "--dry-run", NULL });
+	cr_assert(strstr(r->out, "would remove the old layout v1: 2 files, 12 B\n"), "%s", r->out);
+	cr_assert(pcr_exists(v1), "a dry run removed v1");
+	free(r);
+	r = cli(&f, (const char *[]){ "prune", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "removed the old layout v1: 2 files, 12 B\n"), "%s", r->out);
+	cr_assert(!pcr_exists(v1), "prune left v1");
+	free(r);
+	pcr_assert_sample_cached(&f, py, "", "after the old layout went");
+
+	write_v1(&f);
+	r = cli(&f, (const char *[]){ "clear", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(!pcr_exists(v1), "clear left v1");
 	free(r);
 	pcr_fixture_fini(&f);
 }

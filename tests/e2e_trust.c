@@ -105,9 +105,9 @@ static void counter_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	char path[PATH_MAX];
 	cr_assert(mkdir(f->root, 0700) == 0);
-	PCR_PATH(path, "%s/v1", f->root);
+	PCR_PATH(path, "%s/v2", f->root);
 	cr_assert(mkdir(path, 0700) == 0);
-	PCR_PATH(path, "%s/v1/usage", f->root);
+	PCR_PATH(path, "%s/v2/usage", f->root);
 	cr_assert(mkfifo(path, 0600) == 0);
 	free(run_app_bounded(f, py, NULL));
 	pcr_assert_sample_cached(f, py, "", "with a FIFO for a counter");
@@ -275,7 +275,7 @@ static const char create_after_clear[] =
 static void create_after_removal(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	char layout[PATH_MAX], src[PATH_MAX], central[PATH_MAX];
-	PCR_PATH(layout, "%s/v1", f->root);
+	PCR_PATH(layout, "%s/v2", f->root);
 	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "ok\n", "%s: %s", py->label, r->out);

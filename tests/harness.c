@@ -7,9 +7,11 @@
 #include <ftw.h>
 #include <glob.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -502,18 +504,60 @@ void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp 
 	cr_assert_eq(n, 0, "%s: %zu bytecode paths in the tree, first %s", py->label, n, first);
 }
 
+/* The documented identity (core/ident.h), computed apart from core/: the
+ * file handle, the file system's fsid but on overlayfs, the spelling where
+ * the file system has no fsid. */
+void pcr_dir_key_hex(const char *source_dir, char key[33])
+{
+	char path[PATH_MAX];
+	PCR_PATH(path, "%s/", source_dir);
+	struct {
+		struct file_handle h;
+		unsigned char bytes[128];
+	} fh = { .h.handle_bytes = 128 };
+	int mnt;
+	cr_assert(name_to_handle_at(AT_FDCWD, path, &fh.h, &mnt, AT_SYMLINK_FOLLOW | 0x200) == 0,
+		  "no file handle for %s: %s", path, strerror(errno));
+	struct statfs sfs;
+	cr_assert(statfs(path, &sfs) == 0);
+	unsigned char bytes[256];
+	size_t n = 0;
+	bytes[n++] = 'H';
+	for (int i = 0; i < 4; i++)
+		bytes[n++] = (unsigned char)((unsigned)fh.h.handle_type >> (8 * i));
+	memcpy(bytes + n, fh.h.f_handle, fh.h.handle_bytes);
+	n += fh.h.handle_bytes;
+	uint64_t fsid = (uint64_t)(uint32_t)sfs.f_fsid.__val[0] |
+			(uint64_t)(uint32_t)sfs.f_fsid.__val[1] << 32;
+	bool overlay = sfs.f_type == 0x794c7630;
+	if (!overlay) {
+		bytes[n++] = 'F';
+		for (int i = 0; i < 8; i++)
+			bytes[n++] = (unsigned char)(fsid >> (8 * i));
+	}
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, bytes, n);
+	if (!overlay && fsid == 0) {
+		XXH3_128bits_update(st, "P", 1);
+		XXH3_128bits_update(st, source_dir, strlen(source_dir));
+	}
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	for (int i = 0; i < 16; i++)
+		sprintf(key + 2 * i, "%02x", c.digest[i]);
+}
+
 void pcr_expect_central(char *out, size_t size, const char *root,
 			const char *source_dir, const char *name)
 {
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits(source_dir, strlen(source_dir)));
 	char key[33];
-	for (int i = 0; i < 16; i++)
-		sprintf(key + 2 * i, "%02x", c.digest[i]);
+	pcr_dir_key_hex(source_dir, key);
 	if (name)
-		pcr_format(out, size, "%s/v1/%.2s/%s/%s", root, key, key, name);
+		pcr_format(out, size, "%s/v2/%.2s/%s/%s", root, key, key, name);
 	else
-		pcr_format(out, size, "%s/v1/%.2s/%s", root, key, key);
+		pcr_format(out, size, "%s/v2/%.2s/%s", root, key, key);
 }
 
 static size_t walk_count;

@@ -105,8 +105,13 @@ struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_int
  * 10 s ahead, so that Python's whole-second mtime check must see the change. */
 void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *text);
 
-/* <root>/v1/<k0k1>/<key>[/<name>] for a source directory, computed here from
- * the documented layout with the system's xxHash. name may be NULL. */
+/* The key of an existing source directory (following links), computed here
+ * from its documented identity (core/ident.h) with the system's xxHash:
+ * 32 hex digits and a NUL. */
+void pcr_dir_key_hex(const char *source_dir, char key[33]);
+
+/* <root>/v2/<k0k1>/<key>[/<name>] for an existing source directory, keyed
+ * by pcr_dir_key_hex. name may be NULL. */
 void pcr_expect_central(char *out, size_t size, const char *root,
 			const char *source_dir, const char *name);
 

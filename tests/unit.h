@@ -28,13 +28,14 @@ static inline void unit_key(const char *dir, size_t len, char hex[33])
 	hex[32] = '\0';
 }
 
-/* <root>/v1/<k0k1>/<key>[/<name>]; name may be NULL. */
+/* <root>/v2/<k0k1>/<key>[/<name>], keyed by spelling (pcr_keyer_spelling);
+ * name may be NULL. */
 static inline void unit_central(char *out, size_t size, const char *root,
 				const char *source, const char *name)
 {
 	char key[33];
 	unit_key(source, strlen(source), key);
-	int n = snprintf(out, size, "%s/v1/%.2s/%s%s%s", root, key, key,
+	int n = snprintf(out, size, "%s/v2/%.2s/%s%s%s", root, key, key,
 			 name ? "/" : "", name ? name : "");
 	cr_assert(n > 0 && (size_t)n < size, "expected path does not fit");
 }

@@ -19,7 +19,7 @@ static void map_source(const char *dir)
 {
 	char path[PATH_MAX];
 	unit_path(path, "%s/__pycache__/m.cpython-311.pyc", dir);
-	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	cr_assert_str_eq(m.source, dir);
 }
 
@@ -38,7 +38,7 @@ static void setup(void)
 	unit_central(entry, sizeof entry, root, src, NULL);
 	unit_path(record, "%s.src", entry);
 	unit_path(fanout, "%.*s", (int)(strlen(entry) - 33), entry);
-	unit_path(layout, "%s/v1", root);
+	unit_path(layout, "%s/v2", root);
 }
 
 static void teardown(void)
@@ -168,7 +168,7 @@ Test(entry, create_from_a_dir_mapping)
 {
 	char path[PATH_MAX];
 	unit_path(path, "%s/__pycache__", src);
-	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	cr_assert(m.is_dir);
 	cr_assert_eq(pcr_entry_create(&pcr_fs_libc, &m), 0);
 	check_mode(entry, S_IFDIR, 0700);
@@ -356,57 +356,4 @@ Test(entry, record_source_cleans_up_after_a_failed_rename)
 	char got[1024];
 	list_dir(fanout, got, sizeof got);
 	cr_assert_str_eq(got, "", "left behind: %s", got);
-}
-
-/* ---- pcr_entry_source_ok ------------------------------------------------ */
-
-Test(entry, source_ok_for_a_directory)
-{
-	errno = 0;
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), 0);
-	/* Through a symlink to a directory, like an in-tree mkdir. */
-	char link[PATH_MAX];
-	unit_path(link, "%s/link", tmp);
-	cr_assert_eq(symlink(src, link), 0);
-	map_source(link);
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), 0);
-}
-
-Test(entry, source_ok_enoent_for_a_missing_dir)
-{
-	char gone[PATH_MAX];
-	unit_path(gone, "%s/src/gone", tmp);
-	map_source(gone);
-	errno = 0;
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), -1);
-	cr_assert_eq(errno, ENOENT, "errno %d (%s)", errno, strerror(errno));
-}
-
-Test(entry, source_ok_enotdir_for_a_file)
-{
-	char file[PATH_MAX], under[PATH_MAX];
-	unit_path(file, "%s/src/mod.py", tmp);
-	unit_path(under, "%s/src/mod.py/sub", tmp);
-	unit_write_file(file, "x = 1\n");
-	map_source(file);
-	errno = 0;
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), -1);
-	cr_assert_eq(errno, ENOTDIR, "errno %d (%s)", errno, strerror(errno));
-	map_source(under);
-	errno = 0;
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), -1);
-	cr_assert_eq(errno, ENOTDIR, "errno %d (%s)", errno, strerror(errno));
-}
-
-/* A dangling symlink is as missing as in-tree. */
-Test(entry, source_ok_enoent_for_a_dangling_symlink)
-{
-	char link[PATH_MAX], gone[PATH_MAX];
-	unit_path(link, "%s/dangling", tmp);
-	unit_path(gone, "%s/gone", tmp);
-	cr_assert_eq(symlink(gone, link), 0);
-	map_source(link);
-	errno = 0;
-	cr_assert_eq(pcr_entry_source_ok(&pcr_fs_libc, &m), -1);
-	cr_assert_eq(errno, ENOENT);
 }

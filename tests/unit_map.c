@@ -1,5 +1,5 @@
 /* pcr_map_path and pcr_entry_dir: an in-tree __pycache__ path to its place in
- * the cache, <root>/v1/<k0k1>/<key>[/<name>]. Expected paths come from the
+ * the cache, <root>/v2/<k0k1>/<key>[/<name>]. Expected paths come from the
  * system's xxHash (unit.h), never from pcr_key. */
 #include "unit.h"
 
@@ -19,7 +19,7 @@ static void check_maps(const char *root, const char *base, const char *path,
 	unit_central(want, sizeof want, root, source, name);
 	unit_central(want_entry, sizeof want_entry, root, source, NULL);
 
-	enum pcr_map_status st = pcr_map_path(root, strlen(root), base, path, &m);
+	enum pcr_map_status st = pcr_map_path(root, strlen(root), base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
 	cr_assert_eq(m.central_len, strlen(want), "\"%s\": central_len", path);
@@ -34,16 +34,16 @@ static void check_maps(const char *root, const char *base, const char *path,
 static enum pcr_map_status map_status(const char *root, const char *base, const char *path)
 {
 	static struct pcr_mapping m;
-	return pcr_map_path(root, strlen(root), base, path, &m);
+	return pcr_map_path(root, strlen(root), base, path, &pcr_keyer_spelling, &m);
 }
 
 Test(map_path, entry_gets_exact_central_path)
 {
 	static struct pcr_mapping m;
 	const char *path = "/src/app/pkg/__pycache__/mod.cpython-311.pyc";
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	/* Spelled out once: key of "/src/app/pkg" (see unit_key.c). */
-	cr_assert_str_eq(m.central, ROOT "/v1/8b/8b16ce8bd1515ff284db5d4272fa6bd1/mod.cpython-311.pyc");
+	cr_assert_str_eq(m.central, ROOT "/v2/8b/8b16ce8bd1515ff284db5d4272fa6bd1/mod.cpython-311.pyc");
 	cr_assert_eq(m.central_len, ROOT_LEN + 4 + 3 + 32 + 1 + 19);
 	cr_assert_eq(m.entry_len, ROOT_LEN + 4 + 3 + 32);
 	cr_assert_str_eq(m.source, "/src/app/pkg");
@@ -85,7 +85,7 @@ Test(map_path, maps_the_directory_itself)
 	check_maps(ROOT, NULL, "/src/app/pkg/__pycache__//", "/src/app/pkg", NULL);
 
 	static struct pcr_mapping m;
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/src/app/pkg/__pycache__", &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/src/app/pkg/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	cr_assert(m.is_dir);
 	cr_assert_eq(m.entry_len, m.central_len);
 	cr_assert_eq(strlen(m.central), m.central_len);
@@ -134,8 +134,8 @@ Test(map_path, typed_dotdot_is_part_of_the_key)
 	check_maps(ROOT, NULL, "/a/b/../c/__pycache__/m.pyc", "/a/b/../c", "m.pyc");
 	check_maps(ROOT, "/w", "x/../c/__pycache__/m.pyc", "/w/x/../c", "m.pyc");
 	static struct pcr_mapping a, b;
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/b/../c/__pycache__/m.pyc", &a), PCR_MAP_OK);
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/c/__pycache__/m.pyc", &b), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/b/../c/__pycache__/m.pyc", &pcr_keyer_spelling, &a), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/c/__pycache__/m.pyc", &pcr_keyer_spelling, &b), PCR_MAP_OK);
 	cr_assert_str_neq(a.central, b.central);
 }
 
@@ -182,10 +182,10 @@ Test(map_path, already_under_root_is_not_mapped_again)
 	const char *root = "/c/r";
 	cr_assert_eq(map_status(root, NULL, "/c/r/__pycache__/x"), PCR_MAP_UNDER_ROOT);
 	cr_assert_eq(map_status(root, NULL, "/c/r/__pycache__"), PCR_MAP_UNDER_ROOT);
-	cr_assert_eq(map_status(root, NULL, "/c/r/v1/ab/k/__pycache__/x"), PCR_MAP_UNDER_ROOT);
-	cr_assert_eq(map_status(root, NULL, "/c/r//v1/__pycache__"), PCR_MAP_UNDER_ROOT);
+	cr_assert_eq(map_status(root, NULL, "/c/r/v2/ab/k/__pycache__/x"), PCR_MAP_UNDER_ROOT);
+	cr_assert_eq(map_status(root, NULL, "/c/r//v2/__pycache__"), PCR_MAP_UNDER_ROOT);
 	cr_assert_eq(map_status(root, NULL, "/c/./r/__pycache__/x"), PCR_MAP_UNDER_ROOT);
-	cr_assert_eq(map_status(root, "/c/r/v1", "__pycache__/x"), PCR_MAP_UNDER_ROOT);
+	cr_assert_eq(map_status(root, "/c/r/v2", "__pycache__/x"), PCR_MAP_UNDER_ROOT);
 	cr_assert_eq(map_status(root, "/c/x", "../r/__pycache__/x"), PCR_MAP_UNDER_ROOT);
 }
 
@@ -195,7 +195,7 @@ Test(map_path, already_under_root_is_not_mapped_again)
 Test(map_path, dotdot_out_of_the_root_is_not_under_root)
 {
 	static const char *const out[] = {
-		"/c/r/../x/__pycache__/m.pyc", "/c/r/v1/../../x/__pycache__/m.pyc",
+		"/c/r/../x/__pycache__/m.pyc", "/c/r/v2/../../x/__pycache__/m.pyc",
 	};
 	for (size_t i = 0; i < sizeof out / sizeof *out; i++) {
 		enum pcr_map_status st = map_status("/c/r", NULL, out[i]);
@@ -203,7 +203,7 @@ Test(map_path, dotdot_out_of_the_root_is_not_under_root)
 			     pcr_map_status_str(st));
 	}
 	/* Staying inside is still inside. */
-	cr_assert_eq(map_status("/c/r", NULL, "/c/r/v1/../__pycache__/m.pyc"), PCR_MAP_UNDER_ROOT);
+	cr_assert_eq(map_status("/c/r", NULL, "/c/r/v2/../__pycache__/m.pyc"), PCR_MAP_UNDER_ROOT);
 }
 
 /* A sibling that starts with the root's bytes is not inside it. */
@@ -224,13 +224,13 @@ static bool has_dot_component(const char *s)
 	return false;
 }
 
-/* A hostile ".." anywhere never yields a path outside <root>/v1/. */
+/* A hostile ".." anywhere never yields a path outside <root>/v2/. */
 Test(map_path, dotdot_never_escapes_the_root)
 {
 	static const char *const paths[] = {
 		"/a/../../__pycache__/x", "/../../../__pycache__/x",
 		"/a/b/../../../../__pycache__/..x", "/c/r/../__pycache__/m.pyc",
-		"/c/r/v1/../../__pycache__/m.pyc",
+		"/c/r/v2/../../__pycache__/m.pyc",
 	};
 	static const char *const rels[] = {
 		"../../../__pycache__/x", "../__pycache__/m", "../r/../../__pycache__/m",
@@ -241,10 +241,10 @@ Test(map_path, dotdot_never_escapes_the_root)
 	for (size_t i = 0; i < sizeof paths / sizeof *paths + sizeof rels / sizeof *rels; i++) {
 		bool rel = i >= sizeof paths / sizeof *paths;
 		const char *p = rel ? rels[i - sizeof paths / sizeof *paths] : paths[i];
-		enum pcr_map_status st = pcr_map_path("/c/r", 4, rel ? "/c/r/v1" : NULL, p, &m);
+		enum pcr_map_status st = pcr_map_path("/c/r", 4, rel ? "/c/r/v2" : NULL, p, &pcr_keyer_spelling, &m);
 		if (st != PCR_MAP_OK)
 			continue;
-		cr_assert_eq(strncmp(m.central, "/c/r/v1/", 8), 0, "\"%s\" -> \"%s\"", p, m.central);
+		cr_assert_eq(strncmp(m.central, "/c/r/v2/", 8), 0, "\"%s\" -> \"%s\"", p, m.central);
 		cr_assert(!has_dot_component(m.central + 4), "\"%s\" -> \"%s\"", p, m.central);
 		ok++;
 	}
@@ -263,13 +263,13 @@ Test(map_path, too_long_root)
 {
 	static char root[PATH_MAX + 1];
 	static struct pcr_mapping m;
-	size_t entry_extra = 4 + 3 + PCR_KEY_HEX; /* "/v1/" "xx/" key */
+	size_t entry_extra = 4 + 3 + PCR_KEY_HEX; /* "/v2/" "xx/" key */
 	size_t max_root = PATH_MAX - 1 - entry_extra;
 	memset(root, 'r', sizeof root);
 	root[0] = '/';
 
 	root[max_root] = '\0';
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__", &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	cr_assert_eq(m.central_len, PATH_MAX - 1);
 	cr_assert_eq(m.entry_len, PATH_MAX - 1);
 	cr_assert_eq(strlen(m.central), PATH_MAX - 1);
@@ -277,11 +277,11 @@ Test(map_path, too_long_root)
 	unit_central(want, sizeof want, root, "/s", NULL);
 	cr_assert_str_eq(m.central, want);
 	/* The same root with a name does not fit. */
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m", &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 
 	root[max_root] = 'r';
 	root[max_root + 1] = '\0';
-	cr_assert_eq(pcr_map_path(root, max_root + 1, NULL, "/s/__pycache__", &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(root, max_root + 1, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 }
 
 /* A name that exactly fills PATH_MAX - 1, and one byte more. */
@@ -295,14 +295,14 @@ Test(map_path, too_long_name)
 	size_t pre = strlen(path);
 	memset(path + pre, 'n', name_len);
 	path[pre + name_len] = '\0';
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	cr_assert_eq(m.central_len, PATH_MAX - 1);
 	cr_assert_eq(strlen(m.central), PATH_MAX - 1);
 	cr_assert_str_eq(m.central + entry_len + 1, path + pre);
 
 	path[pre + name_len] = 'n';
 	path[pre + name_len + 1] = '\0';
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 }
 
 /* Too long a source directory: absolute, and relative through the base. */
@@ -317,14 +317,14 @@ Test(map_path, too_long_source)
 		n += 100;
 	}
 	strcpy(path + n, "/__pycache__/m.pyc");
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 
 	memcpy(base, path, PATH_MAX - 50);
 	base[PATH_MAX - 50] = '\0';
 	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base, "abcdefghij/abcdefghij/abcdefghij/"
-				  "abcdefghij/abcdefghij/__pycache__/m.pyc", &m), PCR_MAP_TOO_LONG);
+				  "abcdefghij/abcdefghij/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 	/* The same base with a short relative part maps... */
-	cr_assert_eq(pcr_map_path("/r", 2, base, "x/__pycache__/m.pyc", &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path("/r", 2, base, "x/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_OK);
 }
 
 /* On TOO_LONG nothing is written past central (the fields after it keep their
@@ -347,7 +347,7 @@ Test(map_path, too_long_never_writes_past_the_buffer)
 	for (size_t rl = PATH_MAX - 60; rl > fits; rl--) {
 		root[rl] = '\0';
 		memset(&w, 0xa5, sizeof w);
-		enum pcr_map_status st = pcr_map_path(root, rl, NULL, path, &w.m);
+		enum pcr_map_status st = pcr_map_path(root, rl, NULL, path, &pcr_keyer_spelling, &w.m);
 		cr_assert_eq(st, PCR_MAP_TOO_LONG, "root of %zu bytes: %s", rl, pcr_map_status_str(st));
 		cr_assert_not_null(memchr(w.m.central, '\0', sizeof w.m.central));
 		const unsigned char *cl = (const unsigned char *)&w.m.central_len;
@@ -357,7 +357,7 @@ Test(map_path, too_long_never_writes_past_the_buffer)
 			cr_assert_eq(w.canary[i], 0xa5, "wrote past the mapping");
 	}
 	root[fits] = '\0';
-	cr_assert_eq(pcr_map_path(root, fits, NULL, path, &w.m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, fits, NULL, path, &pcr_keyer_spelling, &w.m), PCR_MAP_OK);
 	cr_assert_eq(w.m.central_len, PATH_MAX - 1);
 }
 
@@ -378,7 +378,7 @@ static void check_invariants(const char *root, const char *path,
 	size_t rl = strlen(root);
 	const char *c = m->central;
 	cr_assert_eq(strncmp(c, root, rl), 0, "\"%s\": \"%s\" not under root", path, c);
-	cr_assert_eq(strncmp(c + rl, "/v1/", 4), 0, "\"%s\": \"%s\" not under v1", path, c);
+	cr_assert_eq(strncmp(c + rl, "/v2/", 4), 0, "\"%s\": \"%s\" not under v2", path, c);
 	cr_assert(is_hex(c + rl + 4, 2) && c[rl + 6] == '/', "\"%s\": fan-out of \"%s\"", path, c);
 	cr_assert(is_hex(c + rl + 7, 32), "\"%s\": key of \"%s\"", path, c);
 	cr_assert_eq(strncmp(c + rl + 4, c + rl + 7, 2), 0, "\"%s\": k0k1 is not the key's start", path);
@@ -449,7 +449,7 @@ Test(map_path, generated_paths_keep_the_invariants)
 		unit_path(dir, "%s%s%s%s", bases[b] ? "" : "/", parts[i], sep, parts[j]);
 		unit_path(path, "%s%s__pycache__%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
 			  tails[t]);
-		enum pcr_map_status st = pcr_map_path(roots[r], strlen(roots[r]), bases[b], path, &m);
+		enum pcr_map_status st = pcr_map_path(roots[r], strlen(roots[r]), bases[b], path, &pcr_keyer_spelling, &m);
 		total++;
 		struct pcr_pycache_ref ref;
 		enum pcr_parse p = pcr_parse_pycache(path, &ref);
@@ -502,8 +502,8 @@ Test(map_path, generated_relative_and_absolute_agree)
 		while (*rp == '/')
 			rp++; /* keep it relative */
 		unit_path(a, "%s/%s", bases[b], rp);
-		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, bases[b], rp, &rel), PCR_MAP_OK, "\"%s\"", rp);
-		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, a, &abs), PCR_MAP_OK, "\"%s\"", a);
+		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, bases[b], rp, &pcr_keyer_spelling, &rel), PCR_MAP_OK, "\"%s\"", rp);
+		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, a, &pcr_keyer_spelling, &abs), PCR_MAP_OK, "\"%s\"", a);
 		cr_assert_str_eq(rel.central, abs.central, "\"%s\" in \"%s\" vs \"%s\"", rp, bases[b], a);
 		cr_assert_str_eq(rel.source, abs.source);
 		n++;
@@ -513,14 +513,23 @@ Test(map_path, generated_relative_and_absolute_agree)
 
 /* ---- pcr_entry_dir --------------------------------------------------- */
 
-Test(entry_dir, is_root_v1_fanout_key)
+/* pcr_entry_dir of the spelling's key. */
+static size_t entry_dir_of(const char *root, size_t root_len, const char *source,
+			   size_t source_len, char *out, size_t outsz)
+{
+	char key[PCR_KEY_HEX + 1];
+	pcr_key(source, source_len, key);
+	return pcr_entry_dir(root, root_len, key, out, outsz);
+}
+
+Test(entry_dir, is_root_v2_fanout_key)
 {
 	char out[PATH_MAX], want[PATH_MAX];
 	unit_central(want, sizeof want, ROOT, "/src/app/pkg", NULL);
-	size_t n = pcr_entry_dir(ROOT, ROOT_LEN, "/src/app/pkg", 12, out, sizeof out);
+	size_t n = entry_dir_of(ROOT, ROOT_LEN, "/src/app/pkg", 12, out, sizeof out);
 	cr_assert_eq(n, strlen(want));
 	cr_assert_str_eq(out, want);
-	cr_assert_str_eq(out, ROOT "/v1/8b/8b16ce8bd1515ff284db5d4272fa6bd1");
+	cr_assert_str_eq(out, ROOT "/v2/8b/8b16ce8bd1515ff284db5d4272fa6bd1");
 }
 
 /* root_len and source_len are honoured, not the NULs. */
@@ -528,7 +537,7 @@ Test(entry_dir, uses_the_given_lengths)
 {
 	char out[PATH_MAX], want[PATH_MAX];
 	unit_central(want, sizeof want, "/c/r", "/src", NULL);
-	cr_assert_eq(pcr_entry_dir("/c/r/ignored", 4, "/src/ignored", 4, out, sizeof out), strlen(want));
+	cr_assert_eq(entry_dir_of("/c/r/ignored", 4, "/src/ignored", 4, out, sizeof out), strlen(want));
 	cr_assert_str_eq(out, want);
 }
 
@@ -540,16 +549,16 @@ Test(entry_dir, exactly_fitting_and_one_byte_short)
 	cr_assert_eq(len, 4 + 39);
 
 	memset(buf, 'Z', sizeof buf);
-	cr_assert_eq(pcr_entry_dir("/c/r", 4, "/s", 2, buf, len + 1), len);
+	cr_assert_eq(entry_dir_of("/c/r", 4, "/s", 2, buf, len + 1), len);
 	cr_assert_str_eq(buf, want);
 	for (size_t i = len + 1; i < sizeof buf; i++)
 		cr_assert_eq(buf[i], 'Z');
 
 	memset(buf, 'Z', sizeof buf);
-	cr_assert_eq(pcr_entry_dir("/c/r", 4, "/s", 2, buf, len), 0);
+	cr_assert_eq(entry_dir_of("/c/r", 4, "/s", 2, buf, len), 0);
 	for (size_t i = len; i < sizeof buf; i++)
 		cr_assert_eq(buf[i], 'Z', "byte %zu written past outsz", i);
-	cr_assert_eq(pcr_entry_dir("/c/r", 4, "/s", 2, buf, 0), 0);
+	cr_assert_eq(entry_dir_of("/c/r", 4, "/s", 2, buf, 0), 0);
 }
 
 Test(map_status, every_status_has_words)
@@ -571,7 +580,7 @@ static void check_sidecar(const char *base, const char *path, const char *source
 	static struct pcr_mapping m;
 	char want[PATH_MAX];
 	unit_central(want, sizeof want, ROOT, source, name);
-	enum pcr_map_status st = pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &m);
+	enum pcr_map_status st = pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
 	cr_assert_str_eq(m.source, source, "\"%s\"", path);
@@ -604,10 +613,10 @@ Test(map_sidecar, anything_else_is_not_a_sidecar)
 		"/src/__pycache__/mod.cpython-311.pyc", "/src/__pycache__/x/m.pyc",
 	};
 	for (size_t i = 0; i < sizeof not_sidecars / sizeof *not_sidecars; i++)
-		cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, "/w", not_sidecars[i], &m),
+		cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, "/w", not_sidecars[i], &pcr_keyer_spelling, &m),
 			     PCR_MAP_NOT_PYCACHE, "\"%s\"", not_sidecars[i]);
-	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, "mod.pyc", &m), PCR_MAP_NEED_BASE);
-	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, ROOT "/v1/ab/m.pyc", &m),
+	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, "mod.pyc", &pcr_keyer_spelling, &m), PCR_MAP_NEED_BASE);
+	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, ROOT "/v2/ab/m.pyc", &pcr_keyer_spelling, &m),
 		     PCR_MAP_UNDER_ROOT);
 }
 

@@ -7,8 +7,8 @@
 Test(usage, the_counter_is_in_the_layout_directory)
 {
 	char out[64];
-	cr_assert_eq(pcr_usage_path("/c", 2, out, sizeof out), strlen("/c/v1/usage"));
-	cr_assert_str_eq(out, "/c/v1/usage");
+	cr_assert_eq(pcr_usage_path("/c", 2, out, sizeof out), strlen("/c/v2/usage"));
+	cr_assert_str_eq(out, "/c/v2/usage");
 	/* Exactly fitting (with its NUL), and one byte short. */
 	cr_assert_eq(pcr_usage_path("/c", 2, out, 12), 11);
 	cr_assert_eq(pcr_usage_path("/c", 2, out, 11), 0);

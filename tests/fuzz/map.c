@@ -54,7 +54,7 @@ static void check_map(const char *base, const char *path)
 	struct pcr_mapping m;
 	size_t root_len = sizeof root - 1;
 	enum pcr_map_status st = pcr_map_path(root, root_len, base[0] == '/' ? base : NULL,
-					      path, &m);
+					      path, &pcr_keyer_spelling, &m);
 	if (st != PCR_MAP_OK)
 		return;
 	/* Mapped: the fast test lets it through, and it lands inside the root's
@@ -88,7 +88,7 @@ static void check_map(const char *base, const char *path)
 	CHECK(memcmp(m.central + m.entry_len - PCR_KEY_HEX, key, PCR_KEY_HEX) == 0);
 	/* Deterministic: the same input maps the same way. */
 	struct pcr_mapping again;
-	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &again) ==
+	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &again) ==
 	      PCR_MAP_OK);
 	CHECK(strcmp(again.central, m.central) == 0);
 }
@@ -99,10 +99,10 @@ static void check_sidecar(const char *base, const char *path)
 {
 	struct pcr_mapping m, other;
 	size_t root_len = sizeof root - 1;
-	if (pcr_map_sidecar(root, root_len, base[0] == '/' ? base : NULL, path, &m) != PCR_MAP_OK)
+	if (pcr_map_sidecar(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &m) != PCR_MAP_OK)
 		return;
 	CHECK(pcr_might_be_sidecar(path));
-	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &other) ==
+	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &other) ==
 	      PCR_MAP_NOT_PYCACHE);
 	CHECK(strncmp(m.central, root, root_len) == 0 && plain(m.central + root_len));
 	CHECK(m.entry_len == root_len + 4 + 3 + PCR_KEY_HEX && !m.is_dir);

@@ -1,0 +1,233 @@
+/* The key is the directory itself, not its spelling (core/ident.h): a tree
+ * replaced at the same path with the same mtimes and sizes (a release
+ * extracted over the last one, bind mounts or container images taking
+ * turns at one mount point) never gets the old tree's bytecode, and one
+ * directory keeps one entry however it is reached (a symlink, "..",
+ * /proc/self/cwd, a bind mount, an image mounted again). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+/* A release of a one-module package at dir/app: its VERSION is version
+ * (the same length in every release), its files dated at a fixed time, as
+ * tar, cp -p and rsync -a keep them. */
+static void release(const char *dir, const char *version)
+{
+	char path[PATH_MAX], text[128];
+	PCR_PATH(path, "%s/app", dir);
+	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	cr_assert(mkdir(path, 0755) == 0, "%s: %s", path, strerror(errno));
+	PCR_PATH(path, "%s/app/__init__.py", dir);
+	PCR_PATH(text, "VERSION = '%s'\n", version);
+	pcr_write_file(path, text);
+	struct timespec t[2] = { { .tv_sec = 1600000000 }, { .tv_sec = 1600000000 } };
+	cr_assert(utimensat(AT_FDCWD, path, t, 0) == 0);
+}
+
+/* What `import app` prints from cwd under the library (env added). */
+static const char *version_in(const struct pcr_fixture *f, const struct pcr_interp *py,
+			      const char *cwd, const char *const *env)
+{
+	static char out[256];
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run_redirected(r, f, cwd, env,
+			   (const char *[]){ py->path, "-c", "import app; print(app.VERSION)", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	PCR_PATH(out, "%s", r->out);
+	free(r);
+	return out;
+}
+
+/* Release 1.0.1 imported, its tree removed, 1.0.2 extracted at the same
+ * path: Python's own check (mtime and size) cannot tell them apart, so the
+ * key must. (The directory comes back at once: on ext4 with the inode
+ * number of the old one, and a birth time within the same jiffy.) */
+static void replaced_tree(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char w[PATH_MAX], app[PATH_MAX];
+	PCR_PATH(w, "%s/w", f->dir);
+	PCR_PATH(app, "%s/app", w);
+	for (int round = 0; round < 3; round++) {
+		char v[16];
+		PCR_PATH(v, "1.0.%d", round);
+		pcr_rmtree(app);
+		release(w, v);
+		char want[32];
+		PCR_PATH(want, "%s\n", v);
+		cr_assert_str_eq(version_in(f, py, w, NULL), want, "%s: round %d", py->label, round);
+		cr_assert_str_eq(version_in(f, py, w, NULL), want, "%s: round %d, warm", py->label,
+				 round);
+	}
+	cr_assert_eq(pcr_count_bytecode(w, NULL, 0), 0, "%s", py->label);
+}
+
+Test(identity, a_tree_replaced_at_the_same_path_runs_its_own_code)
+{
+	pcr_each_python(replaced_tree);
+}
+
+/* The central pyc of app/__init__ in the tree at dir, and its mtime. */
+static time_t init_pyc_mtime(const struct pcr_fixture *f, const struct pcr_interp *py,
+			     const char *dir)
+{
+	char src[PATH_MAX], pyc[PATH_MAX], name[64];
+	PCR_PATH(src, "%s/app", dir);
+	PCR_PATH(name, py->major == 2 ? "__init__.pyc" : "__init__.%s.pyc", py->tag);
+	pcr_expect_central(pyc, sizeof pyc, f->root, src, name);
+	struct stat st;
+	cr_assert(stat(pyc, &st) == 0, "%s: no %s", py->label, pyc);
+	return st.st_mtime;
+}
+
+/* One directory, one entry: reached through a symlink, through
+ * "link/../", and through /proc/self/cwd, it is compiled once. */
+static void spellings(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char w[PATH_MAX], link[PATH_MAX], up[PATH_MAX];
+	PCR_PATH(w, "%s/w", f->dir);
+	release(w, "1.0.0");
+	cr_assert_str_eq(version_in(f, py, w, NULL), "1.0.0\n", "%s", py->label);
+	time_t first = init_pyc_mtime(f, py, w);
+	sleep(1); /* a pyc written again would have a later mtime */
+
+	PCR_PATH(link, "%s/link", f->dir);
+	cr_assert(symlink(w, link) == 0);
+	cr_assert_str_eq(version_in(f, py, link, NULL), "1.0.0\n", "%s: through a symlink",
+			 py->label);
+	char pythonpath[PATH_MAX + 16];
+	PCR_PATH(up, "%s/w/app", f->dir);
+	PCR_PATH(pythonpath, "PYTHONPATH=%s/..", up);
+	cr_assert_str_eq(version_in(f, py, "/", (const char *[]){ pythonpath, NULL }), "1.0.0\n",
+			 "%s: through app/..", py->label);
+	cr_assert_str_eq(version_in(f, py, w, (const char *[]){ "PYTHONPATH=/proc/self/cwd", NULL }),
+			 "1.0.0\n", "%s: through /proc/self/cwd", py->label);
+	cr_assert_eq(init_pyc_mtime(f, py, w), first, "%s: compiled again under another spelling",
+		     py->label);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 1, "%s: entries of their own", py->label);
+}
+
+Test(identity, one_directory_has_one_entry_however_it_is_spelled)
+{
+	pcr_each_python(spellings);
+}
+
+/* An entry whose recorded directory was replaced by another is an orphan:
+ * prune --orphans removes it, and keeps the live one. */
+Test(identity, prune_removes_the_entries_of_a_replaced_tree)
+{
+	const struct pcr_interp *py = pcr_first_python();
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char w[PATH_MAX], app[PATH_MAX];
+	PCR_PATH(w, "%s/w", f.dir);
+	PCR_PATH(app, "%s/app", w);
+	release(w, "1.0.1");
+	cr_assert_str_eq(version_in(&f, py, w, NULL), "1.0.1\n");
+	pcr_rmtree(app);
+	release(w, "1.0.2");
+	cr_assert_str_eq(version_in(&f, py, w, NULL), "1.0.2\n");
+	cr_assert_eq(pcr_count_files(f.root, ".src"), 2);
+	char env_dir[PATH_MAX + 32];
+	PCR_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct pcr_result *r = pcr_cli(&f, NULL, (const char *[]){ env_dir, NULL },
+				       (const char *[]){ "prune", "--orphans", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "removed 1 entry"), "%s", r->out);
+	free(r);
+	cr_assert_eq(pcr_count_files(f.root, ".src"), 1);
+	init_pyc_mtime(&f, py, w); /* the live entry stayed */
+	pcr_fixture_fini(&f);
+}
+
+/* ---- mounts ---- */
+
+/* sh -c script in a private mount namespace, with the library and the
+ * fixture's root; $1 is f->dir, $2 the interpreter. What it prints. */
+static struct pcr_result *in_namespace(const struct pcr_fixture *f, const struct pcr_interp *py,
+				       const char *script)
+{
+	char unshare[PATH_MAX];
+	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run_redirected(r, f, f->dir, NULL,
+			   (const char *[]){ unshare, "-m", "/bin/sh", "-ec", script, "sh", f->dir,
+					     py->path, NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
+	return r;
+}
+
+/* Two trees taking turns at one mount point (two releases bind-mounted at
+ * /app in turn, a cache volume shared by two containers), and one tree
+ * reached through a second bind mount, which keeps its entry. */
+static void bind_mounts(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char a[PATH_MAX], b[PATH_MAX], mnt[PATH_MAX];
+	PCR_PATH(a, "%s/a", f->dir);
+	PCR_PATH(b, "%s/b", f->dir);
+	PCR_PATH(mnt, "%s/mnt", f->dir);
+	release(a, "A.0.0");
+	release(b, "B.0.0");
+	cr_assert(mkdir(mnt, 0755) == 0);
+	static const char script[] =
+		"cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
+		"mount --bind a mnt; v \"$@\"; v \"$@\"; umount mnt\n"
+		"mount --bind b mnt; v \"$@\"; umount mnt\n"
+		"mount --bind a mnt; v \"$@\"; umount mnt\n";
+	struct pcr_result *r = in_namespace(f, py, script);
+	cr_assert_str_eq(r->out, "A.0.0\nA.0.0\nB.0.0\nA.0.0\n", "%s: %s", py->label, r->err);
+	free(r);
+	/* a, reached through the mount point, is a's one entry; b has its own. */
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s", py->label);
+	init_pyc_mtime(f, py, a);
+	init_pyc_mtime(f, py, b);
+}
+
+Test(identity, bind_mounts_taking_turns_never_share_an_entry)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace for bind mounts");
+	pcr_each_python(bind_mounts);
+}
+
+/* Container images as overlayfs: two images at one mount point do not
+ * share; one image mounted again (a container restarted, with a new upper
+ * layer) keeps its hits. */
+static void overlays(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char path[PATH_MAX];
+	PCR_PATH(path, "%s/img1", f->dir);
+	release(path, "1.1.1");
+	PCR_PATH(path, "%s/img2", f->dir);
+	release(path, "2.2.2");
+	const char *dirs[] = { "base", "up1", "up2", "up3", "work1", "work2", "work3", "mnt" };
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		PCR_PATH(path, "%s/%s", f->dir, dirs[i]);
+		cr_assert(mkdir(path, 0755) == 0);
+	}
+	static const char script[] =
+		"cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
+		"o() { mount -t overlay pcr -o lowerdir=\"$1/$3:$1/base\",upperdir=\"$1/$4\","
+		"workdir=\"$1/$5\" mnt; }\n"
+		"o \"$1\" x img1 up1 work1; v \"$@\"; umount mnt\n"
+		"o \"$1\" x img2 up2 work2; v \"$@\"; umount mnt\n"
+		"o \"$1\" x img1 up3 work3; v \"$@\"; umount mnt\n";
+	struct pcr_result *r = in_namespace(f, py, script);
+	cr_assert_str_eq(r->out, "1.1.1\n2.2.2\n1.1.1\n", "%s: %s", py->label, r->err);
+	free(r);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s: img1 mounted again got an entry "
+		     "of its own", py->label);
+}
+
+Test(identity, container_images_share_only_with_themselves)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace for overlayfs");
+	pcr_each_python(overlays);
+}
