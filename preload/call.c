@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/entry.h"
@@ -71,6 +72,12 @@ static bool map(struct pcr_call *c)
 	return false;
 }
 
+static void log_fallback(const struct pcr_call *c)
+{
+	pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->m.central,
+		": not in the cache, using ", c->orig }, 5);
+}
+
 bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		    const char *path, enum pcr_op op, const char **P)
 {
@@ -78,17 +85,18 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->orig = path;
 	c->hook = hook;
 	c->dirfd = dirfd;
-	c->reads = op == PCR_OP_READ;
 	c->op = op;
-	if (c->reads || op == PCR_OP_CHANGE)
+	if (op == PCR_OP_READ || op == PCR_OP_CHANGE)
 		c->op = PCR_OP_LOOKUP;
 	else if (op == PCR_OP_CREATE_FOLLOWING)
 		c->op = PCR_OP_CREATE;
 	c->central = false;
 	c->prepared = false;
+	c->mapped = false;
 	*P = path;
 	int saved = errno;
 	if (map(c)) {
+		c->mapped = true;
 		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
 			c->op = PCR_OP_CREATE;
 		/* Nothing is written through a planted link: the calls that write
@@ -102,6 +110,12 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		if ((op == PCR_OP_CHANGE || op == PCR_OP_CREATE_FOLLOWING) &&
 		    pcr_fs_real.lstat(c->m.central, &st) == 0 && S_ISLNK(st.st_mode))
 			return (errno = ELOOP), false;
+		/* A lookup in an entry that does not exist: the tree's, at once. */
+		if (c->op == PCR_OP_LOOKUP && !pcr_usage_entry_exists(&c->m)) {
+			log_fallback(c);
+			errno = saved;
+			return true;
+		}
 		c->central = true;
 		*P = c->m.central;
 		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path, " -> ", *P }, 5);
@@ -139,19 +153,19 @@ static bool make_entry(struct pcr_call *c)
 		pcr_entry_made(&c->m);
 	else if (errno != EEXIST)
 		return false;
+	pcr_usage_entry_made(&c->m);
 	return true;
-}
-
-static void log_fallback(const struct pcr_call *c)
-{
-	pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->m.central,
-		": not in the cache, using ", c->orig }, 5);
 }
 
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
-	if (!c->central)
+	if (!c->central) {
+		/* An in-tree lookup of a mapped __pycache__ itself that found
+		 * nothing: a tree without caches of its own. */
+		if (c->mapped && c->m.is_dir && failed && errno == ENOENT)
+			pcr_usage_tree_missing(&c->m);
 		return false;
+	}
 	int e = errno;
 	bool again = false;
 	if (!failed) {
@@ -159,13 +173,16 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
 			pcr_entry_made(&c->m);
 		}
-		else if (c->reads)
-			pcr_usage_read(&c->m);
+		if (c->op != PCR_OP_LOOKUP)
+			pcr_usage_entry_made(&c->m);
 	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {
-		c->central = false;
-		*P = c->orig;
-		log_fallback(c);
-		again = true;
+		/* Not in the cache: in the tree, unless it has no __pycache__. */
+		if (pcr_usage_tree_may_have(&c->m)) {
+			c->central = false;
+			*P = c->orig;
+			log_fallback(c);
+			again = true;
+		}
 	} else if (e == ENOENT && !c->prepared) {
 		if (c->op == PCR_OP_MKDIR) {
 			c->prepared = true;
@@ -180,6 +197,44 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 	}
 	errno = e;
 	return again;
+}
+
+/* RLIMIT_FSIZE, read once a process (a program sets it before it starts
+ * Python, if at all). */
+static rlim_t file_size_limit(void)
+{
+	static rlim_t limit; /* 0: not read yet */
+	rlim_t l = __atomic_load_n(&limit, __ATOMIC_RELAXED);
+	if (l == 0) {
+		struct rlimit r;
+		l = getrlimit(RLIMIT_FSIZE, &r) == 0 && r.rlim_cur != 0 ? r.rlim_cur : RLIM_INFINITY;
+		__atomic_store_n(&limit, l, __ATOMIC_RELAXED);
+	}
+	return l;
+}
+
+/* Whether the cache's file system has no block left for this user. Asked
+ * again only after a second, or when the last answer left less than
+ * PCR_ROOM_TO_SPARE: no import writes that much in a second. */
+#define PCR_ROOM_TO_SPARE (64u << 20)
+static bool cache_full(void)
+{
+	static uint64_t asked_ms, room;
+	struct timespec t;
+	uint64_t now = clock_gettime(CLOCK_MONOTONIC_COARSE, &t) == 0
+			       ? (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000
+			       : 0;
+	uint64_t at = __atomic_load_n(&asked_ms, __ATOMIC_RELAXED);
+	if (now && at && now - at < 1000 && __atomic_load_n(&room, __ATOMIC_RELAXED) >= PCR_ROOM_TO_SPARE)
+		return false;
+	struct statfs fs;
+	size_t root_len;
+	if (statfs(pcr_root(&root_len), &fs) < 0)
+		return false;
+	uint64_t blocks = pcr_euid == 0 ? fs.f_bfree : fs.f_bavail;
+	__atomic_store_n(&room, blocks * (uint64_t)fs.f_bsize, __ATOMIC_RELAXED);
+	__atomic_store_n(&asked_ms, now, __ATOMIC_RELAXED);
+	return blocks == 0;
 }
 
 /* Whether the cache can take whole the file a moves into it. Python (before
@@ -198,16 +253,9 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 	    !S_ISREG(st.st_mode))
 		return true; /* the move itself will say what is wrong */
 	*size = st.st_size; /* for the growth counter, which need not stat it again */
-	struct rlimit limit;
-	if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)st.st_size >= limit.rlim_cur)
+	if ((rlim_t)st.st_size >= file_size_limit())
 		return (errno = EFBIG), false;
-	struct statfs fs;
-	size_t root_len;
-	if (statfs(pcr_root(&root_len), &fs) == 0 && st.st_size > 0 &&
-	    (pcr_euid == 0 ? fs.f_bfree : fs.f_bavail) == 0)
-		return (errno = ENOSPC), false;
-	return true;
+	return st.st_size == 0 || !cache_full();
 }
 
 bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
@@ -238,6 +286,7 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 	int e = errno;
 	bool again = false;
 	if (!failed && b->central) {
+		pcr_usage_entry_made(&b->m);
 		pcr_usage_wrote(&b->m, b->moving);
 	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {

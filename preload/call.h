@@ -38,7 +38,7 @@ struct pcr_call {
 	enum pcr_op op;
 	bool central;  /* the path being tried is the central one */
 	bool prepared; /* the entry directory was made (or found) for a retry */
-	bool reads;    /* began as PCR_OP_READ (op says PCR_OP_LOOKUP) */
+	bool mapped;   /* m is valid: the path is one the library maps */
 	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 

@@ -7,7 +7,7 @@
 #include "../core/ident.h"
 #include "state.h"
 
-#define SLOTS 256
+#define SLOTS 1024
 
 /* A slot: a sequence number (odd while written; 0 when empty), the
  * spelling's hash, the key's hex digits, when it was looked up. A reader

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PCR_MEMO_SLOTS 64
+#define PCR_MEMO_SLOTS 1024
 
 struct pcr_memo {
 	uint64_t slot[PCR_MEMO_SLOTS];

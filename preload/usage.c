@@ -7,57 +7,104 @@
 #include <unistd.h>
 
 #include "../core/usage.h"
-#include "memo.h"
 #include "real.h"
 #include "state.h"
 
-/* The entries this process has checked: a warm import reads many files of
- * few entries, so each entry costs one stat per process, not one per file. */
-static struct pcr_memo checked;
+/* The entries this process has looked at, with what it found: a warm
+ * import reads many files of few entries, so each entry costs one stat per
+ * process, not one per file. A slot holds the entry's bits (pcr_entry_bits)
+ * with their two low bits replaced by what is known (ENTRY_*); no lock: a
+ * lost or overwritten slot only costs a stat again. */
+#define ENTRY_EXISTS 1   /* the entry directory exists */
+#define ENTRY_NO_TREE 2  /* the tree has no __pycache__ of its own */
+static uint64_t seen[1024];
 
-void pcr_usage_read(struct pcr_mapping *m)
+static uint64_t *slot_of(uint64_t key)
 {
-	uint64_t key = pcr_entry_bits(m);
-	if (pcr_memo_has(&checked, key))
-		return;
-	pcr_memo_put(&checked, key);
+	return &seen[(key >> 2) % (sizeof seen / sizeof *seen)];
+}
 
-	__typeof__(&utimensat) real_utimensat = PCR_REAL(utimensat);
-	if (!real_utimensat)
-		return;
+/* What is known of m's entry (ENTRY_* bits), or -1 when nothing is. */
+static int known(const struct pcr_mapping *m)
+{
+	uint64_t key = pcr_entry_bits(m) | 3;
+	uint64_t v = __atomic_load_n(slot_of(key), __ATOMIC_RELAXED);
+	return (v | 3) == key ? (int)(v & 3) : -1;
+}
+
+static void remember(const struct pcr_mapping *m, int bits)
+{
+	uint64_t key = pcr_entry_bits(m) | 3;
+	__atomic_store_n(slot_of(key), (key & ~(uint64_t)3) | (uint64_t)bits, __ATOMIC_RELAXED);
+}
+
+void pcr_usage_entry_made(const struct pcr_mapping *m)
+{
+	int k = known(m);
+	if (k < 0 || !(k & ENTRY_EXISTS))
+		remember(m, ENTRY_EXISTS | (k > 0 ? k & ENTRY_NO_TREE : 0));
+}
+
+void pcr_usage_tree_missing(const struct pcr_mapping *m)
+{
+	int k = known(m);
+	if (k >= 0)
+		remember(m, k | ENTRY_NO_TREE);
+}
+
+bool pcr_usage_tree_may_have(const struct pcr_mapping *m)
+{
+	int k = known(m);
+	return k < 0 || !(k & ENTRY_NO_TREE);
+}
+
+bool pcr_usage_entry_exists(struct pcr_mapping *m)
+{
+	int k = known(m);
+	if (k >= 0)
+		return k & ENTRY_EXISTS;
+
 	int saved = errno;
 	/* The entry directory's path is central's head: borrow the buffer. */
 	char cut = m->central[m->entry_len];
 	m->central[m->entry_len] = '\0';
 	struct stat st;
+	bool found = pcr_fs_real.stat(m->central, &st) == 0;
+	bool exists = found || errno != ENOENT; /* unsure (EACCES...): look centrally */
 	struct timespec now;
-	if (pcr_fs_real.stat(m->central, &st) == 0 && S_ISDIR(st.st_mode) &&
+	__typeof__(&utimensat) real_utimensat = PCR_REAL(utimensat);
+	if (found && real_utimensat && S_ISDIR(st.st_mode) &&
 	    clock_gettime(CLOCK_REALTIME, &now) == 0 && pcr_usage_touch_due(st.st_mtim, now)) {
 		const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT },
 						   { .tv_nsec = UTIME_NOW } };
 		real_utimensat(AT_FDCWD, m->central, times, AT_SYMLINK_NOFOLLOW);
 	}
 	m->central[m->entry_len] = cut;
+	remember(m, exists ? ENTRY_EXISTS : 0);
 	errno = saved;
+	return exists;
 }
 
-void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
+/* Units (KiB) written into the cache but not counted yet, by process: they
+ * are appended in one write when they reach PCR_USAGE_FLUSH_UNITS, and at
+ * exit. A process that ends without its exit handlers (_exit, a signal)
+ * leaves at most that many uncounted; a forked child drops what it was
+ * handed, which its parent counts. */
+#define PCR_USAGE_FLUSH_UNITS 256
+static uint64_t pending;
+static pid_t pending_pid;
+
+static void flush(void)
 {
 	/* The bytes appended come from here: 4096 units (4 MiB of pyc) a write. */
 	static const char units[4096];
-	int saved = errno;
-	if (size < 0) {
-		__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
-		struct stat st;
-		if (real_fstatat && real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode))
-			size = st.st_size;
-	}
+	uint64_t n = __atomic_exchange_n(&pending, 0, __ATOMIC_RELAXED);
+	if (n == 0 || __atomic_load_n(&pending_pid, __ATOMIC_RELAXED) != getpid())
+		return;
 	char path[PATH_MAX];
 	size_t root_len;
 	const char *root = pcr_root(&root_len);
-	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
-	int fd = n && pcr_usage_path(root, root_len, path, sizeof path)
+	int fd = pcr_usage_path(root, root_len, path, sizeof path)
 			 ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 						      O_NOCTTY | O_NONBLOCK,
 					    0600)
@@ -76,5 +123,29 @@ void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
 	}
 	if (fd >= 0)
 		close(fd);
+}
+
+__attribute__((destructor)) static void flush_at_exit(void)
+{
+	int saved = errno;
+	flush();
+	errno = saved;
+}
+
+void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
+{
+	int saved = errno;
+	if (size < 0) {
+		__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
+		struct stat st;
+		if (real_fstatat && real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			size = st.st_size;
+	}
+	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
+	if (n && __atomic_fetch_add(&pending, n, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&pending_pid, getpid(), __ATOMIC_RELAXED);
+	if (__atomic_load_n(&pending, __ATOMIC_RELAXED) >= PCR_USAGE_FLUSH_UNITS)
+		flush();
 	errno = saved;
 }

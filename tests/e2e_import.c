@@ -220,3 +220,50 @@ Test(import, in_tree_caches_are_read_and_never_written)
 {
 	pcr_each_python(in_tree_caches);
 }
+
+/* Pycs shipped in the tree (Debian's stdlib, python3-sympy) with nothing in
+ * the cache: the library looks at each directory's entry once (a stat) and
+ * reads the tree's pycs directly, with no failed central open per module. */
+static void shipped_pycs(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	struct pcr_result *r = pcr_python(f, py, false, NULL, "-m", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	char *text = run_app_traced(py, f);
+	char tree[PATH_MAX], src[2][PATH_MAX], entry[2][PATH_MAX + 2];
+	PCR_PATH(tree, "%s/app/", f->tree);
+	PCR_PATH(src[0], "%s/app", f->tree);
+	PCR_PATH(src[1], "%s/app/stats", f->tree);
+	for (int i = 0; i < 2; i++) {
+		char dir[PATH_MAX];
+		pcr_expect_central(dir, sizeof dir, f->root, src[i], NULL);
+		PCR_PATH(entry[i], "\"%s\"", dir); /* the entry itself, quoted by strace */
+	}
+	size_t central_opens = 0, entry_looks[2] = { 0, 0 }, tree_reads = 0;
+	for (char *line = text, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+		bool central = strstr(line, f->root) != NULL;
+		bool pyc = strstr(line, ".pyc\"") != NULL;
+		central_opens += central && pyc && strstr(line, "open") != NULL;
+		for (int i = 0; i < 2; i++)
+			entry_looks[i] += strstr(line, entry[i]) != NULL;
+		tree_reads += !central && pyc && strstr(line, tree) && strstr(line, "open") &&
+			      !strstr(line, "ENOENT");
+	}
+	cr_assert_eq(central_opens, 0, "%s: %zu central opens of pycs that are not there",
+		     py->label, central_opens);
+	cr_assert_gt(tree_reads, 0, "%s: the tree's pycs were not read", py->label);
+	/* Once a directory; twice where another directory took its slot in
+	 * the library's table between two uses: never once a module. */
+	for (int i = 0; i < 2; i++)
+		cr_assert(entry_looks[i] >= 1 && entry_looks[i] <= 2,
+			  "%s: %zu looks at the entry of %s", py->label, entry_looks[i], src[i]);
+}
+
+Test(import, shipped_pycs_cost_no_central_open_per_module)
+{
+	if (!pcr_have_program("strace", strace, sizeof strace))
+		cr_skip_test("strace not found: tests/setup --tests installs it");
+	pcr_each_python(shipped_pycs);
+}
