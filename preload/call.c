@@ -111,7 +111,7 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		    pcr_fs_real.lstat(c->m.central, &st) == 0 && S_ISLNK(st.st_mode))
 			return (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
-		if (c->op == PCR_OP_LOOKUP && !pcr_usage_entry_exists(&c->m)) {
+		if (c->op == PCR_OP_LOOKUP && !pcr_usage_look_centrally(&c->m)) {
 			log_fallback(c);
 			errno = saved;
 			return true;
@@ -160,10 +160,12 @@ static bool make_entry(struct pcr_call *c)
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
 	if (!c->central) {
-		/* An in-tree lookup of a mapped __pycache__ itself that found
-		 * nothing: a tree without caches of its own. */
+		/* What an in-tree lookup says of the tree: no __pycache__ of its
+		 * own, or pycs shipped in it. */
 		if (c->mapped && c->m.is_dir && failed && errno == ENOENT)
 			pcr_usage_tree_missing(&c->m);
+		else if (c->mapped && !c->m.is_dir && !failed && c->op == PCR_OP_LOOKUP)
+			pcr_usage_tree_has_pycs(&c->m);
 		return false;
 	}
 	int e = errno;
@@ -173,8 +175,7 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
 			pcr_entry_made(&c->m);
 		}
-		if (c->op != PCR_OP_LOOKUP)
-			pcr_usage_entry_made(&c->m);
+		pcr_usage_entry_made(&c->m); /* found, or made, there */
 	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
 		if (pcr_usage_tree_may_have(&c->m)) {

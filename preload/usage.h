@@ -10,20 +10,22 @@
 
 #include "../core/map.h"
 
-/* Whether m's entry directory exists, looked at once per entry and process
- * (one stat): a lookup in an entry that does not exist goes straight to the
- * tree (pycs shipped in it: Debian's stdlib, python3-sympy), costing nothing
- * per module. When it exists, it is being used: its mtime is touched when
- * that is an hour old. */
-bool pcr_usage_entry_exists(struct pcr_mapping *m);
+/* Whether a lookup of m goes to the cache first (else straight to the
+ * tree). m's entry directory is looked at once per entry and process (one
+ * stat), and, when it exists, it is being used: its mtime is touched when
+ * that is an hour old. A lookup in an entry that was missing then goes to
+ * the tree at once when the tree ships its own pycs (Debian's stdlib,
+ * python3-sympy): no failed central open a module; elsewhere the cache is
+ * looked in again, as another process may have filled it since. */
+bool pcr_usage_look_centrally(struct pcr_mapping *m);
 
-/* m's entry exists now: this process made it, or wrote into it. */
+/* What a call found out about m's entry: it exists (this process made it,
+ * wrote into it, or found a file in it); the tree has no __pycache__ (an
+ * in-tree lookup of it found nothing): central misses need not try the
+ * tree (pcr_usage_tree_may_have); the tree's __pycache__ holds pycs. */
 void pcr_usage_entry_made(const struct pcr_mapping *m);
-
-/* An in-tree lookup of m's __pycache__ itself found nothing: lookups that
- * miss centrally need not try the tree (pcr_usage_tree_may_have) for the
- * rest of the process. */
 void pcr_usage_tree_missing(const struct pcr_mapping *m);
+void pcr_usage_tree_has_pycs(const struct pcr_mapping *m);
 bool pcr_usage_tree_may_have(const struct pcr_mapping *m);
 
 /* The central file of m was just moved into place: add its size to the

@@ -267,3 +267,32 @@ Test(import, shipped_pycs_cost_no_central_open_per_module)
 		cr_skip_test("strace not found: tests/setup --tests installs it");
 	pcr_each_python(shipped_pycs);
 }
+
+/* What this process found missing in the cache, another process may write a
+ * moment later (compileall in a subprocess, as test_compileall's
+ * test_recursion_control does): the next look sees it. */
+static const char seen_after_another_process[] =
+	"import os, subprocess, sys, importlib.util\n"
+	"p = importlib.util.cache_from_source(os.path.abspath('app/text.py'))\n"
+	"print(os.path.exists(p), os.path.exists(os.path.dirname(p)))\n"
+	"subprocess.check_call([sys.executable, '-m', 'py_compile', 'app/text.py'])\n"
+	"print(os.path.exists(p), os.path.isdir(os.path.dirname(p)))\n"
+	"print(len(open(p, 'rb').read()) > 16)\n";
+
+static void written_by_another_process(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	if (py->major < 3) {
+		cr_log_info("%s: skipped: no importlib.util.cache_from_source", py->label);
+		return;
+	}
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", seen_after_another_process, NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "False False\nTrue True\nTrue\n", "%s", py->label);
+	free(r);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(import, a_pyc_another_process_writes_is_seen_at_once)
+{
+	pcr_each_python(written_by_another_process);
+}
