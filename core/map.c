@@ -73,6 +73,11 @@ static enum pcr_map_status map_ref(const char *root, size_t root_len, const char
 	char key[PCR_KEY_HEX + 1];
 	if (!keyer->key(keyer, m->source, m->source_len, key))
 		return PCR_MAP_NO_DIR;
+	unsigned long long bits = 0;
+	for (int i = 0; i < 16; i++)
+		bits = bits << 4 |
+		       (unsigned long long)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
+	m->entry_bits = bits | 1;
 	m->entry_len = pcr_entry_dir(root, root_len, key, m->central, sizeof m->central);
 	if (m->entry_len == 0)
 		return PCR_MAP_TOO_LONG;

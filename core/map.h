@@ -48,6 +48,7 @@ struct pcr_mapping {
 	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__"
 				 * (a sidecar's: of its directory, slash included) */
 	bool is_dir;            /* the path names the __pycache__ directory itself */
+	unsigned long long entry_bits; /* see pcr_entry_bits */
 };
 
 /* Map path (relative ones against base, an absolute physical directory, or
@@ -67,14 +68,10 @@ enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
 				    const struct pcr_keyer *keyer, struct pcr_mapping *m);
 
 /* The first 64 bits of m's key (never 0), for per-process tables of
- * entries. */
+ * entries: read from its hex digits once, when m is made. */
 static inline unsigned long long pcr_entry_bits(const struct pcr_mapping *m)
 {
-	const char *hex = m->central + m->entry_len - PCR_KEY_HEX;
-	unsigned long long v = 0;
-	for (int i = 0; i < 16; i++)
-		v = v << 4 | (unsigned long long)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-	return v | 1;
+	return m->entry_bits;
 }
 
 /* XXH3-128 of len bytes, as two words (for per-process tables). */
