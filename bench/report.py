@@ -392,11 +392,12 @@ def part_a(data, meta, out):
 
 def count_calls(data, wl):
     """From the logged warm run: (rewritten, fallbacks, fallbacks to the
-    stdlib, {hook: rewritten}), or None."""
+    stdlib, {hook: rewritten}, lookups sent straight to a tree that ships its
+    pycs), or None."""
     path = os.path.join(data, "calls-%s.log" % wl)
     if not os.path.exists(path):
         return None
-    rewritten, fallback, fb_stdlib, by_hook = 0, 0, 0, {}
+    rewritten, fallback, fb_stdlib, by_hook, direct = 0, 0, 0, {}, 0
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -410,7 +411,9 @@ def count_calls(data, wl):
                 fallback += 1
                 if rest.split(": not in the cache, using ", 1)[1].startswith("/usr/lib/python3"):
                     fb_stdlib += 1
-    return rewritten, fallback, fb_stdlib, by_hook
+            elif rest.endswith(": the tree's, which ships its pycs (no entry in the cache)"):
+                direct += 1
+    return rewritten, fallback, fb_stdlib, by_hook, direct
 
 
 def library_own_cost(data, wl):
@@ -441,17 +444,17 @@ def part_a_calls(data, out):
         "(not timed): the `__pycache__` calls it rewrote, how many found the central file, "
         "and how many fell back to an in-tree pyc after a central miss.")
     out.append("")
-    out.append("| workload | calls rewritten | by call | central hits | fallbacks to in-tree | of which in /usr/lib/python3* |")
-    out.append("| --- | ---: | --- | ---: | ---: | ---: |")
+    out.append("| workload | calls rewritten | by call | central hits | fallbacks to in-tree | of which in /usr/lib/python3* | straight to a tree that ships its pycs |")
+    out.append("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
     labels = {"gen": "generated package", "sample": "the sample", "sympy": "sympy",
               "django": "Django", "pass": "`python3 -c pass`"}
     for wl in ("gen", "sample", "sympy", "django", "pass"):
         counts = count_calls(data, wl)
         if counts is None:
             continue
-        rewritten, fallback, fb_stdlib, by_hook = counts
+        rewritten, fallback, fb_stdlib, by_hook, direct = counts
         hooks = ", ".join("%s %d" % kv for kv in sorted(by_hook.items(), key=lambda kv: -kv[1])) or "–"
-        out.append("| %s | %d | %s | %d | %d | %d |" % (labels[wl], rewritten, hooks, rewritten - fallback, fallback, fb_stdlib))
+        out.append("| %s | %d | %s | %d | %d | %d | %d |" % (labels[wl], rewritten, hooks, rewritten - fallback, fallback, fb_stdlib, direct))
     out.append("")
 
 

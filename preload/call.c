@@ -112,7 +112,8 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 			return (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
 		if (c->op == PCR_OP_LOOKUP && !pcr_usage_look_centrally(&c->m)) {
-			log_fallback(c);
+			pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path,
+				": the tree's, which ships its pycs (no entry in the cache)" }, 4);
 			errno = saved;
 			return true;
 		}

@@ -143,6 +143,23 @@ static const char *private_tmp(const struct pcr_fixture *f)
 	return text;
 }
 
+/* `py -m app` under env (which preloads the library and sets no root) in a
+ * private /tmp: it runs, the tree stays clean, and the pycs are under the
+ * fallback root /tmp/pycache-redirect-<uid> there. free() the result. */
+static struct pcr_result *run_to_the_fallback(const struct pcr_fixture *f,
+					      const struct pcr_interp *py, const char *const *env)
+{
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run_with_private_tmp(r, f, env, (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	pcr_assert_tree_clean(f, py);
+	char pyc[64];
+	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
+	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
+		  py->label, pyc, private_tmp(f));
+	return r;
+}
+
 /* Root with another user's HOME (sudo -E, su -m): nothing is made in that
  * home, whose owner could swap what root would use; root's pycs go to
  * /tmp/pycache-redirect-0 instead, and the tree stays clean. */
@@ -153,18 +170,11 @@ static void root_with_a_user_s_home(const struct pcr_interp *py, struct pcr_fixt
 	PCR_PATH(cache, "%s/.cache", home);
 	cr_assert(mkdir(home, 0755) == 0 && chown(home, OTHER_UID, OTHER_UID) == 0);
 	PCR_PATH(env_home, "HOME=%s", home);
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_with_private_tmp(r, f, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
-							 "PYCACHE_REDIRECT_LOG=1", NULL },
-				 (const char *[]){ py->path, "-m", "app", NULL });
-	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	struct pcr_result *r = run_to_the_fallback(
+		f, py, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+					 "PYCACHE_REDIRECT_LOG=1", NULL });
 	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
 	cr_assert(!pcr_exists(cache), "%s: root made %s in another user's home", py->label, cache);
-	pcr_assert_tree_clean(f, py);
-	char pyc[64];
-	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
-	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
-		  py->label, pyc, private_tmp(f));
 	free(r);
 }
 
@@ -203,15 +213,9 @@ static void root_in_an_open_parent(const struct pcr_interp *py, struct pcr_fixtu
 	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
 	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
 	PCR_PATH(made, "%s/pycache-redirect", shared);
-	pcr_run_with_private_tmp(r, f, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL },
-				 (const char *[]){ py->path, "-m", "app", NULL });
-	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	free(r);
+	r = run_to_the_fallback(f, py, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
 	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
-	pcr_assert_tree_clean(f, py);
-	char pyc[64];
-	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
-	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
-		  py->label, pyc, private_tmp(f));
 	free(r);
 }
 
