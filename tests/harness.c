@@ -270,15 +270,23 @@ void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
 {
 	cr_assert(*unshare, "pcr_can_mount() first");
 	cr_assert(strncmp(f->dir, "/tmp/", 5) == 0);
-	/* A tmpfs (mode 1777, like /tmp) in place of /tmp, holding the
-	 * fixture's directory at its own path; what is under /tmp/pycache-
-	 * redirect-* after the command is listed into f->dir/private-tmp. */
+	/* A tmpfs (mode 1777, like /tmp) in place of /tmp, holding everything
+	 * that was in /tmp (bind mounts: the fixture, a build or a checkout
+	 * that lives there) but /tmp/pycache-redirect-*; what is under
+	 * /tmp/pycache-redirect-* after the command is listed into
+	 * f->dir/private-tmp. */
 	static const char script[] =
 		"set -e; t=\"$0/.private-tmp\"; mkdir \"$t\";"
 		"mount -t tmpfs -o mode=1777 pcr-tmp \"$t\";"
-		"mkdir \"$t/${0#/tmp/}\"; mount --bind \"$0\" \"$t/${0#/tmp/}\";"
+		"for e in /tmp/* /tmp/.[!.]* /tmp/..?*; do"
+		"  [ -e \"$e\" ] || [ -L \"$e\" ] || continue; n=${e#/tmp/};"
+		"  case $n in pycache-redirect-*) continue;; esac;"
+		"  if [ -L \"$e\" ]; then cp -P \"$e\" \"$t/$n\";"
+		"  elif [ -d \"$e\" ]; then mkdir \"$t/$n\"; mount --bind \"$e\" \"$t/$n\";"
+		"  else : >\"$t/$n\"; mount --bind \"$e\" \"$t/$n\"; fi;"
+		"done;"
 		"mount --move \"$t\" /tmp; set +e; (cd \"$1\" && shift && exec \"$@\");"
-		"rc=$?; find /tmp -path '/tmp/pycache-redirect-*' > \"$0/private-tmp\"; exit $rc";
+		"rc=$?; find /tmp/pycache-redirect-* > \"$0/private-tmp\" 2>/dev/null; exit $rc";
 	const char *all[40] = { unshare, "-m", "/bin/sh", "-c", script, f->dir, f->tree };
 	size_t n = 7;
 	for (; *argv && n < 39; argv++)

@@ -83,9 +83,10 @@ void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, co
 			   const char *const *env, const char *const *argv);
 
 /* pcr_run of argv in f's tree (env as pcr_run takes it: no library unless
- * env preloads it), in a private mount namespace whose /tmp is a fresh,
- * empty tmpfs but for f's directory: a fallback root
- * /tmp/pycache-redirect-<uid> is made there, not in the machine's /tmp.
+ * env preloads it), in a private mount namespace whose /tmp is a fresh
+ * tmpfs that shows what the machine's /tmp holds but its
+ * /tmp/pycache-redirect-*: a fallback root /tmp/pycache-redirect-<uid> is
+ * made there, not in the machine's /tmp.
  * Every path under /tmp/pycache-redirect-* afterwards is listed, a line
  * each, in f->dir/private-tmp. Needs pcr_can_mount(). */
 void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
