@@ -278,12 +278,15 @@ void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
 	static const char script[] =
 		"set -e; t=\"$0/.private-tmp\"; mkdir \"$t\";"
 		"mount -t tmpfs -o mode=1777 pcr-tmp \"$t\";"
+		/* Entries other tests remove meanwhile are left out. */
 		"for e in /tmp/* /tmp/.[!.]* /tmp/..?*; do"
 		"  [ -e \"$e\" ] || [ -L \"$e\" ] || continue; n=${e#/tmp/};"
 		"  case $n in pycache-redirect-*) continue;; esac;"
-		"  if [ -L \"$e\" ]; then cp -P \"$e\" \"$t/$n\";"
-		"  elif [ -d \"$e\" ]; then mkdir \"$t/$n\"; mount --bind \"$e\" \"$t/$n\";"
-		"  else : >\"$t/$n\"; mount --bind \"$e\" \"$t/$n\"; fi;"
+		"  if [ -L \"$e\" ]; then cp -P \"$e\" \"$t/$n\" || true;"
+		"  elif [ -d \"$e\" ]; then mkdir \"$t/$n\" &&"
+		"    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rmdir \"$t/$n\"; };"
+		"  else : >\"$t/$n\" &&"
+		"    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rm -f \"$t/$n\"; }; fi;"
 		"done;"
 		"mount --move \"$t\" /tmp; set +e; (cd \"$1\" && shift && exec \"$@\");"
 		"rc=$?; find /tmp/pycache-redirect-* > \"$0/private-tmp\" 2>/dev/null; exit $rc";
