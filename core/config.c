@@ -6,7 +6,7 @@
 #include "fmt.h"
 #include "path.h"
 
-/* Room a root must leave for /v1/<k0k1>/<key>/<name> inside PATH_MAX. */
+/* Room a root must leave for /v2/<k0k1>/<key>/<name> inside PATH_MAX. */
 #define PCR_ROOT_HEADROOM 300
 
 static bool is_word(const char *v, const char *const *words)

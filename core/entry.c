@@ -19,7 +19,7 @@ static int mkdir_prefix(const struct pcr_fs *fs, struct pcr_mapping *m, size_t l
 
 int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m)
 {
-	/* central is <root>/v1/<k0k1>/<key>...: the parents end before the key's
+	/* central is <root>/v2/<k0k1>/<key>...: the parents end before the key's
 	 * slash and before the fan-out's slash. */
 	size_t fanout_end = m->entry_len - PCR_KEY_HEX - 1;
 	size_t layout_end = fanout_end - 3;

@@ -1,4 +1,4 @@
-/* Entry directories: <root>/v1/<k0k1>/<key>, one per source directory, and
+/* Entry directories: <root>/v2/<k0k1>/<key>, one per source directory, and
  * the record <key>.src beside each that names its source directory (for the
  * cache manager's prune of orphans). Nothing is written inside an entry
  * directory but what Python writes there. */
@@ -8,13 +8,13 @@
 #include "fs.h"
 #include "map.h"
 
-/* Create m's entry directory (and <root>/v1, <root>/v1/<k0k1> when missing),
+/* Create m's entry directory (and <root>/v2, <root>/v2/<k0k1> when missing),
  * mode 0700, and record its source directory. Returns 0 when this call made
  * it, else -1 with errno (EEXIST when it was already there). m->central is
  * borrowed as scratch and left as it was. */
 int pcr_entry_create(const struct pcr_fs *fs, struct pcr_mapping *m);
 
-/* Create <root>/v1 and <root>/v1/<k0k1> where missing, mode 0700: what a
+/* Create <root>/v2 and <root>/v2/<k0k1> where missing, mode 0700: what a
  * mkdir of the entry directory itself needs. 0, or -1 with errno. */
 int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m);
 

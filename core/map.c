@@ -39,7 +39,7 @@ static bool has_dotdot(const char *dir, size_t len)
 
 /* Whether dir lies in the root. Inside the root every directory is a real
  * one the library made, so ".." there is exact: dir is judged with all of its
- * ".." collapsed ("<root>/../x" is not in the root, "<root>/v1/../v1" is).
+ * ".." collapsed ("<root>/../x" is not in the root, "<root>/v2/../v2" is).
  * scratch holds the collapsed spelling when dir has a "..". */
 static bool under_root(const char *root, size_t root_len, const char *dir,
 		       size_t len, char *scratch, size_t scratch_size)

@@ -40,7 +40,7 @@ struct pcr_keyer {
 extern const struct pcr_keyer pcr_keyer_spelling;
 
 struct pcr_mapping {
-	char central[PATH_MAX]; /* <root>/v1/<k0k1>/<key>[/<name>] */
+	char central[PATH_MAX]; /* <root>/v2/<k0k1>/<key>[/<name>] */
 	size_t central_len;
 	size_t entry_len;       /* leading bytes of central that name the entry directory */
 	char source[PATH_MAX];  /* the normalised directory that holds __pycache__ */
@@ -60,7 +60,7 @@ enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const struct pcr_keyer *keyer, struct pcr_mapping *m);
 
 /* The same for Python 2's sidecar pycs (core/path.h): <dir>/<name>.pyc
- * and .pyo map to <root>/v1/<k0k1>/<key of dir>/<name>.pyc, in the entry a
+ * and .pyo map to <root>/v2/<k0k1>/<key of dir>/<name>.pyc, in the entry a
  * __pycache__ of dir would have (no name is shared: Python 3's carry a tag).
  * PCR_MAP_NOT_PYCACHE for any other path. */
 enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,

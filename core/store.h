@@ -1,5 +1,5 @@
 /* The cache store: the one module that reads and removes what is under
- * <root>/v1, for the command-line tool (never linked into the preload: it
+ * <root>/v2, for the command-line tool (never linked into the preload: it
  * allocates and calls libc directly). It never follows a symbolic link, and
  * takes an entry or a file that vanishes while it works (other processes
  * write the cache at the same time) for one that was never there. */
@@ -21,7 +21,7 @@ struct pcr_store_file {
 	struct timespec mtime;
 };
 
-/* One entry directory <root>/v1/<k0k1>/<key>, and its record <key>.src. */
+/* One entry directory <root>/v2/<k0k1>/<key>, and its record <key>.src. */
 struct pcr_store_entry {
 	char key[PCR_KEY_HEX + 1];
 	char path[PATH_MAX];   /* the entry directory */

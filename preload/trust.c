@@ -10,7 +10,7 @@
 
 /* Entries found whole in this process (forgotten, the lstats are made again). */
 static struct pcr_memo trusted;
-static int v1_found; /* <root>/v1 seen as a real directory: once a process */
+static int layout_found; /* <root>/v2 seen as a real directory: once a process */
 
 /* The directory central[0..len): a real one of the user's (1), missing (0),
  * or a symlink, another user's or anything else (-1). */
@@ -51,11 +51,11 @@ bool pcr_entry_trusted(struct pcr_mapping *m)
 	if (pcr_memo_has(&trusted, key))
 		return true;
 	int saved = errno;
-	/* <root>/v1, <root>/v1/<k0k1>, <root>/v1/<k0k1>/<key> */
-	size_t v1 = m->entry_len - PCR_KEY_HEX - 4, shard = m->entry_len - PCR_KEY_HEX - 1;
-	int entry = -1, top = __atomic_load_n(&v1_found, __ATOMIC_RELAXED);
-	if (!top && (top = real_dir(m->central, v1)) > 0)
-		__atomic_store_n(&v1_found, 1, __ATOMIC_RELAXED);
+	/* <root>/v2, <root>/v2/<k0k1>, <root>/v2/<k0k1>/<key> */
+	size_t layout = m->entry_len - PCR_KEY_HEX - 4, shard = m->entry_len - PCR_KEY_HEX - 1;
+	int entry = -1, top = __atomic_load_n(&layout_found, __ATOMIC_RELAXED);
+	if (!top && (top = real_dir(m->central, layout)) > 0)
+		__atomic_store_n(&layout_found, 1, __ATOMIC_RELAXED);
 	bool ok = top >= 0 && real_dir(m->central, shard) >= 0 &&
 		  (entry = real_dir(m->central, m->entry_len)) >= 0;
 	if (entry > 0) { /* remembered once it exists: a missing level is made later */

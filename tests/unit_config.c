@@ -172,7 +172,7 @@ Test(config, slash_redirect_dir_switches_off)
 	}
 }
 
-/* The root length that leaves room for /v1/<k0k1>/<key>/<255-byte name>. */
+/* The root length that leaves room for /v2/<k0k1>/<key>/<255-byte name>. */
 #define ROOM_FOR_ENTRY (4 + 3 + 32 + 1 + 255 + 1)
 
 static void fill_path(char *buf, size_t len)
