@@ -14,14 +14,6 @@
 
 #include "tests/harness.h"
 
-static size_t count_of(const char *text, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static struct pcr_result *run_ok(const struct pcr_fixture *f, const struct pcr_interp *py,
 				 const char *const *env, const char *program)
 {
@@ -338,7 +330,7 @@ static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
 			"import os; print(os.path.isdir('app/__pycache__'))", NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		cr_assert_str_eq(r->out, "False\n");
-		cr_assert_eq(count_of(r->err, "pycache-redirect: warning: "), 1,
+		cr_assert_eq(pcr_count_of(r->err, "pycache-redirect: warning: "), 1,
 			     "%s: %s was not refused with one warning: %s", py->label, setting,
 			     r->err);
 		free(r);
@@ -360,7 +352,7 @@ static void file_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
-	cr_assert_eq(count_of(r->err, "warning: cache root"), 1, "%s: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->err, "is not a directory"), "%s: %s", py->label, r->err);
 	free(r);
 	char text[64];

@@ -9,14 +9,6 @@
 
 #include "tests/harness.h"
 
-static size_t count_of(const char *text, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 /* The sample ran as it does without the library. */
 static void assert_app_ran(struct pcr_result *r, const struct pcr_interp *py)
 {
@@ -94,7 +86,7 @@ static void check_refused_root(const struct pcr_fixture *f, const struct pcr_int
 {
 	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
-	cr_assert_eq(count_of(r->err, "warning: cache root"), 1,
+	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1,
 		     "%s (%s): expected one warning, stderr:\n%s", py->label, why, r->err);
 	cr_assert(strstr(r->err, why), "%s: the warning does not say '%s': %s", py->label, why, r->err);
 	assert_app_ran(r, py);
@@ -103,7 +95,7 @@ static void check_refused_root(const struct pcr_fixture *f, const struct pcr_int
 
 	/* Silent by default. */
 	r = pcr_run_app(f, py, NULL, NULL);
-	cr_assert_eq(count_of(r->err, "pycache-redirect"), 0, "%s: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "pycache-redirect"), 0, "%s: %s", py->label, r->err);
 	assert_app_ran(r, py);
 }
 
@@ -156,7 +148,7 @@ static void unusable_root_setting(const struct pcr_interp *py, struct pcr_fixtur
 		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, settings[k],
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct pcr_result *r = pcr_python(f, py, false, env, "-m", "app", NULL);
-		cr_assert_eq(count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,
+		cr_assert_eq(pcr_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,
 			     "%s: %s", py->label, r->err);
 		assert_app_ran(r, py);
 	}
@@ -205,7 +197,7 @@ static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	struct pcr_result *r = malloc(sizeof *r);
 	pcr_run_on_tmpfs_root(r, f, "ro,mode=0700", log,
 			      (const char *[]){ py->path, "-m", "app", NULL });
-	cr_assert_eq(count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label, r->err);
 	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label, r->err);
 	assert_app_ran(r, py);
 }

@@ -15,14 +15,6 @@
 
 #define OTHER_UID 4242
 
-static size_t count_of(const char *text, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 /* `py -m app` under the library and env, stopped after 20 s (a hang shows as
  * exit 124); the run must have printed the sample's output. */
 static struct pcr_result *run_app_bounded(const struct pcr_fixture *f, const struct pcr_interp *py,
@@ -44,7 +36,7 @@ static void log_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(mkfifo(log, 0666) == 0);
 	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
 	struct pcr_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
-	cr_assert_eq(count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->err, " -> "), "%s: the rewrites go to stderr instead: %s", py->label,
 		  r->err);
 	pcr_assert_sample_cached(f, py, "", "after a run logging to a FIFO");
@@ -64,7 +56,7 @@ static void log_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(chown(log, OTHER_UID, OTHER_UID) == 0 && chmod(log, 0666) == 0);
 	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
 	struct pcr_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
-	cr_assert_eq(count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
 	struct stat st;
 	cr_assert(stat(log, &st) == 0);
 	cr_assert_eq(st.st_size, 0, "%s: %lld bytes of the user's imports went into another "

@@ -560,6 +560,14 @@ void pcr_dir_key_hex(const char *source_dir, char key[33])
 		sprintf(key + 2 * i, "%02x", c.digest[i]);
 }
 
+size_t pcr_count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
 void pcr_expect_central(char *out, size_t size, const char *root,
 			const char *source_dir, const char *name)
 {

@@ -146,6 +146,9 @@ size_t pcr_count_bytecode(const char *dir, char *first, size_t first_size);
 /* Regular files under dir (recursively) whose names end in suffix. */
 size_t pcr_count_files(const char *dir, const char *suffix);
 
+/* How many times needle occurs in text, without overlaps. */
+size_t pcr_count_of(const char *text, const char *needle);
+
 bool pcr_exists(const char *path);
 void pcr_write_file(const char *path, const char *text);
 /* The file's bytes (NUL-terminated) into buf; its length, or -1. */
