@@ -30,7 +30,8 @@ bool pcr_cli_load_config(struct pcr_config *c)
 	enum pcr_root_status st;
 	int err;
 	char where[PATH_MAX];
-	if (pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false, &st, &err, where) ==
+	if (pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false, &st, &err, where,
+			    sizeof where) ==
 	    PCR_ROOT_USE_FALLBACK) {
 		pcr_cli_error("warning: the cache root %s %s%s%s%s; the library uses %s instead",
 			      c->root, pcr_root_status_str(st),

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -59,16 +60,39 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m)
+/* "<entry>.src" spelled in place, in the room the mapping keeps before the
+ * source; *saved keeps the bytes it covers, for record_name_undo. */
+static const char *record_name(struct pcr_mapping *m, char saved[sizeof PCR_SOURCE_SUFFIX])
 {
-	char final[PATH_MAX], tmp[PATH_MAX];
+	memcpy(saved, m->central + m->entry_len, sizeof PCR_SOURCE_SUFFIX);
+	memcpy(m->central + m->entry_len, PCR_SOURCE_SUFFIX, sizeof PCR_SOURCE_SUFFIX);
+	return m->central;
+}
+
+static void record_name_undo(struct pcr_mapping *m, const char saved[sizeof PCR_SOURCE_SUFFIX])
+{
+	memcpy(m->central + m->entry_len, saved, sizeof PCR_SOURCE_SUFFIX);
+}
+
+bool pcr_entry_record_missing(const struct pcr_fs *fs, struct pcr_mapping *m)
+{
+	char saved[sizeof PCR_SOURCE_SUFFIX];
+	struct stat st;
+	bool missing = fs->lstat(record_name(m, saved), &st) < 0 && errno == ENOENT;
+	record_name_undo(m, saved);
+	return missing;
+}
+
+int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m)
+{
+	/* The temporary name, "<entry>.src.<pid>", in the buffer's free part. */
+	char *tmp;
 	size_t suffix = sizeof PCR_SOURCE_SUFFIX - 1;
-	if (m->entry_len + suffix + 1 + 24 + 1 > sizeof tmp)
+	if (pcr_map_free(m, &tmp) < m->entry_len + suffix + 1 + 24 + 1)
 		return (errno = ENAMETOOLONG), -1;
-	memcpy(final, m->central, m->entry_len);
-	memcpy(final + m->entry_len, PCR_SOURCE_SUFFIX, suffix + 1);
 	size_t n = m->entry_len + suffix;
-	memcpy(tmp, final, n);
+	memcpy(tmp, m->central, m->entry_len);
+	memcpy(tmp + m->entry_len, PCR_SOURCE_SUFFIX, suffix);
 	tmp[n++] = '.';
 	tmp[n + pcr_put_uint(tmp + n, (unsigned long)getpid())] = '\0';
 
@@ -80,12 +104,20 @@ int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m
 		fd = fs->open(tmp, flags, 0600);
 	if (fd < 0)
 		return -1;
-	bool ok = write_all(fd, m->source, m->source_len) && write_all(fd, "\n", 1);
+	char *source = pcr_map_source(m);
+	source[m->source_len] = '\n'; /* the record's line, written at once */
+	bool ok = write_all(fd, source, m->source_len + 1);
+	source[m->source_len] = '\0';
 	ok = close(fd) == 0 && ok;
-	if (ok && fs->rename(tmp, final) == 0)
+	char saved[sizeof PCR_SOURCE_SUFFIX];
+	if (ok && fs->rename(tmp, record_name(m, saved)) == 0) {
+		record_name_undo(m, saved);
 		return 0;
-	int saved = errno;
+	}
+	if (ok)
+		record_name_undo(m, saved);
+	int e = errno;
 	fs->unlink(tmp);
-	errno = saved;
+	errno = e;
 	return -1;
 }

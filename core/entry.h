@@ -5,6 +5,8 @@
 #ifndef PCR_ENTRY_H
 #define PCR_ENTRY_H
 
+#include <stdbool.h>
+
 #include "fs.h"
 #include "map.h"
 
@@ -18,8 +20,11 @@ int pcr_entry_create(const struct pcr_fs *fs, struct pcr_mapping *m);
  * mkdir of the entry directory itself needs. 0, or -1 with errno. */
 int pcr_entry_create_parents(const struct pcr_fs *fs, struct pcr_mapping *m);
 
-/* Write <entry>.src atomically (temporary name, then rename). 0, or -1 with
- * errno. */
-int pcr_entry_record_source(const struct pcr_fs *fs, const struct pcr_mapping *m);
+/* Write <entry>.src atomically (temporary name, then rename), both names
+ * spelled in m's buffer (left as it was). 0, or -1 with errno. */
+int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m);
+
+/* Whether <entry>.src is missing (an entry whose maker could not record it). */
+bool pcr_entry_record_missing(const struct pcr_fs *fs, struct pcr_mapping *m);
 
 #endif

@@ -113,17 +113,9 @@ static int put_inode(const struct pcr_fs *fs, const char *path, struct pcr_ident
 	return 0;
 }
 
-int pcr_dir_ident(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, const char *dir,
-		  size_t len, struct pcr_ident *id)
+static int ident_of(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, const char *path,
+		    struct pcr_ident *id)
 {
-	/* "dir/": the trailing slash makes the lookup fail (ENOTDIR) unless
-	 * dir is a directory, or a link to one. */
-	char path[PATH_MAX];
-	if (len + 2 > sizeof path)
-		return (errno = ENAMETOOLONG), -1;
-	memcpy(path, dir, len);
-	path[len] = '/';
-	path[len + 1] = '\0';
 	id->len = 0;
 	id->spelled = false;
 	int mnt = -1;
@@ -151,7 +143,19 @@ int pcr_dir_ident(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, const cha
 	return 0;
 }
 
-bool pcr_ident_keyer_key(const struct pcr_keyer *self, const char *dir, size_t len, char *hex)
+int pcr_dir_ident(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, char *dir, size_t len,
+		  struct pcr_ident *id)
+{
+	/* "dir/", in place: the trailing slash makes the lookup fail (ENOTDIR)
+	 * unless dir is a directory, or a link to one. */
+	dir[len] = '/';
+	dir[len + 1] = '\0';
+	int r = ident_of(fs, kinds, dir, id);
+	dir[len] = '\0';
+	return r;
+}
+
+bool pcr_ident_keyer_key(const struct pcr_keyer *self, char *dir, size_t len, char *hex)
 {
 	const struct pcr_ident_keyer *k = (const struct pcr_ident_keyer *)self;
 	struct pcr_ident id;

@@ -56,11 +56,12 @@ struct pcr_fs_kinds {
 };
 
 /* The identity of the directory spelled dir (len bytes, absolute,
- * normalised), following symbolic links; kinds may be NULL. 0, or -1 with
- * errno: the directory is missing (ENOENT), is not a directory (ENOTDIR),
- * or cannot be looked at. */
-int pcr_dir_ident(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, const char *dir,
-		  size_t len, struct pcr_ident *id);
+ * normalised), following symbolic links; kinds may be NULL. dir is spelled
+ * "dir/" in place for the lookup (the byte after its NUL must be writable)
+ * and left as it was. 0, or -1 with errno: the directory is missing
+ * (ENOENT), is not a directory (ENOTDIR), or cannot be looked at. */
+int pcr_dir_ident(const struct pcr_fs *fs, struct pcr_fs_kinds *kinds, char *dir, size_t len,
+		  struct pcr_ident *id);
 
 /* A keyer (core/map.h) by identity: fs's calls, kinds may be NULL. */
 struct pcr_ident_keyer {
@@ -68,7 +69,7 @@ struct pcr_ident_keyer {
 	const struct pcr_fs *fs;
 	struct pcr_fs_kinds *kinds;
 };
-bool pcr_ident_keyer_key(const struct pcr_keyer *self, const char *dir, size_t len, char *hex);
+bool pcr_ident_keyer_key(const struct pcr_keyer *self, char *dir, size_t len, char *hex);
 #define PCR_IDENT_KEYER(FS, KINDS) { { pcr_ident_keyer_key }, (FS), (KINDS) }
 
 /* The cache key of id (of the directory dir, len bytes): 32 lowercase hex

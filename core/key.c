@@ -56,7 +56,7 @@ void pcr_ident_key(const struct pcr_ident *id, const char *dir, size_t len, char
 	put_hex(XXH3_128bits_digest(&st), hex);
 }
 
-static bool key_of_spelling(const struct pcr_keyer *self, const char *dir, size_t len, char *hex)
+static bool key_of_spelling(const struct pcr_keyer *self, char *dir, size_t len, char *hex)
 {
 	(void)self;
 	pcr_key(dir, len, hex);

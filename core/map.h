@@ -20,7 +20,8 @@ enum pcr_map_status {
 	PCR_MAP_NOT_PYCACHE, /* no __pycache__ component */
 	PCR_MAP_REFUSED,     /* a tail that is never mapped (".", "..", deeper levels) */
 	PCR_MAP_NEED_BASE,   /* a relative path, and no base directory was given */
-	PCR_MAP_TOO_LONG,    /* the source or central path would not fit PATH_MAX */
+	PCR_MAP_TOO_LONG,    /* the central path and the source directory would not fit
+			      * PATH_MAX together */
 	PCR_MAP_UNDER_ROOT,  /* already inside the cache root: never mapped twice */
 	PCR_MAP_NO_DIR,      /* the keyer found no directory there (missing, a file,
 			      * not searchable): the call goes through as it is */
@@ -31,19 +32,36 @@ enum pcr_map_status {
 struct pcr_keyer {
 	/* The key of the directory spelled dir (len bytes, absolute and
 	 * normalised) into hex (PCR_KEY_HEX digits and a NUL); false, with
-	 * errno, when there is no directory to key. */
-	bool (*key)(const struct pcr_keyer *self, const char *dir, size_t len, char *hex);
+	 * errno, when there is no directory to key. The byte after dir's NUL
+	 * is writable: the keyer may spell "dir/" in place (the lookup that
+	 * fails unless dir is a directory), and leaves dir as it was. */
+	bool (*key)(const struct pcr_keyer *self, char *dir, size_t len, char *hex);
 };
+
+/* Bytes kept free after the NUL of the source spelling: for the keyer's
+ * slash, and for "/__pycache__" (the in-tree directory's spelling). */
+#define PCR_MAP_DIR_ROOM 13
 
 /* The key of the spelling itself (pcr_key): layout v1's rule, for tests of
  * the mapping that need no file system. */
 extern const struct pcr_keyer pcr_keyer_spelling;
 
+/* One buffer holds all a mapped call needs, so that a hook's stack holds
+ * one PATH_MAX (a handler on a small signal stack can make the call):
+ *
+ *     central[0 .. central_len]          <root>/v2/<k0k1>/<key>[/<name>], NUL
+ *     central[source_at .. +source_len]  the normalised directory that holds
+ *                                        __pycache__ (the record's content),
+ *                                        NUL, PCR_MAP_DIR_ROOM bytes
+ *     the rest                           free: scratch for the caller
+ *
+ * source_at leaves room after the entry for "<entry>.src", the record's
+ * name, to be spelled in place. */
 struct pcr_mapping {
-	char central[PATH_MAX]; /* <root>/v2/<k0k1>/<key>[/<name>] */
+	char central[PATH_MAX];
 	size_t central_len;
 	size_t entry_len;       /* leading bytes of central that name the entry directory */
-	char source[PATH_MAX];  /* the normalised directory that holds __pycache__ */
+	size_t source_at;       /* where in central the source spelling starts */
 	size_t source_len;
 	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__"
 				 * (a sidecar's: of its directory, slash included) */
@@ -51,10 +69,27 @@ struct pcr_mapping {
 	unsigned long long entry_bits; /* see pcr_entry_bits */
 };
 
+/* The normalised directory that holds __pycache__, in m's buffer (writable
+ * when m is, like strchr's result). */
+static inline char *pcr_map_source(const struct pcr_mapping *m)
+{
+	return (char *)m->central + m->source_at;
+}
+
+/* Free bytes of m's buffer after the source spelling and its room. */
+static inline size_t pcr_map_free(const struct pcr_mapping *m, char **at)
+{
+	size_t used = m->source_at + m->source_len + 1 + PCR_MAP_DIR_ROOM;
+	*at = (char *)m->central + used;
+	return sizeof m->central - used;
+}
+
 /* Map path (relative ones against base, an absolute physical directory, or
  * NULL when the caller has none yet) under root, a normalised absolute
  * directory of root_len bytes. m is valid only when it returns PCR_MAP_OK,
- * and is scratch otherwise. */
+ * and is scratch otherwise. On PCR_MAP_NEED_BASE, the caller that can find
+ * the base may read it into pcr_map_source(m) (source_len bytes of room)
+ * and call again with that as base: no buffer of its own is needed. */
 enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
 				 const char *base, const char *path,
 				 const struct pcr_keyer *keyer, struct pcr_mapping *m);

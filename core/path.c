@@ -78,7 +78,7 @@ static bool norm_walk(struct norm *n, const char *s, size_t len, bool physical)
 		if (n->len + 1 + clen + 1 > n->size)
 			return false;
 		n->out[n->len++] = '/';
-		memcpy(n->out + n->len, c, clen);
+		memmove(n->out + n->len, c, clen); /* base may lie in out */
 		n->len += clen;
 		if (physical)
 			n->physical = n->len;

@@ -93,7 +93,8 @@ enum pcr_parse pcr_parse_sidecar(const char *path, struct pcr_pycache_ref *ref);
  * symlink, ".." is kept, so two different directories never share a spelling.
  * Writes a NUL-terminated absolute path without a trailing slash ("/" for the
  * root) and returns its length, or 0 when it does not fit in outsz, or when a
- * relative path comes without an absolute base. */
+ * relative path comes without an absolute base. base may be out itself (the
+ * caller read it into the buffer): it is normalised where it lies. */
 size_t pcr_normalize_dir(const char *base, const char *path, size_t len,
 			 char *out, size_t outsz);
 

@@ -24,13 +24,18 @@ static bool shared_sticky(const struct stat *st)
 	return (st->st_mode & (S_IWGRP | S_IWOTH)) && (st->st_mode & S_ISVTX);
 }
 
+/* One buffer holds the walk: the physical directory reached grows from its
+ * start, what is left to walk lies at its end, and a link's target is read
+ * into the gap between and moved in front of what is left. The check runs
+ * on a process's first call, so its stack is one PATH_MAX. */
 struct walk {
 	const struct pcr_fs *fs;
 	unsigned long euid;
 	bool create;
 	int *err;
 	char *where;
-	char dir[PATH_MAX]; /* the physical directory reached ("" is /) */
+	size_t where_size;
+	char dir[PATH_MAX]; /* the physical directory reached ("" is /), then the rest */
 	size_t len;
 	struct stat at;     /* dir's lstat */
 };
@@ -38,21 +43,23 @@ struct walk {
 static enum pcr_root_status fail(struct walk *w, enum pcr_root_status s, int err)
 {
 	*w->err = err;
-	if (w->where) {
+	if (w->where && w->where_size) {
 		const char *dir = w->dir[0] ? w->dir : "/";
-		memcpy(w->where, dir, strlen(dir) + 1);
+		size_t n = strnlen(dir, w->where_size - 1);
+		memcpy(w->where, dir, n);
+		w->where[n] = '\0';
 	}
 	return s;
 }
 
-/* The component c (clen bytes) of the directory reached, lstat'ed into st,
- * made 0700 when it is missing and create is set. */
+/* The component c (clen bytes, in the rest) of the directory reached,
+ * lstat'ed into st, made 0700 when it is missing and create is set. */
 static enum pcr_root_status step(struct walk *w, const char *c, size_t clen, struct stat *st)
 {
-	if (w->len + 1 + clen >= sizeof w->dir)
+	if (w->len + 1 >= (size_t)(c - w->dir)) /* the two parts would meet */
 		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
 	w->dir[w->len] = '/';
-	memcpy(w->dir + w->len + 1, c, clen);
+	memmove(w->dir + w->len + 1, c, clen);
 	w->dir[w->len + 1 + clen] = '\0';
 	if (w->fs->lstat(w->dir, st) == 0)
 		return PCR_ROOT_OK;
@@ -70,24 +77,25 @@ static enum pcr_root_status step(struct walk *w, const char *c, size_t clen, str
 	return PCR_ROOT_OK;
 }
 
-/* The link at w->dir, read and put in front of tail: the rest of the walk,
- * into rest. The walk goes on from the link's directory, or from / for an
- * absolute target. */
-static enum pcr_root_status follow(struct walk *w, const struct stat *top, const char *tail,
-				   char *rest, size_t rest_size)
+/* The link just stepped to (the last clen bytes of the directory reached)
+ * is read and put in front of what is left to walk, which starts at *rest
+ * with a slash; *rest moves to the target. The walk goes on from the link's
+ * directory, or from / for an absolute target. */
+static enum pcr_root_status follow(struct walk *w, const struct stat *top, size_t clen,
+				   char **rest)
 {
-	char target[PATH_MAX];
-	ssize_t n = w->fs->readlink(w->dir, target, sizeof target);
+	char *gap = w->dir + w->len + 1 + clen + 1;
+	if (gap >= *rest)
+		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
+	ssize_t n = w->fs->readlink(w->dir, gap, (size_t)(*rest - gap));
 	if (n <= 0)
 		return fail(w, PCR_ROOT_CANT_CREATE, n < 0 ? errno : ENOENT);
-	size_t tlen = strlen(tail);
-	if ((size_t)n + 1 + tlen >= rest_size)
+	if ((size_t)n >= (size_t)(*rest - gap)) /* perhaps cut short */
 		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
-	memmove(rest + n + 1, tail, tlen + 1); /* tail may lie in rest */
-	memcpy(rest, target, (size_t)n);
-	rest[n] = '/';
+	memmove(*rest - n, gap, (size_t)n);
+	*rest -= n;
 	w->dir[w->len] = '\0';
-	if (target[0] == '/') {
+	if (**rest == '/') {
 		w->len = 0;
 		w->dir[0] = '\0';
 		w->at = *top;
@@ -97,11 +105,12 @@ static enum pcr_root_status follow(struct walk *w, const struct stat *top, const
 
 static enum pcr_root_status walk(struct walk *w, const char *root)
 {
-	char rest[PATH_MAX];
 	struct stat top, st;
 	size_t rlen = strlen(root);
-	if (rlen >= sizeof rest)
+	w->dir[0] = '\0';
+	if (rlen + 2 > sizeof w->dir)
 		return fail(w, PCR_ROOT_CANT_CREATE, ENAMETOOLONG);
+	char *rest = w->dir + sizeof w->dir - rlen - 1;
 	memcpy(rest, root, rlen + 1);
 	if (w->fs->lstat("/", &top) < 0)
 		return fail(w, PCR_ROOT_CANT_CREATE, errno);
@@ -109,7 +118,7 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 	if (!parent_ok(&top, w->euid))
 		return fail(w, PCR_ROOT_UNSAFE_PARENT, 0);
 	int links = 0;
-	for (const char *p = rest, *end;; p = end) {
+	for (char *p = rest, *end;; p = end) {
 		while (*p == '/')
 			p++;
 		if (!*p)
@@ -141,9 +150,8 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 				return fail(w, PCR_ROOT_SYMLINK, 0);
 			if (++links > PCR_ROOT_MAX_LINKS)
 				return fail(w, PCR_ROOT_CANT_CREATE, ELOOP);
-			if ((s = follow(w, &top, end, rest, sizeof rest)) != PCR_ROOT_OK)
+			if ((s = follow(w, &top, clen, &end)) != PCR_ROOT_OK)
 				return s;
-			end = rest;
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
@@ -166,11 +174,13 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 }
 
 enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
-				    unsigned long euid, bool create, int *err, char *where)
+				    unsigned long euid, bool create, int *err, char *where,
+				    size_t where_size)
 {
-	struct walk w = { .fs = fs, .euid = euid, .create = create, .err = err, .where = where };
+	struct walk w = { .fs = fs, .euid = euid, .create = create, .err = err,
+			  .where = where, .where_size = where_size };
 	*err = 0;
-	if (where)
+	if (where && where_size)
 		where[0] = '\0';
 	return walk(&w, root);
 }
@@ -178,21 +188,22 @@ enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
 				      unsigned long euid, bool create, int *err)
 {
-	return pcr_root_check(fs, root, euid, create, err, NULL);
+	return pcr_root_check(fs, root, euid, create, err, NULL, 0);
 }
 
 enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
 				  unsigned long euid, bool create,
-				  enum pcr_root_status *status, int *err, char *where)
+				  enum pcr_root_status *status, int *err, char *where,
+				  size_t where_size)
 {
 	int ignored;
 	*err = 0;
-	*status = c->root_len ? pcr_root_check(fs, c->root, euid, create, err, where)
+	*status = c->root_len ? pcr_root_check(fs, c->root, euid, create, err, where, where_size)
 			      : PCR_ROOT_CANT_CREATE;
 	if (*status == PCR_ROOT_OK || (!create && *status == PCR_ROOT_MISSING))
 		return PCR_ROOT_USE_CONFIGURED;
 	enum pcr_root_status f = c->fallback_len
-		? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL)
+		? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL, 0)
 		: PCR_ROOT_CANT_CREATE;
 	if (f == PCR_ROOT_OK || (!create && f == PCR_ROOT_MISSING))
 		return PCR_ROOT_USE_FALLBACK;

@@ -31,10 +31,11 @@ enum pcr_root_status {
 
 /* Checks root (creating it and its missing parents 0700 when create is set)
  * for the user euid, as above. *err gets the errno of a failed call, else 0.
- * When it is not NULL, *where (PATH_MAX bytes) gets the directory that
- * failed the check. */
+ * When it is not NULL, where (where_size bytes) gets the directory that
+ * failed the check, cut short to fit. */
 enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
-				    unsigned long euid, bool create, int *err, char *where);
+				    unsigned long euid, bool create, int *err, char *where,
+				    size_t where_size);
 
 /* pcr_root_check without where. */
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
@@ -53,7 +54,8 @@ enum pcr_root_use {
  * and the command decide with this, so that they never disagree. */
 enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
 				  unsigned long euid, bool create,
-				  enum pcr_root_status *status, int *err, char *where);
+				  enum pcr_root_status *status, int *err, char *where,
+				  size_t where_size);
 
 const char *pcr_root_status_str(enum pcr_root_status s);
 

@@ -182,7 +182,7 @@ static void read_record(int shard, struct pcr_store_entry *entry)
  * the entry was made for: a tree deleted, or replaced by another at the same
  * path, leaves an orphan. Only a clear "no" (ENOENT, ENOTDIR, another key)
  * makes an orphan: one that cannot be looked at (EACCES) is kept. */
-static bool source_exists(const struct pcr_store_entry *entry)
+static bool source_exists(struct pcr_store_entry *entry)
 {
 	char key[PCR_KEY_HEX + 1];
 	if (keyer->key(keyer, entry->source, strlen(entry->source), key))

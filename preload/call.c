@@ -10,6 +10,7 @@
 
 #include "../core/entry.h"
 #include "../core/fmt.h"
+#include "../core/path.h"
 #include "dirkey.h"
 #include "real.h"
 #include "state.h"
@@ -40,24 +41,23 @@ typedef enum pcr_map_status (*mapper)(const char *root, size_t root_len, const c
 				      struct pcr_mapping *m);
 
 /* map_path (or map_sidecar) on c, with the physical base directory that a
- * relative path needs. */
+ * relative path needs, read into the mapping's own buffer. */
 static enum pcr_map_status map_with(mapper map_path, struct pcr_call *c)
 {
 	size_t root_len;
 	const char *root = pcr_root(&root_len);
 	enum pcr_map_status st = map_path(root, root_len, NULL, c->orig, &pcr_dir_keyer, &c->m);
 	if (st == PCR_MAP_NEED_BASE) {
-		char base[PATH_MAX];
-		if (base_dir(c->dirfd, base, sizeof base))
+		char *base = pcr_map_source(&c->m);
+		if (base_dir(c->dirfd, base, c->m.source_len))
 			st = map_path(root, root_len, base, c->orig, &pcr_dir_keyer, &c->m);
 	}
 	return st;
 }
 
+/* The hooks call it once pcr_ready said yes. */
 static bool map(struct pcr_call *c)
 {
-	if (!pcr_in_scope() || !pcr_root_usable())
-		return false;
 	enum pcr_map_status st = map_with(pcr_map_path, c);
 	if (st == PCR_MAP_NOT_PYCACHE &&
 	    (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS))
@@ -126,19 +126,22 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 }
 
 /* Whether the in-tree __pycache__ of c (a sidecar's directory) exists as a
- * directory. */
-static bool in_tree_dir_exists(const struct pcr_call *c)
+ * directory: looked up as "<source>/__pycache__", spelled in place in the
+ * room the mapping keeps after the source. */
+static bool in_tree_dir_exists(struct pcr_call *c)
 {
-	char dir[PATH_MAX] = ".";
 	struct stat st;
-	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
-	if (!real_fstatat || c->m.cache_end >= sizeof dir)
+	__typeof__(&stat) real_stat = PCR_REAL(stat);
+	if (!real_stat)
 		return false;
-	if (c->m.cache_end > 0) { /* else a sidecar in the current directory */
-		memcpy(dir, c->orig, c->m.cache_end);
-		dir[c->m.cache_end] = '\0';
-	}
-	return real_fstatat(c->dirfd, dir, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	char *dir = pcr_map_source(&c->m);
+	size_t n = c->m.source_len;
+	bool sidecar = c->m.cache_end == 0 || c->orig[c->m.cache_end - 1] == '/';
+	if (!sidecar)
+		memcpy(dir + n, "/" PCR_PYCACHE, sizeof PCR_PYCACHE + 1);
+	bool yes = real_stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	dir[n] = '\0';
+	return yes;
 }
 
 /* Make the entry directory a create needs, when the virtual __pycache__

@@ -75,7 +75,7 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
 /* After a two-path call failed with EXDEV between the cache and the tree, of
  * a regular file: does the move by copying (preload/move.c). True when it did;
  * else errno says why (EXDEV still, when it was not to be done). */
-bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum pcr_move move);
+bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_move move);
 
 static inline enum pcr_op pcr_open_op(int flags)
 {

@@ -68,7 +68,7 @@ static void slot_put(struct slot *s, const uint64_t h[2], uint64_t now, const ch
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-static bool dir_key(const struct pcr_keyer *self, const char *dir, size_t len, char *hex)
+static bool dir_key(const struct pcr_keyer *self, char *dir, size_t len, char *hex)
 {
 	(void)self;
 	uint64_t h[2];

@@ -19,13 +19,15 @@
 		return FAIL;                      \
 	}
 
-/* Every wrapper is two functions. The exported one is the fast path
+/* Every wrapper is three functions. The exported one is the fast path
  * (PCR_FAST_PATH): a path that is not ours, and the real function already
  * looked up (loaded after the test, so that the test's call to strrchr has one
  * register less to keep), and it tail-calls the real one. Everything else goes
  * to slow_NAME, out of line: the first call's lookup, the exact test where the
  * fast one passed (tested) but is not exact (pcr_wants_after), and the
- * pcr_call that tries the central and the in-tree paths. */
+ * process's first decisions (pcr_ready). Only then does mapped_NAME, a frame
+ * of its own, hold the pcr_call that tries the central and the in-tree paths:
+ * the stack holds the first call's root check or the call, never both. */
 #define PCR_FAST_PATH(NAME, OURS, ARGS)                          \
 	if (PCR_LIKELY(!(OURS))) {                                \
 		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);   \
@@ -35,12 +37,11 @@
 	}                                                         \
 	return slow_##NAME(PCR_UNPAREN ARGS, true);
 
+#define PCR_NOINLINE static __attribute__((noinline))
+
 #define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
-	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
+	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)      \
 	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants_after(tested, PATH))                                     \
-			return real ARGS;                                               \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
 		RET r = FAIL;                                                           \
@@ -48,6 +49,13 @@
 		     go = pcr_call_next(&c, r == FAIL, &P))                             \
 			r = real MAPPED;                                                \
 		return r;                                                               \
+	}                                                                               \
+	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)                   \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
+		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                     \
+			return real ARGS;                                               \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS);                           \
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \
@@ -57,12 +65,9 @@
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
 #define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                              \
-	static __attribute__((noinline)) int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, \
-							 bool tested)                    \
+	PCR_NOINLINE int mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS,      \
+				       mode_t mode)                                     \
 	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, -1)                                              \
-		if (!pcr_wants_after(tested, PATH))                                     \
-			return real(PCR_UNPAREN ARGS, mode);                            \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
 		int r = -1;                                                             \
@@ -71,6 +76,13 @@
 		     go; go = pcr_call_next(&c, r == -1, &P))                           \
 			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));         \
 		return r;                                                               \
+	}                                                                               \
+	PCR_NOINLINE int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, bool tested)      \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, -1)                                              \
+		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                     \
+			return real(PCR_UNPAREN ARGS, mode);                            \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS, mode);                     \
 	}                                                                               \
 	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                    \
 	{                                                                               \
@@ -86,12 +98,9 @@
 	}
 
 #define HOOK_FOPEN(NAME)                                                                \
-	static __attribute__((noinline)) FILE *slow_##NAME(const char *path,            \
-							   const char *mode, bool tested) \
+	PCR_NOINLINE FILE *mapped_##NAME(__typeof__(&NAME) real, const char *path,      \
+					 const char *mode)                              \
 	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
-		if (!pcr_wants_after(tested, path))                                     \
-			return real(path, mode);                                        \
 		struct pcr_call c;                                                      \
 		const char *P;                                                          \
 		FILE *r = NULL;                                                         \
@@ -102,6 +111,13 @@
 								: real(P, mode);        \
 		return r;                                                               \
 	}                                                                               \
+	PCR_NOINLINE FILE *slow_##NAME(const char *path, const char *mode, bool tested) \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
+		if (!pcr_wants_after(tested, path) || !pcr_ready())                     \
+			return real(path, mode);                                        \
+		return mapped_##NAME(real, path, mode);                                 \
+	}                                                                               \
 	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
 	{                                                                               \
 		PCR_OPAQUE(path);                                                       \
@@ -110,12 +126,8 @@
 
 #define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
 	      MOVE)                                                                     \
-	static __attribute__((noinline)) RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested) \
+	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)      \
 	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants_after(tested, PATH_A) &&                                 \
-		    !pcr_wants_after(tested, PATH_B))                                   \
-			return real ARGS;                                               \
 		struct pcr_call a, b;                                                   \
 		const char *PA, *PB;                                                    \
 		RET r = FAIL;                                                           \
@@ -126,6 +138,14 @@
 		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                       \
 			r = 0;                                                          \
 		return r;                                                               \
+	}                                                                               \
+	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)                   \
+	{                                                                               \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
+		if ((!pcr_wants_after(tested, PATH_A) &&                                \
+		     !pcr_wants_after(tested, PATH_B)) || !pcr_ready())                 \
+			return real ARGS;                                               \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS);                           \
 	}                                                                               \
 	PCR_EXPORT RET NAME PARAMS                                                      \
 	{                                                                               \

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,9 +24,22 @@ static const char *side(const struct pcr_call *c, int *dirfd)
 	return c->central ? c->m.central : c->orig;
 }
 
+/* The kernel copies (sendfile, file to file since Linux 2.6.33); where it
+ * cannot, a small buffer does: the hooks keep their stack small. */
 static bool copy_bytes(int in, int out)
 {
-	char buf[8192];
+	for (;;) {
+		ssize_t n = sendfile(out, in, NULL, 1 << 30);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			return true;
+		if (n < 0)
+			break;
+	}
+	if (errno != EINVAL && errno != ENOSYS)
+		return false;
+	char buf[512];
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -84,7 +98,7 @@ static int copy_file(int fromfd, const char *from, int tofd, const char *tmp,
 	return -1;
 }
 
-bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum pcr_move move)
+bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_move move)
 {
 	if (errno != EXDEV || move == PCR_MOVE_NONE || a->central == b->central)
 		return false;
@@ -96,10 +110,15 @@ bool pcr_call2_emulate(const struct pcr_call *a, const struct pcr_call *b, enum 
 
 	int fromfd, tofd;
 	const char *from = side(a, &fromfd), *to = side(b, &tofd);
-	char tmp[PATH_MAX];
+	/* The temporary name goes in the target's mapping buffer: its free part
+	 * when the target is central, all of it when the target is not mapped. */
+	char *tmp = b->m.central;
+	size_t room = sizeof b->m.central;
+	if (b->mapped)
+		room = pcr_map_free(&b->m, &tmp);
 	size_t len = strlen(to);
 	static const char mark[] = ".pcr-move.";
-	if (len + sizeof mark + 20 >= sizeof tmp)
+	if (len + sizeof mark + 20 >= room)
 		return (errno = EXDEV), false;
 	memcpy(tmp, to, len);
 	memcpy(tmp + len, mark, sizeof mark - 1);

@@ -202,8 +202,9 @@ bool pcr_root_usable(void)
 	unsigned long euid = (unsigned long)geteuid();
 	__atomic_store_n(&pcr_euid, euid, __ATOMIC_RELAXED);
 	enum pcr_root_status st;
-	char where[PATH_MAX];
-	enum pcr_root_use use = pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err, where);
+	char where[256]; /* for the warning: the walk's own buffer is the stack's PATH_MAX */
+	enum pcr_root_use use = pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err,
+						where, sizeof where);
 	s = use == PCR_ROOT_USE_CONFIGURED ? 1 : use == PCR_ROOT_USE_FALLBACK ? 2 : -1;
 	if (decide(&root_state, s) && s != 1) {
 		const char *why = err ? strerrorname_np(err) : "";

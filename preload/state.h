@@ -57,6 +57,13 @@ bool pcr_in_scope(void);
  * the fallback): created if missing, checked once a process. */
 bool pcr_root_usable(void);
 
+/* Whether this process redirects at all: in scope, with a usable root.
+ * Two loads once decided; the first call decides, in a frame of its own. */
+static inline bool pcr_ready(void)
+{
+	return pcr_in_scope() && pcr_root_usable();
+}
+
 /* The root in use, once pcr_root_usable said yes, and its length. */
 const char *pcr_root(size_t *len);
 

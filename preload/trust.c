@@ -35,13 +35,7 @@ static int real_dir(char *central, size_t len)
  * cache manager sees it. */
 static void mend_record(struct pcr_mapping *m)
 {
-	char record[PATH_MAX];
-	struct stat st;
-	if (m->entry_len + sizeof PCR_SOURCE_SUFFIX > sizeof record)
-		return;
-	memcpy(record, m->central, m->entry_len);
-	memcpy(record + m->entry_len, PCR_SOURCE_SUFFIX, sizeof PCR_SOURCE_SUFFIX);
-	if (pcr_fs_real.lstat(record, &st) < 0 && errno == ENOENT)
+	if (pcr_entry_record_missing(&pcr_fs_real, m))
 		pcr_entry_record_source(&pcr_fs_real, m);
 }
 

@@ -109,21 +109,24 @@ bool pcr_usage_look_centrally(struct pcr_mapping *m)
 static uint64_t pending;
 static pid_t pending_pid;
 
-static void flush(void)
+/* Appends what is pending, the counter's path spelled in path (size bytes:
+ * the free part of a mapping's buffer, or the destructor's own). */
+static void flush(char *path, size_t size)
 {
 	/* The bytes appended come from here: 4096 units (4 MiB of pyc) a write. */
 	static const char units[4096];
-	uint64_t n = __atomic_exchange_n(&pending, 0, __ATOMIC_RELAXED);
-	if (n == 0 || __atomic_load_n(&pending_pid, __ATOMIC_RELAXED) != getpid())
-		return;
-	char path[PATH_MAX];
 	size_t root_len;
 	const char *root = pcr_root(&root_len);
-	int fd = pcr_usage_path(root, root_len, path, sizeof path)
-			 ? pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-						      O_NOCTTY | O_NONBLOCK,
-					    0600)
-			 : -1;
+	if (__atomic_load_n(&pending, __ATOMIC_RELAXED) == 0 ||
+	    __atomic_load_n(&pending_pid, __ATOMIC_RELAXED) != getpid() ||
+	    !pcr_usage_path(root, root_len, path, size)) /* kept for a later flush */
+		return;
+	uint64_t n = __atomic_exchange_n(&pending, 0, __ATOMIC_RELAXED);
+	if (n == 0)
+		return;
+	int fd = pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+						O_NOCTTY | O_NONBLOCK,
+				  0600);
 	/* Only a regular file: a FIFO planted there must not stall the host. */
 	struct stat st;
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
@@ -143,11 +146,12 @@ static void flush(void)
 __attribute__((destructor)) static void flush_at_exit(void)
 {
 	int saved = errno;
-	flush();
+	char path[PATH_MAX];
+	flush(path, sizeof path);
 	errno = saved;
 }
 
-void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
+void pcr_usage_wrote(struct pcr_mapping *m, off_t size)
 {
 	int saved = errno;
 	if (size < 0) {
@@ -160,7 +164,9 @@ void pcr_usage_wrote(const struct pcr_mapping *m, off_t size)
 	uint64_t n = size > 0 ? pcr_usage_units((uint64_t)size) : 0;
 	if (n && __atomic_fetch_add(&pending, n, __ATOMIC_RELAXED) == 0)
 		__atomic_store_n(&pending_pid, getpid(), __ATOMIC_RELAXED);
+	char *path;
+	size_t room = pcr_map_free(m, &path);
 	if (__atomic_load_n(&pending, __ATOMIC_RELAXED) >= PCR_USAGE_FLUSH_UNITS)
-		flush();
+		flush(path, room);
 	errno = saved;
 }

@@ -31,6 +31,6 @@ bool pcr_usage_tree_may_have(const struct pcr_mapping *m);
 /* The central file of m was just moved into place: add its size to the
  * counter (in batches: see usage.c). size: what the caller saw of it before
  * the move, or -1 to look it up. */
-void pcr_usage_wrote(const struct pcr_mapping *m, off_t size);
+void pcr_usage_wrote(struct pcr_mapping *m, off_t size);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -138,5 +139,108 @@ Test(library, null_paths_get_libc_s_answer)
 		free(hooked);
 	}
 	free(plain);
+	pcr_fixture_fini(&f);
+}
+
+/* ---- stack ---------------------------------------------------------- */
+
+/* altstack_calls with a signal stack of size bytes, in dir (fresh/ made
+ * again each time); whether the call ran (the process did not die on the
+ * guard page), with its line in r. */
+static bool altstack_call(struct pcr_result *r, const char *dir, const char *const *env,
+			  size_t size, const char *mode, const char *op)
+{
+	char fresh[PATH_MAX], pycache[PATH_MAX], size_arg[32];
+	PCR_PATH(fresh, "%s/fresh", dir);
+	PCR_PATH(pycache, "%s/fresh/__pycache__", dir);
+	rmdir(pycache);
+	mkdir(fresh, 0755);
+	snprintf(size_arg, sizeof size_arg, "%zu", size);
+	pcr_run(r, dir, env, (const char *[]){ PCR_TEST_ALTSTACK_CALLS, size_arg, mode, op, NULL });
+	return r->status == 0;
+}
+
+/* The smallest signal stack (to 64 bytes) that the call runs on. */
+static size_t smallest_stack(struct pcr_result *r, const char *dir, const char *const *env,
+			     const char *mode, const char *op, const struct pcr_fixture *f)
+{
+	size_t lo = 1024, hi = 1 << 16;
+	cr_assert(altstack_call(r, dir, env, hi, mode, op), "%s %s: exit %d on %zu bytes\n%s", op,
+		  mode, r->status, hi, r->err);
+	while (hi - lo > 64) {
+		size_t mid = (lo + hi) / 2;
+		if (env) /* each try starts from an empty cache */
+			pcr_rmtree(f->root);
+		if (altstack_call(r, dir, env, mid, mode, op))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	if (env)
+		pcr_rmtree(f->root);
+	cr_assert(altstack_call(r, dir, env, hi, mode, op), "%s %s: exit %d on %zu bytes\n%s", op,
+		  mode, r->status, hi, r->err); /* r holds what it printed */
+	return hi;
+}
+
+/* A call on a __pycache__ path from a signal handler on an alternate
+ * stack: the library needs at most 6 KiB more than libc itself for a
+ * one-path call (the mapping's one PATH_MAX buffer and the frames below
+ * it), also when it is the process's first (the root is checked then) and
+ * when it makes an entry and writes its record; at most 10 KiB for a
+ * rename, which maps two paths. The signal frame's own size (6.5 KiB on a
+ * machine with AVX-512) is in both. */
+Test(library, stack_of_a_call_from_a_signal_handler)
+{
+#ifdef PCR_TEST_ASAN_RUNTIME
+	cr_skip_test("AddressSanitizer's frames are not the library's");
+#endif
+	static const struct {
+		const char *op, *mode;
+		size_t bound;
+	} calls[] = {
+		{ "stat", "first", 6144 }, { "stat", "warm", 6144 },  { "create", "first", 6144 },
+		{ "create", "warm", 6144 }, { "mkdir", "first", 6144 }, { "mkdir", "warm", 6144 },
+		{ "rename", "warm", 10240 },
+	};
+	struct pcr_fixture f;
+	pcr_fixture_init(&f);
+	char dir[PATH_MAX], root[PATH_MAX + 32];
+	PCR_PATH(dir, "%s/pkg", f.tree);
+	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	PCR_PATH(dir, "%s/pkg/__pycache__", f.tree);
+	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	PCR_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, root, "PYCACHE_REDIRECT_SCOPE=all", NULL };
+	struct pcr_result *r = malloc(sizeof *r);
+	static const char *const in_tree[] = { "fresh/__pycache__", "pkg/__pycache__/new.cpython-311.pyc",
+					       "pkg/__pycache__/moved.cpython-311.pyc",
+					       "pkg/__pycache__/moved.tmp" };
+	char path[PATH_MAX];
+	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+		size_t libc = smallest_stack(r, f.tree, NULL, calls[i].mode, calls[i].op, &f);
+		char plain[256];
+		size_t n = strnlen(r->out, sizeof plain - 1);
+		memcpy(plain, r->out, n);
+		plain[n] = '\0';
+		for (size_t k = 0; k < sizeof in_tree / sizeof *in_tree; k++) {
+			PCR_PATH(path, "%s/%s", f.tree, in_tree[k]);
+			pcr_rmtree(path);
+		}
+		pcr_rmtree(f.root);
+		size_t with = smallest_stack(r, f.tree, env, calls[i].mode, calls[i].op, &f);
+		fprintf(stderr, "stack: %s (%s): libc %zu bytes, with the library %zu (+%zu)\n",
+			calls[i].op, calls[i].mode, libc, with, with - libc);
+		cr_expect_leq(with, libc + calls[i].bound, "%s (%s): %zu bytes more than libc's %zu",
+			      calls[i].op, calls[i].mode, with - libc, libc);
+		/* What it did there: libc's answer, in the cache, not in the tree. */
+		cr_expect_str_eq(r->out, plain, "%s (%s): %s against libc's %s", calls[i].op,
+				 calls[i].mode, r->out, plain);
+		for (size_t k = 0; k < sizeof in_tree / sizeof *in_tree; k++) {
+			PCR_PATH(path, "%s/%s", f.tree, in_tree[k]);
+			cr_expect(!pcr_exists(path), "%s (%s) made %s", calls[i].op, calls[i].mode, path);
+		}
+	}
+	free(r);
 	pcr_fixture_fini(&f);
 }

@@ -24,7 +24,7 @@ static void check_maps(const char *root, const char *base, const char *path,
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
 	cr_assert_eq(m.central_len, strlen(want), "\"%s\": central_len", path);
 	cr_assert_eq(m.entry_len, strlen(want_entry), "\"%s\": entry_len", path);
-	cr_assert_str_eq(m.source, source, "\"%s\": source", path);
+	cr_assert_str_eq(pcr_map_source(&m), source, "\"%s\": source", path);
 	cr_assert_eq(m.source_len, strlen(source), "\"%s\": source_len", path);
 	cr_assert_eq(m.is_dir, name == NULL, "\"%s\": is_dir", path);
 	const char *pc = strstr(path, "__pycache__");
@@ -46,7 +46,7 @@ Test(map_path, entry_gets_exact_central_path)
 	cr_assert_str_eq(m.central, ROOT "/v2/8b/8b16ce8bd1515ff284db5d4272fa6bd1/mod.cpython-311.pyc");
 	cr_assert_eq(m.central_len, ROOT_LEN + 4 + 3 + 32 + 1 + 19);
 	cr_assert_eq(m.entry_len, ROOT_LEN + 4 + 3 + 32);
-	cr_assert_str_eq(m.source, "/src/app/pkg");
+	cr_assert_str_eq(pcr_map_source(&m), "/src/app/pkg");
 	cr_assert_eq(m.source_len, 12);
 	cr_assert_eq(m.cache_end, 24);
 	cr_assert_eq(m.is_dir, false);
@@ -206,6 +206,77 @@ Test(map_path, dotdot_out_of_the_root_is_not_under_root)
 	cr_assert_eq(map_status("/c/r", NULL, "/c/r/v2/../__pycache__/m.pyc"), PCR_MAP_UNDER_ROOT);
 }
 
+/* The ".." judgement reads the spelling from the right, without a copy:
+ * more shapes, against what a lexical collapse gives. */
+Test(map_path, dotdot_judged_as_collapsed)
+{
+	static const struct {
+		const char *path;
+		bool under;
+	} cases[] = {
+		{ "/c/r/a/../__pycache__/m", true },
+		{ "/c/x/../r/__pycache__/m", true },
+		{ "/c/x/y/../../r/v2/__pycache__/m", true },
+		{ "/c/r/a/b/../../../r/__pycache__/m", true },
+		{ "/x/../c/r/__pycache__/m", true },
+		{ "/x/../../../c/r/__pycache__/m", true },     /* above / is / */
+		{ "/c/r/a/../../r2/__pycache__/m", false },
+		{ "/c/r/../r/../x/__pycache__/m", false },
+		{ "/c/../r/__pycache__/m", false },
+		{ "/c/r/a/../../../c/__pycache__/m", false },  /* /c: the root's parent */
+		{ "/c/rr/../r/__pycache__/m", true },
+		{ "/c/r/../rx/__pycache__/m", false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		enum pcr_map_status st = map_status("/c/r", NULL, cases[i].path);
+		cr_expect_eq(st == PCR_MAP_UNDER_ROOT, cases[i].under, "\"%s\": %s", cases[i].path,
+			     pcr_map_status_str(st));
+	}
+}
+
+/* A caller without a buffer of its own reads the base into the mapping, as
+ * NEED_BASE offers, and maps again with it there: the same as a base from
+ * elsewhere. */
+Test(map_path, base_read_into_the_mapping)
+{
+	static struct pcr_mapping m, other;
+	const char *path = "pkg/./sub/../__pycache__/m.pyc";
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_NEED_BASE);
+	char *base = pcr_map_source(&m);
+	cr_assert_gt(m.source_len, 100);
+	cr_assert_geq(base - m.central, (ptrdiff_t)(ROOT_LEN + 4 + 3 + PCR_KEY_HEX + 1 + 5));
+	strcpy(base, "/src//app/./x/..");
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, "/src//app/./x/..", path, &pcr_keyer_spelling, &other),
+		     PCR_MAP_OK);
+	cr_assert_str_eq(m.central, other.central);
+	cr_assert_str_eq(pcr_map_source(&m), "/src/app/pkg/sub/..");
+	cr_assert_str_eq(pcr_map_source(&m), pcr_map_source(&other));
+}
+
+/* The keyer may spell "dir/" in place: the byte after the NUL is there. */
+static bool key_with_slash(const struct pcr_keyer *self, char *dir, size_t len, char *hex)
+{
+	cr_assert_eq(dir[len], '\0');
+	dir[len] = '/';
+	dir[len + 1] = '\0';
+	cr_assert_eq(strlen(dir), len + 1);
+	dir[len] = '\0';
+	return pcr_keyer_spelling.key(self, dir, len, hex);
+}
+
+Test(map_path, keyer_may_write_after_the_source)
+{
+	static const struct pcr_keyer slashing = { key_with_slash };
+	static struct pcr_mapping m;
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/b/__pycache__/m.pyc", &slashing, &m),
+		     PCR_MAP_OK);
+	cr_assert_str_eq(pcr_map_source(&m), "/a/b");
+	char want[PATH_MAX];
+	unit_central(want, sizeof want, ROOT, "/a/b", "m.pyc");
+	cr_assert_str_eq(m.central, want);
+}
+
 /* A sibling that starts with the root's bytes is not inside it. */
 Test(map_path, root_prefix_sibling_is_mapped)
 {
@@ -258,47 +329,59 @@ Test(map_path, root_of_slash_holds_everything)
 	cr_assert_eq(map_status("/", NULL, "/src/__pycache__/m.pyc"), PCR_MAP_UNDER_ROOT);
 }
 
-/* The biggest root whose entry directory fits, and one byte more. */
+/* What the source spelling "/s" takes of the buffer after the central path's
+ * NUL: itself, its NUL, the room kept after it. */
+#define SPELLING_S (2 + 1 + PCR_MAP_DIR_ROOM)
+
+/* The biggest root whose entry directory fits with the source "/s" and the
+ * record's name spelled in place ("<entry>.src"), and one byte more. */
 Test(map_path, too_long_root)
 {
 	static char root[PATH_MAX + 1];
 	static struct pcr_mapping m;
 	size_t entry_extra = 4 + 3 + PCR_KEY_HEX; /* "/v2/" "xx/" key */
-	size_t max_root = PATH_MAX - 1 - entry_extra;
+	size_t record = sizeof PCR_SOURCE_SUFFIX - 1;
+	size_t max_root = PATH_MAX - 1 - entry_extra - record - SPELLING_S;
 	memset(root, 'r', sizeof root);
 	root[0] = '/';
 
 	root[max_root] = '\0';
 	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_OK);
-	cr_assert_eq(m.central_len, PATH_MAX - 1);
-	cr_assert_eq(m.entry_len, PATH_MAX - 1);
-	cr_assert_eq(strlen(m.central), PATH_MAX - 1);
+	size_t entry_len = PATH_MAX - 1 - record - SPELLING_S;
+	cr_assert_eq(m.central_len, entry_len);
+	cr_assert_eq(m.entry_len, entry_len);
+	cr_assert_eq(strlen(m.central), entry_len);
+	cr_assert_str_eq(pcr_map_source(&m), "/s");
 	char want[PATH_MAX + 64];
 	unit_central(want, sizeof want, root, "/s", NULL);
 	cr_assert_str_eq(m.central, want);
-	/* The same root with a name does not fit. */
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	/* A name no longer than the record's suffix fits in its place... */
+	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.p", &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	/* ...and a longer one does not. */
+	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 
 	root[max_root] = 'r';
 	root[max_root + 1] = '\0';
 	cr_assert_eq(pcr_map_path(root, max_root + 1, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
 }
 
-/* A name that exactly fills PATH_MAX - 1, and one byte more. */
+/* A name that exactly fills the buffer with the source "/s", and one byte
+ * more. */
 Test(map_path, too_long_name)
 {
 	static char path[2 * PATH_MAX];
 	static struct pcr_mapping m;
 	size_t entry_len = ROOT_LEN + 4 + 3 + PCR_KEY_HEX;
-	size_t name_len = PATH_MAX - 1 - entry_len - 1;
+	size_t name_len = PATH_MAX - 1 - SPELLING_S - entry_len - 1;
 	strcpy(path, "/s/__pycache__/");
 	size_t pre = strlen(path);
 	memset(path + pre, 'n', name_len);
 	path[pre + name_len] = '\0';
 	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
-	cr_assert_eq(m.central_len, PATH_MAX - 1);
-	cr_assert_eq(strlen(m.central), PATH_MAX - 1);
+	cr_assert_eq(m.central_len, PATH_MAX - 1 - SPELLING_S);
+	cr_assert_eq(strlen(m.central), PATH_MAX - 1 - SPELLING_S);
 	cr_assert_str_eq(m.central + entry_len + 1, path + pre);
+	cr_assert_str_eq(pcr_map_source(&m), "/s");
 
 	path[pre + name_len] = 'n';
 	path[pre + name_len + 1] = '\0';
@@ -323,7 +406,9 @@ Test(map_path, too_long_source)
 	base[PATH_MAX - 50] = '\0';
 	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base, "abcdefghij/abcdefghij/abcdefghij/"
 				  "abcdefghij/abcdefghij/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
-	/* The same base with a short relative part maps... */
+	/* A base that leaves room for the central path and a short relative
+	 * part maps. */
+	base[PATH_MAX - 150] = '\0';
 	cr_assert_eq(pcr_map_path("/r", 2, base, "x/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_OK);
 }
 
@@ -342,8 +427,9 @@ Test(map_path, too_long_never_writes_past_the_buffer)
 	strcpy(path, "/s/__pycache__/");
 	memset(path + strlen(path), 'n', 40);
 
-	/* Entry directory, "/" and the 40-byte name fill PATH_MAX - 1 here. */
-	size_t fits = PATH_MAX - 1 - (4 + 3 + PCR_KEY_HEX) - 41;
+	/* Entry directory, "/", the 40-byte name and the source fill the
+	 * buffer here. */
+	size_t fits = PATH_MAX - 1 - (4 + 3 + PCR_KEY_HEX) - 41 - SPELLING_S;
 	for (size_t rl = PATH_MAX - 60; rl > fits; rl--) {
 		root[rl] = '\0';
 		memset(&w, 0xa5, sizeof w);
@@ -358,7 +444,8 @@ Test(map_path, too_long_never_writes_past_the_buffer)
 	}
 	root[fits] = '\0';
 	cr_assert_eq(pcr_map_path(root, fits, NULL, path, &pcr_keyer_spelling, &w.m), PCR_MAP_OK);
-	cr_assert_eq(w.m.central_len, PATH_MAX - 1);
+	cr_assert_eq(w.m.central_len, PATH_MAX - 1 - SPELLING_S);
+	cr_assert_str_eq(pcr_map_source(&w.m), "/s");
 }
 
 /* ---- many generated paths ------------------------------------------- */
@@ -387,10 +474,10 @@ static void check_invariants(const char *root, const char *path,
 
 	/* The key is the documented hash of the recorded source... */
 	char key[33];
-	unit_key(m->source, m->source_len, key);
-	cr_assert_arr_eq(c + rl + 7, key, 32, "\"%s\": key is not XXH3-128 of \"%s\"", path, m->source);
+	unit_key(pcr_map_source(m), m->source_len, key);
+	cr_assert_arr_eq(c + rl + 7, key, 32, "\"%s\": key is not XXH3-128 of \"%s\"", path, pcr_map_source(m));
 	/* ...which is absolute and normalised. */
-	const char *s = m->source;
+	const char *s = pcr_map_source(m);
 	cr_assert_eq(m->source_len, strlen(s));
 	cr_assert_eq(s[0], '/', "\"%s\": source \"%s\"", path, s);
 	cr_assert(m->source_len == 1 || s[m->source_len - 1] != '/', "\"%s\": source \"%s\"", path, s);
@@ -505,7 +592,7 @@ Test(map_path, generated_relative_and_absolute_agree)
 		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, bases[b], rp, &pcr_keyer_spelling, &rel), PCR_MAP_OK, "\"%s\"", rp);
 		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, a, &pcr_keyer_spelling, &abs), PCR_MAP_OK, "\"%s\"", a);
 		cr_assert_str_eq(rel.central, abs.central, "\"%s\" in \"%s\" vs \"%s\"", rp, bases[b], a);
-		cr_assert_str_eq(rel.source, abs.source);
+		cr_assert_str_eq(pcr_map_source(&rel), pcr_map_source(&abs));
 		n++;
 	}
 	cr_assert_eq(n, 500);
@@ -583,7 +670,7 @@ static void check_sidecar(const char *base, const char *path, const char *source
 	enum pcr_map_status st = pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
-	cr_assert_str_eq(m.source, source, "\"%s\"", path);
+	cr_assert_str_eq(pcr_map_source(&m), source, "\"%s\"", path);
 	cr_assert(!m.is_dir);
 	cr_assert_eq(m.cache_end, cache_end, "\"%s\": cache_end", path);
 }

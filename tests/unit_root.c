@@ -467,7 +467,7 @@ static enum pcr_root_status check_where(const char *root, unsigned long euid, bo
 					char *where)
 {
 	int err;
-	return pcr_root_check(&pcr_fs_libc, root, euid, create, &err, where);
+	return pcr_root_check(&pcr_fs_libc, root, euid, create, &err, where, PATH_MAX);
 }
 
 static void need_root(void)

@@ -15,7 +15,7 @@ static char src[PATH_MAX];  /* tmp/src: the source trees */
 
 /* The entries these tests make are keyed by spelling (tests/unit.h): as the
  * library's keyer, it finds no key where there is no directory. */
-static bool key_of_existing(const struct pcr_keyer *self, const char *dir, size_t len, char *hex)
+static bool key_of_existing(const struct pcr_keyer *self, char *dir, size_t len, char *hex)
 {
 	struct stat st;
 	if (stat(dir, &st) < 0)
