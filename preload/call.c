@@ -260,7 +260,9 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 	*size = st.st_size; /* for the growth counter, which need not stat it again */
 	if ((rlim_t)st.st_size >= file_size_limit())
 		return (errno = EFBIG), false;
-	return st.st_size == 0 || !cache_full();
+	if (st.st_size > 0 && cache_full())
+		return (errno = ENOSPC), false;
+	return true;
 }
 
 bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,

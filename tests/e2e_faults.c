@@ -212,6 +212,48 @@ Test(faults, failed_mkdir_of_pycache_says_why)
 	pcr_each_python(mkdir_says_why);
 }
 
+/* A move into a full cache is refused with ENOSPC, what a whole write would
+ * have met, whatever errno held before (here ENOENT, from a failed stat). */
+static const char move_into_full[] =
+	"import errno, os\n"
+	"os.mkdir('pkg/__pycache__')\n"
+	"with open('pkg/__pycache__/m.tmp', 'wb') as f:\n"
+	"    f.write(b'x' * 1000)\n"
+	"try:\n"
+	"    with open(os.environ['PYCACHE_REDIRECT_DIR'] + '/filler', 'wb', buffering=0) as f:\n"
+	"        while True:\n"
+	"            f.write(bytes(4096))\n"
+	"except OSError:\n"
+	"    pass\n"
+	"try:\n"
+	"    os.stat('pkg/absent')\n"
+	"except OSError:\n"
+	"    pass\n"
+	"try:\n"
+	"    os.replace('pkg/__pycache__/m.tmp', 'pkg/__pycache__/m.%s.pyc')\n"
+	"    print('replace ok')\n"
+	"except OSError as e:\n"
+	"    print('replace', errno.errorcode[e.errno])\n";
+
+static void move_into_a_full_cache(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	write_tree_file(f, "pkg/m.py", "\n");
+	char program[2048];
+	PCR_PATH(program, move_into_full, py->tag);
+	struct pcr_result *r = on_tmpfs(f, "size=64k,mode=0700", "\"$1\" -c \"$2\"",
+					(const char *[]){ py->path, program, NULL });
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "replace ENOSPC\n", "%s: %s", py->label, r->out);
+	pcr_assert_tree_clean(f, py);
+	free(r);
+}
+
+Test(faults, move_into_a_full_cache_says_enospc)
+{
+	need_mount();
+	pcr_each_python(move_into_a_full_cache);
+}
+
 /* ---- the root changes under a running Python ---- */
 
 static void write_late(const struct pcr_fixture *f)
