@@ -87,7 +87,7 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 	c->dirfd = dirfd;
 	c->op = op;
 	if (op == PCR_OP_READ || op == PCR_OP_CHANGE)
-		c->op = PCR_OP_LOOKUP;
+		c->op = PCR_OP_LOOKUP; /* the same state machine from here on */
 	else if (op == PCR_OP_CREATE_FOLLOWING)
 		c->op = PCR_OP_CREATE;
 	c->central = false;
@@ -99,11 +99,11 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 		c->mapped = true;
 		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
 			c->op = PCR_OP_CREATE;
-		/* Nothing is written through a planted link: the calls that write
-		 * check the entry's levels (once per entry and process). Reads go
-		 * on: what they could find is no more than a planted pyc, which
-		 * Python checks against its source. */
-		if ((c->op != PCR_OP_LOOKUP || op == PCR_OP_CHANGE) && !pcr_entry_trusted(&c->m))
+		/* Nothing is written through a planted link: every call but a
+		 * read checks the entry's levels (once per entry and process).
+		 * Reads go on: what they could find is no more than a planted pyc,
+		 * which Python checks against its source. */
+		if (op != PCR_OP_READ && !pcr_entry_trusted(&c->m))
 			return (errno = ELOOP), false;
 		/* The library makes no symlink in the cache: one there was planted. */
 		struct stat st;

@@ -22,8 +22,9 @@
 #include "../core/map.h"
 
 enum pcr_op {
-	PCR_OP_LOOKUP, /* read or change what exists: central, then in-tree */
-	PCR_OP_READ,   /* PCR_OP_LOOKUP that opens a file: a use of its entry */
+	PCR_OP_READ,   /* read what exists: central, then in-tree */
+	PCR_OP_LOOKUP, /* PCR_OP_READ that changes what exists (unlink, an open for
+			* writing): never through an entry that is not the user's */
 	PCR_OP_CHANGE, /* PCR_OP_LOOKUP that changes what a symlink names */
 	PCR_OP_CREATE, /* make a name: central only */
 	PCR_OP_CREATE_FOLLOWING, /* PCR_OP_CREATE by a call that follows a symlink at the name */
@@ -79,13 +80,16 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 
 static inline enum pcr_op pcr_open_op(int flags)
 {
-	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? PCR_OP_CREATE
-								      : PCR_OP_READ;
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return PCR_OP_CREATE;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? PCR_OP_LOOKUP : PCR_OP_READ;
 }
 
 static inline enum pcr_op pcr_fopen_op(const char *mode)
 {
-	return mode && mode[0] != 'r' ? PCR_OP_CREATE : PCR_OP_READ;
+	if (mode && mode[0] != 'r')
+		return PCR_OP_CREATE;
+	return mode && strchr(mode, '+') ? PCR_OP_LOOKUP : PCR_OP_READ;
 }
 
 /* freopen has no O_NOFOLLOW to ask for: its writes are refused when the

@@ -152,6 +152,70 @@ Test(security, directory_symlinks_planted_in_the_cache_are_not_followed_on_write
 	pcr_each_python(planted_directories);
 }
 
+/* Calls that change what exists (unlink, rmdir, an open for writing
+ * without O_CREAT, "r+", the source of a rename) write as much as a create
+ * does: through an entry that is a planted symlink, each is refused with
+ * ELOOP, and what the link names stays as it was. */
+static const char changes_through_entry[] =
+	"import errno, os\n"
+	"out = []\n"
+	"def t(name, f):\n"
+	"    try:\n"
+	"        f()\n"
+	"        out.append(name + ' ok')\n"
+	"    except OSError as e:\n"
+	"        out.append(name + ' ' + errno.errorcode[e.errno])\n"
+	"t('unlink', lambda: os.unlink('app/__pycache__/victim.pyc'))\n"
+	"t('r+', lambda: open('app/__pycache__/rw.pyc', 'r+b').close())\n"
+	"t('wronly', lambda: os.close(os.open('app/__pycache__/wo.pyc', os.O_WRONLY | os.O_TRUNC)))\n"
+	"t('rmdir', lambda: os.rmdir('app/__pycache__/sub'))\n"
+	"t('rename', lambda: os.rename('app/__pycache__/mv.pyc', 'moved.pyc'))\n"
+	"print(' '.join(out))\n";
+
+static void planted_entry_changed(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char entry[PATH_MAX], elsewhere[PATH_MAX], path[PATH_MAX];
+	app_entry(entry, sizeof entry, f, NULL);
+	PCR_PATH(elsewhere, "%s/elsewhere", f->dir);
+	cr_assert(mkdir(elsewhere, 0700) == 0);
+	static const char *const files[] = { "victim.pyc", "rw.pyc", "wo.pyc", "mv.pyc" };
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		PCR_PATH(path, "%s/%s", elsewhere, files[i]);
+		pcr_write_file(path, "kept\n");
+	}
+	PCR_PATH(path, "%s/sub", elsewhere);
+	cr_assert(mkdir(path, 0700) == 0);
+	char parent[PATH_MAX];
+	PCR_PATH(parent, "%s", entry);
+	cr_assert(mkdir(f->root, 0700) == 0);
+	for (char *p = parent + strlen(f->root); (p = strchr(p + 1, '/'));) {
+		*p = '\0';
+		cr_assert(mkdir(parent, 0700) == 0, "mkdir %s", parent);
+		*p = '/';
+	}
+	cr_assert(symlink(elsewhere, entry) == 0, "symlink %s", entry);
+
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", changes_through_entry, NULL);
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert_str_eq(r->out, "unlink ELOOP r+ ELOOP wronly ELOOP rmdir ELOOP rename ELOOP\n",
+			 "%s: %s", py->label, r->out);
+	free(r);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		PCR_PATH(path, "%s/%s", elsewhere, files[i]);
+		char text[64];
+		pcr_read_file(path, text, sizeof text);
+		cr_assert_str_eq(text, "kept\n", "%s: %s was changed through the link", py->label, path);
+	}
+	PCR_PATH(path, "%s/sub", elsewhere);
+	cr_assert(pcr_exists(path), "%s: rmdir went through the link", py->label);
+	pcr_assert_tree_clean(f, py);
+}
+
+Test(security, changes_to_what_exists_never_go_through_a_planted_entry)
+{
+	pcr_each_python(planted_entry_changed);
+}
+
 /* A pyc, a record and the growth counter replaced by symlinks to a file
  * elsewhere: Python rewrites the pyc (a new file renamed over the link), the
  * library writes the record and the counter, and the file is untouched. */
