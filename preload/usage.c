@@ -127,9 +127,10 @@ static void flush(char *path, size_t size)
 	int fd = pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 						O_NOCTTY | O_NONBLOCK,
 				  0600);
-	/* Only a regular file: a FIFO planted there must not stall the host. */
+	/* Only a regular file of the user's: a FIFO planted there must not
+	 * stall the host. */
 	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != pcr_euid)) {
 		close(fd);
 		fd = -1;
 	}

@@ -110,6 +110,32 @@ Test(trust, a_fifo_at_the_counter_is_not_waited_on)
 	pcr_each_python(counter_fifo);
 }
 
+/* Another user's file in place of the growth counter (only root could put
+ * it in a root of 0700): nothing is appended to it. */
+static void counter_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char path[PATH_MAX];
+	cr_assert(mkdir(f->root, 0700) == 0);
+	PCR_PATH(path, "%s/v2", f->root);
+	cr_assert(mkdir(path, 0700) == 0);
+	PCR_PATH(path, "%s/v2/usage", f->root);
+	pcr_write_file(path, "");
+	cr_assert(chown(path, 4242, 4242) == 0 && chmod(path, 0666) == 0);
+	free(run_app_bounded(f, py, NULL));
+	pcr_assert_sample_cached(f, py, "", "with another user's file for a counter");
+	struct stat st;
+	cr_assert(stat(path, &st) == 0);
+	cr_assert_eq(st.st_size, 0, "%s: %lld bytes appended to another user's counter", py->label,
+		     (long long)st.st_size);
+}
+
+Test(trust, another_user_s_counter_is_not_written)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give the counter to another user");
+	pcr_each_python(counter_foreign);
+}
+
 /* ---- the root and the directories on the way to it ---- */
 
 static bool listed_line_ending(const char *text, const char *suffix)
