@@ -237,7 +237,9 @@ __attribute__((constructor)) static void pcr_init(void)
 	if (getauxval(AT_SECURE))
 		return;
 	int saved = errno;
-	pcr_config_load(&pcr_cfg, env, (unsigned long)geteuid());
+	/* The euid the kernel started the process with: no syscall in a
+	 * process that never calls a hook (the root's check asks again). */
+	pcr_config_load(&pcr_cfg, env, getauxval(AT_EUID));
 	if (pcr_cfg.problem)
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", pcr_cfg.problem }, 2);
 	int active = pcr_cfg.enabled ? PCR_ACTIVE_ON : 0;
