@@ -231,3 +231,82 @@ Test(identity, container_images_share_only_with_themselves)
 		cr_skip_test("needs root and a private mount namespace for overlayfs");
 	pcr_each_python(overlays);
 }
+
+/* The modification time, to the nanosecond, of the central pyc of dir/app. */
+static struct timespec pyc_time(const struct pcr_fixture *f, const struct pcr_interp *py,
+				const char *dir)
+{
+	char src[PATH_MAX], pyc[PATH_MAX], name[64];
+	PCR_PATH(src, "%s/app", dir);
+	PCR_PATH(name, py->major == 2 ? "__init__.pyc" : "__init__.%s.pyc", py->tag);
+	pcr_expect_central(pyc, sizeof pyc, f->root, src, name);
+	struct stat st;
+	cr_assert(stat(pyc, &st) == 0, "%s: no %s", py->label, pyc);
+	return st.st_mtim;
+}
+
+/* A chroot that sees the cache root and the tree at other paths (a build
+ * root, a container without its own mount namespace): the same directory
+ * is the same entry inside and out, whichever side compiled it, and the
+ * tree stays clean on both. */
+static void chroots(const struct pcr_interp *py, struct pcr_fixture *f)
+{
+	char a[PATH_MAX], b[PATH_MAX], prefix[PATH_MAX];
+	PCR_PATH(a, "%s/a", f->dir);
+	PCR_PATH(b, "%s/b", f->dir);
+	release(a, "A.0.0");
+	release(b, "B.0.0");
+	cr_assert(mkdir(f->root, 0700) == 0 || errno == EEXIST);
+	/* The interpreter's installation, bound at its own path in the jail. */
+	PCR_PATH(prefix, "%s", py->path);
+	for (int up = 0; up < 2; up++)
+		*strrchr(prefix, '/') = '\0';
+	cr_assert_str_eq(version_in(f, py, a, NULL), "A.0.0\n", "%s", py->label);
+	struct timespec a_time = pyc_time(f, py, a);
+
+	static const char script[] =
+		"cd \"$1\"; mkdir jail jail/usr jail/dev jail/src jail/cache\n"
+		"for d in bin sbin lib lib32 lib64 libx32; do\n"
+		"  if [ -L /$d ]; then ln -s \"$(readlink /$d)\" jail/$d\n"
+		"  elif [ -d /$d ]; then mkdir jail/$d; mount --bind /$d jail/$d; fi\n"
+		"done\n"
+		"mount --bind /usr jail/usr; mount --bind /dev jail/dev\n"
+		"touch jail/pcr.so; mount --bind \"$3\" jail/pcr.so\n"
+		"case \"$4\" in /usr | /usr/*) ;; *) mkdir -p \"jail$4\"; mount --bind \"$4\" \"jail$4\" ;; esac\n"
+		"mount --bind cache jail/cache\n"
+		"v() { chroot jail /bin/sh -c 'cd /src && exec env -i PATH=/usr/bin:/bin HOME=/ "
+		"LD_PRELOAD=/pcr.so PYCACHE_REDIRECT_DIR=/cache \"$0\" -c \"import app; "
+		"print(app.VERSION)\"' \"$1\"; }\n"
+		"mount --bind a jail/src; v \"$2\"; umount jail/src\n"
+		"mount --bind b jail/src; v \"$2\"; umount jail/src\n";
+	char unshare[PATH_MAX];
+	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
+	struct pcr_result *r = malloc(sizeof *r);
+	pcr_run(r, f->dir, NULL,
+		(const char *[]){ unshare, "-m", "/bin/sh", "-ec", script, "sh", f->dir, py->path,
+				  PCR_TEST_LIBRARY, prefix, NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
+	cr_assert_str_eq(r->out, "A.0.0\nB.0.0\n", "%s: %s", py->label, r->err);
+	free(r);
+	/* a: the chroot read the host's pyc (not written again); b: the host
+	 * reads what the chroot compiled. One entry each. */
+	struct timespec again = pyc_time(f, py, a);
+	cr_assert(again.tv_sec == a_time.tv_sec && again.tv_nsec == a_time.tv_nsec,
+		  "%s: the chroot compiled a again", py->label);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s", py->label);
+	struct timespec b_time = pyc_time(f, py, b);
+	cr_assert_str_eq(version_in(f, py, b, NULL), "B.0.0\n", "%s", py->label);
+	again = pyc_time(f, py, b);
+	cr_assert(again.tv_sec == b_time.tv_sec && again.tv_nsec == b_time.tv_nsec,
+		  "%s: the host compiled b again", py->label);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s", py->label);
+	cr_assert_eq(pcr_count_bytecode(a, NULL, 0) + pcr_count_bytecode(b, NULL, 0), 0, "%s",
+		     py->label);
+}
+
+Test(identity, a_chroot_shares_the_entries_of_its_directories)
+{
+	if (!pcr_can_mount())
+		cr_skip_test("needs root and a private mount namespace for the chroot's bind mounts");
+	pcr_each_python(chroots);
+}
