@@ -287,7 +287,7 @@ static bool is_key_of(const char *name, const char *k0k1)
 	return name[0] == k0k1[0] && name[1] == k0k1[1] && is_hex(name, PCR_KEY_HEX);
 }
 
-/* One name of the directory k0k1 (v1 itself when NULL), open as dir. */
+/* One name of the directory k0k1 (the layout directory itself when NULL), open as dir. */
 typedef int (*step_fn)(struct walker *w, int dir, const char *k0k1, const char *name);
 
 /* Calls step for each name of the directory open as fd (which it closes). */
@@ -339,31 +339,31 @@ static int step_entry(struct walker *w, int shard, const char *k0k1, const char 
 
 /* A shard the removals left empty goes too (a writer that loses the race
  * for it makes it again, or fails one write of a pyc: never an import). */
-static void remove_if_empty(struct walker *w, int v1, const char *k0k1)
+static void remove_if_empty(struct walker *w, int layout, const char *k0k1)
 {
 	if (w->tidy)
-		unlinkat(v1, k0k1, AT_REMOVEDIR);
+		unlinkat(layout, k0k1, AT_REMOVEDIR);
 }
 
-static int step_shard(struct walker *w, int v1, const char *k0k1, const char *name)
+static int step_shard(struct walker *w, int layout, const char *k0k1, const char *name)
 {
 	(void)k0k1;
 	if (!is_hex(name, 2))
 		return 0;
-	int fd = open_dir_at(v1, name);
+	int fd = open_dir_at(layout, name);
 	if (fd < 0)
 		return not_a_dir_of_ours(errno) ? 0
 						: fail(w->e, errno, w->root, PCR_LAYOUT, name, NULL);
 	int r = each_name(w, fd, name, step_entry);
 	if (r == 0)
-		remove_if_empty(w, v1, name);
+		remove_if_empty(w, layout, name);
 	return r;
 }
 
 static int walk_layout(struct walker *w, int root)
 {
 	int fd = open_dir_at(root, PCR_LAYOUT);
-	if (fd < 0) /* a v1 that is a symlink or a file is refused, not skipped */
+	if (fd < 0) /* a layout directory that is a symlink or a file is refused, not skipped */
 		return errno == ENOENT ? 0 : fail(w->e, errno, w->root, PCR_LAYOUT, NULL, NULL);
 	return each_name(w, fd, NULL, step_shard);
 }
@@ -838,8 +838,8 @@ static int prune_to_size(struct walker *w, int root)
 	if (pw->kept_bytes <= rules->max_bytes || pw->kept_bytes <= rules->only_above)
 		return 0;
 	qsort(pw->kept, pw->count, sizeof *pw->kept, cmp_kept);
-	int v1 = open_dir_at(root, PCR_LAYOUT);
-	if (v1 < 0)
+	int layout = open_dir_at(root, PCR_LAYOUT);
+	if (layout < 0)
 		return errno == ENOENT ? 0 : fail(w->e, errno, w->root, PCR_LAYOUT, NULL, NULL);
 	w->visit = visit_prune_size;
 	pw->why = PCR_PRUNE_OVER_SIZE;
@@ -849,7 +849,7 @@ static int prune_to_size(struct walker *w, int root)
 		const char *key = pw->kept[i].key;
 		pw->kept_bytes -= pw->kept[i].bytes;
 		char k0k1[3] = { key[0], key[1], '\0' };
-		int shard = open_dir_at(v1, k0k1);
+		int shard = open_dir_at(layout, k0k1);
 		if (shard < 0) {
 			if (!not_a_dir_of_ours(errno))
 				r = fail(w->e, errno, w->root, PCR_LAYOUT, k0k1, NULL);
@@ -857,9 +857,9 @@ static int prune_to_size(struct walker *w, int root)
 		}
 		r = walk_entry(w, shard, k0k1, key);
 		close(shard);
-		remove_if_empty(w, v1, k0k1);
+		remove_if_empty(w, layout, k0k1);
 	}
-	close(v1);
+	close(layout);
 	return r;
 }
 
@@ -894,15 +894,15 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 int pcr_store_usage_open(const char *root, int flags)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int v1 = fd < 0 ? -1 : open_dir_at(fd, PCR_LAYOUT);
+	int layout = fd < 0 ? -1 : open_dir_at(fd, PCR_LAYOUT);
 	int saved = errno;
 	if (fd >= 0)
 		close(fd);
-	if (v1 < 0)
+	if (layout < 0)
 		return (errno = saved), -1;
-	fd = openat(v1, PCR_USAGE_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = openat(layout, PCR_USAGE_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	saved = errno;
-	close(v1);
+	close(layout);
 	errno = saved;
 	return fd;
 }
@@ -922,7 +922,7 @@ uint64_t pcr_store_usage_estimate(const char *root)
 
 int pcr_store_usage_reset(const char *root, uint64_t bytes)
 {
-	/* Only where the library would write it: v1 exists once anything is cached. */
+	/* Only where the library would write it: the layout directory exists once anything is cached. */
 	int fd = pcr_store_usage_open(root, O_WRONLY | O_CREAT);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;

@@ -157,7 +157,7 @@ void pcr_store_use_keyer(const struct pcr_keyer *k);
 
 /* The growth counter the library keeps (core/usage.h): its estimate of the
  * cache's size, 0 when there is none; and its reset to the size a scan of
- * the whole cache found (0, or -1 with errno; nothing when there is no v1). */
+ * the whole cache found (0, or -1 with errno; nothing when there is no layout directory). */
 uint64_t pcr_store_usage_estimate(const char *root);
 /* <root>/v2/usage opened with flags (O_CLOEXEC, O_NONBLOCK added), no
  * symlink followed on the way (the caller checked the root); -1 with errno. */

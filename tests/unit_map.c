@@ -67,7 +67,7 @@ Test(map_path, keeps_versioned_name)
 		"mod.cpython-313t.pyc",
 		".hidden.pyc",
 		"...",
-		"m\xc3\xbc" "dule.cpython-311.pyc",
+		("m\xc3\xbc" "dule.cpython-311.pyc"),
 		"with space.pyc",
 		"__pycache__",
 	};
