@@ -930,6 +930,27 @@ def sanity(data, meta, out):
     out.append("")
 
 
+def part_f(data, out):
+    """The syscall budgets: bench/syscalls' table, as bench/run saved it."""
+    path = os.path.join(data, "syscalls.md")
+    if not os.path.exists(path):
+        return
+    out.append("## f) Syscall budgets")
+    out.append("")
+    out.append("`bench/syscalls` (run by bench/run): `strace -f -c` of the whole process, which the "
+               "machine's load does not change, without and with the library, Debian's python3. "
+               "The budgets (DESIGN.md for warm, issue 13 for the rest): 2 a directory more than "
+               "in-tree (warm, shipped pycs), and 2 a compiled module and 2 a directory more cold. "
+               "The directories keyed are the library's `name_to_handle_at` calls (the stdlib's "
+               "few included); the rest of the difference, about 18 a process, is loading the "
+               "library (10), checking its root (an lstat a component and an access), a geteuid "
+               "and a statfs.")
+    out.append("")
+    with open(path) as f:
+        out += [line.rstrip("\n") for line in f]
+    out.append("")
+
+
 # Sections of RESULTS.md that other scripts write (bench/store's "Cache
 # management on large caches") survive a run: report.py writes this line
 # after its own sections and copies everything after it from the file it
@@ -947,10 +968,10 @@ def kept_sections(dest):
     except FileNotFoundError:
         return ""
     head, _, tail = old.partition(MARKER)
-    sections = re.split(r"(?m)^(?=## )", head)[1:]
+    # Below the marker too: an own section there is a stale copy (bench/run
+    # once appended part f after the marker).
+    sections = re.split(r"(?m)^(?=## )", head)[1:] + re.split(r"(?m)^(?=## )", tail)[1:]
     kept = [sec.strip("\n") for sec in sections if not OWN_SECTION.match(sec)]
-    if tail.strip():
-        kept.append(tail.strip("\n"))
     return "\n\n".join(kept)
 
 
@@ -998,6 +1019,7 @@ def main():
     part_c(data, meta, out)
     part_d(data, meta, out)
     part_e(data, meta, out)
+    part_f(data, out)
     sanity(data, meta, out)
     kept = kept_sections(dest)
     out += [MARKER, ""]
