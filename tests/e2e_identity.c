@@ -73,9 +73,10 @@ Test(identity, a_tree_replaced_at_the_same_path_runs_its_own_code)
 	pcr_each_python(replaced_tree);
 }
 
-/* The central pyc of app/__init__ in the tree at dir, and its mtime. */
-static time_t init_pyc_mtime(const struct pcr_fixture *f, const struct pcr_interp *py,
-			     const char *dir)
+/* The modification time, to the nanosecond, of the central pyc of
+ * app/__init__ in the tree at dir. */
+static struct timespec pyc_time(const struct pcr_fixture *f, const struct pcr_interp *py,
+				const char *dir)
 {
 	char src[PATH_MAX], pyc[PATH_MAX], name[64];
 	PCR_PATH(src, "%s/app", dir);
@@ -83,7 +84,7 @@ static time_t init_pyc_mtime(const struct pcr_fixture *f, const struct pcr_inter
 	pcr_expect_central(pyc, sizeof pyc, f->root, src, name);
 	struct stat st;
 	cr_assert(stat(pyc, &st) == 0, "%s: no %s", py->label, pyc);
-	return st.st_mtime;
+	return st.st_mtim;
 }
 
 /* One directory, one entry: reached through a symlink, through
@@ -94,7 +95,7 @@ static void spellings(const struct pcr_interp *py, struct pcr_fixture *f)
 	PCR_PATH(w, "%s/w", f->dir);
 	release(w, "1.0.0");
 	cr_assert_str_eq(version_in(f, py, w, NULL), "1.0.0\n", "%s", py->label);
-	time_t first = init_pyc_mtime(f, py, w);
+	time_t first = pyc_time(f, py, w).tv_sec;
 	sleep(1); /* a pyc written again would have a later mtime */
 
 	PCR_PATH(link, "%s/link", f->dir);
@@ -108,7 +109,7 @@ static void spellings(const struct pcr_interp *py, struct pcr_fixture *f)
 			 "%s: through app/..", py->label);
 	cr_assert_str_eq(version_in(f, py, w, (const char *[]){ "PYTHONPATH=/proc/self/cwd", NULL }),
 			 "1.0.0\n", "%s: through /proc/self/cwd", py->label);
-	cr_assert_eq(init_pyc_mtime(f, py, w), first, "%s: compiled again under another spelling",
+	cr_assert_eq(pyc_time(f, py, w).tv_sec, first, "%s: compiled again under another spelling",
 		     py->label);
 	cr_assert_eq(pcr_count_files(f->root, ".src"), 1, "%s: entries of their own", py->label);
 }
@@ -142,7 +143,7 @@ Test(identity, prune_removes_the_entries_of_a_replaced_tree)
 	cr_assert(strstr(r->out, "removed 1 entry"), "%s", r->out);
 	free(r);
 	cr_assert_eq(pcr_count_files(f.root, ".src"), 1);
-	init_pyc_mtime(&f, py, w); /* the live entry stayed */
+	pyc_time(&f, py, w); /* the live entry stayed */
 	pcr_fixture_fini(&f);
 }
 
@@ -185,8 +186,8 @@ static void bind_mounts(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 	/* a, reached through the mount point, is a's one entry; b has its own. */
 	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s", py->label);
-	init_pyc_mtime(f, py, a);
-	init_pyc_mtime(f, py, b);
+	pyc_time(f, py, a);
+	pyc_time(f, py, b);
 }
 
 Test(identity, bind_mounts_taking_turns_never_share_an_entry)
@@ -230,19 +231,6 @@ Test(identity, container_images_share_only_with_themselves)
 	if (!pcr_can_mount())
 		cr_skip_test("needs root and a private mount namespace for overlayfs");
 	pcr_each_python(overlays);
-}
-
-/* The modification time, to the nanosecond, of the central pyc of dir/app. */
-static struct timespec pyc_time(const struct pcr_fixture *f, const struct pcr_interp *py,
-				const char *dir)
-{
-	char src[PATH_MAX], pyc[PATH_MAX], name[64];
-	PCR_PATH(src, "%s/app", dir);
-	PCR_PATH(name, py->major == 2 ? "__init__.pyc" : "__init__.%s.pyc", py->tag);
-	pcr_expect_central(pyc, sizeof pyc, f->root, src, name);
-	struct stat st;
-	cr_assert(stat(pyc, &st) == 0, "%s: no %s", py->label, pyc);
-	return st.st_mtim;
 }
 
 /* A chroot that sees the cache root and the tree at other paths (a build
