@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/atomic.h"
 #include "../core/config.h"
 #include "../core/fs.h"
 #include "../core/root.h"
@@ -114,21 +115,9 @@ bool pcr_cli_setting_write(const char *root, const char *key, const char *value,
 
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	settings_path(root, path);
-	pcr_cli_format(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write(fd, text, n) == (ssize_t)n;
-	int err = errno;
-	if (fd >= 0 && close(fd) < 0 && ok) {
-		ok = false;
-		err = errno;
-	}
-	if (ok && rename(tmp, path) == 0)
+	if (pcr_atomic_write(&pcr_fs_libc, path, tmp, sizeof tmp, text, n, 0600) == 0)
 		return true;
-	if (ok)
-		err = errno;
-	if (fd >= 0)
-		unlink(tmp);
-	pcr_cli_format(why, whysz, "cannot write %s: %s", path, strerror(err));
+	pcr_cli_format(why, whysz, "cannot write %s: %s", path, strerror(errno));
 	return false;
 }
 

@@ -1,12 +1,10 @@
 #include "entry.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "fmt.h"
+#include "atomic.h"
 
 /* mkdir of the first len bytes of m->central, which is restored afterwards. */
 static int mkdir_prefix(const struct pcr_fs *fs, struct pcr_mapping *m, size_t len)
@@ -46,20 +44,6 @@ int pcr_entry_create(const struct pcr_fs *fs, struct pcr_mapping *m)
 	return r;
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /* "<entry>.src" spelled in place, in the room the mapping keeps before the
  * source; *saved keeps the bytes it covers, for record_name_undo. */
 static const char *record_name(struct pcr_mapping *m, char saved[sizeof PCR_SOURCE_SUFFIX])
@@ -85,39 +69,19 @@ bool pcr_entry_record_missing(const struct pcr_fs *fs, struct pcr_mapping *m)
 
 int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m)
 {
-	/* The temporary name, "<entry>.src.<pid>", in the buffer's free part. */
+	/* Only the process whose mkdir made the entry writes its record (or the
+	 * first that finds it missing): its temporary name goes in the
+	 * buffer's free part, the record's name is spelled in place. */
 	char *tmp;
-	size_t suffix = sizeof PCR_SOURCE_SUFFIX - 1;
-	if (pcr_map_free(m, &tmp) < m->entry_len + suffix + 1 + 24 + 1)
-		return (errno = ENAMETOOLONG), -1;
-	size_t n = m->entry_len + suffix;
-	memcpy(tmp, m->central, m->entry_len);
-	memcpy(tmp + m->entry_len, PCR_SOURCE_SUFFIX, suffix);
-	tmp[n++] = '.';
-	tmp[n + pcr_put_uint(tmp + n, (unsigned long)getpid())] = '\0';
-
-	/* Only the process whose mkdir made the entry writes its record, so a
-	 * temporary name of this pid is a crashed writer's that had the same pid. */
-	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = fs->open(tmp, flags, 0600);
-	if (fd < 0 && errno == EEXIST && fs->unlink(tmp) == 0)
-		fd = fs->open(tmp, flags, 0600);
-	if (fd < 0)
-		return -1;
+	size_t room = pcr_map_free(m, &tmp);
 	char *source = pcr_map_source(m);
-	source[m->source_len] = '\n'; /* the record's line, written at once */
-	bool ok = write_all(fd, source, m->source_len + 1);
-	source[m->source_len] = '\0';
-	ok = close(fd) == 0 && ok;
 	char saved[sizeof PCR_SOURCE_SUFFIX];
-	if (ok && fs->rename(tmp, record_name(m, saved)) == 0) {
-		record_name_undo(m, saved);
-		return 0;
-	}
-	if (ok)
-		record_name_undo(m, saved);
+	source[m->source_len] = '\n'; /* the record's line, written at once */
+	int r = pcr_atomic_write(fs, record_name(m, saved), tmp, room, source, m->source_len + 1,
+				 0600);
 	int e = errno;
-	fs->unlink(tmp);
+	source[m->source_len] = '\0';
+	record_name_undo(m, saved);
 	errno = e;
-	return -1;
+	return r;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "fs.h"
 #include "ident.h"
 #include "path.h"
@@ -81,21 +82,6 @@ static bool is_hex(const char *s, size_t n)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return s[n] == '\0';
-}
-
-/* Whether name is <stem><suffix>.<digits>: the temporary name a writer
- * gives <stem><suffix> (the record's, "<key>.src.<pid>"; Python's for a
- * pyc, "<name>.pyc.<number>"). */
-static bool is_temporary(const char *name, const char *suffix)
-{
-	const char *dot = strrchr(name, '.');
-	size_t n = strlen(suffix);
-	if (!dot || !dot[1] || (size_t)(dot - name) < n || memcmp(dot - n, suffix, n) != 0)
-		return false;
-	for (const char *p = dot + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
 }
 
 /* Whether a temporary name is a crashed writer's: a live one renames it
@@ -223,7 +209,7 @@ static int read_files(struct walker *w, DIR *d)
 				continue;
 			return fail(w->e, errno, entry->path, de->d_name, NULL, NULL);
 		}
-		if (w->tidy && S_ISREG(st.st_mode) && is_temporary(de->d_name, ".pyc") &&
+		if (w->tidy && S_ISREG(st.st_mode) && pcr_is_tmp_name(de->d_name) &&
 		    is_stale(&st) && unlinkat(dirfd(d), de->d_name, 0) == 0)
 			continue;
 		if (S_ISREG(st.st_mode) && add_file(w, de->d_name, &st) < 0)
@@ -318,7 +304,7 @@ static int step_entry(struct walker *w, int shard, const char *k0k1, const char 
 	struct stat st;
 	if (!w->tidy || name[0] != k0k1[0] || name[1] != k0k1[1])
 		return 0;
-	if (is_temporary(name, PCR_SOURCE_SUFFIX) &&
+	if (pcr_is_tmp_name(name) &&
 	    fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	    is_stale(&st))
 		unlinkat(shard, name, 0);

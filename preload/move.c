@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/fmt.h"
+#include "../core/atomic.h"
 #include "real.h"
 #include "usage.h"
 
@@ -116,14 +116,8 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 	size_t room = sizeof b->m.central;
 	if (b->mapped)
 		room = pcr_map_free(&b->m, &tmp);
-	size_t len = strlen(to);
-	static const char mark[] = ".pcr-move.";
-	if (len + sizeof mark + 20 >= room)
+	if (!pcr_tmp_name(to, (unsigned long)getpid(), tmp, room))
 		return (errno = EXDEV), false;
-	memcpy(tmp, to, len);
-	memcpy(tmp + len, mark, sizeof mark - 1);
-	len += sizeof mark - 1;
-	tmp[len + pcr_put_uint(tmp + len, (unsigned long)getpid())] = '\0';
 
 	if (copy_file(fromfd, from, tofd, tmp, b->central) < 0)
 		return false;

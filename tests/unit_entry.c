@@ -218,10 +218,10 @@ Test(entry, create_parents_reports_a_file_in_the_way)
 	cr_assert_eq(errno, ENOTDIR, "errno %d (%s)", errno, strerror(errno));
 }
 
-/* The temporary name is <entry>.src.<pid> (the test runs in its own process). */
+/* The temporary name is <entry>.src.pcr-tmp.<pid> (core/atomic.h; the test runs in its own process). */
 static void temp_name(char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s.%ld", record, (long)getpid());
+	int n = snprintf(out, size, "%s.pcr-tmp.%ld", record, (long)getpid());
 	cr_assert(n > 0 && (size_t)n < size);
 }
 

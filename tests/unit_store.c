@@ -832,7 +832,14 @@ Test(store, prune_and_clear_sweep_stale_temporaries_only)
 {
 	make_four();
 	char stale_rec[PATH_MAX + 32], fresh_rec[PATH_MAX + 32], stale_pyc[PATH_MAX + 64],
-		fresh_pyc[PATH_MAX + 64], other[PATH_MAX + 64];
+		fresh_pyc[PATH_MAX + 64], other[PATH_MAX + 64], stale_ours[3][PATH_MAX + 64];
+	/* Ours (core/atomic.h): a record's and a pyc's, and an emulated move's
+	 * from before that scheme. */
+	unit_path(stale_ours[0], "%s.src.pcr-tmp.4242", e_c);
+	unit_path(stale_ours[1], "%s/m.cpython-311.pyc.pcr-tmp.4242", e_c);
+	unit_path(stale_ours[2], "%s/m.cpython-311.pyc.pcr-move.4242", e_c);
+	for (int i = 0; i < 3; i++)
+		make_dated(stale_ours[i], PCR_STORE_STALE_AFTER + 60);
 	unit_path(stale_rec, "%s.src.4242", e_c);
 	unit_path(fresh_rec, "%s.src.4343", e_c);
 	unit_path(stale_pyc, "%s/m.cpython-311.pyc.140234", e_c);
@@ -852,6 +859,8 @@ Test(store, prune_and_clear_sweep_stale_temporaries_only)
 	prune((struct pcr_prune_rules){ .orphans = true }, NULL);
 	cr_assert(!exists(stale_rec), "a crashed writer's record temporary goes");
 	cr_assert(!exists(stale_pyc), "a crashed writer's pyc temporary goes");
+	for (int i = 0; i < 3; i++)
+		cr_assert(!exists(stale_ours[i]), "%s stays", stale_ours[i]);
 	cr_assert(exists(fresh_rec) && exists(fresh_pyc), "a live writer's stay");
 	cr_assert(exists(other) && exists(e_c));
 	cr_assert(recorded_exists(e_c));
