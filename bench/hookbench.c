@@ -93,9 +93,7 @@ int main(int argc, char **argv)
 	long batches = 100, warmup = 100, calls;
 	while ((opt = getopt(argc, argv, "ob:w:")) != -1) {
 		switch (opt) {
-		case 'o':
-			do_open = 1;
-			break;
+		case 'o': do_open = 1; break;
 		case 'b':
 			if (parse_count(optarg, 1, &batches) < 0)
 				return usage();
@@ -104,16 +102,15 @@ int main(int argc, char **argv)
 			if (parse_count(optarg, 0, &warmup) < 0)
 				return usage();
 			break;
-		default:
-			return usage();
+		default: return usage();
 		}
 	}
 	if (argc - optind != 2 || parse_count(argv[optind + 1], 1, &calls) < 0)
 		return usage();
 	const char *path = argv[optind];
 	if (calls < batches) {
-		fprintf(stderr, "hookbench: CALLS (%ld) must be at least BATCHES (%ld)\n",
-			calls, batches);
+		fprintf(stderr, "hookbench: CALLS (%ld) must be at least BATCHES (%ld)\n", calls,
+			batches);
 		return 2;
 	}
 
@@ -134,8 +131,7 @@ int main(int argc, char **argv)
 	}
 	if (failed) {
 		fprintf(stderr, "hookbench: %s %s: %ld of %ld calls failed: %s\n",
-			do_open ? "open" : "stat", path, failed, warmup + calls,
-			strerror(err));
+			do_open ? "open" : "stat", path, failed, warmup + calls, strerror(err));
 		free(per_call);
 		return 1;
 	}

@@ -6,7 +6,6 @@
 #include "../core/store.h"
 #include "cli.h"
 
-
 int pcr_cli_clear(int argc, char **argv)
 {
 	static const struct pcr_cli_simple how = { .operand = "directory" };

@@ -39,7 +39,7 @@ void pcr_cli_usage(FILE *out);
 
 /* A message into buf (cut at size), for what is said later or elsewhere. */
 void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* "pycache-redirect: <message>\n" on stderr. */
 void pcr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -54,7 +54,10 @@ int pcr_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* --help (and -h), which the command and every subcommand take; the option
  * entry is for a getopt_long table (<getopt.h>). */
 #define PCR_CLI_OPT_HELP PCR_CLI_LONG_OPTION
-#define PCR_CLI_HELP_OPTION { "help", no_argument, NULL, PCR_CLI_OPT_HELP }
+#define PCR_CLI_HELP_OPTION                                 \
+	{                                                   \
+		"help", no_argument, NULL, PCR_CLI_OPT_HELP \
+	}
 
 /* What getopt_long returned that is not one of the subcommand's own options
  * (NULL: the command's global ones): -h or --help prints the usage on stdout
@@ -105,8 +108,8 @@ bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz);
 /* The settings file <root>/config ("KEY VALUE" lines): the value of key
  * ("" when unset), and the file rewritten atomically with key set to value
  * (NULL: removed). false, with why. */
-bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t valuesz,
-			  char *why, size_t whysz);
+bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t valuesz, char *why,
+			  size_t whysz);
 bool pcr_cli_setting_write(const char *root, const char *key, const char *value, char *why,
 			   size_t whysz);
 

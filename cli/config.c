@@ -9,10 +9,7 @@
 #include "../core/root.h"
 #include "cli.h"
 
-static const char *environment(const char *name)
-{
-	return getenv(name);
-}
+static const char *environment(const char *name) { return getenv(name); }
 
 bool pcr_cli_load_config(struct pcr_config *c)
 {
@@ -31,8 +28,7 @@ bool pcr_cli_load_config(struct pcr_config *c)
 	int err;
 	char where[PATH_MAX];
 	if (pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false, &st, &err, where,
-			    sizeof where) ==
-	    PCR_ROOT_USE_FALLBACK) {
+			    sizeof where) == PCR_ROOT_USE_FALLBACK) {
 		pcr_cli_error("warning: the cache root %s %s%s%s%s; the library uses %s instead",
 			      c->root, pcr_root_status_str(st),
 			      st == PCR_ROOT_UNSAFE_PARENT ? " (" : "",
@@ -52,12 +48,12 @@ bool pcr_cli_load_config(struct pcr_config *c)
 bool pcr_cli_root_safe(const struct pcr_config *c)
 {
 	int err;
-	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, c->root,
-						  (unsigned long)geteuid(), false, &err);
+	enum pcr_root_status s =
+	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), false, &err);
 	if (s == PCR_ROOT_OK || s == PCR_ROOT_MISSING)
 		return true;
-	pcr_cli_error("the cache root %s %s%s%s%s; the library will not use it",
-		      c->root, pcr_root_status_str(s), err ? " (" : "",
-		      err ? strerror(err) : "", err ? ")" : "");
+	pcr_cli_error("the cache root %s %s%s%s%s; the library will not use it", c->root,
+		      pcr_root_status_str(s), err ? " (" : "", err ? strerror(err) : "",
+		      err ? ")" : "");
 	return false;
 }

@@ -72,7 +72,7 @@ static int set(const struct pcr_config *c, const char *value)
 	if (!pcr_cli_root_safe(c))
 		return PCR_CLI_FAILURE;
 	enum pcr_root_status st =
-		pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
+	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
 	if (st != PCR_ROOT_OK) {
 		pcr_cli_error("config: cannot make the cache root %s: %s", c->root,
 			      pcr_root_status_str(st));

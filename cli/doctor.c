@@ -31,7 +31,6 @@
 
 extern char **environ;
 
-
 #define MAX_CHECKS 32
 #define MAX_INTERPRETERS 16
 #define MIN_FREE_BYTES (100ull << 20)
@@ -55,7 +54,7 @@ static void vformat(char *buf, size_t size, const char *fmt, va_list ap)
 
 /* A new check's verdict and its words; fix (NULL: none) says what to do. */
 static struct check *report(bool ok, const char *name, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static struct check *report(bool ok, const char *name, const char *fix, const char *fmt, ...)
 {
@@ -96,8 +95,8 @@ static void collect_output(struct child *r, pid_t pid, int fd)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
-			       (now.tv_nsec - start.tv_nsec) / 1000000;
+		long elapsed =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (elapsed >= PROBE_TIMEOUT_MS) {
 			kill(pid, SIGKILL);
 			r->timed_out = true;
@@ -205,10 +204,7 @@ static const char *first_line(const char *s, char *buf, size_t size)
 
 /* ---- the configuration ---- */
 
-static const char *environment(const char *name)
-{
-	return getenv(name);
-}
+static const char *environment(const char *name) { return getenv(name); }
 
 static bool check_config(struct pcr_config *c)
 {
@@ -226,7 +222,8 @@ static bool check_config(struct pcr_config *c)
 	else if (!c->enabled)
 		report(false, "configuration", "unset " PCR_ENV_SWITCH " (or set it to 1)",
 		       "switched off: " PCR_ENV_SWITCH "=%s makes the library pass every call "
-		       "through", getenv(PCR_ENV_SWITCH) ? getenv(PCR_ENV_SWITCH) : "");
+		       "through",
+		       getenv(PCR_ENV_SWITCH) ? getenv(PCR_ENV_SWITCH) : "");
 	else
 		report(true, "configuration", NULL, "cache root %s (from %s), scope %s", c->root,
 		       pcr_root_origin_str(c->root_origin),
@@ -264,9 +261,12 @@ static void root_missing(const char *root)
 	}
 	struct check *k = report(false, "cache root", NULL,
 				 "%s does not exist, and cannot be created: %s is not writable "
-				 "by this user (%s)", root, above, strerror(errno));
-	set_fix(k, "create it yourself (mkdir -p -m 700 %s) or set " PCR_ENV_DIR
-		" to a directory of your own", root);
+				 "by this user (%s)",
+				 root, above, strerror(errno));
+	set_fix(k,
+		"create it yourself (mkdir -p -m 700 %s) or set " PCR_ENV_DIR
+		" to a directory of your own",
+		root);
 }
 
 static void root_ok(const char *root)
@@ -286,8 +286,8 @@ static void root_ok(const char *root)
 static void check_root(const struct pcr_config *c)
 {
 	int err;
-	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, c->root,
-						  (unsigned long)geteuid(), false, &err);
+	enum pcr_root_status s =
+	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), false, &err);
 	if (s == PCR_ROOT_MISSING) {
 		root_missing(c->root);
 		return;
@@ -300,18 +300,22 @@ static void check_root(const struct pcr_config *c)
 	bool have = lstat(c->root, &st) == 0;
 	struct check *k = report(false, "cache root", NULL,
 				 "%s %s%s%s%s; the library will not use it and leaves every "
-				 "__pycache__ in the source trees", c->root, pcr_root_status_str(s),
-				 err ? " (" : "", err ? strerror(err) : "", err ? ")" : "");
+				 "__pycache__ in the source trees",
+				 c->root, pcr_root_status_str(s), err ? " (" : "",
+				 err ? strerror(err) : "", err ? ")" : "");
 	switch (s) {
 	case PCR_ROOT_SYMLINK:
-		set_fix(k, "replace the link with a real directory (rm %s && mkdir -m 700 %s) "
-			"or set " PCR_ENV_DIR " to the directory it points to", c->root, c->root);
+		set_fix(k,
+			"replace the link with a real directory (rm %s && mkdir -m 700 %s) "
+			"or set " PCR_ENV_DIR " to the directory it points to",
+			c->root, c->root);
 		break;
 	case PCR_ROOT_NOT_DIR:
 		set_fix(k, "move the file away, or set " PCR_ENV_DIR " to another directory");
 		break;
 	case PCR_ROOT_FOREIGN:
-		set_fix(k, "it belongs to uid %lu: set " PCR_ENV_DIR " to a directory of your "
+		set_fix(k,
+			"it belongs to uid %lu: set " PCR_ENV_DIR " to a directory of your "
 			"own, or have its owner remove it",
 			have ? (unsigned long)st.st_uid : 0ul);
 		break;
@@ -320,16 +324,18 @@ static void check_root(const struct pcr_config *c)
 			have ? (unsigned)(st.st_mode & 07777) : 0u);
 		break;
 	case PCR_ROOT_UNWRITABLE:
-		set_fix(k, "chmod u+rwx %s, or, on a read-only file system, set " PCR_ENV_DIR
-			" to a writable directory", c->root);
+		set_fix(k,
+			"chmod u+rwx %s, or, on a read-only file system, set " PCR_ENV_DIR
+			" to a writable directory",
+			c->root);
 		break;
 	case PCR_ROOT_IS_TOP:
 		set_fix(k, "set " PCR_ENV_DIR " to a directory of its own, such as "
-			"~/.cache/pycache-redirect");
+			   "~/.cache/pycache-redirect");
 		break;
 	default:
 		set_fix(k, "check the path's parents, or set " PCR_ENV_DIR
-			" to a directory of your own");
+			   " to a directory of your own");
 		break;
 	}
 }
@@ -354,7 +360,8 @@ static void check_space(const struct pcr_config *c)
 		       "free space on that file system (" PCR_CLI_NAME " clear removes the "
 		       "cache) or set " PCR_ENV_DIR " to one with room",
 		       "%s free of %s on the file system of %s: Python cannot write its "
-		       "bytecode when it is full", a, t, where);
+		       "bytecode when it is full",
+		       a, t, where);
 	else
 		report(true, "free space", NULL, "%s free of %s on the file system of %s", a, t,
 		       where);
@@ -368,8 +375,8 @@ static void check_limit(const struct pcr_config *c)
 	char why[PATH_MAX + 128];
 	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
 		report(false, "size limit",
-		       "set a size such as 2G with " PCR_CLI_NAME " config max-size, or fix "
-		       PCR_CLI_ENV_MAX_SIZE,
+		       "set a size such as 2G with " PCR_CLI_NAME
+		       " config max-size, or fix " PCR_CLI_ENV_MAX_SIZE,
 		       "%s: the cache is not kept under a limit", why);
 		return;
 	}
@@ -397,17 +404,16 @@ static void load_library(const void *library)
 }
 
 /* dlopen in a child, so that a broken library crashes the child only. */
-static void try_dlopen(struct child *r, const char *library)
-{
-	in_child(r, load_library, library);
-}
+static void try_dlopen(struct child *r, const char *library) { in_child(r, load_library, library); }
 
 static bool check_library(char *library, size_t size)
 {
 	char why[PATH_MAX * 8];
 	if (!pcr_cli_locate_library(library, size, why, sizeof why)) {
-		report(false, "library", "build or install it, or set PYCACHE_REDIRECT_LIBRARY "
-		       "to " PCR_LIBRARY_NAME, "%s", why);
+		report(false, "library",
+		       "build or install it, or set PYCACHE_REDIRECT_LIBRARY "
+		       "to " PCR_LIBRARY_NAME,
+		       "%s", why);
 		return false;
 	}
 	struct child *r = malloc(sizeof *r);
@@ -460,19 +466,20 @@ static void check_preload(const char *library)
 {
 	char entry[PATH_MAX];
 	if (!preloaded(entry, sizeof entry)) {
-		report(true, "LD_PRELOAD", NULL,
-		       "does not name the library here: the redirect is on only through `"
-		       PCR_CLI_NAME " run` or after `eval \"$(" PCR_CLI_NAME " env)\"` "
-		       "(in ~/.bashrc to have it always on)");
+		report(
+		    true, "LD_PRELOAD", NULL,
+		    "does not name the library here: the redirect is on only through `" PCR_CLI_NAME
+		    " run` or after `eval \"$(" PCR_CLI_NAME " env)\"` "
+		    "(in ~/.bashrc to have it always on)");
 		return;
 	}
 	if (access(entry, R_OK) < 0) {
 		struct check *k = report(false, "LD_PRELOAD", NULL,
 					 "names %s, which cannot be read (%s): the loader "
-					 "ignores it, with an error, in every program", entry,
-					 strerror(errno));
+					 "ignores it, with an error, in every program",
+					 entry, strerror(errno));
 		set_fix(k, "eval \"$(" PCR_CLI_NAME " env)\" again, or remove it from "
-			"LD_PRELOAD in your shell's start-up files");
+			   "LD_PRELOAD in your shell's start-up files");
 		return;
 	}
 	char real_entry[PATH_MAX], real_library[PATH_MAX];
@@ -493,11 +500,13 @@ static void check_python_environment(void)
 	if (dont && *dont)
 		report(false, "Python environment", "unset PYTHONDONTWRITEBYTECODE",
 		       "PYTHONDONTWRITEBYTECODE=%s: Python writes no bytecode at all, so the "
-		       "redirect has nothing to do and every import compiles again", dont);
+		       "redirect has nothing to do and every import compiles again",
+		       dont);
 	if (prefix && *prefix)
 		report(false, "Python environment", "unset PYTHONPYCACHEPREFIX",
 		       "PYTHONPYCACHEPREFIX=%s: Python writes its bytecode there itself and "
-		       "never asks for __pycache__, so the redirect has nothing to do", prefix);
+		       "never asks for __pycache__, so the redirect has nothing to do",
+		       prefix);
 	if (!(dont && *dont) && !(prefix && *prefix))
 		report(true, "Python environment", NULL,
 		       "neither PYTHONDONTWRITEBYTECODE nor PYTHONPYCACHEPREFIX is set");
@@ -604,10 +613,7 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	return 0;
 }
 
-static void rmtree(const char *dir)
-{
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void rmtree(const char *dir) { nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static bool write_text(const char *path, const char *text)
 {
@@ -682,8 +688,8 @@ static char **probe_environment(char *const *extra)
 }
 
 #define PROBE_TAG "pcr-doctor-tag:"
-#define PROBE_CODE                                                                   \
-	"import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod; "              \
+#define PROBE_CODE                                                      \
+	"import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod; " \
 	"print('" PROBE_TAG "' + str(sys.implementation.cache_tag))"
 
 /* What the probe's run says: the interpreter's cache tag, or a problem. */
@@ -743,8 +749,10 @@ static void probe_verdict(struct check *k, const char *dir, const char *tag)
 	} else if (stat(m->central, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(k->detail, sizeof k->detail,
 			 "the import left no __pycache__ in the tree, but no bytecode in the "
-			 "cache either (expected %s)", m->central);
-		snprintf(k->fix, sizeof k->fix, "run it with " PCR_ENV_LOG "=2 to see the "
+			 "cache either (expected %s)",
+			 m->central);
+		snprintf(k->fix, sizeof k->fix,
+			 "run it with " PCR_ENV_LOG "=2 to see the "
 			 "library's rewrites");
 	} else {
 		k->ok = true;

@@ -101,22 +101,25 @@ static void preload_docker(const char *library)
 
 struct shell {
 	const char *name;
-	const char *comment;  /* the first line */
-	const char *assign;   /* before a variable's name: "export " */
-	const char *equals;   /* between the name and the value: "=" */
+	const char *comment; /* the first line */
+	const char *assign;  /* before a variable's name: "export " */
+	const char *equals;  /* between the name and the value: "=" */
 	void (*quote)(const char *s);
 	void (*preload)(const char *library);
 };
 
 static const struct shell shells[] = {
-	{ "sh", "# " PCR_CLI_NAME ": eval \"$(" PCR_CLI_NAME " env)\" switches the "
-		"redirect on in sh, bash, zsh",
+	{ "sh",
+	  "# " PCR_CLI_NAME ": eval \"$(" PCR_CLI_NAME " env)\" switches the "
+	  "redirect on in sh, bash, zsh",
 	  "export ", "=", quote_sh, preload_sh },
-	{ "fish", "# " PCR_CLI_NAME ": \"" PCR_CLI_NAME " env --shell fish | source\" "
-		  "switches the redirect on in fish",
+	{ "fish",
+	  "# " PCR_CLI_NAME ": \"" PCR_CLI_NAME " env --shell fish | source\" "
+	  "switches the redirect on in fish",
 	  "set -gx ", " ", quote_fish, preload_fish },
-	{ "docker", "# " PCR_CLI_NAME ": Dockerfile lines that switch the redirect on "
-		    "(the library must be at this path in the image)",
+	{ "docker",
+	  "# " PCR_CLI_NAME ": Dockerfile lines that switch the redirect on "
+	  "(the library must be at this path in the image)",
 	  "ENV ", "=", quote_docker, preload_docker },
 };
 
@@ -147,10 +150,10 @@ int pcr_cli_env(int argc, char **argv)
 			shell = find_shell(optarg);
 			if (!shell)
 				return pcr_cli_usage_error("env: --shell takes sh, fish or "
-							   "docker, not '%s'", optarg);
+							   "docker, not '%s'",
+							   optarg);
 			break;
-		default:
-			return pcr_cli_common_option(argv[0], c, argv);
+		default: return pcr_cli_common_option(argv[0], c, argv);
 		}
 	}
 	if (optind < argc)

@@ -31,25 +31,27 @@ static bool preloadable(const char *path, char *why, size_t whysz)
 {
 	if (!strpbrk(path, " :"))
 		return true;
-	pcr_cli_format(why, whysz, "the library's path '%s' contains a space or ':', which "
-		      "LD_PRELOAD cannot carry; link or copy the library to a path "
-		      "without them and set " ENV_LIBRARY " to it", path);
+	pcr_cli_format(why, whysz,
+		       "the library's path '%s' contains a space or ':', which "
+		       "LD_PRELOAD cannot carry; link or copy the library to a path "
+		       "without them and set " ENV_LIBRARY " to it",
+		       path);
 	return false;
 }
 
-static bool from_environment(const char *value, char *out, size_t outsz, char *why,
-			     size_t whysz)
+static bool from_environment(const char *value, char *out, size_t outsz, char *why, size_t whysz)
 {
 	if (pcr_cli_absolute(value, out, outsz) == 0) {
-		pcr_cli_format(why, whysz, ENV_LIBRARY "='%s' cannot be made absolute: %s",
-			      value, strerror(errno));
+		pcr_cli_format(why, whysz, ENV_LIBRARY "='%s' cannot be made absolute: %s", value,
+			       strerror(errno));
 		return false;
 	}
 	if (usable(out) < 0) {
-		pcr_cli_format(why, whysz, ENV_LIBRARY "='%s' is not a readable file (%s); point it "
-			      "at %s or unset it", value,
-			      errno == EISDIR ? "not a regular file" : strerror(errno),
-			      PCR_LIBRARY_NAME);
+		pcr_cli_format(why, whysz,
+			       ENV_LIBRARY "='%s' is not a readable file (%s); point it "
+					   "at %s or unset it",
+			       value, errno == EISDIR ? "not a regular file" : strerror(errno),
+			       PCR_LIBRARY_NAME);
 		return false;
 	}
 	return preloadable(out, why, whysz);
@@ -107,7 +109,8 @@ bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz)
 		if (usable(c.path[i]) < 0)
 			continue;
 		if (len >= outsz) {
-			pcr_cli_format(why, whysz, "the library's path '%s' is too long", c.path[i]);
+			pcr_cli_format(why, whysz, "the library's path '%s' is too long",
+				       c.path[i]);
 			return false;
 		}
 		memcpy(out, c.path[i], len + 1);
@@ -117,14 +120,15 @@ bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz)
 	char looked[MAX_CANDIDATES * (PATH_MAX + 2)] = "";
 	size_t used = 0;
 	for (int i = 0; i < c.count; i++) {
-		int len = snprintf(looked + used, sizeof looked - used, "%s%s",
-				   i ? ", " : "", c.path[i]);
+		int len =
+		    snprintf(looked + used, sizeof looked - used, "%s%s", i ? ", " : "", c.path[i]);
 		if (len < 0 || (size_t)len >= sizeof looked - used)
 			break; /* cannot happen: room for every candidate */
 		used += (size_t)len;
 	}
-	pcr_cli_format(why, whysz, "cannot find %s (looked in: %s); set " ENV_LIBRARY
-		       " to its path", PCR_LIBRARY_NAME, looked);
+	pcr_cli_format(why, whysz,
+		       "cannot find %s (looked in: %s); set " ENV_LIBRARY " to its path",
+		       PCR_LIBRARY_NAME, looked);
 	return false;
 }
 

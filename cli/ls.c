@@ -7,7 +7,6 @@
 #include "../core/store.h"
 #include "cli.h"
 
-
 static void print_json(const struct pcr_store_list *l)
 {
 	putchar('[');

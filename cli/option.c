@@ -52,7 +52,8 @@ int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how,
 	*operand = NULL;
 	if (!how->operand) {
 		if (optind < argc)
-			return pcr_cli_usage_error("%s: unexpected argument '%s'", name, argv[optind]);
+			return pcr_cli_usage_error("%s: unexpected argument '%s'", name,
+						   argv[optind]);
 		return PCR_CLI_PROCEED;
 	}
 	if (argc - optind > 1)

@@ -27,8 +27,9 @@ bool pcr_cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t whysz)
 	uint64_t n;
 	const char *end;
 	if (!leading_number(s, &n, &end) || (end[0] && end[1])) {
-		pcr_cli_format(why, whysz, "give a whole number of bytes, or with K, M, G or T "
-					   "(500M, 2G)");
+		pcr_cli_format(why, whysz,
+			       "give a whole number of bytes, or with K, M, G or T "
+			       "(500M, 2G)");
 		return false;
 	}
 	unsigned shift = 0;
@@ -57,8 +58,9 @@ bool pcr_cli_parse_age(const char *s, uint64_t *seconds, char *why, size_t whysz
 	uint64_t n;
 	const char *end;
 	if (!leading_number(s, &n, &end) || (end[0] && end[1])) {
-		pcr_cli_format(why, whysz, "give a whole number and a unit, s, m, h, d or w "
-					   "(30d, 12h)");
+		pcr_cli_format(why, whysz,
+			       "give a whole number and a unit, s, m, h, d or w "
+			       "(30d, 12h)");
 		return false;
 	}
 	for (size_t i = 0; i < sizeof units / sizeof *units; i++)

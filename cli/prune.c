@@ -100,7 +100,8 @@ int pcr_cli_prune(int argc, char **argv)
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
 		/* An age reaching before 1970 spares everything (no mtime is older). */
-		rules.used_before.tv_sec = (uint64_t)now.tv_sec > age ? now.tv_sec - (time_t)age : 0;
+		rules.used_before.tv_sec =
+		    (uint64_t)now.tv_sec > age ? now.tv_sec - (time_t)age : 0;
 		rules.used_before.tv_nsec = (uint64_t)now.tv_sec > age ? now.tv_nsec : 0;
 	}
 

@@ -96,13 +96,12 @@ int pcr_cli_run(int argc, char **argv)
 		case OPT_DIR: dir = optarg; break;
 		case OPT_SCOPE: scope = optarg; break;
 		case OPT_LOG: log = optarg; break;
-		default:
-			return pcr_cli_common_option(argv[0], c, argv);
+		default: return pcr_cli_common_option(argv[0], c, argv);
 		}
 	}
 	if (optind >= argc)
-		return pcr_cli_usage_error("run: give the command to run, e.g. "
-					   PCR_CLI_NAME " run -- python3 -m pytest");
+		return pcr_cli_usage_error("run: give the command to run, e.g. " PCR_CLI_NAME
+					   " run -- python3 -m pytest");
 
 	char root[PATH_MAX];
 	if (dir) {
@@ -122,7 +121,8 @@ int pcr_cli_run(int argc, char **argv)
 		return pcr_cli_usage_error("run: --scope takes python or all, not '%s'", scope);
 	if (log && (!*log || !library_accepts(PCR_ENV_LOG, log)))
 		return pcr_cli_usage_error("run: --log takes 0, 1, 2, file:PATH or "
-					   "N:file:PATH with an absolute PATH, not '%s'", log);
+					   "N:file:PATH with an absolute PATH, not '%s'",
+					   log);
 
 	char library[PATH_MAX];
 	if (!pcr_cli_find_library(library, sizeof library))

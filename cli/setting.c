@@ -78,8 +78,8 @@ static bool next_setting(char **p, char **key, char **value)
 	return false;
 }
 
-bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t valuesz,
-			  char *why, size_t whysz)
+bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t valuesz, char *why,
+			  size_t whysz)
 {
 	char buf[SETTINGS_MAX];
 	value[0] = '\0';
@@ -100,8 +100,8 @@ bool pcr_cli_setting_write(const char *root, const char *key, const char *value,
 		return false;
 	/* The other keys stay as they were, comments aside. */
 	char text[SETTINGS_MAX + 256];
-	size_t n = (size_t)snprintf(text, sizeof text,
-				    "# pycache-redirect settings: see pycache-redirect config --help\n");
+	size_t n = (size_t)snprintf(
+	    text, sizeof text, "# pycache-redirect settings: see pycache-redirect config --help\n");
 	char *p = old, *k, *v;
 	while (next_setting(&p, &k, &v))
 		if (strcmp(k, key) != 0 && v && n < sizeof text)
@@ -122,10 +122,7 @@ bool pcr_cli_setting_write(const char *root, const char *key, const char *value,
 }
 
 /* "0" and "none" say: no limit. */
-static bool no_limit(const char *s)
-{
-	return strcmp(s, "none") == 0 || strcmp(s, "0") == 0;
-}
+static bool no_limit(const char *s) { return strcmp(s, "none") == 0 || strcmp(s, "0") == 0; }
 
 bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, char *why,
 			size_t whysz)
@@ -154,7 +151,8 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 		char path[PATH_MAX];
 		settings_path(c->root, path);
 		if (l->origin == PCR_CLI_LIMIT_ENV)
-			pcr_cli_format(why, whysz, PCR_CLI_ENV_MAX_SIZE " '%s': %s", value, problem);
+			pcr_cli_format(why, whysz, PCR_CLI_ENV_MAX_SIZE " '%s': %s", value,
+				       problem);
 		else
 			pcr_cli_format(why, whysz, "%s: max-size '%s': %s", path, value, problem);
 		return false;
@@ -162,8 +160,7 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 	return true;
 }
 
-bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c,
-			struct pcr_cli_limit *l)
+bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c, struct pcr_cli_limit *l)
 {
 	char why[PATH_MAX + 128];
 	if (pcr_cli_size_limit(c, l, why, sizeof why))
@@ -174,7 +171,7 @@ bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c,
 
 const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o)
 {
-	return o == PCR_CLI_LIMIT_ENV ? PCR_CLI_ENV_MAX_SIZE
+	return o == PCR_CLI_LIMIT_ENV    ? PCR_CLI_ENV_MAX_SIZE
 	       : o == PCR_CLI_LIMIT_FILE ? "pycache-redirect config"
-					  : "none";
+					 : "none";
 }

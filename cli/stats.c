@@ -8,13 +8,12 @@
 #include "../core/store.h"
 #include "cli.h"
 
-
 /* "ok", or "does not exist yet": the store refuses every other state. */
 static const char *health(const char *root)
 {
 	int err;
-	return pcr_root_status_str(pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(),
-						    false, &err));
+	return pcr_root_status_str(
+	    pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), false, &err));
 }
 
 static void json_time(const char *name, const struct pcr_store_stats *s, struct timespec t)
@@ -35,8 +34,8 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 	pcr_cli_json_string(stdout, health(root));
 	printf(",\"entries\":%zu,\"files\":%zu,\"bytes\":%llu,\"source_dirs\":%zu,"
 	       "\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
-	       s->entries, s->files, (unsigned long long)s->bytes, s->sources, s->trees,
-	       s->orphans, s->unrecorded);
+	       s->entries, s->files, (unsigned long long)s->bytes, s->sources, s->trees, s->orphans,
+	       s->unrecorded);
 	printf(",\"old_layout_files\":%zu,\"old_layout_bytes\":%llu", s->old.files,
 	       (unsigned long long)s->old.bytes);
 	json_time("oldest", s, s->oldest);
@@ -64,9 +63,9 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 		char max[PCR_CLI_HUMAN_SIZE];
 		/* In tenths of a percent; 128 bits, so that no size overflows. */
 		uint64_t permille = (uint64_t)((unsigned __int128)s->bytes * 1000 / l->bytes);
-		printf("size limit     %s (%s), %llu.%llu%% used\n", pcr_cli_human_size(l->bytes, max),
-		       pcr_cli_limit_origin_str(l->origin), (unsigned long long)permille / 10,
-		       (unsigned long long)permille % 10);
+		printf("size limit     %s (%s), %llu.%llu%% used\n",
+		       pcr_cli_human_size(l->bytes, max), pcr_cli_limit_origin_str(l->origin),
+		       (unsigned long long)permille / 10, (unsigned long long)permille % 10);
 	}
 	printf("source trees   %zu (%zu director%s)\n", s->trees, s->sources,
 	       s->sources == 1 ? "y" : "ies");
@@ -75,7 +74,8 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 		printf("unrecorded     %zu (no record of their source: kept)\n", s->unrecorded);
 	if (s->old.files)
 		printf("old layout     " PCR_LAYOUT_OLD ": %zu file%s, %s, no longer read "
-		       "(prune or clear removes it)\n", s->old.files, s->old.files == 1 ? "" : "s",
+		       "(prune or clear removes it)\n",
+		       s->old.files, s->old.files == 1 ? "" : "s",
 		       pcr_cli_human_size(s->old.bytes, size));
 	printf("oldest         %s\n", s->files ? pcr_cli_iso8601(s->oldest.tv_sec, oldest) : "-");
 	printf("newest         %s\n", s->files ? pcr_cli_iso8601(s->newest.tv_sec, newest) : "-");

@@ -19,10 +19,7 @@
 #include "../core/store.h"
 #include "cli.h"
 
-uint64_t pcr_cli_cleanup_target(uint64_t limit)
-{
-	return limit / 10 * 9 + limit % 10 * 9 / 10;
-}
+uint64_t pcr_cli_cleanup_target(uint64_t limit) { return limit / 10 * 9 + limit % 10 * 9 / 10; }
 
 int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 		    struct pcr_store_removed *r, struct pcr_store_error *e)
@@ -39,7 +36,8 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 			close(lock);
 		return 1;
 	}
-	struct pcr_prune_rules rules = { .orphans = true, .by_size = true,
+	struct pcr_prune_rules rules = { .orphans = true,
+					 .by_size = true,
 					 .max_bytes = pcr_cli_cleanup_target(limit),
 					 .only_above = limit };
 	int status = pcr_store_prune(root, &rules, r, NULL, NULL, e);
@@ -86,10 +84,7 @@ static void detach_cleanup(const char *root, uint64_t limit)
 	_exit(0);
 }
 
-static const char *environment(const char *name)
-{
-	return getenv(name);
-}
+static const char *environment(const char *name) { return getenv(name); }
 
 void pcr_cli_upkeep(enum pcr_cli_upkeep how)
 {
@@ -102,7 +97,7 @@ void pcr_cli_upkeep(enum pcr_cli_upkeep how)
 	if (c.root_len == 0 || !pcr_cli_size_limit(&c, &l, why, sizeof why) ||
 	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_usage_estimate(c.root) <= l.bytes ||
 	    pcr_root_prepare(&pcr_fs_libc, c.root, (unsigned long)geteuid(), false, &err) !=
-		    PCR_ROOT_OK)
+		PCR_ROOT_OK)
 		return;
 	if (how == PCR_CLI_UPKEEP_DETACHED) {
 		detach_cleanup(c.root, l.bytes);

@@ -13,7 +13,6 @@
 #include "../core/path.h"
 #include "cli.h"
 
-
 static int map(const struct pcr_config *c, const char *path)
 {
 	struct pcr_mapping m;
@@ -41,29 +40,26 @@ static int map(const struct pcr_config *c, const char *path)
 	}
 	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
 	switch (pcr_map_path(c->root, c->root_len, base, query, &keyer.keyer, &m)) {
-	case PCR_MAP_OK:
-		puts(m.central);
-		return PCR_CLI_OK;
+	case PCR_MAP_OK: puts(m.central); return PCR_CLI_OK;
 	case PCR_MAP_REFUSED:
 		pcr_cli_error("where: %s: the library never redirects this (only one "
 			      "name directly inside __pycache__ is, not ., .. or a "
-			      "deeper level)", path);
+			      "deeper level)",
+			      path);
 		break;
 	case PCR_MAP_UNDER_ROOT:
 		pcr_cli_error("where: %s is inside the cache root %s; the library "
-			      "leaves it where it is", path, c->root);
+			      "leaves it where it is",
+			      path, c->root);
 		break;
-	case PCR_MAP_TOO_LONG:
-		pcr_cli_error("where: %s: the path is too long to map", path);
-		break;
+	case PCR_MAP_TOO_LONG: pcr_cli_error("where: %s: the path is too long to map", path); break;
 	case PCR_MAP_NO_DIR:
 		pcr_cli_error("where: %s: no such directory, so no entry: the library keys a "
-			      "directory by what it is, not by its name", path);
+			      "directory by what it is, not by its name",
+			      path);
 		break;
 	case PCR_MAP_NOT_PYCACHE:
-	case PCR_MAP_NEED_BASE:
-		pcr_cli_error("where: %s: cannot be mapped", path);
-		break;
+	case PCR_MAP_NEED_BASE: pcr_cli_error("where: %s: cannot be mapped", path); break;
 	}
 	return PCR_CLI_FAILURE;
 }

@@ -54,19 +54,22 @@ static void load_log(struct pcr_config *c, const char *v)
 	if (strncmp(v, "file:", 5) == 0) {
 		c->log_level = PCR_LOG_EVERY;
 		file = v + 5;
-	} else if (v[0] >= '0' && v[0] <= '2' && (v[1] == '\0' || strncmp(v + 1, ":file:", 6) == 0)) {
+	} else if (v[0] >= '0' && v[0] <= '2' &&
+		   (v[1] == '\0' || strncmp(v + 1, ":file:", 6) == 0)) {
 		c->log_level = (enum pcr_log_level)(v[0] - '0');
 		if (v[1])
 			file = v + 7;
 	} else {
-		note(c, "PYCACHE_REDIRECT_LOG is not 0, 1, 2, N:file:PATH or file:PATH: logging stays off");
+		note(c, "PYCACHE_REDIRECT_LOG is not 0, 1, 2, N:file:PATH or file:PATH: logging "
+			"stays off");
 		return;
 	}
 	if (file) {
 		size_t len = strlen(file);
 		if (file[0] != '/' || len >= sizeof c->log_path) {
-			note(c, "the PYCACHE_REDIRECT_LOG file is not an absolute path shorter than "
-				"PATH_MAX: logging to stderr");
+			note(c,
+			     "the PYCACHE_REDIRECT_LOG file is not an absolute path shorter than "
+			     "PATH_MAX: logging to stderr");
 			return;
 		}
 		memcpy(c->log_path, file, len + 1);

@@ -31,22 +31,22 @@ enum pcr_log_level { PCR_LOG_SILENT, PCR_LOG_WARN, PCR_LOG_EVERY };
  * loading writes come first and together, the log file's buffer (written
  * only when there is one) last, so that few pages are touched. */
 struct pcr_config {
-	bool enabled;            /* false: switched off, or the root setting refused */
+	bool enabled; /* false: switched off, or the root setting refused */
 	enum pcr_scope scope;
 	enum pcr_log_level log_level;
 	enum pcr_root_origin root_origin;
-	const char *log_file;    /* NULL: stderr; else log_path */
+	const char *log_file; /* NULL: stderr; else log_path */
 	/* The problem with the environment, in words, or NULL: the one with the
 	 * root when there is one (it switches the redirect off), else the first
 	 * (each of those keeps its default). */
 	const char *problem;
-	size_t root_len;         /* 0 (and root "") when the root setting is refused */
+	size_t root_len; /* 0 (and root "") when the root setting is refused */
 	/* For a default root (not PYCACHE_REDIRECT_DIR's, nor already this
 	 * one): /tmp/pycache-redirect-<uid>, used when the root is refused
 	 * (core/root.h); "" otherwise. */
 	size_t fallback_len;
 	char fallback[40];
-	char root[PATH_MAX];     /* normalised, absolute, no trailing slash */
+	char root[PATH_MAX]; /* normalised, absolute, no trailing slash */
 	char log_path[PATH_MAX];
 };
 

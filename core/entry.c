@@ -77,8 +77,8 @@ int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m)
 	char *source = pcr_map_source(m);
 	char saved[sizeof PCR_SOURCE_SUFFIX];
 	source[m->source_len] = '\n'; /* the record's line, written at once */
-	int r = pcr_atomic_write(fs, record_name(m, saved), tmp, room, source, m->source_len + 1,
-				 0600);
+	int r =
+	    pcr_atomic_write(fs, record_name(m, saved), tmp, room, source, m->source_len + 1, 0600);
 	int e = errno;
 	source[m->source_len] = '\0';
 	record_name_undo(m, saved);

@@ -21,8 +21,7 @@ struct pcr_fs {
 	int (*name_to_handle_at)(int dirfd, const char *path, struct file_handle *handle,
 				 int *mount_id, int flags);
 	int (*statfs)(const char *path, struct statfs *buf);
-	int (*statx)(int dirfd, const char *path, int flags, unsigned int mask,
-		     struct statx *buf);
+	int (*statx)(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf);
 };
 
 /* libc's functions, for the command-line tool and the tests; never linked

@@ -4,10 +4,7 @@
 
 #include "fs.h"
 
-static int libc_open(const char *path, int flags, mode_t mode)
-{
-	return open(path, flags, mode);
-}
+static int libc_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 
 const struct pcr_fs pcr_fs_libc = {
 	.lstat = lstat,

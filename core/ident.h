@@ -70,7 +70,10 @@ struct pcr_ident_keyer {
 	struct pcr_fs_kinds *kinds;
 };
 bool pcr_ident_keyer_key(const struct pcr_keyer *self, char *dir, size_t len, char *hex);
-#define PCR_IDENT_KEYER(FS, KINDS) { { pcr_ident_keyer_key }, (FS), (KINDS) }
+#define PCR_IDENT_KEYER(FS, KINDS)                     \
+	{                                              \
+		{ pcr_ident_keyer_key }, (FS), (KINDS) \
+	}
 
 /* The cache key of id (of the directory dir, len bytes): 32 lowercase hex
  * digits and a NUL. */

@@ -11,14 +11,13 @@
 /* Every byte's two hex digits, "00" to "ff": one copy of two bytes a byte of
  * the digest, where digit by digit took twice the instructions (the key is
  * made on every mapped call). */
-#define PCR_HEX_ROW(h)                                                                    \
-	h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" \
-		h "e" h "f"
-static const char hex_pairs[] =
-	PCR_HEX_ROW("0") PCR_HEX_ROW("1") PCR_HEX_ROW("2") PCR_HEX_ROW("3") PCR_HEX_ROW("4")
-	PCR_HEX_ROW("5") PCR_HEX_ROW("6") PCR_HEX_ROW("7") PCR_HEX_ROW("8") PCR_HEX_ROW("9")
-	PCR_HEX_ROW("a") PCR_HEX_ROW("b") PCR_HEX_ROW("c") PCR_HEX_ROW("d") PCR_HEX_ROW("e")
-	PCR_HEX_ROW("f");
+#define PCR_HEX_ROW(h)                                                                        \
+	h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h \
+	  "e" h "f"
+static const char hex_pairs[] = PCR_HEX_ROW("0") PCR_HEX_ROW("1") PCR_HEX_ROW("2") PCR_HEX_ROW("3")
+    PCR_HEX_ROW("4") PCR_HEX_ROW("5") PCR_HEX_ROW("6") PCR_HEX_ROW("7") PCR_HEX_ROW("8")
+	PCR_HEX_ROW("9") PCR_HEX_ROW("a") PCR_HEX_ROW("b") PCR_HEX_ROW("c") PCR_HEX_ROW("d")
+	    PCR_HEX_ROW("e") PCR_HEX_ROW("f");
 
 static void put_hex(XXH128_hash_t h, char *hex)
 {

@@ -15,8 +15,7 @@ static bool put(char *out, size_t outsz, size_t *n, const char *s, size_t len)
 	return true;
 }
 
-size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out,
-		     size_t outsz)
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out, size_t outsz)
 {
 	size_t n = 0;
 	if (put(out, outsz, &n, root, root_len) &&
@@ -161,26 +160,23 @@ static enum pcr_map_status map_ref(const char *root, size_t root_len, const char
 	return PCR_MAP_OK;
 }
 
-enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
-				 const char *base, const char *path,
-				 const struct pcr_keyer *keyer, struct pcr_mapping *m)
+enum pcr_map_status pcr_map_path(const char *root, size_t root_len, const char *base,
+				 const char *path, const struct pcr_keyer *keyer,
+				 struct pcr_mapping *m)
 {
 	struct pcr_pycache_ref ref;
 	switch (pcr_parse_pycache(path, &ref)) {
-	case PCR_PARSE_NONE:
-		return PCR_MAP_NOT_PYCACHE;
-	case PCR_PARSE_REFUSED:
-		return PCR_MAP_REFUSED;
+	case PCR_PARSE_NONE: return PCR_MAP_NOT_PYCACHE;
+	case PCR_PARSE_REFUSED: return PCR_MAP_REFUSED;
 	case PCR_PARSE_DIR:
-	case PCR_PARSE_ENTRY:
-		break;
+	case PCR_PARSE_ENTRY: break;
 	}
 	return map_ref(root, root_len, base, path, ref, keyer, m);
 }
 
-enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
-				    const char *base, const char *path,
-				    const struct pcr_keyer *keyer, struct pcr_mapping *m)
+enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len, const char *base,
+				    const char *path, const struct pcr_keyer *keyer,
+				    struct pcr_mapping *m)
 {
 	struct pcr_pycache_ref ref;
 	if (pcr_parse_sidecar(path, &ref) != PCR_PARSE_ENTRY)

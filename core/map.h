@@ -60,12 +60,12 @@ extern const struct pcr_keyer pcr_keyer_spelling;
 struct pcr_mapping {
 	char central[PATH_MAX];
 	size_t central_len;
-	size_t entry_len;       /* leading bytes of central that name the entry directory */
-	size_t source_at;       /* where in central the source spelling starts */
+	size_t entry_len; /* leading bytes of central that name the entry directory */
+	size_t source_at; /* where in central the source spelling starts */
 	size_t source_len;
-	size_t cache_end;       /* bytes of the original path up to the end of "__pycache__"
+	size_t cache_end;              /* bytes of the original path up to the end of "__pycache__"
 				 * (a sidecar's: of its directory, slash included) */
-	bool is_dir;            /* the path names the __pycache__ directory itself */
+	bool is_dir;                   /* the path names the __pycache__ directory itself */
 	unsigned long long entry_bits; /* see pcr_entry_bits */
 };
 
@@ -90,17 +90,17 @@ static inline size_t pcr_map_free(const struct pcr_mapping *m, char **at)
  * and is scratch otherwise. On PCR_MAP_NEED_BASE, the caller that can find
  * the base may read it into pcr_map_source(m) (source_len bytes of room)
  * and call again with that as base: no buffer of its own is needed. */
-enum pcr_map_status pcr_map_path(const char *root, size_t root_len,
-				 const char *base, const char *path,
-				 const struct pcr_keyer *keyer, struct pcr_mapping *m);
+enum pcr_map_status pcr_map_path(const char *root, size_t root_len, const char *base,
+				 const char *path, const struct pcr_keyer *keyer,
+				 struct pcr_mapping *m);
 
 /* The same for Python 2's sidecar pycs (core/path.h): <dir>/<name>.pyc
  * and .pyo map to <root>/v2/<k0k1>/<key of dir>/<name>.pyc, in the entry a
  * __pycache__ of dir would have (no name is shared: Python 3's carry a tag).
  * PCR_MAP_NOT_PYCACHE for any other path. */
-enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len,
-				    const char *base, const char *path,
-				    const struct pcr_keyer *keyer, struct pcr_mapping *m);
+enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len, const char *base,
+				    const char *path, const struct pcr_keyer *keyer,
+				    struct pcr_mapping *m);
 
 /* The first 64 bits of m's key (never 0), for per-process tables of
  * entries: read from its hex digits once, when m is made. */
@@ -116,8 +116,7 @@ void pcr_hash128(const void *bytes, size_t len, uint64_t out[2]);
 void pcr_key(const char *bytes, size_t len, char hex[PCR_KEY_HEX + 1]);
 
 /* <root>/v2/<k0k1>/<key>; its length, or 0 when it does not fit in outsz. */
-size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out,
-		     size_t outsz);
+size_t pcr_entry_dir(const char *root, size_t root_len, const char *key, char *out, size_t outsz);
 
 const char *pcr_map_status_str(enum pcr_map_status s);
 

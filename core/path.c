@@ -30,8 +30,7 @@ enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref)
 	/* One name, perhaps followed by slashes; never ".", ".." or a deeper level,
 	 * which could not keep its meaning inside one flat entry directory. */
 	size_t name_len = strcspn(t, "/");
-	if ((name_len == 1 && t[0] == '.') ||
-	    (name_len == 2 && t[0] == '.' && t[1] == '.'))
+	if ((name_len == 1 && t[0] == '.') || (name_len == 2 && t[0] == '.' && t[1] == '.'))
 		return PCR_PARSE_REFUSED;
 	for (const char *s = t + name_len; *s; s++)
 		if (*s != '/')
@@ -70,7 +69,8 @@ static bool norm_walk(struct norm *n, const char *s, size_t len, bool physical)
 			if (n->len == 0)
 				continue; /* "/.." is "/" */
 			if (n->len <= n->physical) {
-				n->len = (size_t)((const char *)memrchr(n->out, '/', n->len) - n->out);
+				n->len =
+				    (size_t)((const char *)memrchr(n->out, '/', n->len) - n->out);
 				n->physical = n->len;
 				continue;
 			}
@@ -86,8 +86,7 @@ static bool norm_walk(struct norm *n, const char *s, size_t len, bool physical)
 	return true;
 }
 
-size_t pcr_normalize_dir(const char *base, const char *path, size_t len,
-			 char *out, size_t outsz)
+size_t pcr_normalize_dir(const char *base, const char *path, size_t len, char *out, size_t outsz)
 {
 	if (!path || outsz < 2)
 		return 0;

@@ -12,22 +12,22 @@
 #define PCR_PYCACHE_LEN (sizeof PCR_PYCACHE - 1)
 
 enum pcr_parse {
-	PCR_PARSE_NONE,     /* no __pycache__ component: not ours */
-	PCR_PARSE_DIR,      /* the __pycache__ directory itself */
-	PCR_PARSE_ENTRY,    /* one name inside __pycache__ */
-	PCR_PARSE_REFUSED,  /* __pycache__ with a tail we never map (., .., deeper levels) */
+	PCR_PARSE_NONE,    /* no __pycache__ component: not ours */
+	PCR_PARSE_DIR,     /* the __pycache__ directory itself */
+	PCR_PARSE_ENTRY,   /* one name inside __pycache__ */
+	PCR_PARSE_REFUSED, /* __pycache__ with a tail we never map (., .., deeper levels) */
 };
 
 struct pcr_pycache_ref {
-	size_t dir_len;     /* bytes of the path before the __pycache__ component */
-	size_t cache_end;   /* bytes of the path up to the end of "__pycache__" */
-	const char *tail;   /* after "__pycache__/": the entry name, verbatim (may end in '/') */
+	size_t dir_len;   /* bytes of the path before the __pycache__ component */
+	size_t cache_end; /* bytes of the path up to the end of "__pycache__" */
+	const char *tail; /* after "__pycache__/": the entry name, verbatim (may end in '/') */
 };
 
 /* Whether the bytes of path before end, its slashes there left out, end
  * with a component named __pycache__. */
 static inline __attribute__((always_inline)) bool pcr_ends_in_pycache(const char *path,
-								       const char *end)
+								      const char *end)
 {
 	while (end > path && end[-1] == '/')
 		end--;
@@ -95,7 +95,6 @@ enum pcr_parse pcr_parse_sidecar(const char *path, struct pcr_pycache_ref *ref);
  * root) and returns its length, or 0 when it does not fit in outsz, or when a
  * relative path comes without an absolute base. base may be out itself (the
  * caller read it into the buffer): it is normalised where it lies. */
-size_t pcr_normalize_dir(const char *base, const char *path, size_t len,
-			 char *out, size_t outsz);
+size_t pcr_normalize_dir(const char *base, const char *path, size_t len, char *out, size_t outsz);
 
 #endif

@@ -37,7 +37,7 @@ struct walk {
 	size_t where_size;
 	char dir[PATH_MAX]; /* the physical directory reached ("" is /), then the rest */
 	size_t len;
-	struct stat at;     /* dir's lstat */
+	struct stat at; /* dir's lstat */
 };
 
 static enum pcr_root_status fail(struct walk *w, enum pcr_root_status s, int err)
@@ -81,8 +81,7 @@ static enum pcr_root_status step(struct walk *w, const char *c, size_t clen, str
  * is read and put in front of what is left to walk, which starts at *rest
  * with a slash; *rest moves to the target. The walk goes on from the link's
  * directory, or from / for an absolute target. */
-static enum pcr_root_status follow(struct walk *w, const struct stat *top, size_t clen,
-				   char **rest)
+static enum pcr_root_status follow(struct walk *w, const struct stat *top, size_t clen, char **rest)
 {
 	char *gap = w->dir + w->len + 1 + clen + 1;
 	if (gap >= *rest)
@@ -155,7 +154,8 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
-			return fail(w, last ? PCR_ROOT_NOT_DIR : PCR_ROOT_CANT_CREATE, last ? 0 : ENOTDIR);
+			return fail(w, last ? PCR_ROOT_NOT_DIR : PCR_ROOT_CANT_CREATE,
+				    last ? 0 : ENOTDIR);
 		if (!last && !parent_ok(&st, w->euid))
 			return fail(w, PCR_ROOT_UNSAFE_PARENT, 0);
 		w->len += 1 + clen;
@@ -173,28 +173,30 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 	return PCR_ROOT_OK;
 }
 
-enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
-				    unsigned long euid, bool create, int *err, char *where,
-				    size_t where_size)
+enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root, unsigned long euid,
+				    bool create, int *err, char *where, size_t where_size)
 {
-	struct walk w = { .fs = fs, .euid = euid, .create = create, .err = err,
-			  .where = where, .where_size = where_size };
+	struct walk w = { .fs = fs,
+			  .euid = euid,
+			  .create = create,
+			  .err = err,
+			  .where = where,
+			  .where_size = where_size };
 	*err = 0;
 	if (where && where_size)
 		where[0] = '\0';
 	return walk(&w, root);
 }
 
-enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
-				      unsigned long euid, bool create, int *err)
+enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root, unsigned long euid,
+				      bool create, int *err)
 {
 	return pcr_root_check(fs, root, euid, create, err, NULL, 0);
 }
 
 enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
-				  unsigned long euid, bool create,
-				  enum pcr_root_status *status, int *err, char *where,
-				  size_t where_size)
+				  unsigned long euid, bool create, enum pcr_root_status *status,
+				  int *err, char *where, size_t where_size)
 {
 	int ignored;
 	*err = 0;
@@ -202,9 +204,9 @@ enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_conf
 			      : PCR_ROOT_CANT_CREATE;
 	if (*status == PCR_ROOT_OK || (!create && *status == PCR_ROOT_MISSING))
 		return PCR_ROOT_USE_CONFIGURED;
-	enum pcr_root_status f = c->fallback_len
-		? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL, 0)
-		: PCR_ROOT_CANT_CREATE;
+	enum pcr_root_status f =
+	    c->fallback_len ? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL, 0)
+			    : PCR_ROOT_CANT_CREATE;
 	if (f == PCR_ROOT_OK || (!create && f == PCR_ROOT_MISSING))
 		return PCR_ROOT_USE_FALLBACK;
 	return PCR_ROOT_USE_NONE;

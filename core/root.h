@@ -17,9 +17,9 @@
 
 enum pcr_root_status {
 	PCR_ROOT_OK,
-	PCR_ROOT_MISSING,       /* absent, and not asked to create it */
-	PCR_ROOT_CANT_CREATE,   /* absent, and mkdir failed (errno kept in *err) */
-	PCR_ROOT_SYMLINK,       /* a symbolic link: could point anywhere */
+	PCR_ROOT_MISSING,     /* absent, and not asked to create it */
+	PCR_ROOT_CANT_CREATE, /* absent, and mkdir failed (errno kept in *err) */
+	PCR_ROOT_SYMLINK,     /* a symbolic link: could point anywhere */
 	PCR_ROOT_NOT_DIR,
 	PCR_ROOT_FOREIGN,       /* owned by another user */
 	PCR_ROOT_UNSAFE_MODE,   /* group or others may write to it */
@@ -33,13 +33,12 @@ enum pcr_root_status {
  * for the user euid, as above. *err gets the errno of a failed call, else 0.
  * When it is not NULL, where (where_size bytes) gets the directory that
  * failed the check, cut short to fit. */
-enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root,
-				    unsigned long euid, bool create, int *err, char *where,
-				    size_t where_size);
+enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root, unsigned long euid,
+				    bool create, int *err, char *where, size_t where_size);
 
 /* pcr_root_check without where. */
-enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root,
-				      unsigned long euid, bool create, int *err);
+enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root, unsigned long euid,
+				      bool create, int *err);
 
 enum pcr_root_use {
 	PCR_ROOT_USE_NONE,       /* the redirect is off */
@@ -53,9 +52,8 @@ enum pcr_root_use {
  * create a root that is missing passes when it could be made. The library
  * and the command decide with this, so that they never disagree. */
 enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_config *c,
-				  unsigned long euid, bool create,
-				  enum pcr_root_status *status, int *err, char *where,
-				  size_t where_size);
+				  unsigned long euid, bool create, enum pcr_root_status *status,
+				  int *err, char *where, size_t where_size);
 
 const char *pcr_root_status_str(enum pcr_root_status s);
 

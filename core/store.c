@@ -40,13 +40,13 @@ bool pcr_store_within(const char *source, const char *dir, size_t dir_len)
 /* ---- errors ---- */
 
 /* Fills e for a failed call on <root>[/a[/b[/c]]] and returns -1. */
-static int fail(struct pcr_store_error *e, int err, const char *root, const char *a,
-		const char *b, const char *c)
+static int fail(struct pcr_store_error *e, int err, const char *root, const char *a, const char *b,
+		const char *c)
 {
 	e->root = PCR_ROOT_OK;
 	e->err = err;
-	int n = snprintf(e->path, sizeof e->path, "%s%s%s%s%s%s%s", root, a ? "/" : "",
-			 a ? a : "", b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "");
+	int n = snprintf(e->path, sizeof e->path, "%s%s%s%s%s%s%s", root, a ? "/" : "", a ? a : "",
+			 b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "");
 	if (n < 0 || (size_t)n >= sizeof e->path) /* a message: the start will do */
 		strcpy(e->path + sizeof e->path - 4, "...");
 	return -1;
@@ -55,10 +55,7 @@ static int fail(struct pcr_store_error *e, int err, const char *root, const char
 /* An entry or a directory of the layout that is not there as one: it
  * vanished (ENOENT), or it is a symlink (ELOOP under O_NOFOLLOW) or another
  * kind of file (ENOTDIR): not ours to walk into. */
-static bool not_a_dir_of_ours(int err)
-{
-	return err == ENOENT || err == ELOOP || err == ENOTDIR;
-}
+static bool not_a_dir_of_ours(int err) { return err == ENOENT || err == ELOOP || err == ENOTDIR; }
 
 static int open_dir_at(int fd, const char *name)
 {
@@ -110,8 +107,7 @@ void pcr_store_on_progress(pcr_store_progress fn, void *arg)
 
 struct walker;
 /* shard is the open <k0k1> directory, entry the entry directory's stream. */
-typedef int (*visit_fn)(struct walker *w, struct pcr_store_entry *entry, int shard,
-			DIR *dir);
+typedef int (*visit_fn)(struct walker *w, struct pcr_store_entry *entry, int shard, DIR *dir);
 
 struct walker {
 	const char *root;
@@ -133,10 +129,7 @@ static struct pcr_fs_kinds kinds;
 static const struct pcr_ident_keyer ident_keyer = PCR_IDENT_KEYER(&pcr_fs_libc, &kinds);
 static const struct pcr_keyer *keyer = &ident_keyer.keyer;
 
-void pcr_store_use_keyer(const struct pcr_keyer *k)
-{
-	keyer = k ? k : &ident_keyer.keyer;
-}
+void pcr_store_use_keyer(const struct pcr_keyer *k) { keyer = k ? k : &ident_keyer.keyer; }
 
 /* Reads <key>.src: an absolute path and one "\n", naming the source
  * directory the entry was made for; anything else is no record. */
@@ -231,8 +224,8 @@ static int walk_entry(struct walker *w, int shard, const char *k0k1, const char 
 	if (progress.fn)
 		progress.fn(++progress.entries, progress.arg);
 	memcpy(entry->key, key, sizeof entry->key); /* is_key_of: 32 digits and a NUL */
-	int n = snprintf(entry->path, sizeof entry->path, "%s/" PCR_LAYOUT "/%s/%s", w->root,
-			 k0k1, key);
+	int n = snprintf(entry->path, sizeof entry->path, "%s/" PCR_LAYOUT "/%s/%s", w->root, k0k1,
+			 key);
 	if (n < 0 || (size_t)n >= sizeof entry->path)
 		return fail(w->e, ENAMETOOLONG, w->root, PCR_LAYOUT, k0k1, key);
 	read_record(shard, entry);
@@ -242,7 +235,8 @@ static int walk_entry(struct walker *w, int shard, const char *k0k1, const char 
 
 	int fd = open_dir_at(shard, key);
 	if (fd < 0)
-		return not_a_dir_of_ours(errno) ? 0 : fail(w->e, errno, entry->path, NULL, NULL, NULL);
+		return not_a_dir_of_ours(errno) ? 0
+						: fail(w->e, errno, entry->path, NULL, NULL, NULL);
 	struct stat st;
 	DIR *d = fstat(fd, &st) == 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -304,9 +298,8 @@ static int step_entry(struct walker *w, int shard, const char *k0k1, const char 
 	struct stat st;
 	if (!w->tidy || name[0] != k0k1[0] || name[1] != k0k1[1])
 		return 0;
-	if (pcr_is_tmp_name(name) &&
-	    fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    is_stale(&st))
+	if (pcr_is_tmp_name(name) && fstatat(shard, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && is_stale(&st))
 		unlinkat(shard, name, 0);
 	/* A record whose entry is gone (a writer recorded an entry a removal
 	 * took meanwhile): a writer makes the entry before its record, and
@@ -338,8 +331,9 @@ static int step_shard(struct walker *w, int layout, const char *k0k1, const char
 		return 0;
 	int fd = open_dir_at(layout, name);
 	if (fd < 0)
-		return not_a_dir_of_ours(errno) ? 0
-						: fail(w->e, errno, w->root, PCR_LAYOUT, name, NULL);
+		return not_a_dir_of_ours(errno)
+			   ? 0
+			   : fail(w->e, errno, w->root, PCR_LAYOUT, name, NULL);
 	int r = each_name(w, fd, name, step_entry);
 	if (r == 0)
 		remove_if_empty(w, layout, name);
@@ -360,8 +354,8 @@ static int open_root(const char *root, int *fd, struct pcr_store_error *e)
 {
 	*fd = -1;
 	int err;
-	enum pcr_root_status s = pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(),
-						  false, &err);
+	enum pcr_root_status s =
+	    pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), false, &err);
 	if (s == PCR_ROOT_MISSING)
 		return 0;
 	if (s != PCR_ROOT_OK) {
@@ -433,7 +427,8 @@ static int walk(const char *root, const char *dir, visit_fn visit, void *arg, bo
 	if (dir) {
 		w.dir_len = pcr_normalize_dir(NULL, dir, strlen(dir), norm, sizeof norm);
 		if (w.dir_len == 0) /* relative, or too long */
-			return fail(e, dir[0] == '/' ? ENAMETOOLONG : EINVAL, dir, NULL, NULL, NULL);
+			return fail(e, dir[0] == '/' ? ENAMETOOLONG : EINVAL, dir, NULL, NULL,
+				    NULL);
 		w.dir = norm;
 	}
 	int fd;
@@ -478,7 +473,6 @@ struct stats_walk {
 	char **sources;
 	size_t cap;
 };
-
 
 static void take_mtime(struct pcr_store_stats *s, struct timespec t)
 {
@@ -830,8 +824,7 @@ static int prune_to_size(struct walker *w, int root)
 	w->visit = visit_prune_size;
 	pw->why = PCR_PRUNE_OVER_SIZE;
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < pw->count && pw->kept_bytes > pw->rules->max_bytes;
-	     i++) {
+	for (size_t i = 0; r == 0 && i < pw->count && pw->kept_bytes > pw->rules->max_bytes; i++) {
 		const char *key = pw->kept[i].key;
 		pw->kept_bytes -= pw->kept[i].bytes;
 		char k0k1[3] = { key[0], key[1], '\0' };
@@ -855,8 +848,9 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 {
 	*r = (struct pcr_store_removed){ 0 };
 	struct prune_walk pw = { .rules = rules, .r = r, .report = report, .arg = arg };
-	struct walker w = { .root = root, .visit = visit_prune, .arg = &pw, .e = e,
-			    .tidy = !rules->dry_run };
+	struct walker w = {
+		.root = root, .visit = visit_prune, .arg = &pw, .e = e, .tidy = !rules->dry_run
+	};
 	int fd;
 	if (open_root(root, &fd, e) < 0)
 		return -1;
@@ -899,9 +893,8 @@ uint64_t pcr_store_usage_estimate(const char *root)
 	int fd = pcr_store_usage_open(root, O_RDONLY);
 	if (fd < 0)
 		return 0;
-	uint64_t bytes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
-				 ? (uint64_t)st.st_size * PCR_USAGE_UNIT
-				 : 0;
+	uint64_t bytes =
+	    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size * PCR_USAGE_UNIT : 0;
 	close(fd);
 	return bytes;
 }
@@ -916,8 +909,8 @@ int pcr_store_usage_reset(const char *root, uint64_t bytes)
 	/* To zero first: the appended bytes go, the new length is a hole. */
 	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == 0 &&
 			ftruncate(fd, (off_t)pcr_usage_units(bytes)) == 0
-		? 0
-		: -1;
+		    ? 0
+		    : -1;
 	int saved = errno;
 	close(fd);
 	errno = saved;

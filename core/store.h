@@ -67,10 +67,10 @@ struct pcr_store_old {
 struct pcr_store_stats {
 	size_t entries, files;
 	uint64_t bytes;
-	size_t sources;    /* entries with a record: one source directory each */
-	size_t trees;      /* recorded source directories not inside another one */
-	size_t orphans;    /* recorded entries whose source directory is gone */
-	size_t unrecorded; /* entries without a (valid) record: never orphans */
+	size_t sources;                 /* entries with a record: one source directory each */
+	size_t trees;                   /* recorded source directories not inside another one */
+	size_t orphans;                 /* recorded entries whose source directory is gone */
+	size_t unrecorded;              /* entries without a (valid) record: never orphans */
 	struct timespec oldest, newest; /* files' mtimes; zero when there are none */
 	struct pcr_store_old old;       /* of the whole cache only */
 };
@@ -94,7 +94,7 @@ void pcr_store_list_free(struct pcr_store_list *l);
 struct pcr_store_removed {
 	size_t entries, files;
 	uint64_t bytes;
-	uint64_t left_bytes; /* prune: the size of what stays (would stay), once done */
+	uint64_t left_bytes;      /* prune: the size of what stays (would stay), once done */
 	struct pcr_store_old old; /* the old layout's, removed (a dry run's: would be) */
 };
 
@@ -111,13 +111,13 @@ int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed 
  * entry is its directory's mtime: Python's writes into it update it, and
  * the library touches it on reads when it is an hour old (core/usage.h). */
 struct pcr_prune_rules {
-	bool orphans;                /* recorded entries whose source directory is gone */
-	bool by_age;                 /* entries last used before used_before */
+	bool orphans; /* recorded entries whose source directory is gone */
+	bool by_age;  /* entries last used before used_before */
 	struct timespec used_before;
-	bool by_size;                /* then least recently used first, until the */
-	uint64_t max_bytes;          /* total is at most max_bytes, */
-	uint64_t only_above;         /* when it is over this (0: over max_bytes) */
-	bool dry_run;                /* remove nothing: report and count what would go */
+	bool by_size;        /* then least recently used first, until the */
+	uint64_t max_bytes;  /* total is at most max_bytes, */
+	uint64_t only_above; /* when it is over this (0: over max_bytes) */
+	bool dry_run;        /* remove nothing: report and count what would go */
 };
 
 enum pcr_prune_reason {

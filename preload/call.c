@@ -67,19 +67,23 @@ static bool map(struct pcr_call *c)
 	/* A source directory that is missing or not one (PCR_MAP_NO_DIR) goes
 	 * through: the real call fails there as it would in-tree. */
 	if (st != PCR_MAP_NOT_PYCACHE && st != PCR_MAP_UNDER_ROOT)
-		pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->orig,
-			": passed through: ", pcr_map_status_str(st) }, 5);
+		pcr_log(PCR_LOG_EVERY,
+			(const char *[]){ c->hook, " ", c->orig,
+					  ": passed through: ", pcr_map_status_str(st) },
+			5);
 	return false;
 }
 
 static void log_fallback(const struct pcr_call *c)
 {
-	pcr_log(PCR_LOG_EVERY, (const char *[]){ c->hook, " ", c->m.central,
-		": not in the cache, using ", c->orig }, 5);
+	pcr_log(
+	    PCR_LOG_EVERY,
+	    (const char *[]){ c->hook, " ", c->m.central, ": not in the cache, using ", c->orig },
+	    5);
 }
 
-bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
-		    const char *path, enum pcr_op op, const char **P)
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path,
+		    enum pcr_op op, const char **P)
 {
 	/* Field by field: the mapping's two PATH_MAX buffers need no clearing. */
 	c->orig = path;
@@ -112,8 +116,11 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
 			return (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
 		if (c->op == PCR_OP_LOOKUP && !pcr_usage_look_centrally(&c->m)) {
-			pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path,
-				": the tree's, which ships its pycs (no entry in the cache)" }, 4);
+			pcr_log(PCR_LOG_EVERY,
+				(const char *[]){
+				    hook, " ", path,
+				    ": the tree's, which ships its pycs (no entry in the cache)" },
+				4);
 			errno = saved;
 			return true;
 		}
@@ -212,7 +219,8 @@ static rlim_t file_size_limit(void)
 	rlim_t l = __atomic_load_n(&limit, __ATOMIC_RELAXED);
 	if (l == 0) {
 		struct rlimit r;
-		l = getrlimit(RLIMIT_FSIZE, &r) == 0 && r.rlim_cur != 0 ? r.rlim_cur : RLIM_INFINITY;
+		l = getrlimit(RLIMIT_FSIZE, &r) == 0 && r.rlim_cur != 0 ? r.rlim_cur
+									: RLIM_INFINITY;
 		__atomic_store_n(&limit, l, __ATOMIC_RELAXED);
 	}
 	return l;
@@ -227,10 +235,11 @@ static bool cache_full(void)
 	static uint64_t asked_ms, room;
 	struct timespec t;
 	uint64_t now = clock_gettime(CLOCK_MONOTONIC_COARSE, &t) == 0
-			       ? (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000
-			       : 0;
+			   ? (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000
+			   : 0;
 	uint64_t at = __atomic_load_n(&asked_ms, __ATOMIC_RELAXED);
-	if (now && at && now - at < 1000 && __atomic_load_n(&room, __ATOMIC_RELAXED) >= PCR_ROOM_TO_SPARE)
+	if (now && at && now - at < 1000 &&
+	    __atomic_load_n(&room, __ATOMIC_RELAXED) >= PCR_ROOM_TO_SPARE)
 		return false;
 	struct statfs fs;
 	size_t root_len;
@@ -253,11 +262,11 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 	struct stat st;
 	if (!real_fstatat ||
-	    real_fstatat(a->central ? AT_FDCWD : a->dirfd, a->central ? a->m.central : a->orig,
-			 &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    real_fstatat(a->central ? AT_FDCWD : a->dirfd, a->central ? a->m.central : a->orig, &st,
+			 AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return true; /* the move itself will say what is wrong */
-	*size = st.st_size; /* for the growth counter, which need not stat it again */
+	*size = st.st_size;  /* for the growth counter, which need not stat it again */
 	if ((rlim_t)st.st_size >= file_size_limit())
 		return (errno = EFBIG), false;
 	if (st.st_size > 0 && cache_full())
@@ -265,9 +274,9 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 	return true;
 }
 
-bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
-		     int dirfd_a, const char *path_a, int dirfd_b,
-		     const char *path_b, const char **PA, const char **PB)
+bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook, int dirfd_a,
+		     const char *path_a, int dirfd_b, const char *path_b, const char **PA,
+		     const char **PB)
 {
 	if (!pcr_call_begin(a, hook, dirfd_a, path_a, PCR_OP_LOOKUP, PA) ||
 	    !pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB))
@@ -275,9 +284,13 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
 	int saved = errno;
 	b->moving = -1;
 	if (b->central && !cache_takes(a, &b->moving)) {
-		pcr_log(PCR_LOG_EVERY, (const char *[]){ hook, " ", path_b,
+		pcr_log(
+		    PCR_LOG_EVERY,
+		    (const char *[]){
+			hook, " ", path_b,
 			": not moved into the cache, full or at the file size limit (the file may "
-			"be cut short)" }, 4);
+			"be cut short)" },
+		    4);
 		return false;
 	}
 	errno = saved;
@@ -286,8 +299,8 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
 
 /* ENOENT has two possible causes: the target's entry directory is missing,
  * or the source is only in-tree. Mend them in that order. */
-bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
-		    const char **PA, const char **PB)
+bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const char **PA,
+		    const char **PB)
 {
 	(void)PB; /* the target stays central once it is */
 	int e = errno;

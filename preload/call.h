@@ -22,13 +22,13 @@
 #include "../core/map.h"
 
 enum pcr_op {
-	PCR_OP_READ,   /* read what exists: central, then in-tree */
-	PCR_OP_LOOKUP, /* PCR_OP_READ that changes what exists (unlink, an open for
+	PCR_OP_READ,             /* read what exists: central, then in-tree */
+	PCR_OP_LOOKUP,           /* PCR_OP_READ that changes what exists (unlink, an open for
 			* writing): never through an entry that is not the user's */
-	PCR_OP_CHANGE, /* PCR_OP_LOOKUP that changes what a symlink names */
-	PCR_OP_CREATE, /* make a name: central only */
+	PCR_OP_CHANGE,           /* PCR_OP_LOOKUP that changes what a symlink names */
+	PCR_OP_CREATE,           /* make a name: central only */
 	PCR_OP_CREATE_FOLLOWING, /* PCR_OP_CREATE by a call that follows a symlink at the name */
-	PCR_OP_MKDIR,  /* mkdir: PCR_OP_CREATE, or the entry directory itself */
+	PCR_OP_MKDIR,            /* mkdir: PCR_OP_CREATE, or the entry directory itself */
 };
 
 struct pcr_call {
@@ -43,8 +43,8 @@ struct pcr_call {
 	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 
-bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd,
-		    const char *path, enum pcr_op op, const char **P);
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path,
+		    enum pcr_op op, const char **P);
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P);
 
 /* What a two-path call does, for the emulation of a move across file systems. */
@@ -57,8 +57,9 @@ enum pcr_move {
 
 static inline enum pcr_move pcr_renameat2_move(unsigned int flags)
 {
-	return flags == 0 ? PCR_MOVE_RENAME
-	       : flags == RENAME_NOREPLACE ? PCR_MOVE_RENAME_NOREPLACE : PCR_MOVE_NONE;
+	return flags == 0                  ? PCR_MOVE_RENAME
+	       : flags == RENAME_NOREPLACE ? PCR_MOVE_RENAME_NOREPLACE
+					   : PCR_MOVE_NONE;
 }
 
 static inline enum pcr_move pcr_linkat_move(int flags)
@@ -67,11 +68,11 @@ static inline enum pcr_move pcr_linkat_move(int flags)
 }
 
 /* Two-path calls (rename, link): a is looked up, b is created. */
-bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook,
-		     int dirfd_a, const char *path_a, int dirfd_b,
-		     const char *path_b, const char **PA, const char **PB);
-bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed,
-		    const char **PA, const char **PB);
+bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook, int dirfd_a,
+		     const char *path_a, int dirfd_b, const char *path_b, const char **PA,
+		     const char **PB);
+bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const char **PA,
+		    const char **PB);
 
 /* After a two-path call failed with EXDEV between the cache and the tree, of
  * a regular file: does the move by copying (preload/move.c). True when it did;

@@ -12,11 +12,11 @@
 #define PCR_LIKELY(x) __builtin_expect(!!(x), 1)
 
 /* The real function, or a failure with ENOSYS when this libc has none. */
-#define PCR_REAL_OR_FAIL(NAME, FAIL)              \
-	__typeof__(&NAME) real = PCR_REAL(NAME);  \
-	if (!real) {                              \
-		errno = ENOSYS;                   \
-		return FAIL;                      \
+#define PCR_REAL_OR_FAIL(NAME, FAIL)             \
+	__typeof__(&NAME) real = PCR_REAL(NAME); \
+	if (!real) {                             \
+		errno = ENOSYS;                  \
+		return FAIL;                     \
 	}
 
 /* Every wrapper is three functions. The exported one is the fast path
@@ -28,130 +28,126 @@
  * process's first decisions (pcr_ready). Only then does mapped_NAME, a frame
  * of its own, hold the pcr_call that tries the central and the in-tree paths:
  * the stack holds the first call's root check or the call, never both. */
-#define PCR_FAST_PATH(NAME, OURS, ARGS)                          \
-	if (PCR_LIKELY(!(OURS))) {                                \
-		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);   \
-		if (PCR_LIKELY(real != NULL))                     \
-			return real ARGS;                         \
-		return slow_##NAME(PCR_UNPAREN ARGS, false);      \
-	}                                                         \
+#define PCR_FAST_PATH(NAME, OURS, ARGS)                         \
+	if (PCR_LIKELY(!(OURS))) {                              \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME); \
+		if (PCR_LIKELY(real != NULL))                   \
+			return real ARGS;                       \
+		return slow_##NAME(PCR_UNPAREN ARGS, false);    \
+	}                                                       \
 	return slow_##NAME(PCR_UNPAREN ARGS, true);
 
 #define PCR_NOINLINE static __attribute__((noinline))
 
-#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)                   \
-	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)      \
-	{                                                                               \
-		struct pcr_call c;                                                      \
-		const char *P;                                                          \
-		RET r = FAIL;                                                           \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go;      \
-		     go = pcr_call_next(&c, r == FAIL, &P))                             \
-			r = real MAPPED;                                                \
-		return r;                                                               \
-	}                                                                               \
-	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)                   \
-	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                     \
-			return real ARGS;                                               \
-		return mapped_##NAME(real, PCR_UNPAREN ARGS);                           \
-	}                                                                               \
-	PCR_EXPORT RET NAME PARAMS                                                      \
-	{                                                                               \
-		PCR_OPAQUE(PATH);                                                       \
-		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)                           \
+#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)               \
+	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
+	{                                                                          \
+		struct pcr_call c;                                                 \
+		const char *P;                                                     \
+		RET r = FAIL;                                                      \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go; \
+		     go = pcr_call_next(&c, r == FAIL, &P))                        \
+			r = real MAPPED;                                           \
+		return r;                                                          \
+	}                                                                          \
+	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)              \
+	{                                                                          \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                       \
+		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                \
+			return real ARGS;                                          \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS);                      \
+	}                                                                          \
+	PCR_EXPORT RET NAME PARAMS                                                 \
+	{                                                                          \
+		PCR_OPAQUE(PATH);                                                  \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)                      \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
-#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                              \
-	PCR_NOINLINE int mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS,      \
-				       mode_t mode)                                     \
-	{                                                                               \
-		struct pcr_call c;                                                      \
-		const char *P;                                                          \
-		int r = -1;                                                             \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH,                   \
-					      pcr_open_op(flags), &P);                  \
-		     go; go = pcr_call_next(&c, r == -1, &P))                           \
-			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));         \
-		return r;                                                               \
-	}                                                                               \
-	PCR_NOINLINE int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, bool tested)      \
-	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, -1)                                              \
-		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                     \
-			return real(PCR_UNPAREN ARGS, mode);                            \
-		return mapped_##NAME(real, PCR_UNPAREN ARGS, mode);                     \
-	}                                                                               \
-	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                    \
-	{                                                                               \
-		mode_t mode = 0;                                                        \
-		if (pcr_open_op(flags) == PCR_OP_CREATE) {                              \
-			va_list ap;                                                     \
-			va_start(ap, flags);                                            \
-			mode = (mode_t)va_arg(ap, int);                                 \
-			va_end(ap);                                                     \
-		}                                                                       \
-		PCR_OPAQUE(PATH);                                                       \
-		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode))       \
+#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                                         \
+	PCR_NOINLINE int mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS, mode_t mode)    \
+	{                                                                                          \
+		struct pcr_call c;                                                                 \
+		const char *P;                                                                     \
+		int r = -1;                                                                        \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, pcr_open_op(flags), &P); go; \
+		     go = pcr_call_next(&c, r == -1, &P))                                          \
+			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));                    \
+		return r;                                                                          \
+	}                                                                                          \
+	PCR_NOINLINE int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, bool tested)                 \
+	{                                                                                          \
+		PCR_REAL_OR_FAIL(NAME, -1)                                                         \
+		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                                \
+			return real(PCR_UNPAREN ARGS, mode);                                       \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS, mode);                                \
+	}                                                                                          \
+	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                               \
+	{                                                                                          \
+		mode_t mode = 0;                                                                   \
+		if (pcr_open_op(flags) == PCR_OP_CREATE) {                                         \
+			va_list ap;                                                                \
+			va_start(ap, flags);                                                       \
+			mode = (mode_t)va_arg(ap, int);                                            \
+			va_end(ap);                                                                \
+		}                                                                                  \
+		PCR_OPAQUE(PATH);                                                                  \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode))                  \
 	}
 
-#define HOOK_FOPEN(NAME)                                                                \
-	PCR_NOINLINE FILE *mapped_##NAME(__typeof__(&NAME) real, const char *path,      \
-					 const char *mode)                              \
-	{                                                                               \
-		struct pcr_call c;                                                      \
-		const char *P;                                                          \
-		FILE *r = NULL;                                                         \
-		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path,                \
-					      pcr_fopen_op(mode), &P);                  \
-		     go; go = pcr_call_next(&c, r == NULL, &P))                         \
-			r = c.central && pcr_fopen_writes(mode) ? pcr_fopen_central(P, mode) \
-								: real(P, mode);        \
-		return r;                                                               \
-	}                                                                               \
-	PCR_NOINLINE FILE *slow_##NAME(const char *path, const char *mode, bool tested) \
-	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, NULL)                                            \
-		if (!pcr_wants_after(tested, path) || !pcr_ready())                     \
-			return real(path, mode);                                        \
-		return mapped_##NAME(real, path, mode);                                 \
-	}                                                                               \
-	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                       \
-	{                                                                               \
-		PCR_OPAQUE(path);                                                       \
-		PCR_FAST_PATH(NAME, pcr_may_want(path), (path, mode))                   \
+#define HOOK_FOPEN(NAME)                                                                          \
+	PCR_NOINLINE FILE *mapped_##NAME(__typeof__(&NAME) real, const char *path,                \
+					 const char *mode)                                        \
+	{                                                                                         \
+		struct pcr_call c;                                                                \
+		const char *P;                                                                    \
+		FILE *r = NULL;                                                                   \
+		for (bool go = pcr_call_begin(&c, #NAME, AT_FDCWD, path, pcr_fopen_op(mode), &P); \
+		     go; go = pcr_call_next(&c, r == NULL, &P))                                   \
+			r = c.central && pcr_fopen_writes(mode) ? pcr_fopen_central(P, mode)      \
+								: real(P, mode);                  \
+		return r;                                                                         \
+	}                                                                                         \
+	PCR_NOINLINE FILE *slow_##NAME(const char *path, const char *mode, bool tested)           \
+	{                                                                                         \
+		PCR_REAL_OR_FAIL(NAME, NULL)                                                      \
+		if (!pcr_wants_after(tested, path) || !pcr_ready())                               \
+			return real(path, mode);                                                  \
+		return mapped_##NAME(real, path, mode);                                           \
+	}                                                                                         \
+	PCR_EXPORT FILE *NAME(const char *path, const char *mode)                                 \
+	{                                                                                         \
+		PCR_OPAQUE(path);                                                                 \
+		PCR_FAST_PATH(NAME, pcr_may_want(path), (path, mode))                             \
 	}
 
-#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
-	      MOVE)                                                                     \
-	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)      \
-	{                                                                               \
-		struct pcr_call a, b;                                                   \
-		const char *PA, *PB;                                                    \
-		RET r = FAIL;                                                           \
-		for (bool go = pcr_call2_begin(&a, &b, #NAME, DIRFD_A, PATH_A, DIRFD_B, \
-					       PATH_B, &PA, &PB);                       \
-		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))              \
-			r = real MAPPED;                                                \
-		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                       \
-			r = 0;                                                          \
-		return r;                                                               \
-	}                                                                               \
-	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)                   \
-	{                                                                               \
-		PCR_REAL_OR_FAIL(NAME, FAIL)                                            \
-		if ((!pcr_wants_after(tested, PATH_A) &&                                \
-		     !pcr_wants_after(tested, PATH_B)) || !pcr_ready())                 \
-			return real ARGS;                                               \
-		return mapped_##NAME(real, PCR_UNPAREN ARGS);                           \
-	}                                                                               \
-	PCR_EXPORT RET NAME PARAMS                                                      \
-	{                                                                               \
-		PCR_OPAQUE(PATH_A);                                                     \
-		PCR_OPAQUE(PATH_B);                                                     \
-		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS) \
+#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, MOVE)    \
+	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)              \
+	{                                                                                       \
+		struct pcr_call a, b;                                                           \
+		const char *PA, *PB;                                                            \
+		RET r = FAIL;                                                                   \
+		for (bool go = pcr_call2_begin(&a, &b, #NAME, DIRFD_A, PATH_A, DIRFD_B, PATH_B, \
+					       &PA, &PB);                                       \
+		     go; go = pcr_call2_next(&a, &b, r == FAIL, &PA, &PB))                      \
+			r = real MAPPED;                                                        \
+		if (r == FAIL && pcr_call2_emulate(&a, &b, MOVE))                               \
+			r = 0;                                                                  \
+		return r;                                                                       \
+	}                                                                                       \
+	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)                           \
+	{                                                                                       \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                                    \
+		if ((!pcr_wants_after(tested, PATH_A) && !pcr_wants_after(tested, PATH_B)) ||   \
+		    !pcr_ready())                                                               \
+			return real ARGS;                                                       \
+		return mapped_##NAME(real, PCR_UNPAREN ARGS);                                   \
+	}                                                                                       \
+	PCR_EXPORT RET NAME PARAMS                                                              \
+	{                                                                                       \
+		PCR_OPAQUE(PATH_A);                                                             \
+		PCR_OPAQUE(PATH_B);                                                             \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS)         \
 	}
 
 #include "hooks.def"

@@ -59,8 +59,7 @@ static bool copy_bytes(int in, int out)
 
 /* Copies from into tmp (created), with from's mode (at most 0600 in the
  * cache) and times. 0, or -1 with errno; tmp is removed on failure. */
-static int copy_file(int fromfd, const char *from, int tofd, const char *tmp,
-		     bool into_cache)
+static int copy_file(int fromfd, const char *from, int tofd, const char *tmp, bool into_cache)
 {
 	__typeof__(&openat) real_openat = PCR_REAL(openat);
 	__typeof__(&unlinkat) real_unlinkat = PCR_REAL(unlinkat);

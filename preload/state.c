@@ -30,10 +30,10 @@ static bool decide(int *state, int value)
 }
 
 /* core/ gets the real functions, never the hooks. */
-#define REAL_OR_ENOSYS(NAME, ...)                   \
-	__typeof__(&NAME) f = PCR_REAL(NAME);       \
-	if (!f)                                     \
-		return (errno = ENOSYS), -1;        \
+#define REAL_OR_ENOSYS(NAME, ...)             \
+	__typeof__(&NAME) f = PCR_REAL(NAME); \
+	if (!f)                               \
+		return (errno = ENOSYS), -1;  \
 	return f(__VA_ARGS__)
 
 static int real_lstat(const char *p, struct stat *st) { REAL_OR_ENOSYS(lstat, p, st); }
@@ -43,7 +43,10 @@ static int real_open(const char *p, int fl, mode_t m) { REAL_OR_ENOSYS(open, p, 
 static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a, b); }
 static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
 static int real_access(const char *p, int mode) { REAL_OR_ENOSYS(access, p, mode); }
-static ssize_t real_readlink(const char *p, char *b, size_t n) { REAL_OR_ENOSYS(readlink, p, b, n); }
+static ssize_t real_readlink(const char *p, char *b, size_t n)
+{
+	REAL_OR_ENOSYS(readlink, p, b, n);
+}
 static int real_statx(int fd, const char *p, int fl, unsigned int mask, struct statx *st)
 {
 	REAL_OR_ENOSYS(statx, fd, p, fl, mask, st);
@@ -72,9 +75,9 @@ static int log_file_open(void)
 	static int warned;
 	if (!pcr_cfg.log_file)
 		return 2;
-	int fd = real_open(pcr_cfg.log_file,
-			   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
-			   0600);
+	int fd = real_open(
+	    pcr_cfg.log_file,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
 	struct stat st;
 	const char *why = fd < 0 ? strerrorname_np(errno) : NULL;
 	if (fd >= 0 && fstat(fd, &st) < 0)
@@ -108,7 +111,8 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 	int k = 0;
 	iov[k++] = (struct iovec){ .iov_base = (void *)"pycache-redirect: ", .iov_len = 18 };
 	for (int i = 0; i < n && k < 15; i++)
-		iov[k++] = (struct iovec){ .iov_base = (void *)parts[i], .iov_len = strlen(parts[i]) };
+		iov[k++] =
+		    (struct iovec){ .iov_base = (void *)parts[i], .iov_len = strlen(parts[i]) };
 	iov[k++] = (struct iovec){ .iov_base = (void *)"\n", .iov_len = 1 };
 
 	int saved = errno;
@@ -186,9 +190,12 @@ bool pcr_in_scope(void)
 		s = hosts_python() ? 1 : -1;
 		errno = saved;
 		if (decide(&scope_state, s) && s < 0)
-			pcr_log(PCR_LOG_EVERY, (const char *[]){ program_invocation_short_name,
-				": not a Python process; passing __pycache__ through "
-				"(PYCACHE_REDIRECT_SCOPE=all redirects every process)" }, 2);
+			pcr_log(PCR_LOG_EVERY,
+				(const char *[]){
+				    program_invocation_short_name,
+				    ": not a Python process; passing __pycache__ through "
+				    "(PYCACHE_REDIRECT_SCOPE=all redirects every process)" },
+				2);
 	}
 	return s > 0;
 }
@@ -203,17 +210,20 @@ bool pcr_root_usable(void)
 	__atomic_store_n(&pcr_euid, euid, __ATOMIC_RELAXED);
 	enum pcr_root_status st;
 	char where[256]; /* for the warning: the walk's own buffer is the stack's PATH_MAX */
-	enum pcr_root_use use = pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err,
-						where, sizeof where);
+	enum pcr_root_use use =
+	    pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err, where, sizeof where);
 	s = use == PCR_ROOT_USE_CONFIGURED ? 1 : use == PCR_ROOT_USE_FALLBACK ? 2 : -1;
 	if (decide(&root_state, s) && s != 1) {
 		const char *why = err ? strerrorname_np(err) : "";
 		bool parent = st == PCR_ROOT_UNSAFE_PARENT;
-		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
-			pcr_root_status_str(st), parent ? " (" : "", parent ? where : "",
-			parent ? ")" : "", err ? " (" : "", why, err ? ")" : "",
-			s == 2 ? "; using " : "; the redirect is off in this process",
-			s == 2 ? pcr_cfg.fallback : "" }, 12);
+		pcr_log(PCR_LOG_WARN,
+			(const char *[]){
+			    "warning: cache root ", pcr_cfg.root, " ", pcr_root_status_str(st),
+			    parent ? " (" : "", parent ? where : "", parent ? ")" : "",
+			    err ? " (" : "", why, err ? ")" : "",
+			    s == 2 ? "; using " : "; the redirect is off in this process",
+			    s == 2 ? pcr_cfg.fallback : "" },
+			12);
 	}
 	errno = saved;
 	return s > 0;
@@ -226,10 +236,7 @@ const char *pcr_root(size_t *len)
 	return fallback ? pcr_cfg.fallback : pcr_cfg.root;
 }
 
-static const char *env(const char *name)
-{
-	return getenv(name);
-}
+static const char *env(const char *name) { return getenv(name); }
 
 __attribute__((constructor)) static void pcr_init(void)
 {

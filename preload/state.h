@@ -59,10 +59,7 @@ bool pcr_root_usable(void);
 
 /* Whether this process redirects at all: in scope, with a usable root.
  * Two loads once decided; the first call decides, in a frame of its own. */
-static inline bool pcr_ready(void)
-{
-	return pcr_in_scope() && pcr_root_usable();
-}
+static inline bool pcr_ready(void) { return pcr_in_scope() && pcr_root_usable(); }
 
 /* The root in use, once pcr_root_usable said yes, and its length. */
 const char *pcr_root(size_t *len);

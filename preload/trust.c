@@ -19,13 +19,16 @@ static int real_dir(char *central, size_t len)
 	char cut = central[len];
 	central[len] = '\0';
 	struct stat st;
-	int r = pcr_fs_real.lstat(central, &st) < 0 ? (errno == ENOENT ? 0 : -1)
+	int r = pcr_fs_real.lstat(central, &st) < 0            ? (errno == ENOENT ? 0 : -1)
 		: S_ISDIR(st.st_mode) && st.st_uid == pcr_euid ? 1
 							       : -1;
 	if (r < 0)
-		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", central,
-			" in the cache is not a directory of this user's that the library made "
-			"(a planted symbolic link?); nothing is written through it" }, 3);
+		pcr_log(PCR_LOG_WARN,
+			(const char *[]){
+			    "warning: ", central,
+			    " in the cache is not a directory of this user's that the library made "
+			    "(a planted symbolic link?); nothing is written through it" },
+			3);
 	central[len] = cut;
 	return r;
 }
@@ -65,7 +68,4 @@ bool pcr_entry_known(const struct pcr_mapping *m)
 	return pcr_memo_has(&trusted, pcr_entry_bits(m));
 }
 
-void pcr_entry_made(const struct pcr_mapping *m)
-{
-	pcr_memo_put(&trusted, pcr_entry_bits(m));
-}
+void pcr_entry_made(const struct pcr_mapping *m) { pcr_memo_put(&trusted, pcr_entry_bits(m)); }

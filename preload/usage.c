@@ -21,10 +21,7 @@
 #define ENTRY_BITS 7
 static uint64_t seen[1024];
 
-static uint64_t *slot_of(uint64_t key)
-{
-	return &seen[(key >> 3) % (sizeof seen / sizeof *seen)];
-}
+static uint64_t *slot_of(uint64_t key) { return &seen[(key >> 3) % (sizeof seen / sizeof *seen)]; }
 
 /* What is known of m's entry (ENTRY_* bits), or -1 when nothing is. */
 static int known(const struct pcr_mapping *m)
@@ -49,20 +46,11 @@ static void learn(const struct pcr_mapping *m, int bits)
 		remember(m, k | bits);
 }
 
-void pcr_usage_entry_made(const struct pcr_mapping *m)
-{
-	learn(m, ENTRY_EXISTS);
-}
+void pcr_usage_entry_made(const struct pcr_mapping *m) { learn(m, ENTRY_EXISTS); }
 
-void pcr_usage_tree_missing(const struct pcr_mapping *m)
-{
-	learn(m, ENTRY_NO_TREE);
-}
+void pcr_usage_tree_missing(const struct pcr_mapping *m) { learn(m, ENTRY_NO_TREE); }
 
-void pcr_usage_tree_has_pycs(const struct pcr_mapping *m)
-{
-	learn(m, ENTRY_TREE_PYCS);
-}
+void pcr_usage_tree_has_pycs(const struct pcr_mapping *m) { learn(m, ENTRY_TREE_PYCS); }
 
 bool pcr_usage_tree_may_have(const struct pcr_mapping *m)
 {
@@ -124,9 +112,9 @@ static void flush(char *path, size_t size)
 	uint64_t n = __atomic_exchange_n(&pending, 0, __ATOMIC_RELAXED);
 	if (n == 0)
 		return;
-	int fd = pcr_fs_real.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-						O_NOCTTY | O_NONBLOCK,
-				  0600);
+	int fd = pcr_fs_real.open(
+	    path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+	    0600);
 	/* Only a regular file of the user's: a FIFO planted there must not
 	 * stall the host. */
 	struct stat st;
@@ -158,7 +146,8 @@ void pcr_usage_wrote(struct pcr_mapping *m, off_t size)
 	if (size < 0) {
 		__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 		struct stat st;
-		if (real_fstatat && real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (real_fstatat &&
+		    real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode))
 			size = st.st_size;
 	}

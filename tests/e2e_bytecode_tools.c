@@ -196,17 +196,14 @@ static void parallel_workers(const struct pcr_interp *py, struct pcr_fixture *f)
 		central_pyc(pyc, sizeof pyc, f, py, dir, "mod");
 		cr_assert(pcr_exists(pyc), "%s: compileall -j0 left out %s", py->label, pyc);
 	}
-	struct pcr_result *r = ok(pcr_python(f, py, true, NULL, "-c",
-					     "import many.p15.mod as m; print(m.VALUE)", NULL),
-				  py, "import");
+	struct pcr_result *r = ok(
+	    pcr_python(f, py, true, NULL, "-c", "import many.p15.mod as m; print(m.VALUE)", NULL),
+	    py, "import");
 	cr_assert_str_eq(r->out, "15\n", "%s", py->label);
 	free(r);
 }
 
-Test(bytecode, compileall_j0_workers_write_centrally)
-{
-	pcr_each_python(parallel_workers);
-}
+Test(bytecode, compileall_j0_workers_write_centrally) { pcr_each_python(parallel_workers); }
 
 /* -r 0 stays in the directory; a later run compiles only what is missing or
  * stale, since compileall reads the central headers through the library;
@@ -216,8 +213,9 @@ static void quiet_and_recursion(const struct pcr_interp *py, struct pcr_fixture 
 	/* An exported SOURCE_DATE_EPOCH would make hash pycs, which compileall
 	 * never takes for fresh. */
 	const char *const env[] = { "SOURCE_DATE_EPOCH=", NULL };
-	struct pcr_result *r = ok(pcr_python(f, py, true, env, "-m", "compileall", "-q", "-r", "0",
-					     "app", NULL), py, "compileall -q -r 0");
+	struct pcr_result *r =
+	    ok(pcr_python(f, py, true, env, "-m", "compileall", "-q", "-r", "0", "app", NULL), py,
+	       "compileall -q -r 0");
 	cr_assert_null(strstr(r->out, "Compiling"), "%s: -q listed: %s", py->label, r->out);
 	free(r);
 	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
@@ -230,7 +228,7 @@ static void quiet_and_recursion(const struct pcr_interp *py, struct pcr_fixture 
 
 	r = ok(pcr_python(f, py, true, env, "-m", "compileall", "app", NULL), py, "compileall");
 	cr_assert(strstr(r->out, "Compiling 'app/stats/count.py'") &&
-		  strstr(r->out, "Compiling 'app/stats/__init__.py'"),
+		      strstr(r->out, "Compiling 'app/stats/__init__.py'"),
 		  "%s: the subdirectory was not compiled: %s", py->label, r->out);
 	cr_assert_null(strstr(r->out, "Compiling 'app/text.py'"),
 		       "%s: compileall took a fresh central pyc for stale: %s", py->label, r->out);
@@ -272,7 +270,8 @@ Test(bytecode, compileall_quiet_and_recursion_see_central_pycs)
 static void compile_mode(const struct pcr_fixture *f, const struct pcr_interp *py, const char *mode)
 {
 	free(ok(pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "-f", "--invalidation-mode",
-			   mode, "app", NULL), py, mode));
+			   mode, "app", NULL),
+		py, mode));
 }
 
 /* The SipHash of a source of f's tree, as importlib computes it, in hex. */
@@ -280,9 +279,11 @@ static void source_hash(char *out, size_t size, const struct pcr_fixture *f,
 			const struct pcr_interp *py, const char *rel)
 {
 	struct pcr_result *r = ok(pcr_python(f, py, false, NULL, "-c",
-		"import importlib.util, sys\n"
-		"data = open(sys.argv[1], 'rb').read()\n"
-		"print(importlib.util.source_hash(data).hex())", rel, NULL), py, "source_hash");
+					     "import importlib.util, sys\n"
+					     "data = open(sys.argv[1], 'rb').read()\n"
+					     "print(importlib.util.source_hash(data).hex())",
+					     rel, NULL),
+				  py, "source_hash");
 	copy_line(out, size, r->out);
 	free(r);
 }
@@ -343,8 +344,9 @@ static void invalidation_modes(const struct pcr_interp *py, struct pcr_fixture *
 	cr_assert(strstr(r->out, "version: 2"), "%s: the unchecked central pyc was not used: %s",
 		  py->label, r->out);
 	free(r);
-	r = ok(pcr_python(f, py, true, NULL, "--check-hash-based-pycs", "always", "-m", "app",
-			  NULL), py, "--check-hash-based-pycs always");
+	r = ok(
+	    pcr_python(f, py, true, NULL, "--check-hash-based-pycs", "always", "-m", "app", NULL),
+	    py, "--check-hash-based-pycs always");
 	cr_assert(strstr(r->out, "version: 3"), "%s: %s", py->label, r->out);
 	free(r);
 	r = pcr_run_app(f, py, NULL, NULL);
@@ -355,10 +357,7 @@ static void invalidation_modes(const struct pcr_interp *py, struct pcr_fixture *
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(bytecode, invalidation_modes_hash_pycs_live_centrally)
-{
-	pcr_each_python(invalidation_modes);
-}
+Test(bytecode, invalidation_modes_hash_pycs_live_centrally) { pcr_each_python(invalidation_modes); }
 
 /* Reproducible builds: with SOURCE_DATE_EPOCH, compileall and py_compile
  * write checked-hash pycs unless told otherwise; importing ignores it. */
@@ -379,7 +378,8 @@ static void source_date_epoch(const struct pcr_interp *py, struct pcr_fixture *f
 	cr_assert_eq(pyc_flags(pyc), 3, "%s: py_compile with SOURCE_DATE_EPOCH", py->label);
 
 	free(ok(pcr_python(f, py, true, sde, "-m", "compileall", "-q", "-f", "--invalidation-mode",
-			   "timestamp", "app", NULL), py, "--invalidation-mode timestamp"));
+			   "timestamp", "app", NULL),
+		py, "--invalidation-mode timestamp"));
 	assert_sample_flags(f, py, 0, "an explicit timestamp mode");
 
 	pcr_rmtree(f->root);
@@ -388,20 +388,19 @@ static void source_date_epoch(const struct pcr_interp *py, struct pcr_fixture *f
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(bytecode, source_date_epoch_gives_checked_hash_pycs)
-{
-	pcr_each_python(source_date_epoch);
-}
+Test(bytecode, source_date_epoch_gives_checked_hash_pycs) { pcr_each_python(source_date_epoch); }
 
 /* The file name compiled into a central pyc (read without the library). */
 static void code_filename(char *out, size_t size, const struct pcr_fixture *f,
 			  const struct pcr_interp *py, const char *pyc)
 {
-	struct pcr_result *r = ok(pcr_python(f, py, false, NULL, "-c",
-		"import marshal, sys\n"
-		"data = open(sys.argv[1], 'rb').read()\n"
-		"print(marshal.loads(data[int(sys.argv[2]):]).co_filename)",
-		pyc, since(py, 3, 7) ? "16" : "12", NULL), py, "marshal");
+	struct pcr_result *r =
+	    ok(pcr_python(f, py, false, NULL, "-c",
+			  "import marshal, sys\n"
+			  "data = open(sys.argv[1], 'rb').read()\n"
+			  "print(marshal.loads(data[int(sys.argv[2]):]).co_filename)",
+			  pyc, since(py, 3, 7) ? "16" : "12", NULL),
+	       py, "marshal");
 	copy_line(out, size, r->out);
 	free(r);
 }
@@ -420,18 +419,22 @@ static void assert_code_filename(const struct pcr_fixture *f, const struct pcr_i
 static void ddir_stripdir_prependdir(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	free(ok(pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "-d", "/installed/app",
-			   "app", NULL), py, "compileall -d"));
+			   "app", NULL),
+		py, "compileall -d"));
 	pcr_assert_tree_clean(f, py);
 	pcr_assert_sample_cached(f, py, "", "compileall -d");
 	assert_code_filename(f, py, "app", "text", "/installed/app/text.py");
 	/* 3.6 hands the top directory's -d to the files of subdirectories too. */
 	if (!since(py, 3, 7))
 		cr_log_info("%s: compileall -d names app/stats/count.py /installed/app/count.py "
-			    "(its own bug, fixed in 3.7)", py->label);
-	assert_code_filename(f, py, "app/stats", "count", since(py, 3, 7)
-			     ? "/installed/app/stats/count.py" : "/installed/app/count.py");
+			    "(its own bug, fixed in 3.7)",
+			    py->label);
+	assert_code_filename(f, py, "app/stats", "count",
+			     since(py, 3, 7) ? "/installed/app/stats/count.py"
+					     : "/installed/app/count.py");
 	/* Two directories, two entries: none for the name -d gave. */
-	cr_assert_eq(entries_under(f->root, f->tree), 2, "%s: -d made an entry of its own", py->label);
+	cr_assert_eq(entries_under(f->root, f->tree), 2, "%s: -d made an entry of its own",
+		     py->label);
 	cr_assert_eq(entries_under(f->root, "/installed"), 0, "%s", py->label);
 
 	if (!needs(py, 3, 9, "compileall -s and -p"))
@@ -439,16 +442,14 @@ static void ddir_stripdir_prependdir(const struct pcr_interp *py, struct pcr_fix
 	char app[PATH_MAX];
 	PCR_PATH(app, "%s/app", f->tree);
 	free(ok(pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "-f", "-s", f->tree, "-p",
-			   "/opt/site", app, NULL), py, "compileall -s -p"));
+			   "/opt/site", app, NULL),
+		py, "compileall -s -p"));
 	pcr_assert_tree_clean(f, py);
 	assert_code_filename(f, py, "app", "text", "/opt/site/app/text.py");
 	assert_code_filename(f, py, "app/stats", "count", "/opt/site/app/stats/count.py");
 }
 
-Test(bytecode, compileall_ddir_stripdir_prependdir)
-{
-	pcr_each_python(ddir_stripdir_prependdir);
-}
+Test(bytecode, compileall_ddir_stripdir_prependdir) { pcr_each_python(ddir_stripdir_prependdir); }
 
 /* -o for several levels at once, and --hardlink-dupes: links between the
  * names of one central entry, as in-tree. */
@@ -457,7 +458,8 @@ static void hardlinked_levels(const struct pcr_interp *py, struct pcr_fixture *f
 	if (!needs(py, 3, 9, "compileall -o and --hardlink-dupes"))
 		return;
 	free(ok(pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "-o", "0", "-o", "1", "-o",
-			   "2", "--hardlink-dupes", "app", NULL), py, "--hardlink-dupes"));
+			   "2", "--hardlink-dupes", "app", NULL),
+		py, "--hardlink-dupes"));
 	pcr_assert_tree_clean(f, py);
 	const char *opts[] = { "", ".opt-1", ".opt-2" };
 	struct stat version[3], text[3];
@@ -471,52 +473,51 @@ static void hardlinked_levels(const struct pcr_interp *py, struct pcr_fixture *f
 	}
 	/* version.py has no docstring nor assert: one file for three names. */
 	cr_assert(version[0].st_ino == version[1].st_ino &&
-		  version[0].st_ino == version[2].st_ino && version[0].st_nlink == 3,
+		      version[0].st_ino == version[2].st_ino && version[0].st_nlink == 3,
 		  "%s: version's pycs are not one file", py->label);
 	/* text.py has a docstring: -OO differs. */
 	cr_assert(text[0].st_ino == text[1].st_ino && text[0].st_ino != text[2].st_ino,
 		  "%s: text's pycs are linked wrongly", py->label);
 }
 
-Test(bytecode, compileall_levels_and_hardlink_dupes)
-{
-	pcr_each_python(hardlinked_levels);
-}
+Test(bytecode, compileall_levels_and_hardlink_dupes) { pcr_each_python(hardlinked_levels); }
 
 /* ---- pip ---- */
 
 /* Builds a pure wheel of pcrdemo at sys.argv[1]: a zip with its dist-info,
  * nothing from an index. */
 static const char make_wheel[] =
-	"import base64, hashlib, sys, zipfile\n"
-	"files = [('pcrdemo/__init__.py', 'from .core import greet\\n'),\n"
-	"         ('pcrdemo/core.py', 'def greet(name):\\n    return \"hello \" + name\\n'),\n"
-	"         ('pcrdemo/sub/__init__.py', ''),\n"
-	"         ('pcrdemo/sub/deep.py', 'DEPTH = 2\\n'),\n"
-	"         ('pcrdemo-1.0.dist-info/METADATA',\n"
-	"          'Metadata-Version: 2.1\\nName: pcrdemo\\nVersion: 1.0\\n'),\n"
-	"         ('pcrdemo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: pcr\\n'\n"
-	"          'Root-Is-Purelib: true\\nTag: py3-none-any\\n')]\n"
-	"record = []\n"
-	"with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
-	"    for name, text in files:\n"
-	"        data = text.encode()\n"
-	"        z.writestr(name, data)\n"
-	"        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())\n"
-	"        digest = digest.rstrip(b'=').decode()\n"
-	"        record.append('%s,sha256=%s,%d' % (name, digest, len(data)))\n"
-	"    record.append('pcrdemo-1.0.dist-info/RECORD,,')\n"
-	"    z.writestr('pcrdemo-1.0.dist-info/RECORD', '\\n'.join(record) + '\\n')\n";
+    "import base64, hashlib, sys, zipfile\n"
+    "files = [('pcrdemo/__init__.py', 'from .core import greet\\n'),\n"
+    "         ('pcrdemo/core.py', 'def greet(name):\\n    return \"hello \" + name\\n'),\n"
+    "         ('pcrdemo/sub/__init__.py', ''),\n"
+    "         ('pcrdemo/sub/deep.py', 'DEPTH = 2\\n'),\n"
+    "         ('pcrdemo-1.0.dist-info/METADATA',\n"
+    "          'Metadata-Version: 2.1\\nName: pcrdemo\\nVersion: 1.0\\n'),\n"
+    "         ('pcrdemo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: pcr\\n'\n"
+    "          'Root-Is-Purelib: true\\nTag: py3-none-any\\n')]\n"
+    "record = []\n"
+    "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+    "    for name, text in files:\n"
+    "        data = text.encode()\n"
+    "        z.writestr(name, data)\n"
+    "        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())\n"
+    "        digest = digest.rstrip(b'=').decode()\n"
+    "        record.append('%s,sha256=%s,%d' % (name, digest, len(data)))\n"
+    "    record.append('pcrdemo-1.0.dist-info/RECORD,,')\n"
+    "    z.writestr('pcrdemo-1.0.dist-info/RECORD', '\\n'.join(record) + '\\n')\n";
 
 static const char *const pcrdemo[][2] = {
-	{ "pcrdemo", "__init__" }, { "pcrdemo", "core" },
-	{ "pcrdemo/sub", "__init__" }, { "pcrdemo/sub", "deep" },
+	{ "pcrdemo", "__init__" },
+	{ "pcrdemo", "core" },
+	{ "pcrdemo/sub", "__init__" },
+	{ "pcrdemo/sub", "deep" },
 };
 
 struct pip_setup {
-	int major;		/* pip's major version */
+	int major; /* pip's major version */
 	char wheel[PATH_MAX];
-	char tmp[PATH_MAX];	/* pip's TMPDIR */
+	char tmp[PATH_MAX]; /* pip's TMPDIR */
 	char env_home[PATH_MAX + 8], env_tmp[PATH_MAX + 8];
 	const char *env[8];
 };
@@ -526,8 +527,8 @@ struct pip_setup {
 static bool pip_setup(struct pip_setup *s, const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	/* What `python -m pip --version` says, at a tenth of the cost. */
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-c",
-					  "import pip; print(pip.__version__)", NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, false, NULL, "-c", "import pip; print(pip.__version__)", NULL);
 	bool have = r->status == 0 && sscanf(r->out, "%d", &s->major) == 1;
 	if (!have)
 		cr_log_info("%s: skipped pip: it does not import here (exit %d): %.200s", py->label,
@@ -541,8 +542,12 @@ static bool pip_setup(struct pip_setup *s, const struct pcr_interp *py, struct p
 	cr_assert(mkdir(s->tmp, 0700) == 0);
 	PCR_PATH(s->env_home, "HOME=%s", f->dir);
 	PCR_PATH(s->env_tmp, "TMPDIR=%s", s->tmp);
-	const char *env[] = { s->env_home, s->env_tmp, "PIP_CONFIG_FILE=/dev/null",
-			      "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", NULL };
+	const char *env[] = { s->env_home,
+			      s->env_tmp,
+			      "PIP_CONFIG_FILE=/dev/null",
+			      "PIP_DISABLE_PIP_VERSION_CHECK=1",
+			      "PIP_NO_INPUT=1",
+			      NULL };
 	memcpy(s->env, env, sizeof env);
 	return true;
 }
@@ -571,9 +576,13 @@ static size_t pcrdemo_cached(const struct pcr_fixture *f, const struct pcr_inter
 static void import_pcrdemo(const struct pcr_fixture *f, const struct pcr_interp *py,
 			   const char *python, const char *const *env)
 {
-	struct pcr_result *r = ok(run(f, true, f->dir, env, (const char *[]){ python, "-c",
-		"import pcrdemo, pcrdemo.sub.deep as d\nprint(pcrdemo.greet('pip'), d.DEPTH)",
-		NULL }), py, "import pcrdemo");
+	struct pcr_result *r = ok(
+	    run(f, true, f->dir, env,
+		(const char *[]){
+		    python, "-c",
+		    "import pcrdemo, pcrdemo.sub.deep as d\nprint(pcrdemo.greet('pip'), d.DEPTH)",
+		    NULL }),
+	    py, "import pcrdemo");
 	cr_assert_str_eq(r->out, "hello pip 2\n", "%s", py->label);
 	free(r);
 }
@@ -600,14 +609,17 @@ static void pip_venv(const struct pcr_interp *py, struct pcr_fixture *f)
 		return;
 	}
 	free(r);
-	r = ok(run(f, false, f->dir, NULL, (const char *[]){ python, "-c",
-		"import sysconfig\nprint(sysconfig.get_paths()['purelib'])", NULL }),
+	r = ok(run(f, false, f->dir, NULL,
+		   (const char *[]){ python, "-c",
+				     "import sysconfig\nprint(sysconfig.get_paths()['purelib'])",
+				     NULL }),
 	       py, "purelib");
 	copy_line(site, sizeof site, r->out);
 	free(r);
 
-	free(ok(run(f, true, f->dir, s.env, (const char *[]){ python, "-m", "pip", "install",
-		"--no-index", "--no-deps", "--no-cache-dir", "-q", s.wheel, NULL }),
+	free(ok(run(f, true, f->dir, s.env,
+		    (const char *[]){ python, "-m", "pip", "install", "--no-index", "--no-deps",
+				      "--no-cache-dir", "-q", s.wheel, NULL }),
 		py, "pip install"));
 	char first[PATH_MAX];
 	cr_assert_eq(pcr_count_bytecode(venv, first, sizeof first), 0, "%s: pip left %s", py->label,
@@ -651,8 +663,10 @@ static void pip_venv(const struct pcr_interp *py, struct pcr_fixture *f)
 	char pycs[4][PATH_MAX];
 	for (size_t k = 0; k < 4; k++)
 		pcrdemo_pyc(pycs[k], sizeof pycs[k], f, py, site, k);
-	free(ok(run(f, true, f->dir, s.env, (const char *[]){ python, "-m", "pip", "uninstall",
-		"-y", "-q", "pcrdemo", NULL }), py, "pip uninstall"));
+	free(ok(
+	    run(f, true, f->dir, s.env,
+		(const char *[]){ python, "-m", "pip", "uninstall", "-y", "-q", "pcrdemo", NULL }),
+	    py, "pip uninstall"));
 	PCR_PATH(init, "%s/pcrdemo", site);
 	cr_assert_not(pcr_exists(init), "%s: pip uninstall left %s", py->label, init);
 	/* pip moves the whole directory away: its entries are orphans now. */
@@ -674,10 +688,7 @@ static void pip_venv(const struct pcr_interp *py, struct pcr_fixture *f)
 		     py->label);
 }
 
-Test(bytecode, pip_install_into_a_venv_compiles_centrally)
-{
-	pcr_each_python(pip_venv);
-}
+Test(bytecode, pip_install_into_a_venv_compiles_centrally) { pcr_each_python(pip_venv); }
 
 /* pip install --target installs into a temporary directory, compiles there,
  * then moves the package directories into the target: the directories keep
@@ -701,8 +712,10 @@ static void pip_target(const struct pcr_interp *py, struct pcr_fixture *f)
 		     py->label, first);
 	cr_assert_geq(entries_under(f->root, s.tmp), 2,
 		      "%s: pip's compile step did not go through the library", py->label);
-	cr_assert_eq(pcrdemo_cached(f, py, target), 4, "%s: the pycs did not move with the "
-		     "directories", py->label);
+	cr_assert_eq(pcrdemo_cached(f, py, target), 4,
+		     "%s: the pycs did not move with the "
+		     "directories",
+		     py->label);
 	struct stat before[4];
 	for (size_t k = 0; k < 4; k++) {
 		char pyc[PATH_MAX];
@@ -747,8 +760,8 @@ static struct pcr_result *pytest(const struct pcr_fixture *f, const struct pcr_i
  * rewritten when the test changes. */
 static void pytest_rewrite(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-c",
-					  "import pytest; print(pytest.__version__)", NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, false, NULL, "-c", "import pytest; print(pytest.__version__)", NULL);
 	if (r->status != 0) {
 		const char *last = r->err + strlen(r->err);
 		while (last > r->err && last[-1] == '\n')
@@ -763,11 +776,13 @@ static void pytest_rewrite(const struct pcr_interp *py, struct pcr_fixture *f)
 	copy_line(version, sizeof version, r->out);
 	free(r);
 
-	put(f, "checks/conftest.py", "import pytest\n\n\n@pytest.fixture\ndef sample():\n"
-				     "    return 'The tree stays clean'\n");
-	put(f, "checks/test_words.py", "from app.text import words\n\n\n"
-		"def test_words(sample):\n"
-		"    assert words(sample) == ['the', 'tree', 'stays', 'clean']\n");
+	put(f, "checks/conftest.py",
+	    "import pytest\n\n\n@pytest.fixture\ndef sample():\n"
+	    "    return 'The tree stays clean'\n");
+	put(f, "checks/test_words.py",
+	    "from app.text import words\n\n\n"
+	    "def test_words(sample):\n"
+	    "    assert words(sample) == ['the', 'tree', 'stays', 'clean']\n");
 	r = ok(pytest(f, py), py, "pytest");
 	cr_assert(strstr(r->out, "1 passed"), "%s: %s", py->label, r->out);
 	free(r);
@@ -787,8 +802,9 @@ static void pytest_rewrite(const struct pcr_interp *py, struct pcr_fixture *f)
 		  "%s: pytest rewrote its fresh central pycs", py->label);
 
 	/* The message of a failing assert comes from the rewritten bytecode. */
-	pcr_edit_source(f, "checks/test_words.py", "from app.text import words\n\n\n"
-		"def test_words(sample):\n    assert words(sample) == ['no']\n");
+	pcr_edit_source(f, "checks/test_words.py",
+			"from app.text import words\n\n\n"
+			"def test_words(sample):\n    assert words(sample) == ['no']\n");
 	r = pytest(f, py);
 	cr_assert_eq(r->status, 1, "%s: exit %d: %s%s", py->label, r->status, r->out, r->err);
 	cr_assert(strstr(r->out, "At index 0 diff"), "%s: asserts not rewritten: %s", py->label,
@@ -799,10 +815,7 @@ static void pytest_rewrite(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(bytecode, pytest_rewritten_pycs_are_cached_centrally)
-{
-	pcr_each_python(pytest_rewrite);
-}
+Test(bytecode, pytest_rewritten_pycs_are_cached_centrally) { pcr_each_python(pytest_rewrite); }
 
 static void unittest_discovery(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -844,34 +857,35 @@ Test(bytecode, unittest_discovery_caches_test_modules_centrally)
 static void zipimport_untouched(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	free(ok(pcr_python(f, py, false, NULL, "-c",
-		"import zipfile\n"
-		"with zipfile.ZipFile('lib.zip', 'w') as z:\n"
-		"    z.writestr('zpkg/__init__.py', 'X = 1\\n')\n"
-		"    z.writestr('zpkg/mod.py', 'from . import X\\nY = X + 1\\n')\n", NULL),
+			   "import zipfile\n"
+			   "with zipfile.ZipFile('lib.zip', 'w') as z:\n"
+			   "    z.writestr('zpkg/__init__.py', 'X = 1\\n')\n"
+			   "    z.writestr('zpkg/mod.py', 'from . import X\\nY = X + 1\\n')\n",
+			   NULL),
 		py, "zip"));
 	char zip[PATH_MAX], before[4096], after[4096];
 	PCR_PATH(zip, "%s/lib.zip", f->tree);
 	long len = pcr_read_file(zip, before, sizeof before);
 	struct stat st = stat_of(zip);
 	for (int k = 0; k < 2; k++) {
-		struct pcr_result *r = ok(pcr_python(f, py, true, NULL, "-c",
-			"import sys\nsys.path.insert(0, 'lib.zip')\nimport zpkg.mod\n"
-			"print(zpkg.mod.Y, type(zpkg.__loader__).__name__)", NULL),
-			py, "zipimport");
+		struct pcr_result *r =
+		    ok(pcr_python(f, py, true, NULL, "-c",
+				  "import sys\nsys.path.insert(0, 'lib.zip')\nimport zpkg.mod\n"
+				  "print(zpkg.mod.Y, type(zpkg.__loader__).__name__)",
+				  NULL),
+		       py, "zipimport");
 		cr_assert_str_eq(r->out, "2 zipimporter\n", "%s", py->label);
 		free(r);
 	}
 	cr_assert(unchanged(&st, zip) && pcr_read_file(zip, after, sizeof after) == len &&
-		  memcmp(before, after, (size_t)len) == 0, "%s: the zip changed", py->label);
+		      memcmp(before, after, (size_t)len) == 0,
+		  "%s: the zip changed", py->label);
 	pcr_assert_tree_clean(f, py);
 	cr_assert_eq(pcr_count_files(f->root, ".pyc"), 0, "%s: zipimport wrote bytecode centrally",
 		     py->label);
 }
 
-Test(bytecode, zipimport_writes_nothing)
-{
-	pcr_each_python(zipimport_untouched);
-}
+Test(bytecode, zipimport_writes_nothing) { pcr_each_python(zipimport_untouched); }
 
 /* A PEP 420 namespace package in two portions: each portion's modules are
  * cached in its own entry; the namespace itself has no bytecode. */
@@ -884,10 +898,14 @@ static void namespace_portions(const struct pcr_interp *py, struct pcr_fixture *
 	central_pyc(two, sizeof two, f, py, "nsb/nspkg", "two");
 	struct stat st[2];
 	for (int k = 0; k < 2; k++) {
-		struct pcr_result *r = ok(pcr_python(f, py, true, NULL, "-c",
+		struct pcr_result *r = ok(
+		    pcr_python(
+			f, py, true, NULL, "-c",
 			"import sys\nsys.path[:0] = ['nsa', 'nsb']\nimport nspkg.one, nspkg.two\n"
 			"print(nspkg.one.X, nspkg.two.X, len(list(nspkg.__path__)),"
-			" getattr(nspkg, '__file__', None))", NULL), py, "namespace package");
+			" getattr(nspkg, '__file__', None))",
+			NULL),
+		    py, "namespace package");
 		cr_assert_str_eq(r->out, "one two 2 None\n", "%s", py->label);
 		free(r);
 		pcr_assert_tree_clean(f, py);
@@ -922,7 +940,8 @@ static void pycache_prefix(const struct pcr_interp *py, struct pcr_fixture *f)
 	bool honoured = since(py, 3, 8);
 	if (!honoured)
 		cr_log_info("%s: -X pycache_prefix and PYTHONPYCACHEPREFIX are 3.8+: ignored here, "
-			    "the redirect caches as without them", py->label);
+			    "the redirect caches as without them",
+			    py->label);
 
 	char prefix[PATH_MAX], option[PATH_MAX + 32], variable[PATH_MAX + 32];
 	PCR_PATH(prefix, "%s/prefix-x", f->dir);
@@ -955,10 +974,7 @@ static void pycache_prefix(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(bytecode, pycache_prefix_wins_over_the_redirect)
-{
-	pcr_each_python(pycache_prefix);
-}
+Test(bytecode, pycache_prefix_wins_over_the_redirect) { pcr_each_python(pycache_prefix); }
 
 /* -E and -I make Python ignore PYTHON* variables; the library is steered by
  * LD_PRELOAD and PYCACHE_REDIRECT_*, which Python never reads: still on. */
@@ -977,12 +993,14 @@ static void isolated_modes(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_sample_cached(f, py, "", "python -E");
 
 	pcr_rmtree(f->root);
-	struct pcr_result *r = ok(pcr_python(f, py, true, env, "-I", "-c",
-		"import runpy, sys\n"
-		"print(sys.flags.isolated, sys.dont_write_bytecode)\n"
-		"sys.path.insert(0, '.')\n"
-		"runpy.run_module('app', run_name='__main__', alter_sys=True)", NULL),
-		py, "python -I");
+	struct pcr_result *r =
+	    ok(pcr_python(f, py, true, env, "-I", "-c",
+			  "import runpy, sys\n"
+			  "print(sys.flags.isolated, sys.dont_write_bytecode)\n"
+			  "sys.path.insert(0, '.')\n"
+			  "runpy.run_module('app', run_name='__main__', alter_sys=True)",
+			  NULL),
+	       py, "python -I");
 	cr_assert(strncmp(r->out, "1 False\n", 8) == 0 && strstr(r->out, "version: 1"), "%s: %s",
 		  py->label, r->out);
 	free(r);
@@ -1018,12 +1036,16 @@ static void dont_write_bytecode(const struct pcr_interp *py, struct pcr_fixture 
 		  r->out);
 	free(r);
 	r = pcr_run_app(f, py, no_write, NULL);
-	cr_assert(strstr(r->out, "version: 1"), "%s: PYTHONDONTWRITEBYTECODE did not read the "
-		  "cache: %s", py->label, r->out);
+	cr_assert(strstr(r->out, "version: 1"),
+		  "%s: PYTHONDONTWRITEBYTECODE did not read the "
+		  "cache: %s",
+		  py->label, r->out);
 	free(r);
-	r = ok(pcr_python(f, py, true, NULL, "-c", "import sys\nsys.dont_write_bytecode = True\n"
+	r = ok(pcr_python(f, py, true, NULL, "-c",
+			  "import sys\nsys.dont_write_bytecode = True\n"
 			  "sys.path.insert(0, '.')\nimport app.version\nprint(app.version.VERSION)",
-			  NULL), py, "sys.dont_write_bytecode");
+			  NULL),
+	       py, "sys.dont_write_bytecode");
 	cr_assert_str_eq(r->out, "1\n", "%s: sys.dont_write_bytecode did not read the cache",
 			 py->label);
 	free(r);

@@ -17,8 +17,9 @@ static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *en
 
 static void run_redirects(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	struct pcr_result *r = cli(f, NULL, (const char *[]){ "run", "--dir", f->root, "--",
-							    py->path, "-m", "app", NULL });
+	struct pcr_result *r =
+	    cli(f, NULL,
+		(const char *[]){ "run", "--dir", f->root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->out, "version: 1"));
 	pcr_assert_tree_clean(f, py);
@@ -26,18 +27,16 @@ static void run_redirects(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 }
 
-Test(cli, run_redirects_every_interpreter)
-{
-	pcr_each_python(run_redirects);
-}
+Test(cli, run_redirects_every_interpreter) { pcr_each_python(run_redirects); }
 
 Test(cli, run_exits_with_the_commands_status)
 {
 	const struct pcr_interp *py = pcr_first_python();
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, py->path,
-							     "-c", "import sys; sys.exit(7)", NULL });
+	struct pcr_result *r = cli(&f, NULL,
+				   (const char *[]){ "run", "--dir", f.root, py->path, "-c",
+						     "import sys; sys.exit(7)", NULL });
 	cr_assert_eq(r->status, 7, "%s", r->err);
 	free(r);
 	r = cli(&f, NULL, (const char *[]){ "run", "--", "no-such-command-pcr", NULL });
@@ -70,7 +69,7 @@ Test(cli, env_lines_switch_it_on_in_sh)
 	const char *was = "/lib/x86_64-linux-gnu/libc.so.6\n";
 #endif
 	cr_assert(strncmp(r->out, PCR_TEST_LIBRARY ":", strlen(PCR_TEST_LIBRARY) + 1) == 0 &&
-			  strncmp(r->out + strlen(PCR_TEST_LIBRARY) + 1, was, strlen(was)) == 0,
+		      strncmp(r->out + strlen(PCR_TEST_LIBRARY) + 1, was, strlen(was)) == 0,
 		  "LD_PRELOAD after two evals: %s", r->out);
 	cr_assert_eq(pcr_count_bytecode(f.tree, NULL, 0), 0);
 	cr_assert_eq(pcr_count_files(f.root, ".pyc"), PCR_SAMPLE_MODULES, "%s", r->err);
@@ -132,8 +131,8 @@ Test(cli, bad_usage_exits_2_with_a_hint)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct pcr_result *r = cli(&f, NULL, cases[i]);
-		cr_assert_eq(r->status, 2, "case %zu (%s): exit %d", i, cases[i][0] ? cases[i][0] : "",
-			     r->status);
+		cr_assert_eq(r->status, 2, "case %zu (%s): exit %d", i,
+			     cases[i][0] ? cases[i][0] : "", r->status);
 		cr_assert(strstr(r->err, "pycache-redirect"), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
@@ -147,7 +146,8 @@ Test(cli, help_and_version)
 	pcr_fixture_init(&f);
 	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
 	cr_assert_eq(r->status, 0);
-	cr_assert(strstr(r->out, "usage: pycache-redirect") && strstr(r->out, "PYCACHE_REDIRECT_DIR"));
+	cr_assert(strstr(r->out, "usage: pycache-redirect") &&
+		  strstr(r->out, "PYCACHE_REDIRECT_DIR"));
 	free(r);
 	r = cli(&f, NULL, (const char *[]){ "--version", NULL });
 	cr_assert_eq(r->status, 0);
@@ -169,18 +169,20 @@ Test(cli, installed_command_finds_installed_library)
 	char prefix[PATH_MAX], bin[PATH_MAX + 32];
 	PCR_PATH(prefix, "%s/prefix", f.dir);
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.dir, NULL, (const char *[]){ cmake, "--install", PCR_TEST_BUILD_DIR,
-						   "--prefix", prefix, NULL });
+	pcr_run(
+	    r, f.dir, NULL,
+	    (const char *[]){ cmake, "--install", PCR_TEST_BUILD_DIR, "--prefix", prefix, NULL });
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
 	PCR_PATH(bin, "%s/bin/pycache-redirect", prefix);
-	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh",
-						    "-c", "echo \"$LD_PRELOAD\"", NULL });
+	pcr_run(r, f.tree, NULL,
+		(const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh", "-c",
+				  "echo \"$LD_PRELOAD\"", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strncmp(r->out, prefix, strlen(prefix)) == 0 &&
-		  strstr(r->out, "/libpycache-redirect.so"),
+		      strstr(r->out, "/libpycache-redirect.so"),
 		  "the installed command preloads %s", r->out);
-	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", py->path,
-						    "-m", "app", NULL });
+	pcr_run(r, f.tree, NULL,
+		(const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	pcr_assert_tree_clean(&f, py);
 	pcr_assert_sample_cached(&f, py, "", "the installed command");
@@ -203,8 +205,9 @@ Test(cli, run_refuses_a_root_the_library_would_refuse)
 	char marker[PATH_MAX], script[PATH_MAX + 16];
 	PCR_PATH(marker, "%s/ran", f.dir);
 	PCR_PATH(script, "touch %s", marker);
-	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "run", "--dir", f.root, "--",
-							     "/bin/sh", "-c", script, NULL });
+	struct pcr_result *r =
+	    cli(&f, NULL,
+		(const char *[]){ "run", "--dir", f.root, "--", "/bin/sh", "-c", script, NULL });
 	cr_assert_eq(r->status, 1, "exit %d: %s", r->status, r->err);
 	cr_assert(strstr(r->err, "writable by group or others"), "%s", r->err);
 	cr_assert_not(pcr_exists(marker), "the command ran anyway");
@@ -239,7 +242,8 @@ Test(cli, manual_page_covers_every_command)
 	char names[32][32];
 	size_t n = help_commands(&f, names, 32);
 	static char page[1 << 16];
-	cr_assert_gt(pcr_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
+	cr_assert_gt(
+	    pcr_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
 	for (size_t i = 0; i < n; i++) {
 		char synopsis[64];
 		PCR_PATH(synopsis, ".B pycache-redirect %s\n", names[i]);
@@ -258,20 +262,19 @@ Test(cli, bash_completion_completes)
 		cr_skip_test("bash is not on PATH");
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	const char *script =
-		"source \"$0\"\n"
-		"t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMPREPLY=();"
-		" _pycache_redirect; echo \"${COMPREPLY[*]}\"; }\n"
-		"t pycache-redirect ''\n"
-		"t pycache-redirect st\n"
-		"t pycache-redirect env --shell ''\n"
-		"t pycache-redirect run --scope ''\n"
-		"t pycache-redirect ls --j\n"
-		"complete -p pycache-redirect\n";
+	const char *script = "source \"$0\"\n"
+			     "t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMPREPLY=();"
+			     " _pycache_redirect; echo \"${COMPREPLY[*]}\"; }\n"
+			     "t pycache-redirect ''\n"
+			     "t pycache-redirect st\n"
+			     "t pycache-redirect env --shell ''\n"
+			     "t pycache-redirect run --scope ''\n"
+			     "t pycache-redirect ls --j\n"
+			     "complete -p pycache-redirect\n";
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.tree, NULL, (const char *[]){ bash, "--norc", "-c", script,
-					       PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.bash",
-					       NULL });
+	pcr_run(r, f.tree, NULL,
+		(const char *[]){ bash, "--norc", "-c", script,
+				  PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.bash", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char names[32][32], expect[1024] = "";
 	size_t n = help_commands(&f, names, 32);
@@ -303,8 +306,9 @@ Test(cli, debian_package_holds_a_working_install)
 	PCR_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "_amd64.deb", out);
 	PCR_PATH(unpacked, "%s/unpacked", f.dir);
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.dir, NULL, (const char *[]){ cpack, "-G", "DEB", "--config",
-		PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
+	pcr_run(r, f.dir, NULL,
+		(const char *[]){ cpack, "-G", "DEB", "--config",
+				  PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
 	if (!pcr_exists(deb))
 		cr_skip_test("no amd64 package here (another architecture): %s", r->out);
@@ -312,7 +316,8 @@ Test(cli, debian_package_holds_a_working_install)
 	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	static const char *const files[] = {
-		"./usr/bin/pycache-redirect\n", "./usr/lib/libpycache-redirect.so\n",
+		"./usr/bin/pycache-redirect\n",
+		"./usr/lib/libpycache-redirect.so\n",
 		"./usr/share/man/man1/pycache-redirect.1\n",
 		"./usr/share/bash-completion/completions/pycache-redirect\n",
 	};
@@ -325,8 +330,8 @@ Test(cli, debian_package_holds_a_working_install)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char bin[PATH_MAX + 32];
 	PCR_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
-	pcr_run(r, f.tree, NULL, (const char *[]){ bin, "run", "--dir", f.root, "--", py->path,
-						    "-m", "app", NULL });
+	pcr_run(r, f.tree, NULL,
+		(const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	pcr_assert_tree_clean(&f, py);
 	pcr_assert_sample_cached(&f, py, "", "the packaged command");
@@ -340,9 +345,9 @@ Test(cli, env_docker_lines_are_exact)
 {
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	struct pcr_result *r = pcr_cli(&f, NULL, (const char *[]){ "PYCACHE_REDIRECT_DIR=/var/c d",
-								    NULL },
-				       (const char *[]){ "env", "--shell", "docker", NULL });
+	struct pcr_result *r =
+	    pcr_cli(&f, NULL, (const char *[]){ "PYCACHE_REDIRECT_DIR=/var/c d", NULL },
+		    (const char *[]){ "env", "--shell", "docker", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char expect[PATH_MAX * 2];
 	PCR_PATH(expect,

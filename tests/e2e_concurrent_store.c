@@ -34,38 +34,38 @@
  * skipping those that vanish under it; prints "checked N bad M", and a line
  * for each bad one. */
 static const char validate_py[] =
-	"import importlib.util, marshal, os, sys\n"
-	"tag = sys.implementation.cache_tag\n"
-	"magic = importlib.util.MAGIC_NUMBER\n"
-	"header = 16 if sys.version_info >= (3, 7) else 12\n"
-	"code_type = type(compile('', '', 'exec'))\n"
-	"checked = bad = 0\n"
-	"for top, dirs, files in os.walk(sys.argv[1]):\n"
-	"    for name in files:\n"
-	"        if not name.endswith('.%s.pyc' % tag):\n"
-	"            continue\n"
-	"        path = os.path.join(top, name)\n"
-	"        try:\n"
-	"            with open(path, 'rb') as f:\n"
-	"                data = f.read()\n"
-	"        except FileNotFoundError:\n"
-	"            continue\n"
-	"        checked += 1\n"
-	"        why = None\n"
-	"        if len(data) < header:\n"
-	"            why = '%d bytes: shorter than the header' % len(data)\n"
-	"        elif data[:4] != magic:\n"
-	"            why = 'magic %r' % data[:4]\n"
-	"        else:\n"
-	"            try:\n"
-	"                if not isinstance(marshal.loads(data[header:]), code_type):\n"
-	"                    why = 'not a code object'\n"
-	"            except Exception as e:\n"
-	"                why = '%d bytes: %r' % (len(data), e)\n"
-	"        if why:\n"
-	"            bad += 1\n"
-	"            print('bad', path, why)\n"
-	"print('checked', checked, 'bad', bad)\n";
+    "import importlib.util, marshal, os, sys\n"
+    "tag = sys.implementation.cache_tag\n"
+    "magic = importlib.util.MAGIC_NUMBER\n"
+    "header = 16 if sys.version_info >= (3, 7) else 12\n"
+    "code_type = type(compile('', '', 'exec'))\n"
+    "checked = bad = 0\n"
+    "for top, dirs, files in os.walk(sys.argv[1]):\n"
+    "    for name in files:\n"
+    "        if not name.endswith('.%s.pyc' % tag):\n"
+    "            continue\n"
+    "        path = os.path.join(top, name)\n"
+    "        try:\n"
+    "            with open(path, 'rb') as f:\n"
+    "                data = f.read()\n"
+    "        except FileNotFoundError:\n"
+    "            continue\n"
+    "        checked += 1\n"
+    "        why = None\n"
+    "        if len(data) < header:\n"
+    "            why = '%d bytes: shorter than the header' % len(data)\n"
+    "        elif data[:4] != magic:\n"
+    "            why = 'magic %r' % data[:4]\n"
+    "        else:\n"
+    "            try:\n"
+    "                if not isinstance(marshal.loads(data[header:]), code_type):\n"
+    "                    why = 'not a code object'\n"
+    "            except Exception as e:\n"
+    "                why = '%d bytes: %r' % (len(data), e)\n"
+    "        if why:\n"
+    "            bad += 1\n"
+    "            print('bad', path, why)\n"
+    "print('checked', checked, 'bad', bad)\n";
 
 static struct pcr_fixture f;
 static const struct pcr_interp *pythons[2];
@@ -110,7 +110,8 @@ static void write_package(void)
 			PCR_PATH(path, "%s/cpkg/s%02d/m%02d.py", f.tree, s, m);
 			pcr_write_file(path, text);
 			size_t len = strlen(all);
-			snprintf(all + len, sizeof all - len, "from cpkg.s%02d import m%02d\n", s, m);
+			snprintf(all + len, sizeof all - len, "from cpkg.s%02d import m%02d\n", s,
+				 m);
 			total += value;
 		}
 	}
@@ -123,8 +124,7 @@ static void write_package(void)
 	PCR_PATH(expected_output, "ok %d %ld\n", SUBPACKAGES * MODULES, total);
 }
 
-static const char import_all[] =
-	"import cpkg.all as a; print('ok', len(a.VALUES), sum(a.VALUES))";
+static const char import_all[] = "import cpkg.all as a; print('ok', len(a.VALUES), sum(a.VALUES))";
 
 /* What a worker or the loop saw go wrong: the first one, and how many. */
 struct failures {
@@ -195,8 +195,10 @@ static long check_pycs(const struct pcr_interp *py, struct pcr_result *r)
 	const char *argv[] = { py->path, validate, f.root, NULL };
 	pcr_run(r, f.dir, NULL, argv);
 	long checked = -1, bad = -1;
-	if (r->status != 0 || sscanf(strstr(r->out, "checked ") ? strstr(r->out, "checked ") : "",
-				      "checked %ld bad %ld", &checked, &bad) != 2 || bad != 0)
+	if (r->status != 0 ||
+	    sscanf(strstr(r->out, "checked ") ? strstr(r->out, "checked ") : "",
+		   "checked %ld bad %ld", &checked, &bad) != 2 ||
+	    bad != 0)
 		fail("%s: the pycs in the cache:\n%s%s", py->label, r->out, r->err);
 	return checked;
 }
@@ -349,8 +351,8 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 				   (const char *[]){ pythons[i]->path, "-c", import_all, NULL });
 		cr_assert_eq(r->status, 0, "%s: %s", pythons[i]->label, r->err);
 		cr_assert_str_eq(r->out, expected_output);
-		cr_assert_eq(check_pycs(pythons[i], r), SUBPACKAGES * (MODULES + 1) + 2,
-			     "%s: %s", pythons[i]->label, r->out);
+		cr_assert_eq(check_pycs(pythons[i], r), SUBPACKAGES * (MODULES + 1) + 2, "%s: %s",
+			     pythons[i]->label, r->out);
 		cr_assert_eq(failed.count, 0, "%s", failed.first);
 	}
 	pcr_assert_tree_clean(&f, pythons[0]);

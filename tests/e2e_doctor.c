@@ -109,8 +109,8 @@ static void json_agrees(struct pcr_fixture *f, const char *what)
 {
 	struct pcr_result *text = doctor(f, NULL, NULL);
 	struct pcr_result *json = doctor(f, NULL, "--json");
-	cr_assert_eq(json->status, text->status, "%s: --json exits %d, text %d", what,
-		     json->status, text->status);
+	cr_assert_eq(json->status, text->status, "%s: --json exits %d, text %d", what, json->status,
+		     text->status);
 	char file[PATH_MAX], script[PATH_MAX * 2];
 	PCR_PATH(file, "%s/doctor.json", f->dir);
 	pcr_write_file(file, json->out);
@@ -119,7 +119,8 @@ static void json_agrees(struct pcr_fixture *f, const char *what)
 		 "c=d[\"checks\"]; "
 		 "assert all(set(x) >= {\"name\",\"ok\",\"detail\"} for x in c); "
 		 "print(sum(not x[\"ok\"] for x in c), d[\"ok\"], "
-		 "[x[\"ok\"] for x in c if x[\"name\"].startswith(\"import /usr/bin/python3\")])' < '%s'",
+		 "[x[\"ok\"] for x in c if x[\"name\"].startswith(\"import /usr/bin/python3\")])' "
+		 "< '%s'",
 		 file);
 	struct pcr_result *py = malloc(sizeof *py);
 	pcr_run(py, f->dir, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });

@@ -15,49 +15,48 @@
 
 /* What both programs run once Python is up: the sample as `python -m app`
  * runs it (runpy caches __main__ too), after the cache tag for the test. */
-#define EMBED_SCRIPT                                                 \
-	"import os, runpy, sys\\n"                                   \
-	"sys.path.insert(0, os.getcwd())\\n"                         \
-	"print(sys.implementation.cache_tag, flush=True)\\n"         \
+#define EMBED_SCRIPT                                         \
+	"import os, runpy, sys\\n"                           \
+	"sys.path.insert(0, os.getcwd())\\n"                 \
+	"print(sys.implementation.cache_tag, flush=True)\\n" \
 	"runpy.run_module('app', run_name='__main__')\\n"
 
 /* Linked with libpython3.11: Py_Initialize, then the script. */
-static const char embedder_c[] =
-	"#include <Python.h>\n"
-	"int main(void)\n"
-	"{\n"
-	"	Py_Initialize();\n"
-	"	int rc = PyRun_SimpleString(\"" EMBED_SCRIPT "\");\n"
-	"	return Py_FinalizeEx() < 0 || rc != 0;\n"
-	"}\n";
+static const char embedder_c[] = "#include <Python.h>\n"
+				 "int main(void)\n"
+				 "{\n"
+				 "	Py_Initialize();\n"
+				 "	int rc = PyRun_SimpleString(\"" EMBED_SCRIPT "\");\n"
+				 "	return Py_FinalizeEx() < 0 || rc != 0;\n"
+				 "}\n";
 
 /* Linked with libc alone: libpython3.11 comes with dlopen(), RTLD_LOCAL or
  * RTLD_GLOBAL as argv[1] says, and is driven through dlsym(). */
 static const char late_loader_c[] =
-	"#include <dlfcn.h>\n"
-	"#include <stdio.h>\n"
-	"#include <string.h>\n"
-	"int main(int argc, char **argv)\n"
-	"{\n"
-	"	if (argc != 2)\n"
-	"		return 2;\n"
-	"	int scope = strcmp(argv[1], \"global\") == 0 ? RTLD_GLOBAL : RTLD_LOCAL;\n"
-	"	void *py = dlopen(\"libpython3.11.so.1.0\", RTLD_NOW | scope);\n"
-	"	if (!py) {\n"
-	"		fprintf(stderr, \"dlopen: %s\\n\", dlerror());\n"
-	"		return 3;\n"
-	"	}\n"
-	"	void (*init)(void) = (void (*)(void))dlsym(py, \"Py_Initialize\");\n"
-	"	int (*run)(const char *) = (int (*)(const char *))dlsym(py, \"PyRun_SimpleString\");\n"
-	"	int (*fini)(void) = (int (*)(void))dlsym(py, \"Py_FinalizeEx\");\n"
-	"	if (!init || !run || !fini) {\n"
-	"		fprintf(stderr, \"dlsym: %s\\n\", dlerror());\n"
-	"		return 4;\n"
-	"	}\n"
-	"	init();\n"
-	"	int rc = run(\"" EMBED_SCRIPT "\");\n"
-	"	return fini() < 0 || rc != 0;\n"
-	"}\n";
+    "#include <dlfcn.h>\n"
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "int main(int argc, char **argv)\n"
+    "{\n"
+    "	if (argc != 2)\n"
+    "		return 2;\n"
+    "	int scope = strcmp(argv[1], \"global\") == 0 ? RTLD_GLOBAL : RTLD_LOCAL;\n"
+    "	void *py = dlopen(\"libpython3.11.so.1.0\", RTLD_NOW | scope);\n"
+    "	if (!py) {\n"
+    "		fprintf(stderr, \"dlopen: %s\\n\", dlerror());\n"
+    "		return 3;\n"
+    "	}\n"
+    "	void (*init)(void) = (void (*)(void))dlsym(py, \"Py_Initialize\");\n"
+    "	int (*run)(const char *) = (int (*)(const char *))dlsym(py, \"PyRun_SimpleString\");\n"
+    "	int (*fini)(void) = (int (*)(void))dlsym(py, \"Py_FinalizeEx\");\n"
+    "	if (!init || !run || !fini) {\n"
+    "		fprintf(stderr, \"dlsym: %s\\n\", dlerror());\n"
+    "		return 4;\n"
+    "	}\n"
+    "	init();\n"
+    "	int rc = run(\"" EMBED_SCRIPT "\");\n"
+    "	return fini() < 0 || rc != 0;\n"
+    "}\n";
 
 /* The C compiler and libpython3.11-dev's python3.11-config (by its
  * multiarch name: a pyenv shim on PATH would answer for another build). */
@@ -89,9 +88,11 @@ static void build(char *exe, size_t size, const struct pcr_fixture *f, const cha
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	if (config)
-		pcr_run(r, f->dir, NULL, (const char *[]){ "/bin/sh", "-c",
-			"flags=$(\"$4\" --embed --cflags --ldflags) && exec \"$1\" -o \"$2\" \"$3\" $flags",
-			"sh", cc, exe, src, config, NULL });
+		pcr_run(r, f->dir, NULL,
+			(const char *[]){ "/bin/sh", "-c",
+					  "flags=$(\"$4\" --embed --cflags --ldflags) && exec "
+					  "\"$1\" -o \"$2\" \"$3\" $flags",
+					  "sh", cc, exe, src, config, NULL });
 	else
 		pcr_run(r, f->dir, NULL, (const char *[]){ cc, "-o", exe, src, NULL });
 	cr_assert_eq(r->status, 0, "cannot build %s:\n%s%s", name, r->out, r->err);
@@ -142,15 +143,9 @@ static void late_dlopen(const char *scope)
 
 /* dlsym(RTLD_DEFAULT) cannot see into a library loaded RTLD_LOCAL: the
  * library must find libpython among the loaded objects by its name. */
-Test(embed, late_dlopen_local_is_redirected)
-{
-	late_dlopen("local");
-}
+Test(embed, late_dlopen_local_is_redirected) { late_dlopen("local"); }
 
-Test(embed, late_dlopen_global_is_redirected)
-{
-	late_dlopen("global");
-}
+Test(embed, late_dlopen_global_is_redirected) { late_dlopen("global"); }
 
 /* ---- programs that are no Python host ---- */
 
@@ -202,9 +197,13 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	run_tool(r, &f, (const char *[]){ "/bin/sh", "-c",
+	run_tool(
+	    r, &f,
+	    (const char *[]){
+		"/bin/sh", "-c",
 		"mkdir -p app/__pycache__ new/__pycache__ && echo in-tree >app/__pycache__/marker "
-		"&& echo in-tree >new/__pycache__/marker", NULL });
+		"&& echo in-tree >new/__pycache__/marker",
+		NULL });
 	char marker[PATH_MAX], text[64];
 	PCR_PATH(marker, "%s/app/__pycache__/marker", f.tree);
 	cr_assert_geq(pcr_read_file(marker, text, sizeof text), 0, "sh: no %s", marker);
@@ -222,11 +221,13 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 	char archive[PATH_MAX], unpacked[PATH_MAX];
 	PCR_PATH(archive, "%s/tree.tar", f.dir);
 	PCR_PATH(unpacked, "%s/unpacked", f.dir);
-	run_tool(r, &f, (const char *[]){ tar, "-cf", archive, "app/__pycache__",
-					  "new/__pycache__", NULL });
+	run_tool(
+	    r, &f,
+	    (const char *[]){ tar, "-cf", archive, "app/__pycache__", "new/__pycache__", NULL });
 	run_tool(r, &f, (const char *[]){ tar, "-tf", archive, NULL });
-	cr_assert_str_eq(r->out, "app/__pycache__/\napp/__pycache__/marker\n"
-				 "new/__pycache__/\nnew/__pycache__/marker\n",
+	cr_assert_str_eq(r->out,
+			 "app/__pycache__/\napp/__pycache__/marker\n"
+			 "new/__pycache__/\nnew/__pycache__/marker\n",
 			 "tar archived the cache in the default scope");
 	cr_assert(mkdir(unpacked, 0755) == 0);
 	run_tool(r, &f, (const char *[]){ tar, "-xf", archive, "-C", unpacked, NULL });

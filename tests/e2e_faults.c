@@ -26,7 +26,8 @@
 static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py, char *out,
 			size_t size)
 {
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root, NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root, NULL);
 	cr_assert(r->status == 0 || r->status == 1, "%s: checker: %s", py->label, r->err);
 	pcr_format(out, size, "%s", r->out);
 	free(r);
@@ -39,7 +40,7 @@ static void assert_sound(const char *out, const char *prefix, const struct pcr_i
 	size_t len = strlen(prefix);
 	const char *report = out + len;
 	cr_assert(strncmp(out, prefix, len) == 0 && strncmp(report, "ok ", 3) == 0 &&
-		  strchr(report, '\n') == report + strlen(report) - 1,
+		      strchr(report, '\n') == report + strlen(report) - 1,
 		  "%s, %s: expected\n%sok N\ngot\n%s\nstderr:\n%.1500s", py->label, what, prefix,
 		  out, err ? err : "");
 }
@@ -94,8 +95,8 @@ static struct pcr_result *on_tmpfs(const struct pcr_fixture *f, const char *opts
 /* $1 the interpreter, $2 a program, $3 the checker, $4 the root: the program
  * twice (the second run reads what the first wrote), then the checker. */
 static const char twice_then_check[] =
-	"\"$1\" -c \"$2\"; echo \"exit $?\"; \"$1\" -c \"$2\"; echo \"exit $?\"; "
-	"PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"";
+    "\"$1\" -c \"$2\"; echo \"exit $?\"; \"$1\" -c \"$2\"; echo \"exit $?\"; "
+    "PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"";
 
 /* ---- a full file system ---- */
 
@@ -109,9 +110,11 @@ static void out_of_space(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	write_big(f);
 	const char *program = "import big, app; print(len(big.X), app.VERSION)";
-	struct pcr_result *r = on_tmpfs(f, "size=24k,mode=0700", twice_then_check,
-		(const char *[]){ py->path, program, pcr_cache_checker(f), f->root, NULL });
-	assert_sound(r->out, "5000 1\nexit 0\n5000 1\nexit 0\n", py, "a cache out of space", r->err);
+	struct pcr_result *r =
+	    on_tmpfs(f, "size=24k,mode=0700", twice_then_check,
+		     (const char *[]){ py->path, program, pcr_cache_checker(f), f->root, NULL });
+	assert_sound(r->out, "5000 1\nexit 0\n5000 1\nexit 0\n", py, "a cache out of space",
+		     r->err);
 	pcr_assert_tree_clean(f, py);
 	free(r);
 }
@@ -126,9 +129,10 @@ Test(faults, full_cache_never_keeps_a_truncated_pyc)
 static void out_of_inodes(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	/* The root, layout, a fan-out, one entry, its record: then nothing more. */
-	struct pcr_result *r = on_tmpfs(f, "nr_inodes=5,mode=0700", twice_then_check,
-		(const char *[]){ py->path, "import app; print(app.VERSION)", pcr_cache_checker(f),
-				  f->root, NULL });
+	struct pcr_result *r =
+	    on_tmpfs(f, "nr_inodes=5,mode=0700", twice_then_check,
+		     (const char *[]){ py->path, "import app; print(app.VERSION)",
+				       pcr_cache_checker(f), f->root, NULL });
 	assert_sound(r->out, "1\nexit 0\n1\nexit 0\n", py, "a cache out of inodes", r->err);
 	pcr_assert_tree_clean(f, py);
 	free(r);
@@ -146,11 +150,11 @@ static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	write_big(f);
 	const char *program =
-		"import resource, signal\n"
-		"signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-		"resource.setrlimit(resource.RLIMIT_FSIZE, (16384, resource.RLIM_INFINITY))\n"
-		"import big, app\n"
-		"print(len(big.X), app.VERSION)\n";
+	    "import resource, signal\n"
+	    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+	    "resource.setrlimit(resource.RLIMIT_FSIZE, (16384, resource.RLIM_INFINITY))\n"
+	    "import big, app\n"
+	    "print(len(big.X), app.VERSION)\n";
 	for (int run = 0; run < 2; run++) {
 		struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
 		cr_assert_eq(r->status, 0, "%s, run %d: exit %d\n%.1500s", py->label, run + 1,
@@ -164,23 +168,19 @@ static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(faults, file_size_limit_never_keeps_a_truncated_pyc)
-{
-	pcr_each_python(file_size_limit);
-}
+Test(faults, file_size_limit_never_keeps_a_truncated_pyc) { pcr_each_python(file_size_limit); }
 
 /* A failed mkdir of __pycache__ says why, as in the tree on such a file
  * system: ENOSPC on a full cache, EROFS on a read-only one; not ENOENT,
  * which no mkdir of a __pycache__ in an existing directory can meet. */
-static const char mkdir_errno[] =
-	"import errno, os, subprocess, sys\n"
-	"def mkdir(d):\n"
-	"    try:\n"
-	"        os.mkdir(d)\n"
-	"        return 'ok'\n"
-	"    except OSError as e:\n"
-	"        return errno.errorcode[e.errno]\n"
-	"print('full', mkdir('one/__pycache__'))\n";
+static const char mkdir_errno[] = "import errno, os, subprocess, sys\n"
+				  "def mkdir(d):\n"
+				  "    try:\n"
+				  "        os.mkdir(d)\n"
+				  "        return 'ok'\n"
+				  "    except OSError as e:\n"
+				  "        return errno.errorcode[e.errno]\n"
+				  "print('full', mkdir('one/__pycache__'))\n";
 
 static void mkdir_says_why(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -195,10 +195,12 @@ static void mkdir_says_why(const struct pcr_interp *py, struct pcr_fixture *f)
 	/* Read-only once the process has checked the root. */
 	char program[2048];
 	PCR_PATH(program, "%s%s", mkdir_errno,
-		 "subprocess.check_call(['mount', '-o', 'remount,ro', os.environ['PYCACHE_REDIRECT_DIR']])\n"
+		 "subprocess.check_call(['mount', '-o', 'remount,ro', "
+		 "os.environ['PYCACHE_REDIRECT_DIR']])\n"
 		 "print('read-only', mkdir('two/__pycache__'))\n");
 	write_tree_file(f, "two/m.py", "\n");
-	r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"", (const char *[]){ py->path, program, NULL });
+	r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"",
+		     (const char *[]){ py->path, program, NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "full ok\nread-only EROFS\n",
 			 "%s: mkdir on a cache made read-only: %s", py->label, r->out);
@@ -215,25 +217,25 @@ Test(faults, failed_mkdir_of_pycache_says_why)
 /* A move into a full cache is refused with ENOSPC, what a whole write would
  * have met, whatever errno held before (here ENOENT, from a failed stat). */
 static const char move_into_full[] =
-	"import errno, os\n"
-	"os.mkdir('pkg/__pycache__')\n"
-	"with open('pkg/__pycache__/m.tmp', 'wb') as f:\n"
-	"    f.write(b'x' * 1000)\n"
-	"try:\n"
-	"    with open(os.environ['PYCACHE_REDIRECT_DIR'] + '/filler', 'wb', buffering=0) as f:\n"
-	"        while True:\n"
-	"            f.write(bytes(4096))\n"
-	"except OSError:\n"
-	"    pass\n"
-	"try:\n"
-	"    os.stat('pkg/absent')\n"
-	"except OSError:\n"
-	"    pass\n"
-	"try:\n"
-	"    os.replace('pkg/__pycache__/m.tmp', 'pkg/__pycache__/m.%s.pyc')\n"
-	"    print('replace ok')\n"
-	"except OSError as e:\n"
-	"    print('replace', errno.errorcode[e.errno])\n";
+    "import errno, os\n"
+    "os.mkdir('pkg/__pycache__')\n"
+    "with open('pkg/__pycache__/m.tmp', 'wb') as f:\n"
+    "    f.write(b'x' * 1000)\n"
+    "try:\n"
+    "    with open(os.environ['PYCACHE_REDIRECT_DIR'] + '/filler', 'wb', buffering=0) as f:\n"
+    "        while True:\n"
+    "            f.write(bytes(4096))\n"
+    "except OSError:\n"
+    "    pass\n"
+    "try:\n"
+    "    os.stat('pkg/absent')\n"
+    "except OSError:\n"
+    "    pass\n"
+    "try:\n"
+    "    os.replace('pkg/__pycache__/m.tmp', 'pkg/__pycache__/m.%s.pyc')\n"
+    "    print('replace ok')\n"
+    "except OSError as e:\n"
+    "    print('replace', errno.errorcode[e.errno])\n";
 
 static void move_into_a_full_cache(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -288,16 +290,15 @@ static void assert_cached(const struct pcr_fixture *f, const struct pcr_interp *
 static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	write_late(f);
-	const char *program =
-		"import os, shutil\n"
-		"root = os.environ['PYCACHE_REDIRECT_DIR']\n"
-		"import app\n"
-		"shutil.rmtree(root)\n"
-		"import late.one\n"          /* a new entry, under no root */
-		"open(root, 'w').close()\n"  /* a file where the root was */
-		"import late.two, later\n"
-		"os.unlink(root)\n"
-		"print(app.VERSION, late.one.N, late.two.N, later.N)\n";
+	const char *program = "import os, shutil\n"
+			      "root = os.environ['PYCACHE_REDIRECT_DIR']\n"
+			      "import app\n"
+			      "shutil.rmtree(root)\n"
+			      "import late.one\n"         /* a new entry, under no root */
+			      "open(root, 'w').close()\n" /* a file where the root was */
+			      "import late.two, later\n"
+			      "os.unlink(root)\n"
+			      "print(app.VERSION, late.one.N, late.two.N, later.N)\n";
 	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "1 1 2 3\n", "%s: %s", py->label, r->out);
@@ -318,26 +319,25 @@ static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(faults, root_removed_while_python_runs)
-{
-	pcr_each_python(root_removed);
-}
+Test(faults, root_removed_while_python_runs) { pcr_each_python(root_removed); }
 
 static void root_made_read_only(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	write_late(f);
-	const char *program =
-		"import os, subprocess\n"
-		"import late.one\n"
-		"subprocess.check_call(['mount', '-o', 'remount,ro', os.environ['PYCACHE_REDIRECT_DIR']])\n"
-		"import app, late.two, later\n"
-		"print(app.VERSION, late.one.N, late.two.N, later.N)\n";
+	const char *program = "import os, subprocess\n"
+			      "import late.one\n"
+			      "subprocess.check_call(['mount', '-o', 'remount,ro', "
+			      "os.environ['PYCACHE_REDIRECT_DIR']])\n"
+			      "import app, late.two, later\n"
+			      "print(app.VERSION, late.one.N, late.two.N, later.N)\n";
 	char one[PATH_MAX];
 	late_pyc(one, sizeof one, f, py, "late", "one");
-	struct pcr_result *r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"; echo \"exit $?\"; "
-					"test -f \"$5\" && echo kept; "
-					"PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"",
-		(const char *[]){ py->path, program, pcr_cache_checker(f), f->root, one, NULL });
+	struct pcr_result *r = on_tmpfs(
+	    f, "mode=0700",
+	    "\"$1\" -c \"$2\"; echo \"exit $?\"; "
+	    "test -f \"$5\" && echo kept; "
+	    "PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"",
+	    (const char *[]){ py->path, program, pcr_cache_checker(f), f->root, one, NULL });
 	/* What was written before stays, whole. */
 	assert_sound(r->out, "1 1 2 3\nexit 0\nkept\n", py, "a root made read-only", r->err);
 	pcr_assert_tree_clean(f, py);
@@ -358,16 +358,25 @@ static void read_only_mount(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	char unshare[PATH_MAX];
 	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
-	const char *argv[] = { unshare, "-m", "/bin/sh", "-c",
+	const char *argv[] = {
+		unshare,
+		"-m",
+		"/bin/sh",
+		"-c",
 		"mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && cd \"$0\" && "
 		"if touch probe 2>/dev/null; then echo tree is writable; fi && exec \"$@\"",
-		f->tree, py->path, "-m", "app", NULL };
+		f->tree,
+		py->path,
+		"-m",
+		"app",
+		NULL
+	};
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	pcr_run_redirected(r, f, f->tree, NULL, argv);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
-	cr_assert(strstr(r->out, "version: 1") && !strstr(r->out, "writable"), "%s: %s",
-		  py->label, r->out);
+	cr_assert(strstr(r->out, "version: 1") && !strstr(r->out, "writable"), "%s: %s", py->label,
+		  r->out);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
 	pcr_assert_sample_cached(f, py, "", "a read-only bind mount");
@@ -400,8 +409,14 @@ static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *
 	cr_assert(chmod(f->dir, 0755) == 0);
 	cr_assert(mkdir(f->root, 0700) == 0 && chown(f->root, 65534, 65534) == 0);
 	make_read_only(f->tree);
-	const char *as_nobody[] = { setpriv, "--reuid=" NOBODY, "--regid=" NOBODY,
-				    "--clear-groups", py->path, "-m", "app", NULL };
+	const char *as_nobody[] = { setpriv,
+				    "--reuid=" NOBODY,
+				    "--regid=" NOBODY,
+				    "--clear-groups",
+				    py->path,
+				    "-m",
+				    "app",
+				    NULL };
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	/* Whether this interpreter (and the library) can be run by that user. */
@@ -416,8 +431,8 @@ static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *
 
 	pcr_run(r, f->tree, NULL, as_nobody);
 	cr_assert_eq(r->status, 0, "%s: without the library: %s", py->label, r->err);
-	cr_assert_eq(pcr_count_bytecode(f->tree, NULL, 0), 0,
-		     "%s: the user could write the tree", py->label);
+	cr_assert_eq(pcr_count_bytecode(f->tree, NULL, 0), 0, "%s: the user could write the tree",
+		     py->label);
 
 	pcr_run_redirected(r, f, f->tree, NULL, as_nobody);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
@@ -428,8 +443,8 @@ static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *
 	char pyc[PATH_MAX];
 	struct stat st;
 	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
-	cr_assert(stat(pyc, &st) == 0 && st.st_uid == 65534, "%s: %s is not the user's",
-		  py->label, pyc);
+	cr_assert(stat(pyc, &st) == 0 && st.st_uid == 65534, "%s: %s is not the user's", py->label,
+		  pyc);
 	pcr_assert_tree_clean(f, py);
 }
 
@@ -446,35 +461,35 @@ Test(faults, tree_the_user_may_not_write_is_cached_centrally)
  * runs out again. The same program prints the same with and without the
  * library: each failure is the one the tree gives. */
 static const char emfile_program[] =
-	"import errno, os, resource, sys\n"
-	"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
-	"resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
-	"tag = sys.implementation.cache_tag\n"
-	"fds = []\n"
-	"def fill():\n"
-	"    try:\n"
-	"        while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
-	"    except OSError as e: print('filled', errno.errorcode[e.errno])\n"
-	"def attempt(what, call):\n"
-	"    try:\n"
-	"        call()\n"
-	"        print(what, 'ok')\n"
-	"    except OSError as e:\n"
-	"        print(what, errno.errorcode[e.errno])\n"
-	"fill()\n"
-	"attempt('import', lambda: __import__('app.version'))\n"
-	"attempt('mkdir', lambda: os.mkdir('app/__pycache__'))\n"
-	"attempt('stat', lambda: os.stat('app/__pycache__'))\n"
-	"attempt('listdir', lambda: os.listdir('app/__pycache__'))\n"
-	"attempt('create', lambda: open('app/__pycache__/new.bin', 'wb'))\n"
-	"for fd in fds[-8:]: os.close(fd)\n"
-	"del fds[-8:]\n"
-	"import app.version\n"
-	"print('version', app.version.VERSION)\n"
-	"fill()\n"
-	"attempt('read pyc', lambda: open('app/__pycache__/version.%s.pyc' % tag, 'rb'))\n"
-	"for fd in fds: os.close(fd)\n"
-	"print(sorted(os.listdir('app/__pycache__')))\n";
+    "import errno, os, resource, sys\n"
+    "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
+    "tag = sys.implementation.cache_tag\n"
+    "fds = []\n"
+    "def fill():\n"
+    "    try:\n"
+    "        while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
+    "    except OSError as e: print('filled', errno.errorcode[e.errno])\n"
+    "def attempt(what, call):\n"
+    "    try:\n"
+    "        call()\n"
+    "        print(what, 'ok')\n"
+    "    except OSError as e:\n"
+    "        print(what, errno.errorcode[e.errno])\n"
+    "fill()\n"
+    "attempt('import', lambda: __import__('app.version'))\n"
+    "attempt('mkdir', lambda: os.mkdir('app/__pycache__'))\n"
+    "attempt('stat', lambda: os.stat('app/__pycache__'))\n"
+    "attempt('listdir', lambda: os.listdir('app/__pycache__'))\n"
+    "attempt('create', lambda: open('app/__pycache__/new.bin', 'wb'))\n"
+    "for fd in fds[-8:]: os.close(fd)\n"
+    "del fds[-8:]\n"
+    "import app.version\n"
+    "print('version', app.version.VERSION)\n"
+    "fill()\n"
+    "attempt('read pyc', lambda: open('app/__pycache__/version.%s.pyc' % tag, 'rb'))\n"
+    "for fd in fds: os.close(fd)\n"
+    "print(sorted(os.listdir('app/__pycache__')))\n";
 
 static void no_descriptors(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -499,10 +514,7 @@ static void no_descriptors(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(faults, no_file_descriptors_left_fails_as_in_the_tree)
-{
-	pcr_each_python(no_descriptors);
-}
+Test(faults, no_file_descriptors_left_fails_as_in_the_tree) { pcr_each_python(no_descriptors); }
 
 /* DISABLED, for a decision: the library writes an entry's <key>.src record
  * only in the process whose mkdir made the entry, best effort. When that
@@ -512,16 +524,15 @@ Test(faults, no_file_descriptors_left_fails_as_in_the_tree)
  * that a later process that writes into the entry records it. */
 static void record_written_later(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	const char *program =
-		"import os, resource\n"
-		"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
-		"resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
-		"fds = []\n"
-		"try:\n"
-		"    while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
-		"except OSError: pass\n"
-		"os.mkdir('app/__pycache__')\n"
-		"for fd in fds: os.close(fd)\n";
+	const char *program = "import os, resource\n"
+			      "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+			      "resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, soft), hard))\n"
+			      "fds = []\n"
+			      "try:\n"
+			      "    while True: fds.append(os.open(os.devnull, os.O_RDONLY))\n"
+			      "except OSError: pass\n"
+			      "os.mkdir('app/__pycache__')\n"
+			      "for fd in fds: os.close(fd)\n";
 	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);

@@ -37,8 +37,9 @@ static const char *version_in(const struct pcr_fixture *f, const struct pcr_inte
 {
 	static char out[256];
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_redirected(r, f, cwd, env,
-			   (const char *[]){ py->path, "-c", "import app; print(app.VERSION)", NULL });
+	pcr_run_redirected(
+	    r, f, cwd, env,
+	    (const char *[]){ py->path, "-c", "import app; print(app.VERSION)", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	PCR_PATH(out, "%s", r->out);
 	free(r);
@@ -61,7 +62,8 @@ static void replaced_tree(const struct pcr_interp *py, struct pcr_fixture *f)
 		release(w, v);
 		char want[32];
 		PCR_PATH(want, "%s\n", v);
-		cr_assert_str_eq(version_in(f, py, w, NULL), want, "%s: round %d", py->label, round);
+		cr_assert_str_eq(version_in(f, py, w, NULL), want, "%s: round %d", py->label,
+				 round);
 		cr_assert_str_eq(version_in(f, py, w, NULL), want, "%s: round %d, warm", py->label,
 				 round);
 	}
@@ -107,17 +109,15 @@ static void spellings(const struct pcr_interp *py, struct pcr_fixture *f)
 	PCR_PATH(pythonpath, "PYTHONPATH=%s/..", up);
 	cr_assert_str_eq(version_in(f, py, "/", (const char *[]){ pythonpath, NULL }), "1.0.0\n",
 			 "%s: through app/..", py->label);
-	cr_assert_str_eq(version_in(f, py, w, (const char *[]){ "PYTHONPATH=/proc/self/cwd", NULL }),
-			 "1.0.0\n", "%s: through /proc/self/cwd", py->label);
+	cr_assert_str_eq(
+	    version_in(f, py, w, (const char *[]){ "PYTHONPATH=/proc/self/cwd", NULL }), "1.0.0\n",
+	    "%s: through /proc/self/cwd", py->label);
 	cr_assert_eq(pyc_time(f, py, w).tv_sec, first, "%s: compiled again under another spelling",
 		     py->label);
 	cr_assert_eq(pcr_count_files(f->root, ".src"), 1, "%s: entries of their own", py->label);
 }
 
-Test(identity, one_directory_has_one_entry_however_it_is_spelled)
-{
-	pcr_each_python(spellings);
-}
+Test(identity, one_directory_has_one_entry_however_it_is_spelled) { pcr_each_python(spellings); }
 
 /* An entry whose recorded directory was replaced by another is an orphan:
  * prune --orphans removes it, and keeps the live one. */
@@ -177,10 +177,10 @@ static void bind_mounts(const struct pcr_interp *py, struct pcr_fixture *f)
 	release(b, "B.0.0");
 	cr_assert(mkdir(mnt, 0755) == 0);
 	static const char script[] =
-		"cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
-		"mount --bind a mnt; v \"$@\"; v \"$@\"; umount mnt\n"
-		"mount --bind b mnt; v \"$@\"; umount mnt\n"
-		"mount --bind a mnt; v \"$@\"; umount mnt\n";
+	    "cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
+	    "mount --bind a mnt; v \"$@\"; v \"$@\"; umount mnt\n"
+	    "mount --bind b mnt; v \"$@\"; umount mnt\n"
+	    "mount --bind a mnt; v \"$@\"; umount mnt\n";
 	struct pcr_result *r = in_namespace(f, py, script);
 	cr_assert_str_eq(r->out, "A.0.0\nA.0.0\nB.0.0\nA.0.0\n", "%s: %s", py->label, r->err);
 	free(r);
@@ -213,17 +213,19 @@ static void overlays(const struct pcr_interp *py, struct pcr_fixture *f)
 		cr_assert(mkdir(path, 0755) == 0);
 	}
 	static const char script[] =
-		"cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
-		"o() { mount -t overlay pcr -o lowerdir=\"$1/$3:$1/base\",upperdir=\"$1/$4\","
-		"workdir=\"$1/$5\" mnt; }\n"
-		"o \"$1\" x img1 up1 work1; v \"$@\"; umount mnt\n"
-		"o \"$1\" x img2 up2 work2; v \"$@\"; umount mnt\n"
-		"o \"$1\" x img1 up3 work3; v \"$@\"; umount mnt\n";
+	    "cd \"$1\"; v() { (cd \"$1/mnt\" && \"$2\" -c 'import app; print(app.VERSION)'); }\n"
+	    "o() { mount -t overlay pcr -o lowerdir=\"$1/$3:$1/base\",upperdir=\"$1/$4\","
+	    "workdir=\"$1/$5\" mnt; }\n"
+	    "o \"$1\" x img1 up1 work1; v \"$@\"; umount mnt\n"
+	    "o \"$1\" x img2 up2 work2; v \"$@\"; umount mnt\n"
+	    "o \"$1\" x img1 up3 work3; v \"$@\"; umount mnt\n";
 	struct pcr_result *r = in_namespace(f, py, script);
 	cr_assert_str_eq(r->out, "1.1.1\n2.2.2\n1.1.1\n", "%s: %s", py->label, r->err);
 	free(r);
-	cr_assert_eq(pcr_count_files(f->root, ".src"), 2, "%s: img1 mounted again got an entry "
-		     "of its own", py->label);
+	cr_assert_eq(pcr_count_files(f->root, ".src"), 2,
+		     "%s: img1 mounted again got an entry "
+		     "of its own",
+		     py->label);
 }
 
 Test(identity, container_images_share_only_with_themselves)
@@ -253,20 +255,21 @@ static void chroots(const struct pcr_interp *py, struct pcr_fixture *f)
 	struct timespec a_time = pyc_time(f, py, a);
 
 	static const char script[] =
-		"cd \"$1\"; mkdir jail jail/usr jail/dev jail/src jail/cache\n"
-		"for d in bin sbin lib lib32 lib64 libx32; do\n"
-		"  if [ -L /$d ]; then ln -s \"$(readlink /$d)\" jail/$d\n"
-		"  elif [ -d /$d ]; then mkdir jail/$d; mount --bind /$d jail/$d; fi\n"
-		"done\n"
-		"mount --bind /usr jail/usr; mount --bind /dev jail/dev\n"
-		"touch jail/pcr.so; mount --bind \"$3\" jail/pcr.so\n"
-		"case \"$4\" in /usr | /usr/*) ;; *) mkdir -p \"jail$4\"; mount --bind \"$4\" \"jail$4\" ;; esac\n"
-		"mount --bind cache jail/cache\n"
-		"v() { chroot jail /bin/sh -c 'cd /src && exec env -i PATH=/usr/bin:/bin HOME=/ "
-		"LD_PRELOAD=/pcr.so PYCACHE_REDIRECT_DIR=/cache \"$0\" -c \"import app; "
-		"print(app.VERSION)\"' \"$1\"; }\n"
-		"mount --bind a jail/src; v \"$2\"; umount jail/src\n"
-		"mount --bind b jail/src; v \"$2\"; umount jail/src\n";
+	    "cd \"$1\"; mkdir jail jail/usr jail/dev jail/src jail/cache\n"
+	    "for d in bin sbin lib lib32 lib64 libx32; do\n"
+	    "  if [ -L /$d ]; then ln -s \"$(readlink /$d)\" jail/$d\n"
+	    "  elif [ -d /$d ]; then mkdir jail/$d; mount --bind /$d jail/$d; fi\n"
+	    "done\n"
+	    "mount --bind /usr jail/usr; mount --bind /dev jail/dev\n"
+	    "touch jail/pcr.so; mount --bind \"$3\" jail/pcr.so\n"
+	    "case \"$4\" in /usr | /usr/*) ;; *) mkdir -p \"jail$4\"; mount --bind \"$4\" "
+	    "\"jail$4\" ;; esac\n"
+	    "mount --bind cache jail/cache\n"
+	    "v() { chroot jail /bin/sh -c 'cd /src && exec env -i PATH=/usr/bin:/bin HOME=/ "
+	    "LD_PRELOAD=/pcr.so PYCACHE_REDIRECT_DIR=/cache \"$0\" -c \"import app; "
+	    "print(app.VERSION)\"' \"$1\"; }\n"
+	    "mount --bind a jail/src; v \"$2\"; umount jail/src\n"
+	    "mount --bind b jail/src; v \"$2\"; umount jail/src\n";
 	char unshare[PATH_MAX];
 	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
 	struct pcr_result *r = malloc(sizeof *r);
@@ -295,6 +298,7 @@ static void chroots(const struct pcr_interp *py, struct pcr_fixture *f)
 Test(identity, a_chroot_shares_the_entries_of_its_directories)
 {
 	if (!pcr_can_mount())
-		cr_skip_test("needs root and a private mount namespace for the chroot's bind mounts");
+		cr_skip_test(
+		    "needs root and a private mount namespace for the chroot's bind mounts");
 	pcr_each_python(chroots);
 }

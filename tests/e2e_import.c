@@ -47,8 +47,8 @@ static char *run_app_traced(const struct pcr_interp *py, struct pcr_fixture *f)
 	static char text[1 << 22];
 	char trace[PATH_MAX];
 	PCR_PATH(trace, "%s/trace", f->dir);
-	const char *argv[] = { strace, "-f", "-qq", "-e", "trace=%file", "-o", trace,
-			       py->path, "-m", "app", NULL };
+	const char *argv[] = { strace, "-f",     "-qq", "-e",  "trace=%file", "-o",
+			       trace,  py->path, "-m",  "app", NULL };
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
@@ -72,8 +72,8 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 		struct stat after;
 		cr_assert(stat(pyc[k], &after) == 0);
 		cr_assert(after.st_ino == before[k].st_ino &&
-			  after.st_mtim.tv_sec == before[k].st_mtim.tv_sec &&
-			  after.st_mtim.tv_nsec == before[k].st_mtim.tv_nsec,
+			      after.st_mtim.tv_sec == before[k].st_mtim.tv_sec &&
+			      after.st_mtim.tv_nsec == before[k].st_mtim.tv_nsec,
 			  "%s: %s was rewritten by a warm run", py->label, pyc[k]);
 	}
 	if (!text)
@@ -81,7 +81,8 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
 		char opened[PATH_MAX + 16];
 		PCR_PATH(opened, "\"%s\", O_RDONLY", pyc[k]);
-		cr_assert(strstr(text, opened), "%s: the warm run did not open %s", py->label, pyc[k]);
+		cr_assert(strstr(text, opened), "%s: the warm run did not open %s", py->label,
+			  pyc[k]);
 	}
 	char in_tree[PATH_MAX];
 	PCR_PATH(in_tree, "%s/app/__pycache__", f->tree);
@@ -93,7 +94,8 @@ Test(import, second_run_reads_the_central_cache)
 {
 	if (!pcr_have_program("strace", strace, sizeof strace)) {
 		strace[0] = '\0';
-		fprintf(stderr, "e2e: strace not found: checking the second run by inode and mtime only\n");
+		fprintf(stderr,
+			"e2e: strace not found: checking the second run by inode and mtime only\n");
 	}
 	pcr_each_python(warm_run_reads_central);
 }
@@ -115,9 +117,9 @@ static void cold_run_only_looks_in_tree(const struct pcr_interp *py, struct pcr_
 			continue;
 		lookups++;
 		cr_assert(strstr(line, "= -1 ENOENT") && !strstr(line, "mkdir") &&
-				  !strstr(line, "rename") && !strstr(line, "unlink") &&
-				  !strstr(line, "link(") && !strstr(line, "O_CREAT") &&
-				  !strstr(line, "O_WRONLY") && !strstr(line, "O_RDWR"),
+			      !strstr(line, "rename") && !strstr(line, "unlink") &&
+			      !strstr(line, "link(") && !strstr(line, "O_CREAT") &&
+			      !strstr(line, "O_WRONLY") && !strstr(line, "O_RDWR"),
 			  "%s: a cold run did more than look the in-tree cache up: %s", py->label,
 			  line);
 	}
@@ -151,10 +153,7 @@ static void edited_source_recompiled(const struct pcr_interp *py, struct pcr_fix
 	free(r);
 }
 
-Test(import, edited_source_is_recompiled)
-{
-	pcr_each_python(edited_source_recompiled);
-}
+Test(import, edited_source_is_recompiled) { pcr_each_python(edited_source_recompiled); }
 
 static void deleted_cache_rebuilt(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -171,10 +170,7 @@ static void deleted_cache_rebuilt(const struct pcr_interp *py, struct pcr_fixtur
 	free(r);
 }
 
-Test(import, deleted_cache_is_rebuilt)
-{
-	pcr_each_python(deleted_cache_rebuilt);
-}
+Test(import, deleted_cache_is_rebuilt) { pcr_each_python(deleted_cache_rebuilt); }
 
 static void optimisation_levels(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -185,10 +181,7 @@ static void optimisation_levels(const struct pcr_interp *py, struct pcr_fixture 
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(import, optimisation_levels_keep_their_names)
-{
-	pcr_each_python(optimisation_levels);
-}
+Test(import, optimisation_levels_keep_their_names) { pcr_each_python(optimisation_levels); }
 
 /* A tree that had in-tree caches before the redirect: they are still read
  * where valid, never written; what is new goes to the cache. */
@@ -216,10 +209,7 @@ static void in_tree_caches(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_not(pcr_exists(pyc), "%s: a valid in-tree pyc was not used", py->label);
 }
 
-Test(import, in_tree_caches_are_read_and_never_written)
-{
-	pcr_each_python(in_tree_caches);
-}
+Test(import, in_tree_caches_are_read_and_never_written) { pcr_each_python(in_tree_caches); }
 
 /* Pycs shipped in the tree (Debian's stdlib, python3-sympy) with nothing in
  * the cache: the library looks at each directory's entry once (a stat) and
@@ -272,12 +262,12 @@ Test(import, shipped_pycs_cost_no_central_open_per_module)
  * moment later (compileall in a subprocess, as test_compileall's
  * test_recursion_control does): the next look sees it. */
 static const char seen_after_another_process[] =
-	"import os, subprocess, sys, importlib.util\n"
-	"p = importlib.util.cache_from_source(os.path.abspath('app/text.py'))\n"
-	"print(os.path.exists(p), os.path.exists(os.path.dirname(p)))\n"
-	"subprocess.check_call([sys.executable, '-m', 'py_compile', 'app/text.py'])\n"
-	"print(os.path.exists(p), os.path.isdir(os.path.dirname(p)))\n"
-	"print(len(open(p, 'rb').read()) > 16)\n";
+    "import os, subprocess, sys, importlib.util\n"
+    "p = importlib.util.cache_from_source(os.path.abspath('app/text.py'))\n"
+    "print(os.path.exists(p), os.path.exists(os.path.dirname(p)))\n"
+    "subprocess.check_call([sys.executable, '-m', 'py_compile', 'app/text.py'])\n"
+    "print(os.path.exists(p), os.path.isdir(os.path.dirname(p)))\n"
+    "print(len(open(p, 'rb').read()) > 16)\n";
 
 static void written_by_another_process(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -285,7 +275,8 @@ static void written_by_another_process(const struct pcr_interp *py, struct pcr_f
 		cr_log_info("%s: skipped: no importlib.util.cache_from_source", py->label);
 		return;
 	}
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", seen_after_another_process, NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, true, NULL, "-c", seen_after_another_process, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "False False\nTrue True\nTrue\n", "%s", py->label);
 	free(r);

@@ -49,7 +49,7 @@ struct gen_entry {
 	unsigned rank; /* 0: the most recently used */
 	time_t mtime;  /* of the entry directory */
 	uint64_t bytes;
-	bool gone;     /* removed by a command of the test */
+	bool gone; /* removed by a command of the test */
 };
 
 static struct {
@@ -66,24 +66,21 @@ static struct {
 /* ---- the generated cache ---- */
 
 static const char *const file_names[FILES] = {
-	"m00.cpython-311.pyc", "m01.cpython-311.pyc", "m02.cpython-311.pyc",
-	"m03.cpython-311.pyc", "m04.cpython-311.pyc", "m05.cpython-311.pyc",
-	"m06.cpython-311.pyc", "m07.cpython-311.pyc", "m08.cpython-311.pyc",
-	"m09.cpython-311.pyc", "m10.cpython-311.pyc", "m11.cpython-311.pyc",
-	"m12.cpython-311.pyc", "__init__.cpython-311.pyc", "__main__.cpython-311.pyc",
-	"m00.cpython-311.opt-1.pyc", "m00.cpython-311.opt-2.pyc", "m00.pypy39.pyc",
-	"m00.cpython-312.pyc", "test_m.cpython-311-pytest-7.2.1.pyc",
+	"m00.cpython-311.pyc",       "m01.cpython-311.pyc",
+	"m02.cpython-311.pyc",       "m03.cpython-311.pyc",
+	"m04.cpython-311.pyc",       "m05.cpython-311.pyc",
+	"m06.cpython-311.pyc",       "m07.cpython-311.pyc",
+	"m08.cpython-311.pyc",       "m09.cpython-311.pyc",
+	"m10.cpython-311.pyc",       "m11.cpython-311.pyc",
+	"m12.cpython-311.pyc",       "__init__.cpython-311.pyc",
+	"__main__.cpython-311.pyc",  "m00.cpython-311.opt-1.pyc",
+	"m00.cpython-311.opt-2.pyc", "m00.pypy39.pyc",
+	"m00.cpython-312.pyc",       "test_m.cpython-311-pytest-7.2.1.pyc",
 };
 
-static size_t file_size(size_t i, size_t j)
-{
-	return 100 + (i * 131 + j * 977) % 1900;
-}
+static size_t file_size(size_t i, size_t j) { return 100 + (i * 131 + j * 977) % 1900; }
 
-static time_t file_mtime(const struct gen_entry *e, size_t j)
-{
-	return e->mtime - 7 * (time_t)j;
-}
+static time_t file_mtime(const struct gen_entry *e, size_t j) { return e->mtime - 7 * (time_t)j; }
 
 /* Tree t's entry l: the tree itself (l 0), then triples base/tNN/pGGG,
  * base/tNN/pGGG/sub and base/tNN/pGGG-b, whose order tells a sort that
@@ -100,8 +97,7 @@ static void name_source(char *out, size_t size, int t, size_t l)
 
 static void make_dir(const char *path)
 {
-	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", path,
-		  strerror(errno));
+	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", path, strerror(errno));
 }
 
 static void plan(size_t i)
@@ -111,8 +107,10 @@ static void plan(size_t i)
 	e->tree = (int)(i / PER_TREE);
 	name_source(e->source, sizeof e->source, e->tree, l);
 	/* Every tree's own entry is recorded: ten trees. */
-	e->record = l % 25 == 12 ? NO_RECORD : l % 50 == 13 ? RELATIVE
-			: l % 50 == 38 ? NO_NEWLINE : RECORDED;
+	e->record = l % 25 == 12   ? NO_RECORD
+		    : l % 50 == 13 ? RELATIVE
+		    : l % 50 == 38 ? NO_NEWLINE
+				   : RECORDED;
 	/* Leaves (-b) only, so that what is made below a missing one stays made. */
 	e->missing = e->tree == ORPHAN_TREE || (l > 0 && (l - 1) % 3 == 2 && g % 7 == 3);
 	/* The key of a directory is its identity: it is made first (its parent
@@ -136,7 +134,6 @@ static void plan(size_t i)
 	e->rank = (unsigned)((i * 7919) % ENTRIES);
 	e->mtime = gen.now - HOUR / 2 - (time_t)e->rank * HOUR;
 }
-
 
 /* A file of size bytes, text or, without text, a hole: the store reads the
  * sizes, never the bytes, and a hole costs no disk. */
@@ -237,10 +234,7 @@ static void generate(void)
 		    ENTRIES * FILES, (unsigned long long)gen.bytes, gen.dir, ms_since(&start));
 }
 
-static void done(void)
-{
-	pcr_rmtree(gen.dir);
-}
+static void done(void) { pcr_rmtree(gen.dir); }
 
 /* ---- what is on disk, entry by entry ---- */
 
@@ -291,7 +285,8 @@ static void assert_on_disk(const char *what)
 		const struct gen_entry *e = &gen.e[i];
 		char why[128] = "";
 		if (e->gone)
-			cr_assert(is_gone(i), "%s: %s (%s) is still there", what, e->source, e->entry);
+			cr_assert(is_gone(i), "%s: %s (%s) is still there", what, e->source,
+				  e->entry);
 		else
 			cr_assert(is_intact(i, why, sizeof why), "%s: %s (%s): %s", what, e->source,
 				  e->entry, why);
@@ -315,8 +310,8 @@ static struct run *cli(const char *const *args)
 	char out[PATH_MAX], env[PATH_MAX + 32];
 	PCR_PATH(out, "%s/stdout", gen.dir);
 	PCR_PATH(env, "PYCACHE_REDIRECT_DIR=%s", gen.root);
-	const char *argv[32] = { "/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh",
-				 out, PCR_TEST_CLI };
+	const char *argv[32] = { "/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"",
+				 "sh",      out,  PCR_TEST_CLI };
 	size_t n = 6;
 	char words[512] = "";
 	for (; *args && n < 31; args++) {
@@ -379,8 +374,7 @@ static void iso(char *buf, size_t size, time_t t)
 }
 
 /* "removed 3 entries, 60 files, 58.6 KiB" (verb "removed" or "would remove"). */
-static void removed_line(char *buf, size_t size, const char *verb, size_t entries,
-			 uint64_t bytes)
+static void removed_line(char *buf, size_t size, const char *verb, size_t entries, uint64_t bytes)
 {
 	char h[32];
 	human(h, sizeof h, bytes);
@@ -674,8 +668,7 @@ static void assert_ls(const char *dir, const char *arg, size_t entries)
 
 enum fate { KEPT, ORPHAN, OLD, OVER_SIZE };
 
-static const char *const fate_words[] = { "", "orphan", "older than 60d",
-					  "over the size limit" };
+static const char *const fate_words[] = { "", "orphan", "older than 60d", "over the size limit" };
 
 struct rules {
 	bool orphans, by_age; /* by_age: --older-than 60d */
@@ -685,7 +678,7 @@ struct rules {
 
 static struct {
 	enum fate of[ENTRIES];
-	size_t first; /* how many the orphan and age rules pick */
+	size_t first;                /* how many the orphan and age rules pick */
 	size_t over[ENTRIES], nover; /* the size rule's, in the order they go */
 	size_t kept[ENTRIES], nkept; /* what the size rule looked at and left */
 	size_t entries;
@@ -886,17 +879,18 @@ Test(large, stats_ls_doctor_and_dry_runs_change_nothing)
 	cr_assert_eq(plan_prune.entries, gen.orphans);
 	prune(&(struct rules){ .by_age = true }, false);
 	cr_assert_eq(plan_prune.entries, ENTRIES - OLD_RANK);
-	prune(&(struct rules){ .by_size = true, .max_bytes = gen.bytes / 2 / 1024 * 1024 },
-	      false);
+	prune(&(struct rules){ .by_size = true, .max_bytes = gen.bytes / 2 / 1024 * 1024 }, false);
 	/* All three: each rule has something to do. */
-	prune(&(struct rules){ .orphans = true, .by_age = true, .by_size = true,
+	prune(&(struct rules){ .orphans = true,
+			       .by_age = true,
+			       .by_size = true,
 			       .max_bytes = gen.bytes / 4 / 1024 * 1024 },
 	      false);
 	size_t counts[4] = { 0 };
 	for (size_t i = 0; i < ENTRIES; i++)
 		counts[plan_prune.of[i]]++;
-	cr_assert(counts[ORPHAN] && counts[OLD] && counts[OVER_SIZE], "%zu %zu %zu",
-		  counts[ORPHAN], counts[OLD], counts[OVER_SIZE]);
+	cr_assert(counts[ORPHAN] && counts[OLD] && counts[OVER_SIZE], "%zu %zu %zu", counts[ORPHAN],
+		  counts[OLD], counts[OVER_SIZE]);
 	assert_cache("stats, ls, doctor and dry runs");
 	done();
 }
@@ -930,7 +924,9 @@ Test(large, clear_a_directory_a_tree_then_everything)
 	clear(dir, dir);
 	cr_assert_eq(expect_stats().trees, TREES - 1);
 
-	prune(&(struct rules){ .orphans = true, .by_age = true, .by_size = true,
+	prune(&(struct rules){ .orphans = true,
+			       .by_age = true,
+			       .by_size = true,
 			       .max_bytes = gen.bytes / 4 / 1024 * 1024 },
 	      true);
 

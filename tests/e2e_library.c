@@ -23,13 +23,14 @@ static const char *const table[] = {
  * matters", and Python's os.path.realpath is built on lstat and readlink,
  * which are hooked. */
 static const char *const design[] = {
-	"open", "open64", "__open_2", "__open64_2", "openat", "openat64", "__openat_2",
-	"__openat64_2", "fopen", "fopen64", "freopen", "freopen64", "stat", "stat64", "lstat",
-	"lstat64", "fstatat", "fstatat64", "statx", "access", "faccessat", "mkdir", "mkdirat",
-	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "unlink", "unlinkat",
-	"rmdir", "opendir", "utime", "utimes", "utimensat", "chmod", "fchmodat", "chown",
-	"truncate", "readlink", "__xstat", "__xstat64", "__lxstat", "__lxstat64", "__fxstatat",
-	"__fxstatat64",
+	"open",       "open64",       "__open_2",   "__open64_2", "openat",       "openat64",
+	"__openat_2", "__openat64_2", "fopen",      "fopen64",    "freopen",      "freopen64",
+	"stat",       "stat64",       "lstat",      "lstat64",    "fstatat",      "fstatat64",
+	"statx",      "access",       "faccessat",  "mkdir",      "mkdirat",      "rename",
+	"renameat",   "renameat2",    "link",       "linkat",     "symlink",      "unlink",
+	"unlinkat",   "rmdir",        "opendir",    "utime",      "utimes",       "utimensat",
+	"chmod",      "fchmodat",     "chown",      "truncate",   "readlink",     "__xstat",
+	"__xstat64",  "__lxstat",     "__lxstat64", "__fxstatat", "__fxstatat64",
 };
 
 static bool listed(const char *name, const char *const *list, size_t n)
@@ -60,15 +61,16 @@ static struct pcr_result *inspect(const char *tool, const char *const *args)
 
 Test(library, exports_exactly_the_hook_table)
 {
-	struct pcr_result *r = inspect("nm", (const char *[]){ "-D", "--defined-only",
-							       "--format=posix", NULL });
+	struct pcr_result *r =
+	    inspect("nm", (const char *[]){ "-D", "--defined-only", "--format=posix", NULL });
 	size_t exported = 0;
 	bool seen[NTABLE] = { false };
 	for (char *save, *line = strtok_r(r->out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char name[256], type;
 		cr_assert_eq(sscanf(line, "%255s %c", name, &type), 2, "nm: %s", line);
-		cr_assert(listed(name, table, NTABLE), "exports %s (%c), which is not a hook", name, type);
+		cr_assert(listed(name, table, NTABLE), "exports %s (%c), which is not a hook", name,
+			  type);
 		for (size_t i = 0; i < NTABLE; i++)
 			seen[i] |= strcmp(name, table[i]) == 0;
 		exported++;
@@ -133,7 +135,7 @@ Test(library, null_paths_get_libc_s_answer)
 		const char *preload = "LD_PRELOAD=" PCR_TEST_LIBRARY;
 #endif
 		struct pcr_result *hooked =
-			null_calls(f.tree, (const char *[]){ preload, root, scopes[i], NULL });
+		    null_calls(f.tree, (const char *[]){ preload, root, scopes[i], NULL });
 		cr_assert_str_eq(hooked->out, plain->out, "%s: with the library:\n%s\nlibc:\n%s",
 				 scopes[i], hooked->out, plain->out);
 		free(hooked);
@@ -199,8 +201,9 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 		const char *op, *mode;
 		size_t bound;
 	} calls[] = {
-		{ "stat", "first", 6144 }, { "stat", "warm", 6144 },  { "create", "first", 6144 },
-		{ "create", "warm", 6144 }, { "mkdir", "first", 6144 }, { "mkdir", "warm", 6144 },
+		{ "stat", "first", 6144 },   { "stat", "warm", 6144 },
+		{ "create", "first", 6144 }, { "create", "warm", 6144 },
+		{ "mkdir", "first", 6144 },  { "mkdir", "warm", 6144 },
 		{ "rename", "warm", 10240 },
 	};
 	struct pcr_fixture f;
@@ -211,9 +214,11 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 	PCR_PATH(dir, "%s/pkg/__pycache__", f.tree);
 	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
 	PCR_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, root, "PYCACHE_REDIRECT_SCOPE=all", NULL };
+	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, root, "PYCACHE_REDIRECT_SCOPE=all",
+			      NULL };
 	struct pcr_result *r = malloc(sizeof *r);
-	static const char *const in_tree[] = { "fresh/__pycache__", "pkg/__pycache__/new.cpython-311.pyc",
+	static const char *const in_tree[] = { "fresh/__pycache__",
+					       "pkg/__pycache__/new.cpython-311.pyc",
 					       "pkg/__pycache__/moved.cpython-311.pyc",
 					       "pkg/__pycache__/moved.tmp" };
 	char path[PATH_MAX];
@@ -231,14 +236,16 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 		size_t with = smallest_stack(r, f.tree, env, calls[i].mode, calls[i].op, &f);
 		fprintf(stderr, "stack: %s (%s): libc %zu bytes, with the library %zu (+%zu)\n",
 			calls[i].op, calls[i].mode, libc, with, with - libc);
-		cr_expect_leq(with, libc + calls[i].bound, "%s (%s): %zu bytes more than libc's %zu",
-			      calls[i].op, calls[i].mode, with - libc, libc);
+		cr_expect_leq(with, libc + calls[i].bound,
+			      "%s (%s): %zu bytes more than libc's %zu", calls[i].op, calls[i].mode,
+			      with - libc, libc);
 		/* What it did there: libc's answer, in the cache, not in the tree. */
 		cr_expect_str_eq(r->out, plain, "%s (%s): %s against libc's %s", calls[i].op,
 				 calls[i].mode, r->out, plain);
 		for (size_t k = 0; k < sizeof in_tree / sizeof *in_tree; k++) {
 			PCR_PATH(path, "%s/%s", f.tree, in_tree[k]);
-			cr_expect(!pcr_exists(path), "%s (%s) made %s", calls[i].op, calls[i].mode, path);
+			cr_expect(!pcr_exists(path), "%s (%s) made %s", calls[i].op, calls[i].mode,
+				  path);
 		}
 	}
 	free(r);

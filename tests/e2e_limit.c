@@ -157,10 +157,7 @@ static void counts_what_it_writes(const struct pcr_interp *py, struct pcr_fixtur
 	cr_assert_eq((uint64_t)counter(f), seen.units, "%s", py->label);
 }
 
-Test(limit, the_library_counts_what_it_writes)
-{
-	pcr_each_python(counts_what_it_writes);
-}
+Test(limit, the_library_counts_what_it_writes) { pcr_each_python(counts_what_it_writes); }
 
 static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -172,7 +169,7 @@ static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture
 	PCR_PATH(source, "%s/app/stats", f->tree);
 	pcr_expect_central(stats, sizeof stats, f->root, source, NULL);
 	time_t now = time(NULL);
-	date(app, now - 7200);  /* last used two hours ago: touched on the read */
+	date(app, now - 7200);   /* last used two hours ago: touched on the read */
 	date(stats, now - 1800); /* half an hour ago: left */
 	free(pcr_run_app(f, py, NULL, NULL));
 	struct timespec a = mtime_of(app), s = mtime_of(stats);
@@ -183,10 +180,7 @@ static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture
 	cr_assert_eq(seen.files, PCR_SAMPLE_MODULES, "%s: a touch writes no file", py->label);
 }
 
-Test(limit, a_read_touches_an_entry_at_most_once_an_hour)
-{
-	pcr_each_python(touches_once_an_hour);
-}
+Test(limit, a_read_touches_an_entry_at_most_once_an_hour) { pcr_each_python(touches_once_an_hour); }
 
 /* ---- config max-size ---- */
 
@@ -234,10 +228,14 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	/* Bad usage: exit 2, the file untouched. */
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
 	const char *const bad[][5] = {
-		{ "config", "max-size", "2X", NULL },  { "config", "max-size", "1.5G", NULL },
-		{ "config", "max-size", "-1", NULL },  { "config", "max-size", "", NULL },
-		{ "config", "colour", NULL },          { "config", "colour", "red", NULL },
-		{ "config", "max-size", "1G", "x", NULL }, { "config", "--bogus", NULL },
+		{ "config", "max-size", "2X", NULL },
+		{ "config", "max-size", "1.5G", NULL },
+		{ "config", "max-size", "-1", NULL },
+		{ "config", "max-size", "", NULL },
+		{ "config", "colour", NULL },
+		{ "config", "colour", "red", NULL },
+		{ "config", "max-size", "1G", "x", NULL },
+		{ "config", "--bogus", NULL },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct pcr_result *r = cli(&f, bad[i]);
@@ -249,8 +247,8 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 1G\n");
 
 	/* A bad value from the environment is a failure where it is used. */
-	struct pcr_result *r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=lots",
-				       (const char *[]){ "stats", NULL });
+	struct pcr_result *r =
+	    cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=lots", (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 1);
 	cr_assert(strstr(r->err, "PYCACHE_REDIRECT_MAX_SIZE 'lots'"), "%s", r->err);
 	free(r);
@@ -359,8 +357,9 @@ Test(limit, under_the_limit_nothing_is_removed)
 	uint64_t total = cached_big(&f, py);
 	char setting[64];
 	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)total + 4096);
-	const char *const commands[][3] = { { "stats", NULL }, { "ls", ".", NULL },
-					    { "where", NULL }, { "run", "true", NULL } };
+	const char *const commands[][3] = {
+		{ "stats", NULL }, { "ls", ".", NULL }, { "where", NULL }, { "run", "true", NULL }
+	};
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
 		struct pcr_result *r = cli_env(&f, setting, commands[i]);
 		cr_assert_eq(r->status, 0, "%s: %s", commands[i][0], r->err);
@@ -401,7 +400,8 @@ static void cleans_up_in_the_background(const char *const *command)
 	free(r);
 	for (int i = 0; i < 100; i++) {
 		scan(&f);
-		if (seen.bytes <= limit / 10 * 9 && (uint64_t)counter(&f) == (seen.bytes + 1023) / 1024)
+		if (seen.bytes <= limit / 10 * 9 &&
+		    (uint64_t)counter(&f) == (seen.bytes + 1023) / 1024)
 			break;
 		usleep(100000);
 	}
@@ -461,10 +461,9 @@ Test(limit, doctor_reports_the_limit)
 {
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
-	struct pcr_result *r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3G",
-				       (const char *[]){ "doctor", NULL });
-	cr_assert(strstr(r->out, "size limit: 3.0 GiB (PYCACHE_REDIRECT_MAX_SIZE)"), "%s",
-		  r->out);
+	struct pcr_result *r =
+	    cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3G", (const char *[]){ "doctor", NULL });
+	cr_assert(strstr(r->out, "size limit: 3.0 GiB (PYCACHE_REDIRECT_MAX_SIZE)"), "%s", r->out);
 	free(r);
 	r = cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3 GB", (const char *[]){ "doctor", NULL });
 	cr_assert_eq(r->status, 1);

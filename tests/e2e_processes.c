@@ -46,13 +46,13 @@ static void kid_pyc(char *out, size_t size, const struct pcr_fixture *f, const c
 
 /* Reads each path given: this interpreter's magic, then a code object. */
 static const char pyc_check[] =
-	"import importlib.util, marshal, sys, types\n"
-	"head = 16 if sys.version_info >= (3, 7) else 12\n"
-	"for p in sys.argv[1:]:\n"
-	"    with open(p, 'rb') as f: data = f.read()\n"
-	"    assert data[:4] == importlib.util.MAGIC_NUMBER, p\n"
-	"    assert isinstance(marshal.loads(data[head:]), types.CodeType), p\n"
-	"print('ok')\n";
+    "import importlib.util, marshal, sys, types\n"
+    "head = 16 if sys.version_info >= (3, 7) else 12\n"
+    "for p in sys.argv[1:]:\n"
+    "    with open(p, 'rb') as f: data = f.read()\n"
+    "    assert data[:4] == importlib.util.MAGIC_NUMBER, p\n"
+    "    assert isinstance(marshal.loads(data[head:]), types.CodeType), p\n"
+    "print('ok')\n";
 
 /* Fails unless root holds a valid pyc, closed to others, of kids/__init__
  * and of each module in mods (ending with -1). */
@@ -65,7 +65,8 @@ static void assert_kids_cached(const struct pcr_fixture *f, const char *root,
 	for (int i = -1; i < 0 || mods[i] >= 0; i++, n++) {
 		kid_pyc(pycs[i + 1], sizeof pycs[i + 1], f, root, py, i < 0 ? -1 : mods[i]);
 		struct stat st;
-		cr_assert(stat(pycs[i + 1], &st) == 0, "%s, %s: no %s", py->label, what, pycs[i + 1]);
+		cr_assert(stat(pycs[i + 1], &st) == 0, "%s, %s: no %s", py->label, what,
+			  pycs[i + 1]);
 		cr_assert_eq(st.st_mode & 077, 0, "%s, %s: %s is mode %o", py->label, what,
 			     pycs[i + 1], (unsigned)(st.st_mode & 0777));
 		argv[n] = pycs[i + 1];
@@ -92,29 +93,29 @@ static struct pcr_result *run_program(const struct pcr_fixture *f, const struct 
 /* ---- fork ---- */
 
 static const char fork_program[] =
-	"import os\n"
-	"def wait(pid):\n"
-	"    status = os.waitpid(pid, 0)[1]\n"
-	"    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 100 + os.WTERMSIG(status)\n"
-	"def forked(mod, depth=0):\n"
-	"    pid = os.fork()\n"
-	"    if pid == 0:\n"
-	"        code = 1\n"
-	"        try:\n"
-	"            if depth:\n"
-	"                code = wait(forked(mod, depth - 1))\n"
-	"            else:\n"
-	"                __import__(mod)\n"
-	"                code = 0\n"
-	"        finally:\n"
-	"            os._exit(code)\n"
-	"    return pid\n"
-	/* The child makes the package's entry; the parent then finds it. */
-	"print('first', wait(forked('kids.m0')))\n"
-	"import kids.m1\n"
-	"print('after', wait(forked('kids.m2')))\n"
-	"print('grandchild', wait(forked('kids.m3', 1)))\n"
-	"print(kids.m1.NAME)\n";
+    "import os\n"
+    "def wait(pid):\n"
+    "    status = os.waitpid(pid, 0)[1]\n"
+    "    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 100 + os.WTERMSIG(status)\n"
+    "def forked(mod, depth=0):\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        code = 1\n"
+    "        try:\n"
+    "            if depth:\n"
+    "                code = wait(forked(mod, depth - 1))\n"
+    "            else:\n"
+    "                __import__(mod)\n"
+    "                code = 0\n"
+    "        finally:\n"
+    "            os._exit(code)\n"
+    "    return pid\n"
+    /* The child makes the package's entry; the parent then finds it. */
+    "print('first', wait(forked('kids.m0')))\n"
+    "import kids.m1\n"
+    "print('after', wait(forked('kids.m2')))\n"
+    "print('grandchild', wait(forked('kids.m3', 1)))\n"
+    "print(kids.m1.NAME)\n";
 
 static void fork_children(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -127,45 +128,43 @@ static void fork_children(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(processes, forked_children_import_into_the_cache)
-{
-	pcr_each_python(fork_children);
-}
+Test(processes, forked_children_import_into_the_cache) { pcr_each_python(fork_children); }
 
 /* ---- subprocess, posix_spawn, a shell between ---- */
 
 static const char spawn_program[] =
-	"import os, shutil, subprocess, sys\n"
-	"PIPE = subprocess.PIPE\n"
-	"def child(mod, *flags):\n"
-	"    return [sys.executable] + list(flags) + ['-c',\n"
-	"        'import sys; sys.path.insert(0, \"\"); import %s as m; print(m.NAME)' % mod]\n"
-	"r = subprocess.run(child('kids.m4'), stdout=PIPE)\n"
-	"print('subprocess', r.returncode, r.stdout.decode().strip())\n"
-	/* -I: Python ignores PYTHON* variables and the working directory; the
+    "import os, shutil, subprocess, sys\n"
+    "PIPE = subprocess.PIPE\n"
+    "def child(mod, *flags):\n"
+    "    return [sys.executable] + list(flags) + ['-c',\n"
+    "        'import sys; sys.path.insert(0, \"\"); import %s as m; print(m.NAME)' % mod]\n"
+    "r = subprocess.run(child('kids.m4'), stdout=PIPE)\n"
+    "print('subprocess', r.returncode, r.stdout.decode().strip())\n"
+    /* -I: Python ignores PYTHON* variables and the working directory; the
 	 * library, loaded before Python reads anything, still redirects. */
-	"r = subprocess.run(child('kids.m5', '-I'), stdout=PIPE)\n"
-	"print('isolated', r.returncode, r.stdout.decode().strip())\n"
-	/* A shell between: out of scope itself, its Python child in scope. */
-	"r = subprocess.run(['/bin/sh', '-c', '\"$@\"', 'sh'] + child('kids.m6'), stdout=PIPE)\n"
-	"print('shell', r.returncode, r.stdout.decode().strip())\n"
-	/* The spawned child prints m7 to the same stdout. */
-	"if hasattr(os, 'posix_spawn'):\n"
-	"    sys.stdout.flush()\n"
-	"    pid = os.posix_spawn(sys.executable, child('kids.m7'), os.environ)\n"
-	"    print('posix_spawn', os.waitpid(pid, 0)[1] >> 8)\n"
-	"else:\n"
-	"    print('posix_spawn none')\n"
-	/* ls is no Python: in the default scope it sees the tree as it is. */
-	"ls = shutil.which('ls')\n"
-	"r = subprocess.run([ls, 'kids/__pycache__'], stdout=PIPE, stderr=PIPE)\n"
-	"print('ls', r.returncode != 0, os.path.isdir('kids/__pycache__'))\n"
-	"r = subprocess.run([ls, 'kids/__pycache__'], stdout=PIPE,\n"
-	"                   env=dict(os.environ, PYCACHE_REDIRECT_SCOPE='all'))\n"
-	"print('ls scope=all', r.returncode, sorted(r.stdout.decode().split())[:2])\n"
-	/* Switched off in its environment, a child writes in the tree. */
-	"r = subprocess.run(child('kids.m8'), stdout=PIPE, env=dict(os.environ, PYCACHE_REDIRECT='0'))\n"
-	"print('off', r.returncode, r.stdout.decode().strip())\n";
+    "r = subprocess.run(child('kids.m5', '-I'), stdout=PIPE)\n"
+    "print('isolated', r.returncode, r.stdout.decode().strip())\n"
+    /* A shell between: out of scope itself, its Python child in scope. */
+    "r = subprocess.run(['/bin/sh', '-c', '\"$@\"', 'sh'] + child('kids.m6'), stdout=PIPE)\n"
+    "print('shell', r.returncode, r.stdout.decode().strip())\n"
+    /* The spawned child prints m7 to the same stdout. */
+    "if hasattr(os, 'posix_spawn'):\n"
+    "    sys.stdout.flush()\n"
+    "    pid = os.posix_spawn(sys.executable, child('kids.m7'), os.environ)\n"
+    "    print('posix_spawn', os.waitpid(pid, 0)[1] >> 8)\n"
+    "else:\n"
+    "    print('posix_spawn none')\n"
+    /* ls is no Python: in the default scope it sees the tree as it is. */
+    "ls = shutil.which('ls')\n"
+    "r = subprocess.run([ls, 'kids/__pycache__'], stdout=PIPE, stderr=PIPE)\n"
+    "print('ls', r.returncode != 0, os.path.isdir('kids/__pycache__'))\n"
+    "r = subprocess.run([ls, 'kids/__pycache__'], stdout=PIPE,\n"
+    "                   env=dict(os.environ, PYCACHE_REDIRECT_SCOPE='all'))\n"
+    "print('ls scope=all', r.returncode, sorted(r.stdout.decode().split())[:2])\n"
+    /* Switched off in its environment, a child writes in the tree. */
+    "r = subprocess.run(child('kids.m8'), stdout=PIPE, env=dict(os.environ, "
+    "PYCACHE_REDIRECT='0'))\n"
+    "print('off', r.returncode, r.stdout.decode().strip())\n";
 
 static char strace[PATH_MAX];
 
@@ -175,8 +174,10 @@ static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
 	char trace[PATH_MAX];
 	PCR_PATH(trace, "%s/trace", f->dir);
 	/* Under strace when there is one, to see that vfork was used. */
-	const char *argv[] = { strace, "-f", "-qq", "-o", trace, "-e",
-			       "trace=vfork,clone,clone3", py->path, "-c", spawn_program, NULL };
+	const char *argv[] = {
+		strace,   "-f", "-qq",         "-o", trace, "-e", "trace=vfork,clone,clone3",
+		py->path, "-c", spawn_program, NULL
+	};
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
@@ -220,8 +221,10 @@ static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_not(pcr_exists(pyc), "%s: the switched-off child wrote %s", py->label, pyc);
 	char first[PATH_MAX];
 	size_t n = pcr_count_bytecode(f->tree, first, sizeof first);
-	cr_assert_eq(n, 3, "%s: %zu bytecode paths in the tree (kids/__pycache__ with the "
-		     "package's and m8's pyc expected), first %s", py->label, n, first);
+	cr_assert_eq(n, 3,
+		     "%s: %zu bytecode paths in the tree (kids/__pycache__ with the "
+		     "package's and m8's pyc expected), first %s",
+		     py->label, n, first);
 }
 
 Test(processes, spawned_children_follow_their_own_rules)
@@ -238,14 +241,14 @@ Test(processes, spawned_children_follow_their_own_rules)
 /* Each start method runs importlib.import_module in a child: a fork of the
  * parent, a fresh interpreter, a fork of a fresh server. */
 static const char multiprocessing_program[] =
-	"import importlib, multiprocessing\n"
-	"if __name__ == '__main__':\n"
-	"    for k, method in enumerate(('fork', 'spawn', 'forkserver')):\n"
-	"        p = multiprocessing.get_context(method).Process(\n"
-	"            target=importlib.import_module, args=('kids.m%d' % (9 + k),))\n"
-	"        p.start()\n"
-	"        p.join()\n"
-	"        print(method, p.exitcode)\n";
+    "import importlib, multiprocessing\n"
+    "if __name__ == '__main__':\n"
+    "    for k, method in enumerate(('fork', 'spawn', 'forkserver')):\n"
+    "        p = multiprocessing.get_context(method).Process(\n"
+    "            target=importlib.import_module, args=('kids.m%d' % (9 + k),))\n"
+    "        p.start()\n"
+    "        p.join()\n"
+    "        print(method, p.exitcode)\n";
 
 static void multiprocessing_children(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -267,14 +270,14 @@ Test(processes, multiprocessing_children_import_into_the_cache)
 /* execv keeps the environment: still redirected. execve with another root
  * in the environment: the new program reads it afresh. */
 static const char exec_program[] =
-	"import os, sys\n"
-	"import kids.m0\n"
-	"then = ('import os, sys; import kids.m2; print(kids.m2.NAME); sys.stdout.flush(); '\n"
-	"        'os.execve(sys.executable, [sys.executable, \"-c\", sys.argv[1]], '\n"
-	"        'dict(os.environ, PYCACHE_REDIRECT_DIR=sys.argv[2]))')\n"
-	"last = 'import kids.m1; print(kids.m1.NAME)'\n"
-	"sys.stdout.flush()\n"
-	"os.execv(sys.executable, [sys.executable, '-c', then, last, sys.argv[1]])\n";
+    "import os, sys\n"
+    "import kids.m0\n"
+    "then = ('import os, sys; import kids.m2; print(kids.m2.NAME); sys.stdout.flush(); '\n"
+    "        'os.execve(sys.executable, [sys.executable, \"-c\", sys.argv[1]], '\n"
+    "        'dict(os.environ, PYCACHE_REDIRECT_DIR=sys.argv[2]))')\n"
+    "last = 'import kids.m1; print(kids.m1.NAME)'\n"
+    "sys.stdout.flush()\n"
+    "os.execv(sys.executable, [sys.executable, '-c', then, last, sys.argv[1]])\n";
 
 static void exec_children(const struct pcr_interp *py, struct pcr_fixture *f)
 {

@@ -31,8 +31,8 @@ static void add(const char *path)
 		(const char *[]){ path, "-c", "import sys; print('%d %d' % sys.version_info[:2])",
 				  NULL });
 	struct pcr_interp *p = &found[nfound];
-	if (r->status == 0 && sscanf(r->out, "%d %d", &p->major, &p->minor) == 2 &&
-	    p->major == 2 && nfound < sizeof found / sizeof *found) {
+	if (r->status == 0 && sscanf(r->out, "%d %d", &p->major, &p->minor) == 2 && p->major == 2 &&
+	    nfound < sizeof found / sizeof *found) {
 		snprintf(p->path, sizeof p->path, "%s", path);
 		snprintf(p->tag, sizeof p->tag, "python%d.%d", p->major, p->minor);
 		snprintf(p->label, sizeof p->label, "%.40s", path);
@@ -87,7 +87,7 @@ static void make_pkg(const struct pcr_fixture *f)
 }
 
 static const char import_pkg[] =
-	"import pkg.mod, pkg.sub.x; print('%s %d' % (pkg.mod.f(), pkg.sub.x.Y))";
+    "import pkg.mod, pkg.sub.x; print('%s %d' % (pkg.mod.f(), pkg.sub.x.Y))";
 
 /* The central pyc of <tree>/<dir>/<name>. */
 static void central(char *out, size_t size, const struct pcr_fixture *f, const char *dir,
@@ -177,10 +177,7 @@ static void cold_then_warm(const struct pcr_interp *py, struct pcr_fixture *f)
 	assert_cached(f, py, ".pyc");
 }
 
-Test(python2, sidecar_pycs_go_to_the_cache_and_are_read_back)
-{
-	each(cold_then_warm);
-}
+Test(python2, sidecar_pycs_go_to_the_cache_and_are_read_back) { each(cold_then_warm); }
 
 static void edited_source(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -199,17 +196,14 @@ static void edited_source(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(fd >= 0);
 	cr_assert_eq(read(fd, bytes, 8), 8);
 	close(fd);
-	uint32_t mtime = (uint32_t)(unsigned char)bytes[4] | (uint32_t)(unsigned char)bytes[5] << 8 |
-			 (uint32_t)(unsigned char)bytes[6] << 16 |
-			 (uint32_t)(unsigned char)bytes[7] << 24;
+	uint32_t mtime =
+	    (uint32_t)(unsigned char)bytes[4] | (uint32_t)(unsigned char)bytes[5] << 8 |
+	    (uint32_t)(unsigned char)bytes[6] << 16 | (uint32_t)(unsigned char)bytes[7] << 24;
 	cr_assert_eq(mtime, (uint32_t)st.st_mtime, "%s", py->label);
 	assert_cached(f, py, ".pyc");
 }
 
-Test(python2, an_edited_source_is_compiled_again)
-{
-	each(edited_source);
-}
+Test(python2, an_edited_source_is_compiled_again) { each(edited_source); }
 
 static void optimized(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -219,15 +213,11 @@ static void optimized(const struct pcr_interp *py, struct pcr_fixture *f)
 	assert_cached(f, py, ".pyo");
 }
 
-Test(python2, optimized_pyo_go_to_the_cache)
-{
-	each(optimized);
-}
+Test(python2, optimized_pyo_go_to_the_cache) { each(optimized); }
 
 static void tools(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	struct pcr_result *r =
-		pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "pkg", NULL);
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "pkg", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	assert_cached(f, py, ".pyc");
@@ -243,19 +233,18 @@ static void tools(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 0);
 }
 
-Test(python2, compileall_and_py_compile_write_to_the_cache)
-{
-	each(tools);
-}
+Test(python2, compileall_and_py_compile_write_to_the_cache) { each(tools); }
 
 static void switched_off(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	struct pcr_result *r =
-		run(f, py, true, (const char *[]){ "PYCACHE_REDIRECT=0", NULL }, NULL, import_pkg);
+	    run(f, py, true, (const char *[]){ "PYCACHE_REDIRECT=0", NULL }, NULL, import_pkg);
 	cr_assert_str_eq(r->out, "mod one 2\n");
 	free(r);
-	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 4, "%s: switched off, Python 2 writes "
-		     "its pycs beside the sources", py->label);
+	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 4,
+		     "%s: switched off, Python 2 writes "
+		     "its pycs beside the sources",
+		     py->label);
 	cr_assert(!pcr_exists(f->root) || pcr_count_files(f->root, ".pyc") == 0);
 	/* Switched on again, the in-tree pycs are read (nothing to compile), and
 	 * left as they are. */
@@ -277,10 +266,10 @@ Test(python2, switched_off_it_writes_beside_the_sources_and_on_again_reads_them)
 static void python3_leaves_sidecars(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	struct pcr_result *r = pcr_python(
-		f, py, true, NULL, "-c",
-		"import py_compile; py_compile.compile('app/version.py', cfile='sourceless.pyc');"
-		"import sourceless; print(sourceless.__file__)",
-		NULL);
+	    f, py, true, NULL, "-c",
+	    "import py_compile; py_compile.compile('app/version.py', cfile='sourceless.pyc');"
+	    "import sourceless; print(sourceless.__file__)",
+	    NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->out, "sourceless.pyc"), "%s: %s", py->label, r->out);
 	free(r);

@@ -42,15 +42,15 @@ static int check_mode(const char *path, const struct stat *st, int type, struct 
 /* Everything Python and the library make in the cache is the user's alone,
  * with umask 000, sources mode 0666, and explicit modes 0777. */
 static const char open_modes[] =
-	"import os, py_compile\n"
-	"import app\n"
-	"py_compile.compile('app/version.py', doraise=True)\n"
-	"os.makedirs('extra/__pycache__', mode=0o777)\n"
-	"with open('app/__pycache__/note.txt', 'w') as f: f.write('x')\n"
-	"os.close(os.open('app/__pycache__/raw.bin', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777))\n"
-	"os.chmod('app/__pycache__/note.txt', 0o777)\n"
-	"os.chmod('app/__pycache__', 0o777)\n"
-	"print(app.VERSION)\n";
+    "import os, py_compile\n"
+    "import app\n"
+    "py_compile.compile('app/version.py', doraise=True)\n"
+    "os.makedirs('extra/__pycache__', mode=0o777)\n"
+    "with open('app/__pycache__/note.txt', 'w') as f: f.write('x')\n"
+    "os.close(os.open('app/__pycache__/raw.bin', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777))\n"
+    "os.chmod('app/__pycache__/note.txt', 0o777)\n"
+    "os.chmod('app/__pycache__', 0o777)\n"
+    "print(app.VERSION)\n";
 
 static void umask_000(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -81,10 +81,7 @@ static void umask_000(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(security, umask_000_still_makes_the_cache_private)
-{
-	pcr_each_python(umask_000);
-}
+Test(security, umask_000_still_makes_the_cache_private) { pcr_each_python(umask_000); }
 
 /* ---- symlinks planted in the cache ---- */
 
@@ -96,10 +93,7 @@ static void app_entry(char *out, size_t size, const struct pcr_fixture *f, const
 	pcr_expect_central(out, size, f->root, src, name);
 }
 
-static size_t files_under(const char *dir)
-{
-	return pcr_count_files(dir, "");
-}
+static size_t files_under(const char *dir) { return pcr_count_files(dir, ""); }
 
 /* A directory of the layout (layout, a fan-out, an entry) is a symlink to a
  * directory elsewhere before Python runs: Python runs, and the files written
@@ -143,8 +137,8 @@ static void planted_directories(const struct pcr_interp *py, struct pcr_fixture 
 	}
 	cr_assert(written[0] + written[1] + written[2] == 0,
 		  "%s: files written through a planted symlink: %zu with layout a link, %zu with "
-		  "a fan-out a link, %zu with an entry a link", py->label, written[0], written[1],
-		  written[2]);
+		  "a fan-out a link, %zu with an entry a link",
+		  py->label, written[0], written[1], written[2]);
 }
 
 Test(security, directory_symlinks_planted_in_the_cache_are_not_followed_on_write)
@@ -157,20 +151,20 @@ Test(security, directory_symlinks_planted_in_the_cache_are_not_followed_on_write
  * does: through an entry that is a planted symlink, each is refused with
  * ELOOP, and what the link names stays as it was. */
 static const char changes_through_entry[] =
-	"import errno, os\n"
-	"out = []\n"
-	"def t(name, f):\n"
-	"    try:\n"
-	"        f()\n"
-	"        out.append(name + ' ok')\n"
-	"    except OSError as e:\n"
-	"        out.append(name + ' ' + errno.errorcode[e.errno])\n"
-	"t('unlink', lambda: os.unlink('app/__pycache__/victim.pyc'))\n"
-	"t('r+', lambda: open('app/__pycache__/rw.pyc', 'r+b').close())\n"
-	"t('wronly', lambda: os.close(os.open('app/__pycache__/wo.pyc', os.O_WRONLY | os.O_TRUNC)))\n"
-	"t('rmdir', lambda: os.rmdir('app/__pycache__/sub'))\n"
-	"t('rename', lambda: os.rename('app/__pycache__/mv.pyc', 'moved.pyc'))\n"
-	"print(' '.join(out))\n";
+    "import errno, os\n"
+    "out = []\n"
+    "def t(name, f):\n"
+    "    try:\n"
+    "        f()\n"
+    "        out.append(name + ' ok')\n"
+    "    except OSError as e:\n"
+    "        out.append(name + ' ' + errno.errorcode[e.errno])\n"
+    "t('unlink', lambda: os.unlink('app/__pycache__/victim.pyc'))\n"
+    "t('r+', lambda: open('app/__pycache__/rw.pyc', 'r+b').close())\n"
+    "t('wronly', lambda: os.close(os.open('app/__pycache__/wo.pyc', os.O_WRONLY | os.O_TRUNC)))\n"
+    "t('rmdir', lambda: os.rmdir('app/__pycache__/sub'))\n"
+    "t('rename', lambda: os.rename('app/__pycache__/mv.pyc', 'moved.pyc'))\n"
+    "print(' '.join(out))\n";
 
 static void planted_entry_changed(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -204,7 +198,8 @@ static void planted_entry_changed(const struct pcr_interp *py, struct pcr_fixtur
 		PCR_PATH(path, "%s/%s", elsewhere, files[i]);
 		char text[64];
 		pcr_read_file(path, text, sizeof text);
-		cr_assert_str_eq(text, "kept\n", "%s: %s was changed through the link", py->label, path);
+		cr_assert_str_eq(text, "kept\n", "%s: %s was changed through the link", py->label,
+				 path);
 	}
 	PCR_PATH(path, "%s/sub", elsewhere);
 	cr_assert(pcr_exists(path), "%s: rmdir went through the link", py->label);
@@ -234,7 +229,8 @@ static void planted_files(const struct pcr_interp *py, struct pcr_fixture *f)
 	PCR_PATH(usage, "%s/v2/usage", f->root);
 	char layout[PATH_MAX];
 	PCR_PATH(layout, "%s/v2", f->root);
-	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(layout, 0700) == 0 && mkdir(fanout, 0700) == 0);
+	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(layout, 0700) == 0 &&
+		  mkdir(fanout, 0700) == 0);
 	cr_assert(symlink(victim, record) == 0 && symlink(victim, usage) == 0);
 	free(pcr_run_app(f, py, NULL, NULL));
 
@@ -270,39 +266,39 @@ Test(security, file_symlinks_planted_in_the_cache_are_replaced_not_followed)
  * libc's freopen (through ctypes), which has no O_NOFOLLOW: every create
  * fails with ELOOP and leaves the file it names alone. */
 static const char write_through_link[] =
-	"import ctypes, errno, os, sys\n"
-	"import app\n"
-	"link = 'app/__pycache__/planted'\n"
-	"os.symlink(sys.argv[1], link)\n"
-	"def attempt(what, call):\n"
-	"    try:\n"
-	"        call()\n"
-	"        print(what, 'followed')\n"
-	"    except OSError as e:\n"
-	"        print(what, errno.errorcode[e.errno])\n"
-	"libc = ctypes.CDLL(None, use_errno=True)\n"
-	"libc.fopen.restype = libc.freopen.restype = ctypes.c_void_p\n"
-	"libc.freopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p]\n"
-	"libc.fclose.argtypes = [ctypes.c_void_p]\n"
-	"def freopen(mode):\n"
-	"    f = libc.freopen(link.encode(), mode, libc.fopen(b'/dev/null', b'r'))\n"
-	"    if not f:\n"
-	"        raise OSError(ctypes.get_errno(), 'freopen')\n"
-	"    libc.fclose(f)\n";
+    "import ctypes, errno, os, sys\n"
+    "import app\n"
+    "link = 'app/__pycache__/planted'\n"
+    "os.symlink(sys.argv[1], link)\n"
+    "def attempt(what, call):\n"
+    "    try:\n"
+    "        call()\n"
+    "        print(what, 'followed')\n"
+    "    except OSError as e:\n"
+    "        print(what, errno.errorcode[e.errno])\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "libc.fopen.restype = libc.freopen.restype = ctypes.c_void_p\n"
+    "libc.freopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p]\n"
+    "libc.fclose.argtypes = [ctypes.c_void_p]\n"
+    "def freopen(mode):\n"
+    "    f = libc.freopen(link.encode(), mode, libc.fopen(b'/dev/null', b'r'))\n"
+    "    if not f:\n"
+    "        raise OSError(ctypes.get_errno(), 'freopen')\n"
+    "    libc.fclose(f)\n";
 
-static const char creates[] =
-	"attempt('open w', lambda: open(link, 'w').write('w'))\n"
-	"attempt('open a', lambda: open(link, 'a').write('a'))\n"
-	"attempt('O_CREAT|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))\n"
-	"attempt('freopen w', lambda: freopen(b'w'))\n"
-	"attempt('freopen a', lambda: freopen(b'a'))\n";
+static const char creates[] = "attempt('open w', lambda: open(link, 'w').write('w'))\n"
+			      "attempt('open a', lambda: open(link, 'a').write('a'))\n"
+			      "attempt('O_CREAT|O_TRUNC', lambda: os.close(os.open(link, "
+			      "os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))\n"
+			      "attempt('freopen w', lambda: freopen(b'w'))\n"
+			      "attempt('freopen a', lambda: freopen(b'a'))\n";
 
 static const char writes[] =
-	"attempt('open r+', lambda: open(link, 'r+').write('r+'))\n"
-	"attempt('O_WRONLY|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_TRUNC)))\n"
-	"attempt('truncate', lambda: os.truncate(link, 1))\n"
-	"attempt('chmod', lambda: os.chmod(link, 0o600))\n"
-	"attempt('freopen r+', lambda: freopen(b'r+'))\n";
+    "attempt('open r+', lambda: open(link, 'r+').write('r+'))\n"
+    "attempt('O_WRONLY|O_TRUNC', lambda: os.close(os.open(link, os.O_WRONLY | os.O_TRUNC)))\n"
+    "attempt('truncate', lambda: os.truncate(link, 1))\n"
+    "attempt('chmod', lambda: os.chmod(link, 0o600))\n"
+    "attempt('freopen r+', lambda: freopen(b'r+'))\n";
 
 static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture *f,
 				 const char *calls, const char *expect)
@@ -321,8 +317,8 @@ static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture
 	cr_assert(stat(victim, &st) == 0);
 	cr_assert(strcmp(text, "victim\n") == 0 && (st.st_mode & 07777) == 0644,
 		  "%s: the file a link planted in the cache names was changed "
-		  "(now mode %04o, %ld bytes):\n%s", py->label, (unsigned)(st.st_mode & 07777),
-		  len, r->out);
+		  "(now mode %04o, %ld bytes):\n%s",
+		  py->label, (unsigned)(st.st_mode & 07777), len, r->out);
 	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->out);
 	free(r);
 	pcr_assert_tree_clean(f, py);
@@ -374,10 +370,7 @@ static void empty_root_setting(const struct pcr_interp *py, struct pcr_fixture *
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(root_setting, empty_means_the_default_root)
-{
-	pcr_each_python(empty_root_setting);
-}
+Test(root_setting, empty_means_the_default_root) { pcr_each_python(empty_root_setting); }
 
 /* "/" in any spelling is refused with the one warning: the library would
  * otherwise make /v2 at the top of the file system. Run with -B and only a
@@ -390,8 +383,9 @@ static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
 		PCR_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
 		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, setting,
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
-		struct pcr_result *r = pcr_python(f, py, false, env, "-B", "-c",
-			"import os; print(os.path.isdir('app/__pycache__'))", NULL);
+		struct pcr_result *r =
+		    pcr_python(f, py, false, env, "-B", "-c",
+			       "import os; print(os.path.isdir('app/__pycache__'))", NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		cr_assert_str_eq(r->out, "False\n");
 		cr_assert_eq(pcr_count_of(r->err, "pycache-redirect: warning: "), 1,
@@ -424,10 +418,7 @@ static void file_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_str_eq(text, "not a directory\n");
 }
 
-Test(root_setting, root_that_is_a_file_is_refused)
-{
-	pcr_each_python(file_root);
-}
+Test(root_setting, root_that_is_a_file_is_refused) { pcr_each_python(file_root); }
 
 /* ---- names with ".." ---- */
 
@@ -451,24 +442,27 @@ static int find_escape(const char *path, const struct stat *st, int type, struct
  * level either lands in the entry or goes through unchanged (and fails as
  * in the tree, which has no __pycache__): never anywhere else. */
 static const char dotdot_program[] =
-	"import os\n"
-	"import app\n"
-	"names = ['app/__pycache__/..', 'app/__pycache__/../escape1', 'app/__pycache__/x/../../escape2',\n"
-	"         'app/__pycache__/./escape3', 'app/__pycache__//escape4', 'app/__pycache__/../../escape5',\n"
-	"         'app/__pycache__/a/escape6', '__pycache__/../app/escape7', 'app/__pycache__/..\\\\escape8',\n"
-	"         'app/stats/../__pycache__/escape9', 'app/__pycache__/../__pycache__/escape10']\n"
-	"def create(n, what):\n"
-	"    if what == 'open': open(n, 'w').close()\n"
-	"    elif what == 'mkdir': os.mkdir(n + '-d')\n"
-	"    elif what == 'symlink': os.symlink('/', n + '-l')\n"
-	"    else:\n"
-	"        open('app/__pycache__/moved', 'w').close()\n"
-	"        os.rename('app/__pycache__/moved', n + '-r')\n"
-	"for n in names:\n"
-	"    for what in ('open', 'mkdir', 'symlink', 'rename'):\n"
-	"        try: create(n, what)\n"
-	"        except OSError: pass\n"
-	"print('done')\n";
+    "import os\n"
+    "import app\n"
+    "names = ['app/__pycache__/..', 'app/__pycache__/../escape1', "
+    "'app/__pycache__/x/../../escape2',\n"
+    "         'app/__pycache__/./escape3', 'app/__pycache__//escape4', "
+    "'app/__pycache__/../../escape5',\n"
+    "         'app/__pycache__/a/escape6', '__pycache__/../app/escape7', "
+    "'app/__pycache__/..\\\\escape8',\n"
+    "         'app/stats/../__pycache__/escape9', 'app/__pycache__/../__pycache__/escape10']\n"
+    "def create(n, what):\n"
+    "    if what == 'open': open(n, 'w').close()\n"
+    "    elif what == 'mkdir': os.mkdir(n + '-d')\n"
+    "    elif what == 'symlink': os.symlink('/', n + '-l')\n"
+    "    else:\n"
+    "        open('app/__pycache__/moved', 'w').close()\n"
+    "        os.rename('app/__pycache__/moved', n + '-r')\n"
+    "for n in names:\n"
+    "    for what in ('open', 'mkdir', 'symlink', 'rename'):\n"
+    "        try: create(n, what)\n"
+    "        except OSError: pass\n"
+    "print('done')\n";
 
 static void dotdot_names(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -482,7 +476,4 @@ static void dotdot_names(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(security, dotdot_names_never_leave_the_entry)
-{
-	pcr_each_python(dotdot_names);
-}
+Test(security, dotdot_names_never_leave_the_entry) { pcr_each_python(dotdot_names); }

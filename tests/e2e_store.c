@@ -102,7 +102,8 @@ static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixt
 	PCR_PATH(expect,
 		 "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
 		 "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
-		 "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%s\",\"max_size\":null,\"max_size_from\":null}\n",
+		 "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
+		 "s\",\"max_size\":null,\"max_size_from\":null}\n",
 		 f->root, PCR_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
 	struct pcr_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -130,10 +131,7 @@ static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixt
 	free(r);
 }
 
-Test(store, stats_json_matches_what_is_on_disk)
-{
-	pcr_each_python(stats_json_matches_disk);
-}
+Test(store, stats_json_matches_what_is_on_disk) { pcr_each_python(stats_json_matches_disk); }
 
 /* A source directory removed after the import leaves an orphan. */
 Test(store, stats_counts_an_orphan)
@@ -401,7 +399,7 @@ static void prune_to_zero_empties(const struct pcr_interp *py, struct pcr_fixtur
 	PCR_PATH(expect, "removed 2 entries, %d files, %s\n", PCR_SAMPLE_MODULES, size);
 	/* Everything is younger than a week, and the cache under 1 G. */
 	struct pcr_result *r =
-		cli(f, (const char *[]){ "prune", "--older-than", "1w", "--max-size", "1G", NULL });
+	    cli(f, (const char *[]){ "prune", "--older-than", "1w", "--max-size", "1G", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n", "%s", py->label);
 	free(r);
@@ -416,10 +414,7 @@ static void prune_to_zero_empties(const struct pcr_interp *py, struct pcr_fixtur
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(store, prune_max_size_0_empties_the_cache)
-{
-	pcr_each_python(prune_to_zero_empties);
-}
+Test(store, prune_max_size_0_empties_the_cache) { pcr_each_python(prune_to_zero_empties); }
 
 Test(store, prune_bad_values_exit_2)
 {
@@ -448,8 +443,8 @@ Test(store, prune_bad_values_exit_2)
 		free(r);
 	}
 	cr_assert(!pcr_exists(f.root) || pcr_count_files(f.root, ".src") == 0);
-	struct pcr_result *r = cli(&f, (const char *[]){ "prune", "--older-than", "12h",
-							"--max-size", "500m", NULL });
+	struct pcr_result *r =
+	    cli(&f, (const char *[]){ "prune", "--older-than", "12h", "--max-size", "500m", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	r = cli(&f, (const char *[]){ "--help", NULL });
@@ -467,10 +462,9 @@ Test(store, a_refused_root_is_left_alone)
 	pcr_fixture_init(&f);
 	run_sample(py, &f);
 	cr_assert_eq(chmod(f.root, 0770), 0);
-	const char *const cases[][3] = { { "stats", NULL },
-					 { "ls", NULL },
-					 { "clear", NULL },
-					 { "prune", "--orphans", NULL } };
+	const char *const cases[][3] = {
+		{ "stats", NULL }, { "ls", NULL }, { "clear", NULL }, { "prune", "--orphans", NULL }
+	};
 	for (size_t i = 0; i < 4; i++) {
 		struct pcr_result *r = cli(&f, cases[i]);
 		cr_assert_eq(r->status, 1, "%s: exit %d", cases[i][0], r->status);
@@ -489,15 +483,15 @@ Test(store, bad_usage_exits_2)
 	struct pcr_fixture f;
 	pcr_fixture_init(&f);
 	const char *const cases[][4] = {
-		{ "stats", "extra", NULL },   { "stats", "--bogus", NULL },
-		{ "ls", "a", "b", NULL },     { "ls", "--json=1", NULL },
-		{ "ls", "", NULL },           { "clear", "a", "b", NULL },
-		{ "clear", "--json", NULL },  { "clear", "", NULL },
+		{ "stats", "extra", NULL },  { "stats", "--bogus", NULL },
+		{ "ls", "a", "b", NULL },    { "ls", "--json=1", NULL },
+		{ "ls", "", NULL },          { "clear", "a", "b", NULL },
+		{ "clear", "--json", NULL }, { "clear", "", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct pcr_result *r = cli(&f, cases[i]);
-		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][0],
-			     cases[i][1], r->status);
+		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][0], cases[i][1],
+			     r->status);
 		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
@@ -519,7 +513,8 @@ static void write_v1(const struct pcr_fixture *f)
 	const char *dirs[] = { "v1", "v1/ab", "v1/ab/ab0123456789abcdef0123456789abcd" };
 	for (size_t i = 0; i < 3; i++) {
 		PCR_PATH(path, "%s/%s", f->root, dirs[i]);
-		cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "%s: %s", path, strerror(errno));
+		cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "%s: %s", path,
+			  strerror(errno));
 	}
 	PCR_PATH(path, "%s/%s/m.cpython-311.pyc", f->root, dirs[2]);
 	pcr_write_file(path, "0123456789");

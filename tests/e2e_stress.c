@@ -86,36 +86,35 @@ static void expected_output(char *out, size_t size)
 
 /* argv[1] is the process's number: each starts at another module, so that
  * writers meet on every file and every entry, not only on the first. */
-#define IMPORT_ALL                                                                       \
-	"import importlib, sys\n"                                                        \
-	"names = ['stress.s%d.m%d' % (s, m) for s in range(SUBPACKAGES) for m in range(MODULES)]\n" \
-	"k = int(sys.argv[1]) * 7 % len(names)\n"                                        \
+#define IMPORT_ALL                                                                 \
+	"import importlib, sys\n"                                                  \
+	"names = ['stress.s%d.m%d' % (s, m) for s in range(SUBPACKAGES) for m in " \
+	"range(MODULES)]\n"                                                        \
+	"k = int(sys.argv[1]) * 7 % len(names)\n"                                  \
 	"names = names[k:] + names[:k]\n"
 
-static const char import_program[] =
-	"SUBPACKAGES, MODULES = " STR(SUBPACKAGES) ", " STR(MODULES) "\n" IMPORT_ALL
-	"mods = [importlib.import_module(n) for n in names]\n"
-	"print(sum(m.VALUE for m in mods), len(mods), sum(m.work(3) for m in mods))\n";
+static const char import_program[] = "SUBPACKAGES, MODULES = " STR(SUBPACKAGES) ", " STR(
+    MODULES) "\n" IMPORT_ALL "mods = [importlib.import_module(n) for n in names]\n"
+	     "print(sum(m.VALUE for m in mods), len(mods), sum(m.work(3) for m in mods))\n";
 
 /* The same with 8 threads, each importing every eighth module at once. */
-static const char threads_program[] =
-	"SUBPACKAGES, MODULES = " STR(SUBPACKAGES) ", " STR(MODULES) "\n" IMPORT_ALL
-	"import threading\n"
-	"start = threading.Barrier(8)\n"
-	"failed = []\n"
-	"def run(t):\n"
-	"    start.wait()\n"
-	"    try:\n"
-	"        for n in names[t::8]:\n"
-	"            importlib.import_module(n)\n"
-	"    except BaseException as e:\n"
-	"        failed.append(repr(e))\n"
-	"threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]\n"
-	"for t in threads: t.start()\n"
-	"for t in threads: t.join()\n"
-	"if failed: sys.exit('thread failed: ' + failed[0])\n"
-	"mods = [sys.modules[n] for n in names]\n"
-	"print(sum(m.VALUE for m in mods), len(mods), sum(m.work(3) for m in mods))\n";
+static const char threads_program[] = "SUBPACKAGES, MODULES = " STR(SUBPACKAGES) ", " STR(
+    MODULES) "\n" IMPORT_ALL "import threading\n"
+	     "start = threading.Barrier(8)\n"
+	     "failed = []\n"
+	     "def run(t):\n"
+	     "    start.wait()\n"
+	     "    try:\n"
+	     "        for n in names[t::8]:\n"
+	     "            importlib.import_module(n)\n"
+	     "    except BaseException as e:\n"
+	     "        failed.append(repr(e))\n"
+	     "threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]\n"
+	     "for t in threads: t.start()\n"
+	     "for t in threads: t.join()\n"
+	     "if failed: sys.exit('thread failed: ' + failed[0])\n"
+	     "mods = [sys.modules[n] for n in names]\n"
+	     "print(sum(m.VALUE for m in mods), len(mods), sum(m.work(3) for m in mods))\n";
 
 /* ---- processes started together ---- */
 
@@ -129,9 +128,15 @@ struct child {
 static bool steered(const char *entry)
 {
 	static const char *const names[] = {
-		"PYTHONDONTWRITEBYTECODE=", "PYTHONPYCACHEPREFIX=", "PYTHONPATH=",
-		"PYTHONHOME=", "PYTHONSTARTUP=", "PYTHONSAFEPATH=", "LD_PRELOAD=",
-		"XDG_CACHE_HOME=", "PYCACHE_REDIRECT",
+		"PYTHONDONTWRITEBYTECODE=",
+		"PYTHONPYCACHEPREFIX=",
+		"PYTHONPATH=",
+		"PYTHONHOME=",
+		"PYTHONSTARTUP=",
+		"PYTHONSAFEPATH=",
+		"LD_PRELOAD=",
+		"XDG_CACHE_HOME=",
+		"PYCACHE_REDIRECT",
 	};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (strncmp(entry, names[i], strlen(names[i])) == 0)
@@ -217,8 +222,8 @@ static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py
 	PCR_PATH(want, "%d", PACKAGE_PYCS);
 	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root,
 					  "--records", "--pycs", want, NULL);
-	cr_assert_eq(r->status, 0, "%s, round %d: the cache is not sound:\n%s%s", py->label,
-		     round, r->out, r->err);
+	cr_assert_eq(r->status, 0, "%s, round %d: the cache is not sound:\n%s%s", py->label, round,
+		     r->out, r->err);
 	free(r);
 
 	/* The record of each source directory names it, where the layout says. */
@@ -325,7 +330,4 @@ static void threads(const struct pcr_interp *py, struct pcr_fixture *f, int k)
 	}
 }
 
-Test(stress, eight_threads_import_one_cold_package_at_once)
-{
-	each_stressed(threads, 12, 6);
-}
+Test(stress, eight_threads_import_one_cold_package_at_once) { each_stressed(threads, 12, 6); }

@@ -27,10 +27,7 @@ static void switched_off(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_not(pcr_exists(f->root), "%s: switched off, the root was created", py->label);
 }
 
-Test(switch, off_leaves_python_as_it_is)
-{
-	pcr_each_python(switched_off);
-}
+Test(switch, off_leaves_python_as_it_is) { pcr_each_python(switched_off); }
 
 /* In the default scope, programs that are not Python see the real tree: an
  * exported LD_PRELOAD must not change what tar, cp or cat read. */
@@ -43,15 +40,17 @@ static void scope_python(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_write_file(file, "in-tree\n");
 
 	/* Python writes the central marker through the library. */
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c",
-		"f = open('app/__pycache__/marker', 'w'); f.write('central\\n'); f.close()", NULL);
+	struct pcr_result *r = pcr_python(
+	    f, py, true, NULL, "-c",
+	    "f = open('app/__pycache__/marker', 'w'); f.write('central\\n'); f.close()", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	char src[PATH_MAX];
 	PCR_PATH(src, "%s/app", f->tree);
 	pcr_expect_central(central, sizeof central, f->root, src, "marker");
 	char text[64];
-	cr_assert_geq(pcr_read_file(central, text, sizeof text), 0, "%s: no %s", py->label, central);
+	cr_assert_geq(pcr_read_file(central, text, sizeof text), 0, "%s: no %s", py->label,
+		      central);
 	cr_assert_str_eq(text, "central\n");
 	cr_assert_geq(pcr_read_file(file, text, sizeof text), 0);
 	cr_assert_str_eq(text, "in-tree\n", "%s: the in-tree file was written", py->label);
@@ -74,10 +73,7 @@ static void scope_python(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(c);
 }
 
-Test(scope, only_python_is_redirected_by_default)
-{
-	pcr_each_python(scope_python);
-}
+Test(scope, only_python_is_redirected_by_default) { pcr_each_python(scope_python); }
 
 /* A root in a bad state switches the redirect off with one warning (when
  * logging is on); Python still runs, and nothing lands in the bad root. */
@@ -88,7 +84,8 @@ static void check_refused_root(const struct pcr_fixture *f, const struct pcr_int
 	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
 	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1,
 		     "%s (%s): expected one warning, stderr:\n%s", py->label, why, r->err);
-	cr_assert(strstr(r->err, why), "%s: the warning does not say '%s': %s", py->label, why, r->err);
+	cr_assert(strstr(r->err, why), "%s: the warning does not say '%s': %s", py->label, why,
+		  r->err);
 	assert_app_ran(r, py);
 	cr_assert_eq(pcr_count_files(target, ".pyc"), 0, "%s (%s): bytecode in a refused root",
 		     py->label, why);
@@ -105,10 +102,7 @@ static void group_writable_root(const struct pcr_interp *py, struct pcr_fixture 
 	check_refused_root(f, py, f->root, "writable by group or others");
 }
 
-Test(root, group_writable_root_is_refused)
-{
-	pcr_each_python(group_writable_root);
-}
+Test(root, group_writable_root_is_refused) { pcr_each_python(group_writable_root); }
 
 static void symlinked_root(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -118,10 +112,7 @@ static void symlinked_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	check_refused_root(f, py, target, "symbolic link");
 }
 
-Test(root, symlinked_root_is_refused)
-{
-	pcr_each_python(symlinked_root);
-}
+Test(root, symlinked_root_is_refused) { pcr_each_python(symlinked_root); }
 
 static void foreign_root(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -148,16 +139,13 @@ static void unusable_root_setting(const struct pcr_interp *py, struct pcr_fixtur
 		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, settings[k],
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct pcr_result *r = pcr_python(f, py, false, env, "-m", "app", NULL);
-		cr_assert_eq(pcr_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,
-			     "%s: %s", py->label, r->err);
+		cr_assert_eq(pcr_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"),
+			     1, "%s: %s", py->label, r->err);
 		assert_app_ran(r, py);
 	}
 }
 
-Test(root, unusable_root_setting_switches_it_off)
-{
-	pcr_each_python(unusable_root_setting);
-}
+Test(root, unusable_root_setting_switches_it_off) { pcr_each_python(unusable_root_setting); }
 
 static void default_root(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -184,10 +172,7 @@ static void default_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_tree_clean(f, py);
 }
 
-Test(root, default_root_follows_xdg_then_home)
-{
-	pcr_each_python(default_root);
-}
+Test(root, default_root_follows_xdg_then_home) { pcr_each_python(default_root); }
 
 /* A root on a read-only file system: even root may not write there. */
 static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
@@ -197,8 +182,10 @@ static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
 	struct pcr_result *r = malloc(sizeof *r);
 	pcr_run_on_tmpfs_root(r, f, "ro,mode=0700", log,
 			      (const char *[]){ py->path, "-m", "app", NULL });
-	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label, r->err);
-	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label, r->err);
+	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label,
+		     r->err);
+	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label,
+		  r->err);
 	assert_app_ran(r, py);
 }
 
@@ -235,7 +222,4 @@ static void log_to_file(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(strstr(text, mkdir_line), "%s: the log lacks %s", py->label, mkdir_line);
 }
 
-Test(switch, every_rewrite_is_logged_to_a_file)
-{
-	pcr_each_python(log_to_file);
-}
+Test(switch, every_rewrite_is_logged_to_a_file) { pcr_each_python(log_to_file); }

@@ -31,30 +31,31 @@ static void compileall(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 }
 
-Test(tools, compileall_relative_and_absolute)
-{
-	pcr_each_python(compileall);
-}
+Test(tools, compileall_relative_and_absolute) { pcr_each_python(compileall); }
 
 static void py_compile(const struct pcr_interp *py, struct pcr_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "py_compile",
-					  "app/text.py", "app/stats/count.py", NULL);
+	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "py_compile", "app/text.py",
+					  "app/stats/count.py", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
 	free(r);
 	/* The API too, twice: the second makedirs meets an existing directory. */
 	for (int k = 0; k < 2; k++) {
 		r = pcr_python(f, py, true, NULL, "-c",
 			       "import py_compile; print(py_compile.compile('app/version.py', "
-			       "doraise=True))", NULL);
+			       "doraise=True))",
+			       NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		char expect[PATH_MAX];
 		PCR_PATH(expect, "app/__pycache__/version.%s.pyc\n", py->tag);
-		cr_assert_str_eq(r->out, expect, "%s: py_compile reports a changed path", py->label);
+		cr_assert_str_eq(r->out, expect, "%s: py_compile reports a changed path",
+				 py->label);
 		free(r);
 	}
 	pcr_assert_tree_clean(f, py);
-	const char *expected[][2] = { { "app", "text" }, { "app/stats", "count" }, { "app", "version" } };
+	const char *expected[][2] = { { "app", "text" },
+				      { "app/stats", "count" },
+				      { "app", "version" } };
 	for (size_t k = 0; k < 3; k++) {
 		char pyc[PATH_MAX];
 		pcr_sample_pyc(pyc, sizeof pyc, f, py, expected[k][0], expected[k][1], "");
@@ -62,10 +63,7 @@ static void py_compile(const struct pcr_interp *py, struct pcr_fixture *f)
 	}
 }
 
-Test(tools, py_compile_writes_centrally)
-{
-	pcr_each_python(py_compile);
-}
+Test(tools, py_compile_writes_centrally) { pcr_each_python(py_compile); }
 
 /* Programs that look at __pycache__ themselves see what Python wrote there:
  * importlib's cache_from_source names an existing file, listdir lists it,
@@ -73,17 +71,21 @@ Test(tools, py_compile_writes_centrally)
 static void virtual_directory(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	free(pcr_run_app(f, py, NULL, NULL));
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c",
-		"import importlib.util, os, shutil\n"
-		"pyc = importlib.util.cache_from_source('app/text.py')\n"
-		"print(os.path.isfile(pyc), os.path.isdir('app/__pycache__'))\n"
-		"print(' '.join(sorted(os.listdir('app/__pycache__'))))\n"
-		"shutil.rmtree('app/__pycache__')\n"
-		"print(os.path.exists('app/__pycache__'), os.path.exists(pyc))\n", NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, true, NULL, "-c",
+		       "import importlib.util, os, shutil\n"
+		       "pyc = importlib.util.cache_from_source('app/text.py')\n"
+		       "print(os.path.isfile(pyc), os.path.isdir('app/__pycache__'))\n"
+		       "print(' '.join(sorted(os.listdir('app/__pycache__'))))\n"
+		       "shutil.rmtree('app/__pycache__')\n"
+		       "print(os.path.exists('app/__pycache__'), os.path.exists(pyc))\n",
+		       NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	char expect[1024];
-	PCR_PATH(expect, "True True\n__init__.%s.pyc __main__.%s.pyc text.%s.pyc version.%s.pyc\n"
-			 "False False\n", py->tag, py->tag, py->tag, py->tag);
+	PCR_PATH(expect,
+		 "True True\n__init__.%s.pyc __main__.%s.pyc text.%s.pyc version.%s.pyc\n"
+		 "False False\n",
+		 py->tag, py->tag, py->tag, py->tag);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	free(r);
 
@@ -100,10 +102,7 @@ static void virtual_directory(const struct pcr_interp *py, struct pcr_fixture *f
 	pcr_assert_sample_cached(f, py, "", "the import after rmtree");
 }
 
-Test(tools, pycache_directory_behaves_like_one)
-{
-	pcr_each_python(virtual_directory);
-}
+Test(tools, pycache_directory_behaves_like_one) { pcr_each_python(virtual_directory); }
 
 /* With the cache on another file system, rename and link between the cache
  * and the tree work as they do in-tree (the kernel alone says EXDEV): a pyc
@@ -113,25 +112,30 @@ static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fi
 {
 	cr_assert(mkdir(f->root, 0700) == 0);
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_on_tmpfs_root(r, f, "mode=0700", NULL, (const char *[]){ py->path, "-c",
-		"import compileall, importlib.util, os\n"
-		"compileall.compile_dir('app', quiet=1)\n"
-		"text = importlib.util.cache_from_source('app/text.py')\n"
-		"version = importlib.util.cache_from_source('app/version.py')\n"
-		"os.rename(text, 'app/text_sourceless.pyc')\n"
-		"os.link(version, 'app/version_link.pyc')\n"
-		"os.rename('app/version_link.pyc', 'app/__pycache__/moved.pyc')\n"
-		"print(os.path.exists(text), os.path.exists(version),"
-		" os.path.exists('app/version_link.pyc'))\n"
-		"print(open(version, 'rb').read() == open('app/__pycache__/moved.pyc', 'rb').read())\n"
-		"print(sorted(n for n in os.listdir('app/__pycache__') if n[:4] in ('move', 'text')))\n",
-		NULL });
+	pcr_run_on_tmpfs_root(
+	    r, f, "mode=0700", NULL,
+	    (const char *[]){ py->path, "-c",
+			      "import compileall, importlib.util, os\n"
+			      "compileall.compile_dir('app', quiet=1)\n"
+			      "text = importlib.util.cache_from_source('app/text.py')\n"
+			      "version = importlib.util.cache_from_source('app/version.py')\n"
+			      "os.rename(text, 'app/text_sourceless.pyc')\n"
+			      "os.link(version, 'app/version_link.pyc')\n"
+			      "os.rename('app/version_link.pyc', 'app/__pycache__/moved.pyc')\n"
+			      "print(os.path.exists(text), os.path.exists(version),"
+			      " os.path.exists('app/version_link.pyc'))\n"
+			      "print(open(version, 'rb').read() == "
+			      "open('app/__pycache__/moved.pyc', 'rb').read())\n"
+			      "print(sorted(n for n in os.listdir('app/__pycache__') if n[:4] in "
+			      "('move', 'text')))\n",
+			      NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "False True False\nTrue\n['moved.pyc']\n", "%s", py->label);
 
 	char moved[PATH_MAX];
 	PCR_PATH(moved, "%s/app/text_sourceless.pyc", f->tree);
-	cr_assert_gt(pcr_count_files(f->tree, "text_sourceless.pyc"), 0, "%s: no %s", py->label, moved);
+	cr_assert_gt(pcr_count_files(f->tree, "text_sourceless.pyc"), 0, "%s: no %s", py->label,
+		     moved);
 	/* The sourceless module imports (no cache mounted now: the tree is all). */
 	free(r);
 	r = pcr_python(f, py, true, NULL, "-c",
@@ -144,6 +148,7 @@ static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fi
 Test(tools, moves_between_cache_and_tree_across_file_systems)
 {
 	if (!pcr_can_mount())
-		cr_skip_test("needs root and a private mount namespace to put the cache on a tmpfs");
+		cr_skip_test(
+		    "needs root and a private mount namespace to put the cache on a tmpfs");
 	pcr_each_python(moves_across_file_systems);
 }

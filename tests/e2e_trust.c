@@ -21,8 +21,9 @@ static struct pcr_result *run_app_bounded(const struct pcr_fixture *f, const str
 					  const char *const *env)
 {
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_redirected(r, f, f->tree, env,
-			   (const char *[]){ "/usr/bin/timeout", "20", py->path, "-m", "app", NULL });
+	pcr_run_redirected(
+	    r, f, f->tree, env,
+	    (const char *[]){ "/usr/bin/timeout", "20", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d (124: it hung)\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->out, "version: "), "%s: %s", py->label, r->out);
 	return r;
@@ -43,10 +44,7 @@ static void log_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 }
 
-Test(trust, a_fifo_at_the_log_path_is_not_waited_on)
-{
-	pcr_each_python(log_fifo);
-}
+Test(trust, a_fifo_at_the_log_path_is_not_waited_on) { pcr_each_python(log_fifo); }
 
 static void log_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
 {
@@ -59,8 +57,10 @@ static void log_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert_eq(pcr_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
 	struct stat st;
 	cr_assert(stat(log, &st) == 0);
-	cr_assert_eq(st.st_size, 0, "%s: %lld bytes of the user's imports went into another "
-		     "user's file", py->label, (long long)st.st_size);
+	cr_assert_eq(st.st_size, 0,
+		     "%s: %lld bytes of the user's imports went into another "
+		     "user's file",
+		     py->label, (long long)st.st_size);
 	free(r);
 }
 
@@ -87,10 +87,7 @@ static void log_own(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 }
 
-Test(trust, the_user_s_own_log_file_is_written)
-{
-	pcr_each_python(log_own);
-}
+Test(trust, the_user_s_own_log_file_is_written) { pcr_each_python(log_own); }
 
 /* A FIFO in place of the growth counter: a cold import goes on, caching. */
 static void counter_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
@@ -105,10 +102,7 @@ static void counter_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
 	pcr_assert_sample_cached(f, py, "", "with a FIFO for a counter");
 }
 
-Test(trust, a_fifo_at_the_counter_is_not_waited_on)
-{
-	pcr_each_python(counter_fifo);
-}
+Test(trust, a_fifo_at_the_counter_is_not_waited_on) { pcr_each_python(counter_fifo); }
 
 /* Another user's file in place of the growth counter (only root could put
  * it in a root of 0700): nothing is appended to it. */
@@ -188,9 +182,10 @@ static void root_with_a_user_s_home(const struct pcr_interp *py, struct pcr_fixt
 	PCR_PATH(cache, "%s/.cache", home);
 	cr_assert(mkdir(home, 0755) == 0 && chown(home, OTHER_UID, OTHER_UID) == 0);
 	PCR_PATH(env_home, "HOME=%s", home);
-	struct pcr_result *r = run_to_the_fallback(
-		f, py, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
-					 "PYCACHE_REDIRECT_LOG=1", NULL });
+	struct pcr_result *r =
+	    run_to_the_fallback(f, py,
+				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+						  "PYCACHE_REDIRECT_LOG=1", NULL });
 	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
 	cr_assert(!pcr_exists(cache), "%s: root made %s in another user's home", py->label, cache);
 	free(r);
@@ -217,9 +212,10 @@ static void root_in_an_open_parent(const struct pcr_interp *py, struct pcr_fixtu
 	PCR_PATH(made, "%s/cache", shared);
 
 	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f->tree, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir,
-					      "PYCACHE_REDIRECT_LOG=1", NULL },
-		(const char *[]){ py->path, "-m", "app", NULL });
+	pcr_run(
+	    r, f->tree,
+	    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
+	    (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->err, "lies in a directory that another user owns or may write to"),
 		  "%s: %s", py->label, r->err);
@@ -232,7 +228,8 @@ static void root_in_an_open_parent(const struct pcr_interp *py, struct pcr_fixtu
 	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
 	PCR_PATH(made, "%s/pycache-redirect", shared);
 	free(r);
-	r = run_to_the_fallback(f, py, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
+	r = run_to_the_fallback(f, py,
+				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
 	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
 	free(r);
 }
@@ -288,17 +285,18 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
  * of the pyc (here: the whole layout removed at that point): the create
  * makes the entry again, where before it failed with FileNotFoundError. */
 static const char create_after_clear[] =
-	"import os, sys\n"
-	"os.makedirs('app/__pycache__')\n"
-	"os.system(\"rm -rf '%s'\" % sys.argv[1])\n"
-	"with open('app/__pycache__/x.pyc.tmp', 'wb') as f: f.write(b'x')\n"
-	"print('ok')\n";
+    "import os, sys\n"
+    "os.makedirs('app/__pycache__')\n"
+    "os.system(\"rm -rf '%s'\" % sys.argv[1])\n"
+    "with open('app/__pycache__/x.pyc.tmp', 'wb') as f: f.write(b'x')\n"
+    "print('ok')\n";
 
 static void create_after_removal(const struct pcr_interp *py, struct pcr_fixture *f)
 {
 	char layout[PATH_MAX], src[PATH_MAX], central[PATH_MAX];
 	PCR_PATH(layout, "%s/v2", f->root);
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
+	struct pcr_result *r =
+	    pcr_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "ok\n", "%s: %s", py->label, r->out);
 	PCR_PATH(src, "%s/app", f->tree);
@@ -329,13 +327,13 @@ Test(race, prune_dates_an_entry_from_the_future_now)
 	cr_assert(utimensat(AT_FDCWD, entry, times, 0) == 0);
 	char env_dir[PATH_MAX + 32];
 	PCR_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
-	struct pcr_result *r =
-		pcr_cli(&f, NULL, (const char *[]){ env_dir, NULL },
-			(const char *[]){ "prune", "--older-than", "30d", NULL });
+	struct pcr_result *r = pcr_cli(&f, NULL, (const char *[]){ env_dir, NULL },
+				       (const char *[]){ "prune", "--older-than", "30d", NULL });
 	cr_assert_eq(r->status, 0, "prune: exit %d\n%s", r->status, r->err);
 	struct stat st;
 	cr_assert(stat(entry, &st) == 0, "prune removed %s", entry);
-	cr_assert_leq(st.st_mtim.tv_sec, time(NULL), "still dated %lld", (long long)st.st_mtim.tv_sec);
+	cr_assert_leq(st.st_mtim.tv_sec, time(NULL), "still dated %lld",
+		      (long long)st.st_mtim.tv_sec);
 	free(r);
 	pcr_fixture_fini(&f);
 }

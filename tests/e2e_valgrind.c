@@ -22,9 +22,13 @@ static void memcheck(const struct pcr_fixture *f, const char *extra, int expect,
 {
 	char dir[PATH_MAX + 32];
 	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	const char *argv[40] = { valgrind, "--quiet", "--error-exitcode=99",
-				 "--leak-check=full", "--errors-for-leak-kinds=definite",
-				 "--soname-synonyms=somalloc=*jemalloc*", "--trace-children=no",
+	const char *argv[40] = { valgrind,
+				 "--quiet",
+				 "--error-exitcode=99",
+				 "--leak-check=full",
+				 "--errors-for-leak-kinds=definite",
+				 "--soname-synonyms=somalloc=*jemalloc*",
+				 "--trace-children=no",
 				 PCR_TEST_CLI };
 	size_t n = 8;
 	for (const char *const *a = args; *a && n < 39; a++)

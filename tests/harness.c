@@ -88,9 +88,17 @@ bool pcr_have_program(const char *name, char *path, size_t size)
 static bool steered(const char *entry)
 {
 	static const char *const names[] = {
-		"PYTHONDONTWRITEBYTECODE=", "PYTHONPYCACHEPREFIX=", "PYTHONPATH=",
-		"PYTHONHOME=", "PYTHONSTARTUP=", "PYTHONSAFEPATH=", "LD_PRELOAD=",
-		"XDG_CACHE_HOME=", "PYCACHE_REDIRECT", "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
+		"PYTHONDONTWRITEBYTECODE=",
+		"PYTHONPYCACHEPREFIX=",
+		"PYTHONPATH=",
+		"PYTHONHOME=",
+		"PYTHONSTARTUP=",
+		"PYTHONSAFEPATH=",
+		"LD_PRELOAD=",
+		"XDG_CACHE_HOME=",
+		"PYCACHE_REDIRECT",
+		"ASAN_OPTIONS=",
+		"UBSAN_OPTIONS=",
 	};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (strncmp(entry, names[i], strlen(names[i])) == 0)
@@ -127,8 +135,7 @@ static size_t sanitize_env(const char **envp, size_t n, char *preload, size_t si
 }
 #endif
 
-void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
-	     const char *const *argv)
+void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env, const char *const *argv)
 {
 	const char *envp[512];
 	size_t n = 0;
@@ -169,9 +176,8 @@ void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
 	unlink(err);
 }
 
-void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
-			const char *cwd, const char *const *env,
-			const char *const *argv)
+void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f, const char *cwd,
+			const char *const *env, const char *const *argv)
 {
 	char dir[PATH_MAX + 32];
 	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
@@ -223,8 +229,8 @@ void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *
 	cr_assert(utimensat(AT_FDCWD, file, times, 0) == 0, "utimensat %s", file);
 }
 
-struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd,
-			   const char *const *env, const char *const *args)
+struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd, const char *const *env,
+			   const char *const *args)
 {
 	const char *argv[32] = { PCR_TEST_CLI };
 	size_t n = 1;
@@ -255,9 +261,13 @@ void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, co
 			   const char *const *env, const char *const *argv)
 {
 	cr_assert(*unshare, "pcr_can_mount() first");
-	const char *all[40] = { unshare, "-m", "/bin/sh", "-c",
+	const char *all[40] = { unshare,
+				"-m",
+				"/bin/sh",
+				"-c",
 				"mount -t tmpfs -o \"$0\" pcr-test \"$1\" && shift && exec \"$@\"",
-				opts, f->root };
+				opts,
+				f->root };
 	size_t n = 7;
 	for (; *argv && n < 39; argv++)
 		all[n++] = *argv;
@@ -276,20 +286,20 @@ void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
 	 * /tmp/pycache-redirect-* after the command is listed into
 	 * f->dir/private-tmp. */
 	static const char script[] =
-		"set -e; t=\"$0/.private-tmp\"; mkdir \"$t\";"
-		"mount -t tmpfs -o mode=1777 pcr-tmp \"$t\";"
-		/* Entries other tests remove meanwhile are left out. */
-		"for e in /tmp/* /tmp/.[!.]* /tmp/..?*; do"
-		"  [ -e \"$e\" ] || [ -L \"$e\" ] || continue; n=${e#/tmp/};"
-		"  case $n in pycache-redirect-*) continue;; esac;"
-		"  if [ -L \"$e\" ]; then cp -P \"$e\" \"$t/$n\" || true;"
-		"  elif [ -d \"$e\" ]; then mkdir \"$t/$n\" &&"
-		"    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rmdir \"$t/$n\"; };"
-		"  else : >\"$t/$n\" &&"
-		"    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rm -f \"$t/$n\"; }; fi;"
-		"done;"
-		"mount --move \"$t\" /tmp; set +e; (cd \"$1\" && shift && exec \"$@\");"
-		"rc=$?; find /tmp/pycache-redirect-* > \"$0/private-tmp\" 2>/dev/null; exit $rc";
+	    "set -e; t=\"$0/.private-tmp\"; mkdir \"$t\";"
+	    "mount -t tmpfs -o mode=1777 pcr-tmp \"$t\";"
+	    /* Entries other tests remove meanwhile are left out. */
+	    "for e in /tmp/* /tmp/.[!.]* /tmp/..?*; do"
+	    "  [ -e \"$e\" ] || [ -L \"$e\" ] || continue; n=${e#/tmp/};"
+	    "  case $n in pycache-redirect-*) continue;; esac;"
+	    "  if [ -L \"$e\" ]; then cp -P \"$e\" \"$t/$n\" || true;"
+	    "  elif [ -d \"$e\" ]; then mkdir \"$t/$n\" &&"
+	    "    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rmdir \"$t/$n\"; };"
+	    "  else : >\"$t/$n\" &&"
+	    "    { mount --bind \"$e\" \"$t/$n\" 2>/dev/null || rm -f \"$t/$n\"; }; fi;"
+	    "done;"
+	    "mount --move \"$t\" /tmp; set +e; (cd \"$1\" && shift && exec \"$@\");"
+	    "rc=$?; find /tmp/pycache-redirect-* > \"$0/private-tmp\" 2>/dev/null; exit $rc";
 	const char *all[40] = { unshare, "-m", "/bin/sh", "-c", script, f->dir, f->tree };
 	size_t n = 7;
 	for (; *argv && n < 39; argv++)
@@ -334,9 +344,12 @@ static void consider(const char *path)
 	snprintf(p->path, sizeof p->path, "%s", path);
 	struct pcr_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	const char *argv[] = { path, "-c",
+	const char *argv[] = {
+		path, "-c",
 		"import sys; v = sys.version_info; print('%s %d %d' % (getattr(getattr(sys, "
-		"'implementation', None), 'cache_tag', 'none'), v[0], v[1]))", NULL };
+		"'implementation', None), 'cache_tag', 'none'), v[0], v[1]))",
+		NULL
+	};
 	pcr_run(r, "/", NULL, argv);
 	if (r->status != 0 || sscanf(r->out, "%31s %d %d", p->tag, &p->major, &p->minor) != 3)
 		skip(" %s (does not run)", path);
@@ -396,10 +409,11 @@ const char *pcr_interpreters_report(void)
 	size_t n = pcr_interpreters(&list), len;
 	len = (size_t)snprintf(report, sizeof report, "%zu interpreters:", n);
 	for (size_t i = 0; i < n && len < sizeof report; i++)
-		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s", list[i].tag,
-					list[i].path);
+		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s",
+					list[i].tag, list[i].path);
 	if (len < sizeof report)
-		snprintf(report + len, sizeof report - len, "\nskipped:%s", *skipped ? skipped : " none");
+		snprintf(report + len, sizeof report - len, "\nskipped:%s",
+			 *skipped ? skipped : " none");
 	return report;
 }
 
@@ -441,10 +455,7 @@ void pcr_fixture_init(struct pcr_fixture *f)
 	unlink(demo);
 }
 
-void pcr_fixture_fini(struct pcr_fixture *f)
-{
-	pcr_rmtree(f->dir);
-}
+void pcr_fixture_fini(struct pcr_fixture *f) { pcr_rmtree(f->dir); }
 
 void pcr_each_python(void (*body)(const struct pcr_interp *py, struct pcr_fixture *f))
 {
@@ -468,7 +479,7 @@ const struct pcr_interp *pcr_first_python(void)
 /* ---- what is on disk ---- */
 
 const struct pcr_sample_module pcr_sample_modules[PCR_SAMPLE_MODULES] = {
-	{ "app", "__init__" }, { "app", "__main__" },	    { "app", "text" },
+	{ "app", "__init__" }, { "app", "__main__" },       { "app", "text" },
 	{ "app", "version" },  { "app/stats", "__init__" }, { "app/stats", "count" },
 };
 
@@ -483,7 +494,8 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 }
 
 void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
-			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX], struct stat st[PCR_SAMPLE_MODULES])
+			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX],
+			  struct stat st[PCR_SAMPLE_MODULES])
 {
 	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
 		pcr_sample_pyc(pyc[i], PATH_MAX, f, py, pcr_sample_modules[i].dir,
@@ -538,8 +550,8 @@ void pcr_dir_key_hex(const char *source_dir, char key[33])
 		bytes[n++] = (unsigned char)((unsigned)fh.h.handle_type >> (8 * i));
 	memcpy(bytes + n, fh.h.f_handle, fh.h.handle_bytes);
 	n += fh.h.handle_bytes;
-	uint64_t fsid = (uint64_t)(uint32_t)sfs.f_fsid.__val[0] |
-			(uint64_t)(uint32_t)sfs.f_fsid.__val[1] << 32;
+	uint64_t fsid =
+	    (uint64_t)(uint32_t)sfs.f_fsid.__val[0] | (uint64_t)(uint32_t)sfs.f_fsid.__val[1] << 32;
 	bool overlay = sfs.f_type == 0x794c7630;
 	if (!overlay) {
 		bytes[n++] = 'F';
@@ -568,8 +580,8 @@ size_t pcr_count_of(const char *text, const char *needle)
 	return n;
 }
 
-void pcr_expect_central(char *out, size_t size, const char *root,
-			const char *source_dir, const char *name)
+void pcr_expect_central(char *out, size_t size, const char *root, const char *source_dir,
+			const char *name)
 {
 	char key[33];
 	pcr_dir_key_hex(source_dir, key);
@@ -635,7 +647,8 @@ const char *pcr_cache_checker(const struct pcr_fixture *f)
 	char text[16384];
 	PCR_PATH(path, "%s/check_cache.py", f->dir);
 	if (!pcr_exists(path)) {
-		long n = pcr_read_file(PCR_TEST_SOURCE_DIR "/tests/check_cache.py", text, sizeof text);
+		long n =
+		    pcr_read_file(PCR_TEST_SOURCE_DIR "/tests/check_cache.py", text, sizeof text);
 		cr_assert(n > 0 && (size_t)n < sizeof text - 1, "tests/check_cache.py unreadable");
 		pcr_write_file(path, text);
 	}

@@ -62,9 +62,8 @@ void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env,
 	     const char *const *argv);
 
 /* The same, under the library with PYCACHE_REDIRECT_DIR=f->root, plus env. */
-void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f,
-			const char *cwd, const char *const *env,
-			const char *const *argv);
+void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f, const char *cwd,
+			const char *const *env, const char *const *argv);
 
 /* Runs interpreter py with the arguments that follow (NULL-terminated) in
  * f->tree, under the library (pcr_run_redirected) when redirect is set, else
@@ -94,8 +93,8 @@ void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
 
 /* The built pycache-redirect command with args (NULL-terminated), in cwd
  * (NULL: f's tree), with env as pcr_run takes it. free() the result. */
-struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd,
-			   const char *const *env, const char *const *args);
+struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd, const char *const *env,
+			   const char *const *args);
 
 /* `py -m app` (with flag before -m when not NULL) in f's tree under the
  * library, plus env; fails the test unless it exits 0. free() the result. */
@@ -113,8 +112,8 @@ void pcr_dir_key_hex(const char *source_dir, char key[33]);
 
 /* <root>/v2/<k0k1>/<key>[/<name>] for an existing source directory, keyed
  * by pcr_dir_key_hex. name may be NULL. */
-void pcr_expect_central(char *out, size_t size, const char *root,
-			const char *source_dir, const char *name);
+void pcr_expect_central(char *out, size_t size, const char *root, const char *source_dir,
+			const char *name);
 
 /* The central pyc of a module of the sample for py, opt "" or ".opt-N". */
 void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
@@ -124,7 +123,8 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 /* The central pyc of every module of the sample for py, and its stat now;
  * fails the test when one is missing. */
 void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
-			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX], struct stat st[PCR_SAMPLE_MODULES]);
+			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX],
+			  struct stat st[PCR_SAMPLE_MODULES]);
 
 /* Fails the test unless every module of the sample has its central pyc
  * (a regular file, closed to group and others); what names the step. */
@@ -158,7 +158,6 @@ bool pcr_have_program(const char *name, char *path, size_t size);
 
 /* snprintf into a buffer that must be large enough (the test fails if not). */
 #define PCR_PATH(buf, ...) pcr_format((buf), sizeof(buf), __VA_ARGS__)
-void pcr_format(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void pcr_format(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -27,24 +27,26 @@ typedef intptr_t (*any_fn)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t);
 static const struct call {
 	const char *name, *args;
 } calls[] = {
-	{ "open", "NZ" }, { "open64", "NZ" }, { "openat", "DNZ" }, { "openat64", "DNZ" },
-	{ "__open_2", "NZ" }, { "__open64_2", "NZ" }, { "__openat_2", "DNZ" },
-	{ "__openat64_2", "DNZ" }, { "fopen", "NR" }, { "fopen64", "NR" }, { "fopen", "NW" },
-	{ "freopen", "NRF" }, { "freopen64", "NRF" }, { "opendir", "N" },
-	{ "stat", "NB" }, { "stat64", "NB" }, { "lstat", "NB" }, { "lstat64", "NB" },
-	{ "fstatat", "DNBZ" }, { "fstatat64", "DNBZ" }, { "statx", "DNZZB" },
-	{ "__xstat", "VNB" }, { "__xstat64", "VNB" }, { "__lxstat", "VNB" },
-	{ "__lxstat64", "VNB" }, { "__fxstatat", "VDNBZ" }, { "__fxstatat64", "VDNBZ" },
-	{ "access", "NZ" }, { "faccessat", "DNZZ" }, { "readlink", "NBS" },
-	{ "readlinkat", "DNBS" }, { "mkdir", "NZ" }, { "mkdirat", "DNZ" }, { "rmdir", "N" },
-	{ "unlink", "N" }, { "unlinkat", "DNZ" }, { "symlink", "PN" }, { "symlinkat", "PDN" },
-	{ "symlink", "NP" }, { "symlinkat", "NDP" },
-	{ "rename", "NP" }, { "rename", "PN" }, { "renameat", "DNDP" }, { "renameat", "DPDN" },
-	{ "renameat2", "DNDPZ" }, { "renameat2", "DPDNZ" }, { "link", "NP" }, { "link", "PN" },
-	{ "linkat", "DNDPZ" }, { "linkat", "DPDNZ" },
-	{ "chmod", "NZ" }, { "fchmodat", "DNZZ" }, { "chown", "NZZ" }, { "lchown", "NZZ" },
-	{ "fchownat", "DNZZZ" }, { "utime", "NZ" }, { "utimes", "NZ" },
-	{ "utimensat", "DNZZ" }, { "truncate", "NZ" }, { "truncate64", "NZ" },
+	{ "open", "NZ" },         { "open64", "NZ" },        { "openat", "DNZ" },
+	{ "openat64", "DNZ" },    { "__open_2", "NZ" },      { "__open64_2", "NZ" },
+	{ "__openat_2", "DNZ" },  { "__openat64_2", "DNZ" }, { "fopen", "NR" },
+	{ "fopen64", "NR" },      { "fopen", "NW" },         { "freopen", "NRF" },
+	{ "freopen64", "NRF" },   { "opendir", "N" },        { "stat", "NB" },
+	{ "stat64", "NB" },       { "lstat", "NB" },         { "lstat64", "NB" },
+	{ "fstatat", "DNBZ" },    { "fstatat64", "DNBZ" },   { "statx", "DNZZB" },
+	{ "__xstat", "VNB" },     { "__xstat64", "VNB" },    { "__lxstat", "VNB" },
+	{ "__lxstat64", "VNB" },  { "__fxstatat", "VDNBZ" }, { "__fxstatat64", "VDNBZ" },
+	{ "access", "NZ" },       { "faccessat", "DNZZ" },   { "readlink", "NBS" },
+	{ "readlinkat", "DNBS" }, { "mkdir", "NZ" },         { "mkdirat", "DNZ" },
+	{ "rmdir", "N" },         { "unlink", "N" },         { "unlinkat", "DNZ" },
+	{ "symlink", "PN" },      { "symlinkat", "PDN" },    { "symlink", "NP" },
+	{ "symlinkat", "NDP" },   { "rename", "NP" },        { "rename", "PN" },
+	{ "renameat", "DNDP" },   { "renameat", "DPDN" },    { "renameat2", "DNDPZ" },
+	{ "renameat2", "DPDNZ" }, { "link", "NP" },          { "link", "PN" },
+	{ "linkat", "DNDPZ" },    { "linkat", "DPDNZ" },     { "chmod", "NZ" },
+	{ "fchmodat", "DNZZ" },   { "chown", "NZZ" },        { "lchown", "NZZ" },
+	{ "fchownat", "DNZZZ" },  { "utime", "NZ" },         { "utimes", "NZ" },
+	{ "utimensat", "DNZZ" },  { "truncate", "NZ" },      { "truncate64", "NZ" },
 };
 
 static char scratch[4096] __attribute__((aligned(64)));
@@ -94,7 +96,7 @@ int main(int argc, char **argv)
 				       strncmp(c->name, "freopen", 7) == 0 ||
 				       strcmp(c->name, "opendir") == 0;
 			printf("%s(%s) ret %ld errno %d\n", c->name, c->args,
-			       pointer ? (long)(r != 0)
+			       pointer                                ? (long)(r != 0)
 			       : strncmp(c->name, "readlink", 8) == 0 ? (long)r
 								      : (long)(int)r,
 			       e);

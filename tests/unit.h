@@ -30,13 +30,13 @@ static inline void unit_key(const char *dir, size_t len, char hex[33])
 
 /* <root>/v2/<k0k1>/<key>[/<name>], keyed by spelling (pcr_keyer_spelling);
  * name may be NULL. */
-static inline void unit_central(char *out, size_t size, const char *root,
-				const char *source, const char *name)
+static inline void unit_central(char *out, size_t size, const char *root, const char *source,
+				const char *name)
 {
 	char key[33];
 	unit_key(source, strlen(source), key);
-	int n = snprintf(out, size, "%s/v2/%.2s/%s%s%s", root, key, key,
-			 name ? "/" : "", name ? name : "");
+	int n = snprintf(out, size, "%s/v2/%.2s/%s%s%s", root, key, key, name ? "/" : "",
+			 name ? name : "");
 	cr_assert(n > 0 && (size_t)n < size, "expected path does not fit");
 }
 
@@ -48,8 +48,7 @@ static inline void unit_mkdtemp(char *out, size_t size)
 	cr_assert_not_null(mkdtemp(out), "mkdtemp: %s", strerror(errno));
 }
 
-static inline int unit_rm_one(const char *path, const struct stat *st, int type,
-			      struct FTW *ftw)
+static inline int unit_rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
@@ -94,9 +93,9 @@ static inline int unit_mode(const char *path)
 }
 
 /* path joined from a printf format, asserted to fit PATH_MAX. */
-#define unit_path(buf, ...)                                                  \
-	do {                                                                 \
-		int n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);          \
+#define unit_path(buf, ...)                                                     \
+	do {                                                                    \
+		int n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);             \
 		cr_assert(n_ > 0 && (size_t)n_ < sizeof(buf), "path too long"); \
 	} while (0)
 

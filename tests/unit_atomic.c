@@ -9,22 +9,17 @@
 
 static char dir[PATH_MAX];
 
-static void setup(void)
-{
-	unit_mkdtemp(dir, sizeof dir);
-}
+static void setup(void) { unit_mkdtemp(dir, sizeof dir); }
 
-static void teardown(void)
-{
-	unit_rm_rf(dir);
-}
+static void teardown(void) { unit_rm_rf(dir); }
 
 TestSuite(atomic, .init = setup, .fini = teardown);
 
 Test(atomic, tmp_name_is_final_mark_and_pid)
 {
 	char out[64];
-	cr_assert_eq(pcr_tmp_name("/c/x.pyc", 4242, out, sizeof out), strlen("/c/x.pyc.pcr-tmp.4242"));
+	cr_assert_eq(pcr_tmp_name("/c/x.pyc", 4242, out, sizeof out),
+		     strlen("/c/x.pyc.pcr-tmp.4242"));
 	cr_assert_str_eq(out, "/c/x.pyc.pcr-tmp.4242");
 	/* The name and 20 digits must fit, whatever the pid. */
 	cr_assert_eq(pcr_tmp_name("/c/x.pyc", 1, out, strlen("/c/x.pyc.pcr-tmp.") + 20), 0);
@@ -43,7 +38,7 @@ Test(atomic, every_writer_s_temporary_name_is_recognised)
 	};
 	static const char *const not_temporary[] = {
 		"m.cpython-311.pyc", "0123abcd.src", "notes.txt.1", "m.pyc.", "m.pyc.12a",
-		"m.pcr-tmp.", ".pyc.1x", "pyc.1", "usage",
+		"m.pcr-tmp.",        ".pyc.1x",      "pyc.1",       "usage",
 	};
 	for (size_t i = 0; i < sizeof temporary / sizeof *temporary; i++)
 		cr_expect(pcr_is_tmp_name(temporary[i]), "%s", temporary[i]);
@@ -103,7 +98,8 @@ Test(atomic, failed_write_leaves_nothing_and_says_why)
 	/* The temporary name does not fit its buffer. */
 	unit_path(final, "%s/config", dir);
 	errno = 0;
-	cr_assert_eq(pcr_atomic_write(&pcr_fs_libc, final, tmp, strlen(final) + 5, "a", 1, 0600), -1);
+	cr_assert_eq(pcr_atomic_write(&pcr_fs_libc, final, tmp, strlen(final) + 5, "a", 1, 0600),
+		     -1);
 	cr_assert_eq(errno, ENAMETOOLONG);
 	/* The directory is missing. */
 	unit_path(final, "%s/missing/config", dir);

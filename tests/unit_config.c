@@ -20,12 +20,12 @@ static const char *fake_getenv(const char *name)
 
 static struct pcr_config cfg;
 
-#define LOAD_UID(uid, ...)                                                   \
-	do {                                                                 \
+#define LOAD_UID(uid, ...)                                                    \
+	do {                                                                  \
 		static const char *const env_[] = { __VA_ARGS__, NULL };      \
-		fake_env = env_;                                             \
+		fake_env = env_;                                              \
 		memset(&cfg, 0x5a, sizeof cfg); /* no field left to chance */ \
-		pcr_config_load(&cfg, fake_getenv, (uid));                   \
+		pcr_config_load(&cfg, fake_getenv, (uid));                    \
 	} while (0)
 #define LOAD(...) LOAD_UID(1000, __VA_ARGS__)
 
@@ -216,7 +216,8 @@ Test(config, long_home_leaves_room_or_falls_back)
 		if (cfg.root_origin == PCR_ROOT_FROM_HOME) {
 			cr_assert_eq(cfg.root_len, len + suffix);
 			cr_assert_leq(cfg.root_len + ROOM_FOR_ENTRY, (size_t)PATH_MAX,
-				      "HOME of %zu gives a root of %zu: no room", len, cfg.root_len);
+				      "HOME of %zu gives a root of %zu: no room", len,
+				      cfg.root_len);
 			accepted++;
 			longest = cfg.root_len;
 		} else {
@@ -259,8 +260,8 @@ Test(config, refused_redirect_dir_leaves_no_root)
 		pcr_config_load(&cfg, fake_getenv, 1000);
 		cr_assert_not(cfg.enabled);
 		cr_expect_eq(cfg.root_len, 0, "DIR \"%.40s\": root_len %zu", dirs[i], cfg.root_len);
-		cr_expect_eq(cfg.root[0], '\0', "DIR \"%.40s\": root \"%.40s\" (%zu bytes)", dirs[i],
-			     cfg.root, strlen(cfg.root));
+		cr_expect_eq(cfg.root[0], '\0', "DIR \"%.40s\": root \"%.40s\" (%zu bytes)",
+			     dirs[i], cfg.root, strlen(cfg.root));
 	}
 }
 
@@ -346,7 +347,8 @@ static void check_log(const char *v, enum pcr_log_level level, const char *file,
 	fake_env = env;
 	memset(&cfg, 0x5a, sizeof cfg);
 	pcr_config_load(&cfg, fake_getenv, 1000);
-	cr_assert_eq(cfg.log_level, level, "LOG \"%s\": level %d, expected %d", v, cfg.log_level, level);
+	cr_assert_eq(cfg.log_level, level, "LOG \"%s\": level %d, expected %d", v, cfg.log_level,
+		     level);
 	if (*file)
 		cr_assert_str_eq(cfg.log_file, file, "LOG \"%s\"", v);
 	else
@@ -387,8 +389,8 @@ Test(config, log_relative_file_goes_to_stderr_with_a_problem)
 Test(config, log_garbage_stays_silent_with_a_problem)
 {
 	static const char *const bad[] = {
-		"3", "9", "-1", "22", "2:", "2:file", "2:/abs", "yes", "stderr", "FILE:/abs",
-		"2 ", " 2", "/abs",
+		"3",   "9",      "-1",        "22", "2:", "2:file", "2:/abs",
+		"yes", "stderr", "FILE:/abs", "2 ", " 2", "/abs",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		check_log(bad[i], PCR_LOG_SILENT, "", true);
@@ -408,8 +410,8 @@ Test(config, log_file_path_max_boundary)
 
 Test(config, first_problem_is_kept)
 {
-	LOAD("PYCACHE_REDIRECT", "maybe", "PYCACHE_REDIRECT_SCOPE", "x", "PYCACHE_REDIRECT_LOG", "x",
-	     HOME_U);
+	LOAD("PYCACHE_REDIRECT", "maybe", "PYCACHE_REDIRECT_SCOPE", "x", "PYCACHE_REDIRECT_LOG",
+	     "x", HOME_U);
 	cr_assert_not_null(cfg.problem);
 	cr_assert_eq(strncmp(cfg.problem, "PYCACHE_REDIRECT is", 19), 0, "%s", cfg.problem);
 	LOAD("PYCACHE_REDIRECT_SCOPE", "x", "PYCACHE_REDIRECT_LOG", "x", HOME_U);
@@ -424,12 +426,12 @@ Test(config, problem_explains_a_refused_root)
 	LOAD("PYCACHE_REDIRECT", "maybe", "PYCACHE_REDIRECT_DIR", "relative", HOME_U);
 	cr_assert_not(cfg.enabled);
 	cr_assert_not_null(cfg.problem);
-	cr_expect_not_null(strstr(cfg.problem, "PYCACHE_REDIRECT_DIR"), "enabled is false, problem: %s",
-			   cfg.problem);
+	cr_expect_not_null(strstr(cfg.problem, "PYCACHE_REDIRECT_DIR"),
+			   "enabled is false, problem: %s", cfg.problem);
 	LOAD("PYCACHE_REDIRECT_LOG", "9", "PYCACHE_REDIRECT_DIR", "/", HOME_U);
 	cr_assert_not(cfg.enabled);
-	cr_expect_not_null(strstr(cfg.problem, "PYCACHE_REDIRECT_DIR"), "enabled is false, problem: %s",
-			   cfg.problem);
+	cr_expect_not_null(strstr(cfg.problem, "PYCACHE_REDIRECT_DIR"),
+			   "enabled is false, problem: %s", cfg.problem);
 }
 
 Test(config, no_problem_on_an_empty_environment)

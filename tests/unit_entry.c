@@ -19,7 +19,8 @@ static void map_source(const char *dir)
 {
 	char path[PATH_MAX];
 	unit_path(path, "%s/__pycache__/m.cpython-311.pyc", dir);
-	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m),
+		     PCR_MAP_OK);
 	cr_assert_str_eq(pcr_map_source(&m), dir);
 }
 
@@ -41,10 +42,7 @@ static void setup(void)
 	unit_path(layout, "%s/v2", root);
 }
 
-static void teardown(void)
-{
-	unit_rm_rf(tmp);
-}
+static void teardown(void) { unit_rm_rf(tmp); }
 
 TestSuite(entry, .init = setup, .fini = teardown);
 
@@ -117,15 +115,9 @@ static void create_with_umask(mode_t mask)
 	cr_assert_str_eq(got, "", "the entry directory is not empty");
 }
 
-Test(entry, create_makes_entry_0700_and_record_0600_with_umask_0)
-{
-	create_with_umask(0);
-}
+Test(entry, create_makes_entry_0700_and_record_0600_with_umask_0) { create_with_umask(0); }
 
-Test(entry, create_makes_entry_0700_and_record_0600_with_umask_077)
-{
-	create_with_umask(077);
-}
+Test(entry, create_makes_entry_0700_and_record_0600_with_umask_077) { create_with_umask(077); }
 
 Test(entry, create_with_existing_parents)
 {
@@ -155,8 +147,9 @@ static void check_mapping_kept(const struct pcr_mapping *before, const char *wha
 {
 	size_t used = before->source_at + before->source_len + 1;
 	cr_assert_arr_eq(m.central, before->central, used, "%s changed the mapping's paths", what);
-	cr_assert_arr_eq((const char *)&m + sizeof m.central, (const char *)before + sizeof m.central,
-			 sizeof m - sizeof m.central, "%s changed the mapping's fields", what);
+	cr_assert_arr_eq((const char *)&m + sizeof m.central,
+			 (const char *)before + sizeof m.central, sizeof m - sizeof m.central,
+			 "%s changed the mapping's fields", what);
 }
 
 Test(entry, central_is_unchanged)
@@ -178,7 +171,8 @@ Test(entry, create_from_a_dir_mapping)
 {
 	char path[PATH_MAX];
 	unit_path(path, "%s/__pycache__", src);
-	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, path, &pcr_keyer_spelling, &m),
+		     PCR_MAP_OK);
 	cr_assert(m.is_dir);
 	cr_assert_eq(pcr_entry_create(&pcr_fs_libc, &m), 0);
 	check_mode(entry, S_IFDIR, 0700);
@@ -332,15 +326,16 @@ static int fail_rename(const char *a, const char *b)
 	(void)b;
 	return (errno = fail_errno), -1;
 }
-static int libc_open(const char *p, int flags, mode_t mode)
-{
-	return open(p, flags, mode);
-}
+static int libc_open(const char *p, int flags, mode_t mode) { return open(p, flags, mode); }
 
 Test(entry, create_propagates_mkdir_errors)
 {
-	const struct pcr_fs fs = { .lstat = lstat, .stat = stat, .mkdir = fail_mkdir,
-				   .open = libc_open, .rename = rename, .unlink = unlink,
+	const struct pcr_fs fs = { .lstat = lstat,
+				   .stat = stat,
+				   .mkdir = fail_mkdir,
+				   .open = libc_open,
+				   .rename = rename,
+				   .unlink = unlink,
 				   .access = access };
 	fail_errno = ENOSPC;
 	errno = 0;
@@ -356,8 +351,12 @@ Test(entry, create_propagates_mkdir_errors)
 Test(entry, record_source_cleans_up_after_a_failed_rename)
 {
 	cr_assert_eq(pcr_entry_create_parents(&pcr_fs_libc, &m), 0);
-	const struct pcr_fs fs = { .lstat = lstat, .stat = stat, .mkdir = mkdir,
-				   .open = libc_open, .rename = fail_rename, .unlink = unlink,
+	const struct pcr_fs fs = { .lstat = lstat,
+				   .stat = stat,
+				   .mkdir = mkdir,
+				   .open = libc_open,
+				   .rename = fail_rename,
+				   .unlink = unlink,
 				   .access = access };
 	fail_errno = EXDEV;
 	errno = 0;

@@ -20,20 +20,11 @@ static void check(unsigned long v, const char *expect)
 		cr_assert_eq(buf[i], 'Z', "%lu: byte %zu written past the digits", v, i);
 }
 
-Test(put_uint, zero_is_one_digit)
-{
-	check(0, "0");
-}
+Test(put_uint, zero_is_one_digit) { check(0, "0"); }
 
-Test(put_uint, single_digit)
-{
-	check(7, "7");
-}
+Test(put_uint, single_digit) { check(7, "7"); }
 
-Test(put_uint, ten_has_two_digits)
-{
-	check(10, "10");
-}
+Test(put_uint, ten_has_two_digits) { check(10, "10"); }
 
 Test(put_uint, ulong_max_is_twenty_digits)
 {
@@ -48,7 +39,7 @@ Test(put_uint, ulong_max_is_twenty_digits)
 Test(put_uint, powers_of_ten_and_nines)
 {
 	char expect[32];
-	for (unsigned long p = 1; ; p *= 10) {
+	for (unsigned long p = 1;; p *= 10) {
 		snprintf(expect, sizeof expect, "%lu", p);
 		check(p, expect);
 		snprintf(expect, sizeof expect, "%lu", p - 1);

@@ -41,8 +41,9 @@ Test(key, known_values_do_not_drift)
 Test(key, equals_independent_xxhash)
 {
 	static const char *const dirs[] = {
-		"/", "/src/app/pkg", "/home/user/project/src/pkg/sub",
-		"/a/b/../c", "/tmp/dir with spaces", "/\xc3\xbc/\xff\xfe", "/a\nb",
+		"/",         "/src/app/pkg",         "/home/user/project/src/pkg/sub",
+		"/a/b/../c", "/tmp/dir with spaces", "/\xc3\xbc/\xff\xfe",
+		"/a\nb",
 	};
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
 		check_against_xxhash(dirs[i], strlen(dirs[i]));
@@ -51,7 +52,9 @@ Test(key, equals_independent_xxhash)
 	static char big[PATH_MAX];
 	for (size_t i = 0; i < sizeof big; i++)
 		big[i] = (char)('a' + i % 26);
-	static const size_t lens[] = { 1, 15, 16, 17, 128, 129, 240, 241, 1024, 1025, PATH_MAX - 1 };
+	static const size_t lens[] = {
+		1, 15, 16, 17, 128, 129, 240, 241, 1024, 1025, PATH_MAX - 1
+	};
 	for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
 		check_against_xxhash(big, lens[i]);
 }
@@ -70,17 +73,14 @@ Test(key, hashes_len_bytes_only)
 	cr_assert_str_neq(a, b);
 }
 
-static int cmp_key(const void *a, const void *b)
-{
-	return memcmp(a, b, PCR_KEY_HEX);
-}
+static int cmp_key(const void *a, const void *b) { return memcmp(a, b, PCR_KEY_HEX); }
 
 Test(key, differs_for_different_dirs)
 {
 	char a[PCR_KEY_HEX + 1], b[PCR_KEY_HEX + 1];
 	static const char *const pairs[][2] = {
-		{ "/a", "/b" }, { "/a", "/a/" }, { "/a", "/A" },
-		{ "/src/pkg", "/src/pkg2" }, { "/", "" },
+		{ "/a", "/b" }, { "/a", "/a/" }, { "/a", "/A" }, { "/src/pkg", "/src/pkg2" },
+		{ "/", "" },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
 		pcr_key(pairs[i][0], strlen(pairs[i][0]), a);
@@ -98,5 +98,6 @@ Test(key, differs_for_different_dirs)
 	}
 	qsort(keys, N, sizeof *keys, cmp_key);
 	for (int i = 1; i < N; i++)
-		cr_assert_neq(memcmp(keys[i - 1], keys[i], PCR_KEY_HEX), 0, "duplicate key %s", keys[i]);
+		cr_assert_neq(memcmp(keys[i - 1], keys[i], PCR_KEY_HEX), 0, "duplicate key %s",
+			      keys[i]);
 }

@@ -11,15 +11,16 @@
 
 /* Maps path and asserts OK with exactly the central path expected for source
  * and name (NULL: the directory itself). */
-static void check_maps(const char *root, const char *base, const char *path,
-		       const char *source, const char *name)
+static void check_maps(const char *root, const char *base, const char *path, const char *source,
+		       const char *name)
 {
 	static struct pcr_mapping m;
 	char want[PATH_MAX], want_entry[PATH_MAX];
 	unit_central(want, sizeof want, root, source, name);
 	unit_central(want_entry, sizeof want_entry, root, source, NULL);
 
-	enum pcr_map_status st = pcr_map_path(root, strlen(root), base, path, &pcr_keyer_spelling, &m);
+	enum pcr_map_status st =
+	    pcr_map_path(root, strlen(root), base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
 	cr_assert_eq(m.central_len, strlen(want), "\"%s\": central_len", path);
@@ -43,7 +44,8 @@ Test(map_path, entry_gets_exact_central_path)
 	const char *path = "/src/app/pkg/__pycache__/mod.cpython-311.pyc";
 	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
 	/* Spelled out once: key of "/src/app/pkg" (see unit_key.c). */
-	cr_assert_str_eq(m.central, ROOT "/v2/8b/8b16ce8bd1515ff284db5d4272fa6bd1/mod.cpython-311.pyc");
+	cr_assert_str_eq(m.central,
+			 ROOT "/v2/8b/8b16ce8bd1515ff284db5d4272fa6bd1/mod.cpython-311.pyc");
 	cr_assert_eq(m.central_len, ROOT_LEN + 4 + 3 + 32 + 1 + 19);
 	cr_assert_eq(m.entry_len, ROOT_LEN + 4 + 3 + 32);
 	cr_assert_str_eq(pcr_map_source(&m), "/src/app/pkg");
@@ -67,7 +69,8 @@ Test(map_path, keeps_versioned_name)
 		"mod.cpython-313t.pyc",
 		".hidden.pyc",
 		"...",
-		("m\xc3\xbc" "dule.cpython-311.pyc"),
+		("m\xc3\xbc"
+		 "dule.cpython-311.pyc"),
 		"with space.pyc",
 		"__pycache__",
 	};
@@ -85,7 +88,9 @@ Test(map_path, maps_the_directory_itself)
 	check_maps(ROOT, NULL, "/src/app/pkg/__pycache__//", "/src/app/pkg", NULL);
 
 	static struct pcr_mapping m;
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/src/app/pkg/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(
+	    pcr_map_path(ROOT, ROOT_LEN, NULL, "/src/app/pkg/__pycache__", &pcr_keyer_spelling, &m),
+	    PCR_MAP_OK);
 	cr_assert(m.is_dir);
 	cr_assert_eq(m.entry_len, m.central_len);
 	cr_assert_eq(strlen(m.central), m.central_len);
@@ -109,10 +114,10 @@ Test(map_path, spellings_of_one_directory_agree)
 {
 	const char *s = "/src/app/pkg";
 	check_maps(ROOT, NULL, "/src/app/pkg/__pycache__/m.pyc", s, "m.pyc");
-	check_maps(ROOT, NULL, "/src/app/./pkg/__pycache__/m.pyc", s, "m.pyc");  /* 3.8-3.10 */
+	check_maps(ROOT, NULL, "/src/app/./pkg/__pycache__/m.pyc", s, "m.pyc"); /* 3.8-3.10 */
 	check_maps(ROOT, NULL, "//src//app/pkg//__pycache__/m.pyc", s, "m.pyc");
 	check_maps(ROOT, "/src/app", "pkg/__pycache__/m.pyc", s, "m.pyc");
-	check_maps(ROOT, "/src/app", "./pkg/__pycache__/m.pyc", s, "m.pyc");      /* 3.6/3.7 */
+	check_maps(ROOT, "/src/app", "./pkg/__pycache__/m.pyc", s, "m.pyc"); /* 3.6/3.7 */
 	check_maps(ROOT, "/src/app", "pkg//__pycache__/m.pyc", s, "m.pyc");
 	check_maps(ROOT, "/src/app", "./pkg/./__pycache__//m.pyc", s, "m.pyc");
 	check_maps(ROOT, "/src/app/", "pkg/__pycache__/m.pyc", s, "m.pyc");
@@ -134,8 +139,12 @@ Test(map_path, typed_dotdot_is_part_of_the_key)
 	check_maps(ROOT, NULL, "/a/b/../c/__pycache__/m.pyc", "/a/b/../c", "m.pyc");
 	check_maps(ROOT, "/w", "x/../c/__pycache__/m.pyc", "/w/x/../c", "m.pyc");
 	static struct pcr_mapping a, b;
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/b/../c/__pycache__/m.pyc", &pcr_keyer_spelling, &a), PCR_MAP_OK);
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/c/__pycache__/m.pyc", &pcr_keyer_spelling, &b), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/b/../c/__pycache__/m.pyc",
+				  &pcr_keyer_spelling, &a),
+		     PCR_MAP_OK);
+	cr_assert_eq(
+	    pcr_map_path(ROOT, ROOT_LEN, NULL, "/a/c/__pycache__/m.pyc", &pcr_keyer_spelling, &b),
+	    PCR_MAP_OK);
 	cr_assert_str_neq(a.central, b.central);
 }
 
@@ -163,14 +172,21 @@ Test(map_path, not_pycache)
 Test(map_path, refuses_dot_dotdot_and_deeper_tails)
 {
 	static const char *const refused[] = {
-		"/s/__pycache__/.", "/s/__pycache__/..", "/s/__pycache__/../",
-		"/s/__pycache__/../x", "/s/__pycache__/../../../etc/passwd",
-		"/s/__pycache__/a/b", "/s/__pycache__/a/b/", "/s/__pycache__/./m.pyc",
-		"/a/__pycache__/b/__pycache__/x", "/a/__pycache__/__pycache__/x",
+		"/s/__pycache__/.",
+		"/s/__pycache__/..",
+		"/s/__pycache__/../",
+		"/s/__pycache__/../x",
+		"/s/__pycache__/../../../etc/passwd",
+		"/s/__pycache__/a/b",
+		"/s/__pycache__/a/b/",
+		"/s/__pycache__/./m.pyc",
+		"/a/__pycache__/b/__pycache__/x",
+		"/a/__pycache__/__pycache__/x",
 		"/s/__pycache__/a/..",
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
-		cr_assert_eq(map_status(ROOT, NULL, refused[i]), PCR_MAP_REFUSED, "\"%s\"", refused[i]);
+		cr_assert_eq(map_status(ROOT, NULL, refused[i]), PCR_MAP_REFUSED, "\"%s\"",
+			     refused[i]);
 		/* Refusal does not depend on having a base. */
 		cr_assert_eq(map_status(ROOT, "/b", refused[i] + 1), PCR_MAP_REFUSED, "\"%s\"",
 			     refused[i] + 1);
@@ -195,7 +211,8 @@ Test(map_path, already_under_root_is_not_mapped_again)
 Test(map_path, dotdot_out_of_the_root_is_not_under_root)
 {
 	static const char *const out[] = {
-		"/c/r/../x/__pycache__/m.pyc", "/c/r/v2/../../x/__pycache__/m.pyc",
+		"/c/r/../x/__pycache__/m.pyc",
+		"/c/r/v2/../../x/__pycache__/m.pyc",
 	};
 	for (size_t i = 0; i < sizeof out / sizeof *out; i++) {
 		enum pcr_map_status st = map_status("/c/r", NULL, out[i]);
@@ -219,11 +236,11 @@ Test(map_path, dotdot_judged_as_collapsed)
 		{ "/c/x/y/../../r/v2/__pycache__/m", true },
 		{ "/c/r/a/b/../../../r/__pycache__/m", true },
 		{ "/x/../c/r/__pycache__/m", true },
-		{ "/x/../../../c/r/__pycache__/m", true },     /* above / is / */
+		{ "/x/../../../c/r/__pycache__/m", true }, /* above / is / */
 		{ "/c/r/a/../../r2/__pycache__/m", false },
 		{ "/c/r/../r/../x/__pycache__/m", false },
 		{ "/c/../r/__pycache__/m", false },
-		{ "/c/r/a/../../../c/__pycache__/m", false },  /* /c: the root's parent */
+		{ "/c/r/a/../../../c/__pycache__/m", false }, /* /c: the root's parent */
 		{ "/c/rr/../r/__pycache__/m", true },
 		{ "/c/r/../rx/__pycache__/m", false },
 	};
@@ -241,14 +258,16 @@ Test(map_path, base_read_into_the_mapping)
 {
 	static struct pcr_mapping m, other;
 	const char *path = "pkg/./sub/../__pycache__/m.pyc";
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_NEED_BASE);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m),
+		     PCR_MAP_NEED_BASE);
 	char *base = pcr_map_source(&m);
 	cr_assert_gt(m.source_len, 100);
 	cr_assert_geq(base - m.central, (ptrdiff_t)(ROOT_LEN + 4 + 3 + PCR_KEY_HEX + 1 + 5));
 	strcpy(base, "/src//app/./x/..");
 	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m), PCR_MAP_OK);
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, "/src//app/./x/..", path, &pcr_keyer_spelling, &other),
-		     PCR_MAP_OK);
+	cr_assert_eq(
+	    pcr_map_path(ROOT, ROOT_LEN, "/src//app/./x/..", path, &pcr_keyer_spelling, &other),
+	    PCR_MAP_OK);
 	cr_assert_str_eq(m.central, other.central);
 	cr_assert_str_eq(pcr_map_source(&m), "/src/app/pkg/sub/..");
 	cr_assert_str_eq(pcr_map_source(&m), pcr_map_source(&other));
@@ -299,12 +318,14 @@ static bool has_dot_component(const char *s)
 Test(map_path, dotdot_never_escapes_the_root)
 {
 	static const char *const paths[] = {
-		"/a/../../__pycache__/x", "/../../../__pycache__/x",
+		"/a/../../__pycache__/x",           "/../../../__pycache__/x",
 		"/a/b/../../../../__pycache__/..x", "/c/r/../__pycache__/m.pyc",
 		"/c/r/v2/../../__pycache__/m.pyc",
 	};
 	static const char *const rels[] = {
-		"../../../__pycache__/x", "../__pycache__/m", "../r/../../__pycache__/m",
+		"../../../__pycache__/x",
+		"../__pycache__/m",
+		"../r/../../__pycache__/m",
 		"a/../../__pycache__/m",
 	};
 	static struct pcr_mapping m;
@@ -312,10 +333,12 @@ Test(map_path, dotdot_never_escapes_the_root)
 	for (size_t i = 0; i < sizeof paths / sizeof *paths + sizeof rels / sizeof *rels; i++) {
 		bool rel = i >= sizeof paths / sizeof *paths;
 		const char *p = rel ? rels[i - sizeof paths / sizeof *paths] : paths[i];
-		enum pcr_map_status st = pcr_map_path("/c/r", 4, rel ? "/c/r/v2" : NULL, p, &pcr_keyer_spelling, &m);
+		enum pcr_map_status st =
+		    pcr_map_path("/c/r", 4, rel ? "/c/r/v2" : NULL, p, &pcr_keyer_spelling, &m);
 		if (st != PCR_MAP_OK)
 			continue;
-		cr_assert_eq(strncmp(m.central, "/c/r/v2/", 8), 0, "\"%s\" -> \"%s\"", p, m.central);
+		cr_assert_eq(strncmp(m.central, "/c/r/v2/", 8), 0, "\"%s\" -> \"%s\"", p,
+			     m.central);
 		cr_assert(!has_dot_component(m.central + 4), "\"%s\" -> \"%s\"", p, m.central);
 		ok++;
 	}
@@ -346,7 +369,8 @@ Test(map_path, too_long_root)
 	root[0] = '/';
 
 	root[max_root] = '\0';
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m),
+		     PCR_MAP_OK);
 	size_t entry_len = PATH_MAX - 1 - record - SPELLING_S;
 	cr_assert_eq(m.central_len, entry_len);
 	cr_assert_eq(m.entry_len, entry_len);
@@ -356,13 +380,19 @@ Test(map_path, too_long_root)
 	unit_central(want, sizeof want, root, "/s", NULL);
 	cr_assert_str_eq(m.central, want);
 	/* A name no longer than the record's suffix fits in its place... */
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.p", &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(
+	    pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.p", &pcr_keyer_spelling, &m),
+	    PCR_MAP_OK);
 	/* ...and a longer one does not. */
-	cr_assert_eq(pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(
+	    pcr_map_path(root, max_root, NULL, "/s/__pycache__/m.pyc", &pcr_keyer_spelling, &m),
+	    PCR_MAP_TOO_LONG);
 
 	root[max_root] = 'r';
 	root[max_root + 1] = '\0';
-	cr_assert_eq(pcr_map_path(root, max_root + 1, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(
+	    pcr_map_path(root, max_root + 1, NULL, "/s/__pycache__", &pcr_keyer_spelling, &m),
+	    PCR_MAP_TOO_LONG);
 }
 
 /* A name that exactly fills the buffer with the source "/s", and one byte
@@ -385,7 +415,8 @@ Test(map_path, too_long_name)
 
 	path[pre + name_len] = 'n';
 	path[pre + name_len + 1] = '\0';
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m),
+		     PCR_MAP_TOO_LONG);
 }
 
 /* Too long a source directory: absolute, and relative through the base. */
@@ -400,16 +431,21 @@ Test(map_path, too_long_source)
 		n += 100;
 	}
 	strcpy(path + n, "/__pycache__/m.pyc");
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, path, &pcr_keyer_spelling, &m),
+		     PCR_MAP_TOO_LONG);
 
 	memcpy(base, path, PATH_MAX - 50);
 	base[PATH_MAX - 50] = '\0';
-	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base, "abcdefghij/abcdefghij/abcdefghij/"
-				  "abcdefghij/abcdefghij/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_TOO_LONG);
+	cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, base,
+				  "abcdefghij/abcdefghij/abcdefghij/"
+				  "abcdefghij/abcdefghij/__pycache__/m.pyc",
+				  &pcr_keyer_spelling, &m),
+		     PCR_MAP_TOO_LONG);
 	/* A base that leaves room for the central path and a short relative
 	 * part maps. */
 	base[PATH_MAX - 150] = '\0';
-	cr_assert_eq(pcr_map_path("/r", 2, base, "x/__pycache__/m.pyc", &pcr_keyer_spelling, &m), PCR_MAP_OK);
+	cr_assert_eq(pcr_map_path("/r", 2, base, "x/__pycache__/m.pyc", &pcr_keyer_spelling, &m),
+		     PCR_MAP_OK);
 }
 
 /* On TOO_LONG nothing is written past central (the fields after it keep their
@@ -433,8 +469,10 @@ Test(map_path, too_long_never_writes_past_the_buffer)
 	for (size_t rl = PATH_MAX - 60; rl > fits; rl--) {
 		root[rl] = '\0';
 		memset(&w, 0xa5, sizeof w);
-		enum pcr_map_status st = pcr_map_path(root, rl, NULL, path, &pcr_keyer_spelling, &w.m);
-		cr_assert_eq(st, PCR_MAP_TOO_LONG, "root of %zu bytes: %s", rl, pcr_map_status_str(st));
+		enum pcr_map_status st =
+		    pcr_map_path(root, rl, NULL, path, &pcr_keyer_spelling, &w.m);
+		cr_assert_eq(st, PCR_MAP_TOO_LONG, "root of %zu bytes: %s", rl,
+			     pcr_map_status_str(st));
 		cr_assert_not_null(memchr(w.m.central, '\0', sizeof w.m.central));
 		const unsigned char *cl = (const unsigned char *)&w.m.central_len;
 		for (size_t i = 0; i < sizeof w.m.central_len; i++)
@@ -459,8 +497,7 @@ static bool is_hex(const char *s, size_t n)
 }
 
 /* The invariants every OK mapping keeps. */
-static void check_invariants(const char *root, const char *path,
-			     const struct pcr_mapping *m)
+static void check_invariants(const char *root, const char *path, const struct pcr_mapping *m)
 {
 	size_t rl = strlen(root);
 	const char *c = m->central;
@@ -468,19 +505,22 @@ static void check_invariants(const char *root, const char *path,
 	cr_assert_eq(strncmp(c + rl, "/v2/", 4), 0, "\"%s\": \"%s\" not under v2", path, c);
 	cr_assert(is_hex(c + rl + 4, 2) && c[rl + 6] == '/', "\"%s\": fan-out of \"%s\"", path, c);
 	cr_assert(is_hex(c + rl + 7, 32), "\"%s\": key of \"%s\"", path, c);
-	cr_assert_eq(strncmp(c + rl + 4, c + rl + 7, 2), 0, "\"%s\": k0k1 is not the key's start", path);
+	cr_assert_eq(strncmp(c + rl + 4, c + rl + 7, 2), 0, "\"%s\": k0k1 is not the key's start",
+		     path);
 	cr_assert_eq(m->entry_len, rl + 39, "\"%s\": entry_len", path);
 	cr_assert_eq(m->central_len, strlen(c), "\"%s\": central_len", path);
 
 	/* The key is the documented hash of the recorded source... */
 	char key[33];
 	unit_key(pcr_map_source(m), m->source_len, key);
-	cr_assert_arr_eq(c + rl + 7, key, 32, "\"%s\": key is not XXH3-128 of \"%s\"", path, pcr_map_source(m));
+	cr_assert_arr_eq(c + rl + 7, key, 32, "\"%s\": key is not XXH3-128 of \"%s\"", path,
+			 pcr_map_source(m));
 	/* ...which is absolute and normalised. */
 	const char *s = pcr_map_source(m);
 	cr_assert_eq(m->source_len, strlen(s));
 	cr_assert_eq(s[0], '/', "\"%s\": source \"%s\"", path, s);
-	cr_assert(m->source_len == 1 || s[m->source_len - 1] != '/', "\"%s\": source \"%s\"", path, s);
+	cr_assert(m->source_len == 1 || s[m->source_len - 1] != '/', "\"%s\": source \"%s\"", path,
+		  s);
 	cr_assert_null(strstr(s, "//"), "\"%s\": source \"%s\"", path, s);
 	cr_assert_null(strstr(s, "/./"), "\"%s\": source \"%s\"", path, s);
 	cr_assert(m->source_len < 2 || strcmp(s + m->source_len - 2, "/.") != 0,
@@ -513,13 +553,35 @@ Test(map_path, generated_paths_keep_the_invariants)
 	static const char *const roots[] = { "/c/r", ROOT, "/w/x" };
 	static const char *const bases[] = { NULL, "/w", "/w/x/y" };
 	static const char *const parts[] = {
-		"", ".", "..", "a", "pkg", "x__pycache__", "__pycache__x", "...", "dir with space",
-		"\xc3\xbc", "r",
+		"",
+		".",
+		"..",
+		"a",
+		"pkg",
+		"x__pycache__",
+		"__pycache__x",
+		"...",
+		"dir with space",
+		"\xc3\xbc",
+		"r",
 	};
 	static const char *const seps[] = { "/", "//", "/./" };
 	static const char *const tails[] = {
-		"", "/", "//", "/m.cpython-311.pyc", "//m.pyc", "/m.pyc/", "/.", "/..", "/../x",
-		"/a/b", "/.hidden", "/...", "/m.pyc.12345", "/__pycache__", "/__pycache__/x",
+		"",
+		"/",
+		"//",
+		"/m.cpython-311.pyc",
+		"//m.pyc",
+		"/m.pyc/",
+		"/.",
+		"/..",
+		"/../x",
+		"/a/b",
+		"/.hidden",
+		"/...",
+		"/m.pyc.12345",
+		"/__pycache__",
+		"/__pycache__/x",
 	};
 	const size_t np = sizeof parts / sizeof *parts, ns = sizeof seps / sizeof *seps;
 	static struct pcr_mapping m;
@@ -527,49 +589,59 @@ Test(map_path, generated_paths_keep_the_invariants)
 	char dir[256], path[512];
 
 	for (size_t r = 0; r < sizeof roots / sizeof *roots; r++)
-	for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
-	for (size_t i = 0; i < np; i++)
-	for (size_t j = 0; j < np; j++)
-	for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
-		/* Absolute with no base, relative with one. */
-		const char *sep = seps[(i + j + t) % ns];
-		unit_path(dir, "%s%s%s%s", bases[b] ? "" : "/", parts[i], sep, parts[j]);
-		unit_path(path, "%s%s__pycache__%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-			  tails[t]);
-		enum pcr_map_status st = pcr_map_path(roots[r], strlen(roots[r]), bases[b], path, &pcr_keyer_spelling, &m);
-		total++;
-		struct pcr_pycache_ref ref;
-		enum pcr_parse p = pcr_parse_pycache(path, &ref);
-		switch (st) {
-		case PCR_MAP_OK:
-			ok++;
-			cr_assert(p == PCR_PARSE_DIR || p == PCR_PARSE_ENTRY, "\"%s\"", path);
-			check_invariants(roots[r], path, &m);
-			break;
-		case PCR_MAP_REFUSED:
-			refused++;
-			cr_assert_eq(p, PCR_PARSE_REFUSED, "\"%s\"", path);
-			break;
-		case PCR_MAP_NOT_PYCACHE:
-			cr_assert_eq(p, PCR_PARSE_NONE, "\"%s\"", path);
-			break;
-		case PCR_MAP_UNDER_ROOT:
-			/* Only the root that the bases /w/x/y and /w + "x" fall in. */
-			under++;
-			cr_assert_str_eq(roots[r], "/w/x", "\"%s\" (base %s)", path,
-					 bases[b] ? bases[b] : "none");
-			break;
-		default:
-			cr_assert_fail("\"%s\" (base %s): %s", path, bases[b] ? bases[b] : "none",
-				       pcr_map_status_str(st));
-		}
-	}
+		for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
+			for (size_t i = 0; i < np; i++)
+				for (size_t j = 0; j < np; j++)
+					for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+						/* Absolute with no base, relative with one. */
+						const char *sep = seps[(i + j + t) % ns];
+						unit_path(dir, "%s%s%s%s", bases[b] ? "" : "/",
+							  parts[i], sep, parts[j]);
+						unit_path(path, "%s%s__pycache__%s", dir,
+							  dir[strlen(dir) - 1] == '/' ? "" : "/",
+							  tails[t]);
+						enum pcr_map_status st = pcr_map_path(
+						    roots[r], strlen(roots[r]), bases[b], path,
+						    &pcr_keyer_spelling, &m);
+						total++;
+						struct pcr_pycache_ref ref;
+						enum pcr_parse p = pcr_parse_pycache(path, &ref);
+						switch (st) {
+						case PCR_MAP_OK:
+							ok++;
+							cr_assert(p == PCR_PARSE_DIR ||
+								      p == PCR_PARSE_ENTRY,
+								  "\"%s\"", path);
+							check_invariants(roots[r], path, &m);
+							break;
+						case PCR_MAP_REFUSED:
+							refused++;
+							cr_assert_eq(p, PCR_PARSE_REFUSED, "\"%s\"",
+								     path);
+							break;
+						case PCR_MAP_NOT_PYCACHE:
+							cr_assert_eq(p, PCR_PARSE_NONE, "\"%s\"",
+								     path);
+							break;
+						case PCR_MAP_UNDER_ROOT:
+							/* Only the root that the bases /w/x/y and /w + "x" fall in. */
+							under++;
+							cr_assert_str_eq(
+							    roots[r], "/w/x", "\"%s\" (base %s)",
+							    path, bases[b] ? bases[b] : "none");
+							break;
+						default:
+							cr_assert_fail("\"%s\" (base %s): %s", path,
+								       bases[b] ? bases[b] : "none",
+								       pcr_map_status_str(st));
+						}
+					}
 	cr_assert_gt(total, 1000);
 	cr_assert_gt(ok, 500, "only %zu of %zu mapped", ok, total);
 	cr_assert_gt(refused, 100);
 	cr_assert_gt(under, 10);
-	cr_log_info("%zu paths: %zu mapped, %zu refused, %zu under the root", total, ok,
-		    refused, under);
+	cr_log_info("%zu paths: %zu mapped, %zu refused, %zu under the root", total, ok, refused,
+		    under);
 }
 
 /* The relative spelling and base + "/" + it agree when no ".." is typed. */
@@ -581,28 +653,36 @@ Test(map_path, generated_relative_and_absolute_agree)
 	char r[256], a[512];
 	size_t n = 0;
 	for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
-	for (size_t i = 0; i < 5; i++)
-	for (size_t j = 0; j < 5; j++)
-	for (size_t k = 0; k < 5; k++) {
-		unit_path(r, "%s/%s/%s/__pycache__/m.cpython-311.pyc", parts[i], parts[j], parts[k]);
-		const char *rp = r;
-		while (*rp == '/')
-			rp++; /* keep it relative */
-		unit_path(a, "%s/%s", bases[b], rp);
-		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, bases[b], rp, &pcr_keyer_spelling, &rel), PCR_MAP_OK, "\"%s\"", rp);
-		cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, a, &pcr_keyer_spelling, &abs), PCR_MAP_OK, "\"%s\"", a);
-		cr_assert_str_eq(rel.central, abs.central, "\"%s\" in \"%s\" vs \"%s\"", rp, bases[b], a);
-		cr_assert_str_eq(pcr_map_source(&rel), pcr_map_source(&abs));
-		n++;
-	}
+		for (size_t i = 0; i < 5; i++)
+			for (size_t j = 0; j < 5; j++)
+				for (size_t k = 0; k < 5; k++) {
+					unit_path(r, "%s/%s/%s/__pycache__/m.cpython-311.pyc",
+						  parts[i], parts[j], parts[k]);
+					const char *rp = r;
+					while (*rp == '/')
+						rp++; /* keep it relative */
+					unit_path(a, "%s/%s", bases[b], rp);
+					cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, bases[b], rp,
+								  &pcr_keyer_spelling, &rel),
+						     PCR_MAP_OK, "\"%s\"", rp);
+					cr_assert_eq(pcr_map_path(ROOT, ROOT_LEN, NULL, a,
+								  &pcr_keyer_spelling, &abs),
+						     PCR_MAP_OK, "\"%s\"", a);
+					cr_assert_str_eq(rel.central, abs.central,
+							 "\"%s\" in \"%s\" vs \"%s\"", rp, bases[b],
+							 a);
+					cr_assert_str_eq(pcr_map_source(&rel),
+							 pcr_map_source(&abs));
+					n++;
+				}
 	cr_assert_eq(n, 500);
 }
 
 /* ---- pcr_entry_dir --------------------------------------------------- */
 
 /* pcr_entry_dir of the spelling's key. */
-static size_t entry_dir_of(const char *root, size_t root_len, const char *source,
-			   size_t source_len, char *out, size_t outsz)
+static size_t entry_dir_of(const char *root, size_t root_len, const char *source, size_t source_len,
+			   char *out, size_t outsz)
 {
 	char key[PCR_KEY_HEX + 1];
 	pcr_key(source, source_len, key);
@@ -624,7 +704,8 @@ Test(entry_dir, uses_the_given_lengths)
 {
 	char out[PATH_MAX], want[PATH_MAX];
 	unit_central(want, sizeof want, "/c/r", "/src", NULL);
-	cr_assert_eq(entry_dir_of("/c/r/ignored", 4, "/src/ignored", 4, out, sizeof out), strlen(want));
+	cr_assert_eq(entry_dir_of("/c/r/ignored", 4, "/src/ignored", 4, out, sizeof out),
+		     strlen(want));
 	cr_assert_str_eq(out, want);
 }
 
@@ -661,13 +742,14 @@ Test(map_status, every_status_has_words)
 
 /* ---- Python 2's sidecar pycs ---- */
 
-static void check_sidecar(const char *base, const char *path, const char *source,
-			  const char *name, size_t cache_end)
+static void check_sidecar(const char *base, const char *path, const char *source, const char *name,
+			  size_t cache_end)
 {
 	static struct pcr_mapping m;
 	char want[PATH_MAX];
 	unit_central(want, sizeof want, ROOT, source, name);
-	enum pcr_map_status st = pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m);
+	enum pcr_map_status st =
+	    pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
 	cr_assert_str_eq(m.central, want, "\"%s\"", path);
 	cr_assert_str_eq(pcr_map_source(&m), source, "\"%s\"", path);
@@ -694,17 +776,28 @@ Test(map_sidecar, anything_else_is_not_a_sidecar)
 {
 	static struct pcr_mapping m;
 	const char *const not_sidecars[] = {
-		"/src/mod.py", "/src/mod.pyx", "/src/.pyc", "/src/pyc", "/src/mod.pyc/",
-		"/src/mod.PYC", "mod.pycx", "", ".pyc",
+		"/src/mod.py",
+		"/src/mod.pyx",
+		"/src/.pyc",
+		"/src/pyc",
+		"/src/mod.pyc/",
+		"/src/mod.PYC",
+		"mod.pycx",
+		"",
+		".pyc",
 		/* __pycache__ paths are pcr_map_path's */
-		"/src/__pycache__/mod.cpython-311.pyc", "/src/__pycache__/x/m.pyc",
+		"/src/__pycache__/mod.cpython-311.pyc",
+		"/src/__pycache__/x/m.pyc",
 	};
 	for (size_t i = 0; i < sizeof not_sidecars / sizeof *not_sidecars; i++)
-		cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, "/w", not_sidecars[i], &pcr_keyer_spelling, &m),
-			     PCR_MAP_NOT_PYCACHE, "\"%s\"", not_sidecars[i]);
-	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, "mod.pyc", &pcr_keyer_spelling, &m), PCR_MAP_NEED_BASE);
-	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, ROOT "/v2/ab/m.pyc", &pcr_keyer_spelling, &m),
-		     PCR_MAP_UNDER_ROOT);
+		cr_assert_eq(
+		    pcr_map_sidecar(ROOT, ROOT_LEN, "/w", not_sidecars[i], &pcr_keyer_spelling, &m),
+		    PCR_MAP_NOT_PYCACHE, "\"%s\"", not_sidecars[i]);
+	cr_assert_eq(pcr_map_sidecar(ROOT, ROOT_LEN, NULL, "mod.pyc", &pcr_keyer_spelling, &m),
+		     PCR_MAP_NEED_BASE);
+	cr_assert_eq(
+	    pcr_map_sidecar(ROOT, ROOT_LEN, NULL, ROOT "/v2/ab/m.pyc", &pcr_keyer_spelling, &m),
+	    PCR_MAP_UNDER_ROOT);
 }
 
 Test(map_sidecar, the_fast_test_passes_every_sidecar_and_little_else)

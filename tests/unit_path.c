@@ -8,18 +8,17 @@
 
 /* ---- pcr_parse_pycache ---------------------------------------------- */
 
-static void check_parse(const char *path, enum pcr_parse want, size_t dir_len,
-			const char *tail)
+static void check_parse(const char *path, enum pcr_parse want, size_t dir_len, const char *tail)
 {
 	struct pcr_pycache_ref ref = { .dir_len = 9999, .cache_end = 9999, .tail = NULL };
 	enum pcr_parse got = pcr_parse_pycache(path, &ref);
 	cr_assert_eq(got, want, "\"%s\": parse %d, expected %d", path, got, want);
 	if (want == PCR_PARSE_NONE)
 		return;
-	cr_assert_eq(ref.dir_len, dir_len, "\"%s\": dir_len %zu, expected %zu", path,
-		     ref.dir_len, dir_len);
-	cr_assert_eq(ref.cache_end, dir_len + PCR_PYCACHE_LEN, "\"%s\": cache_end %zu",
-		     path, ref.cache_end);
+	cr_assert_eq(ref.dir_len, dir_len, "\"%s\": dir_len %zu, expected %zu", path, ref.dir_len,
+		     dir_len);
+	cr_assert_eq(ref.cache_end, dir_len + PCR_PYCACHE_LEN, "\"%s\": cache_end %zu", path,
+		     ref.cache_end);
 	cr_assert_arr_eq(path + dir_len, "__pycache__", PCR_PYCACHE_LEN);
 	if (tail) {
 		/* The tail points into path, it is not a copy. */
@@ -112,12 +111,23 @@ Test(parse_pycache, dot_names_that_are_not_dot_or_dotdot_are_entries)
 Test(parse_pycache, refuses_dot_dotdot_and_deeper_levels)
 {
 	static const char *const refused[] = {
-		"/s/__pycache__/.", "/s/__pycache__/./", "/s/__pycache__/.//",
-		"/s/__pycache__/..", "/s/__pycache__/../", "/s/__pycache__//..",
-		"/s/__pycache__/../x", "/s/__pycache__/../../etc/passwd",
-		"/s/__pycache__/./m.pyc", "/s/__pycache__/a/b", "/s/__pycache__/a//b",
-		"/s/__pycache__/a/b/", "/s/__pycache__/a/.", "/s/__pycache__/a/..",
-		"/s/__pycache__/a/__pycache__", "__pycache__/a/b", "__pycache__/..",
+		"/s/__pycache__/.",
+		"/s/__pycache__/./",
+		"/s/__pycache__/.//",
+		"/s/__pycache__/..",
+		"/s/__pycache__/../",
+		"/s/__pycache__//..",
+		"/s/__pycache__/../x",
+		"/s/__pycache__/../../etc/passwd",
+		"/s/__pycache__/./m.pyc",
+		"/s/__pycache__/a/b",
+		"/s/__pycache__/a//b",
+		"/s/__pycache__/a/b/",
+		"/s/__pycache__/a/.",
+		"/s/__pycache__/a/..",
+		"/s/__pycache__/a/__pycache__",
+		"__pycache__/a/b",
+		"__pycache__/..",
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		struct pcr_pycache_ref ref;
@@ -153,11 +163,23 @@ Test(parse_pycache, first_occurrence_wins)
 Test(might_be_pycache, rejects_the_common_paths)
 {
 	static const char *const no[] = {
-		"/usr/lib/python3.11/os.py", "/src/app/pkg/__init__.py", "relative/mod.py", "",
-		"/", "__init__.py", "/a/x__pycache__/m.pyc", "/a/__pycache__x/m.pyc",
-		"/a/__pycache__/b/c.pyc", "/a/_pycache__/m.pyc", "pycache__/m",
-		"/a/__pycache__/b/c/", "/a/__pycache__x/", "/a/x__pycache__//", "__pycache_",
-		"/a/__pycache__.pyc", "/a/__pycache",
+		"/usr/lib/python3.11/os.py",
+		"/src/app/pkg/__init__.py",
+		"relative/mod.py",
+		"",
+		"/",
+		"__init__.py",
+		"/a/x__pycache__/m.pyc",
+		"/a/__pycache__x/m.pyc",
+		"/a/__pycache__/b/c.pyc",
+		"/a/_pycache__/m.pyc",
+		"pycache__/m",
+		"/a/__pycache__/b/c/",
+		"/a/__pycache__x/",
+		"/a/x__pycache__//",
+		"__pycache_",
+		"/a/__pycache__.pyc",
+		"/a/__pycache",
 	};
 	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
 		cr_assert_not(pcr_might_be_pycache(no[i]), "\"%s\"", no[i]);
@@ -166,10 +188,10 @@ Test(might_be_pycache, rejects_the_common_paths)
 Test(might_be_pycache, accepts_the_pycache_forms)
 {
 	static const char *const yes[] = {
-		"/a/__pycache__", "/a/__pycache__/", "/a/__pycache__/m.cpython-311.pyc",
-		"__pycache__", "__pycache__/m.pyc", "a/__pycache__//m.pyc", "/a/__pycache__/m/",
-		"/__pycache__/x", "//__pycache__", "__pycache__/", "/a/__pycache__//",
-		"__pycache__//m//",
+		"/a/__pycache__",    "/a/__pycache__/",   "/a/__pycache__/m.cpython-311.pyc",
+		"__pycache__",       "__pycache__/m.pyc", "a/__pycache__//m.pyc",
+		"/a/__pycache__/m/", "/__pycache__/x",    "//__pycache__",
+		"__pycache__/",      "/a/__pycache__//",  "__pycache__//m//",
 	};
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
 		cr_assert(pcr_might_be_pycache(yes[i]), "\"%s\"", yes[i]);
@@ -182,8 +204,17 @@ Test(might_be_pycache, accepts_the_pycache_forms)
 Test(might_be_pycache, never_rejects_what_the_parser_maps)
 {
 	static const char *const parts[] = {
-		"", ".", "..", "__pycache__", "x__pycache__", "__pycache__x", "a",
-		"m.cpython-311.pyc", "_", "__init__.py", "__pycache__.pyc",
+		"",
+		".",
+		"..",
+		"__pycache__",
+		"x__pycache__",
+		"__pycache__x",
+		"a",
+		"m.cpython-311.pyc",
+		"_",
+		"__init__.py",
+		"__pycache__.pyc",
 	};
 	const size_t np = sizeof parts / sizeof *parts;
 	size_t checked = 0, mapped = 0;
@@ -212,9 +243,10 @@ Test(might_be_pycache, never_rejects_what_the_parser_maps)
 					enum pcr_parse p = pcr_parse_pycache(path, &ref);
 					if (p == PCR_PARSE_DIR || p == PCR_PARSE_ENTRY) {
 						mapped++;
-						cr_assert(pcr_might_be_pycache(path),
-							  "\"%s\" is mapped but the fast test rejects it",
-							  path);
+						cr_assert(
+						    pcr_might_be_pycache(path),
+						    "\"%s\" is mapped but the fast test rejects it",
+						    path);
 					}
 					checked++;
 				}
@@ -238,8 +270,8 @@ static void check_norm_fails(const char *base, const char *path)
 {
 	char out[PATH_MAX];
 	size_t n = pcr_normalize_dir(base, path, path ? strlen(path) : 0, out, sizeof out);
-	cr_assert_eq(n, 0, "base \"%s\" path \"%s\": %zu, expected 0",
-		     base ? base : "(null)", path ? path : "(null)", n);
+	cr_assert_eq(n, 0, "base \"%s\" path \"%s\": %zu, expected 0", base ? base : "(null)",
+		     path ? path : "(null)", n);
 }
 
 Test(normalize_dir, keeps_a_clean_path)
@@ -359,8 +391,7 @@ Test(normalize_dir, reads_only_len_bytes)
 
 /* Calls with outsz bytes of room inside a larger 'Z'-filled buffer and checks
  * nothing beyond outsz is touched. */
-static size_t norm_in(const char *base, const char *path, char *buf, size_t bufsz,
-		      size_t outsz)
+static size_t norm_in(const char *base, const char *path, char *buf, size_t bufsz, size_t outsz)
 {
 	memset(buf, 'Z', bufsz);
 	size_t n = pcr_normalize_dir(base, path, strlen(path), buf, outsz);

@@ -10,15 +10,9 @@
 
 static char tmp[PATH_MAX];
 
-static void setup(void)
-{
-	unit_mkdtemp(tmp, sizeof tmp);
-}
+static void setup(void) { unit_mkdtemp(tmp, sizeof tmp); }
 
-static void teardown(void)
-{
-	unit_rm_rf(tmp);
-}
+static void teardown(void) { unit_rm_rf(tmp); }
 
 TestSuite(root_prepare, .init = setup, .fini = teardown);
 
@@ -134,7 +128,8 @@ Test(root_prepare, writable_by_group_or_others_is_unsafe)
 		make_dir_mode(root, modes[i]);
 		int err;
 		enum pcr_root_status st = prepare(root, true, &err);
-		cr_assert_eq(st, PCR_ROOT_UNSAFE_MODE, "mode %o: %s", modes[i], pcr_root_status_str(st));
+		cr_assert_eq(st, PCR_ROOT_UNSAFE_MODE, "mode %o: %s", modes[i],
+			     pcr_root_status_str(st));
 		cr_assert_eq(err, 0);
 		cr_assert_eq(unit_mode(root), (int)modes[i], "prepare changed the mode");
 	}
@@ -263,16 +258,16 @@ Test(root_prepare, too_long_cant_create)
 /* ---- a fake file system ------------------------------------------------ */
 
 static struct {
-	int lstat_errno;        /* lstat fails with this... */
-	int lstat_fails;        /* ...for this many calls (0: always) */
+	int lstat_errno; /* lstat fails with this... */
+	int lstat_fails; /* ...for this many calls (0: always) */
 	int lstat_calls;
-	int mkdir_errno;        /* mkdir fails with this... */
-	int mkdir_fails;        /* ...for this many calls (0: always) */
+	int mkdir_errno; /* mkdir fails with this... */
+	int mkdir_fails; /* ...for this many calls (0: always) */
 	int mkdir_calls;
-	char mkdirs[8][64];     /* the paths mkdir got, in order */
+	char mkdirs[8][64]; /* the paths mkdir got, in order */
 	mode_t modes[8];
-	int access_errno;       /* access fails with this (0: succeeds) */
-	bool made_exist;        /* lstat finds what mkdir made, whatever lstat_errno says */
+	int access_errno; /* access fails with this (0: succeeds) */
+	bool made_exist;  /* lstat finds what mkdir made, whatever lstat_errno says */
 } fake;
 
 static int fake_lstat(const char *path, struct stat *st)
@@ -347,8 +342,12 @@ static int fake_access(const char *p, int mode)
 }
 
 static const struct pcr_fs fake_fs = {
-	.lstat = fake_lstat, .stat = fake_stat, .mkdir = fake_mkdir,
-	.open = fake_open, .rename = fake_rename, .unlink = fake_unlink,
+	.lstat = fake_lstat,
+	.stat = fake_stat,
+	.mkdir = fake_mkdir,
+	.open = fake_open,
+	.rename = fake_rename,
+	.unlink = fake_unlink,
 	.access = fake_access,
 };
 
@@ -358,7 +357,8 @@ Test(root_fake, unwritable_root_is_refused)
 {
 	fake.access_errno = EROFS;
 	int err = 0;
-	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err), PCR_ROOT_UNWRITABLE);
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err),
+		     PCR_ROOT_UNWRITABLE);
 	cr_assert_eq(err, EROFS);
 }
 
@@ -387,7 +387,8 @@ Test(root_fake, mkdir_p_makes_each_prefix_0700_in_order)
 	cr_assert_str_eq(fake.mkdirs[1], "/a/bb");
 	cr_assert_str_eq(fake.mkdirs[2], "/a/bb/ccc");
 	for (int i = 0; i < 3; i++)
-		cr_assert_eq(fake.modes[i], 0700, "mkdir %s with %o", fake.mkdirs[i], fake.modes[i]);
+		cr_assert_eq(fake.modes[i], 0700, "mkdir %s with %o", fake.mkdirs[i],
+			     fake.modes[i]);
 	cr_assert_eq(fake.lstat_calls, 6);
 }
 
@@ -493,7 +494,8 @@ Test(root_prepare, parent_writable_by_others_is_refused_and_nothing_made)
 		cr_assert_str_eq(where, parent);
 		char cache[PATH_MAX];
 		unit_path(cache, "%s/cache", parent);
-		cr_assert_eq(unit_mode(cache), -1, "made %s under a parent mode %o", cache, modes[i]);
+		cr_assert_eq(unit_mode(cache), -1, "made %s under a parent mode %o", cache,
+			     modes[i]);
 	}
 }
 

@@ -278,8 +278,9 @@ Test(store, orphan_is_an_entry_whose_source_is_gone)
 	struct pcr_store_error e;
 	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), 0);
 	for (size_t i = 0; i < l.count; i++)
-		cr_assert_eq(l.entries[i].source_exists, strstr(l.entries[i].source, "/here") != NULL,
-			     "%s", l.entries[i].source);
+		cr_assert_eq(l.entries[i].source_exists,
+			     strstr(l.entries[i].source, "/here") != NULL, "%s",
+			     l.entries[i].source);
 	pcr_store_list_free(&l);
 }
 
@@ -288,8 +289,7 @@ Test(store, list_is_sorted_by_source_then_file_name)
 	make_source("a/b");
 	make_source("a-b");
 	make_entry("a-b", true, (struct file[]){ { "z.pyc", 1, 0 } }, 1, NULL);
-	make_entry("a/b", true, (struct file[]){ { "z.pyc", 1, 0 }, { "b.pyc", 2, 0 } }, 2,
-		   NULL);
+	make_entry("a/b", true, (struct file[]){ { "z.pyc", 1, 0 }, { "b.pyc", 2, 0 } }, 2, NULL);
 	make_entry("a", true, NULL, 0, NULL);
 	struct pcr_store_list l;
 	struct pcr_store_error e;
@@ -504,8 +504,7 @@ struct reported {
 	enum pcr_prune_reason why[16];
 };
 
-static int record_report(const struct pcr_store_entry *entry, enum pcr_prune_reason why,
-			 void *arg)
+static int record_report(const struct pcr_store_entry *entry, enum pcr_prune_reason why, void *arg)
 {
 	struct reported *rep = arg;
 	cr_assert_lt(rep->count, 16);
@@ -524,10 +523,7 @@ static struct pcr_store_removed prune(struct pcr_prune_rules rules, struct repor
 }
 
 /* The key of an entry directory: its last component. */
-static const char *key_of(const char *entry)
-{
-	return strrchr(entry, '/') + 1;
-}
+static const char *key_of(const char *entry) { return strrchr(entry, '/') + 1; }
 
 /* Four entries used at 1000, 2000, 3000 and 4000 of 100, 200, 400 and 800
  * bytes (two files each but the last): live a, b, c; gone, an orphan. */
@@ -589,9 +585,8 @@ Test(store, prune_max_size_removes_least_recently_used_until_under)
 {
 	make_four(); /* 1500 bytes: 100, 200, 400, 800 by age */
 	struct reported rep = { 0 };
-	struct pcr_store_removed r = prune((struct pcr_prune_rules){ .by_size = true,
-								    .max_bytes = 1200 },
-					   &rep);
+	struct pcr_store_removed r =
+	    prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1200 }, &rep);
 	/* 1500 - 100 = 1400 > 1200, - 200 = 1200: two go, exactly. */
 	cr_assert_eq(r.entries, 2);
 	cr_assert_eq(r.files, 4);
@@ -692,7 +687,7 @@ Test(store, prune_never_orphans_an_unrecorded_entry_but_ages_and_sizes_it)
 
 	make_entry("gone", false, (struct file[]){ { "m.pyc", 10, 0 } }, 1, bare);
 	struct pcr_store_removed r =
-		prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 9 }, NULL);
+	    prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 9 }, NULL);
 	cr_assert_eq(r.entries, 1);
 	cr_assert_eq(r.bytes, 10);
 }
@@ -823,16 +818,13 @@ Test(store, prune_says_what_is_left)
 }
 
 /* A file dated age seconds ago. */
-static void make_dated(const char *path, time_t age)
-{
-	make_file(path, 10, time(NULL) - age);
-}
+static void make_dated(const char *path, time_t age) { make_file(path, 10, time(NULL) - age); }
 
 Test(store, prune_and_clear_sweep_stale_temporaries_only)
 {
 	make_four();
 	char stale_rec[PATH_MAX + 32], fresh_rec[PATH_MAX + 32], stale_pyc[PATH_MAX + 64],
-		fresh_pyc[PATH_MAX + 64], other[PATH_MAX + 64], stale_ours[3][PATH_MAX + 64];
+	    fresh_pyc[PATH_MAX + 64], other[PATH_MAX + 64], stale_ours[3][PATH_MAX + 64];
 	/* Ours (core/atomic.h): a record's and a pyc's, and an emulated move's
 	 * from before that scheme. */
 	unit_path(stale_ours[0], "%s.src.pcr-tmp.4242", e_c);

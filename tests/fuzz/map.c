@@ -14,10 +14,10 @@
 #include "core/map.h"
 #include "core/path.h"
 
-#define CHECK(cond)                  \
-	do {                         \
-		if (!(cond))         \
-			abort();     \
+#define CHECK(cond)              \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
 	} while (0)
 
 static const char root[] = "/home/u/.cache/pycache-redirect";
@@ -53,8 +53,8 @@ static void check_map(const char *base, const char *path)
 {
 	struct pcr_mapping m;
 	size_t root_len = sizeof root - 1;
-	enum pcr_map_status st = pcr_map_path(root, root_len, base[0] == '/' ? base : NULL,
-					      path, &pcr_keyer_spelling, &m);
+	enum pcr_map_status st = pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path,
+					      &pcr_keyer_spelling, &m);
 	if (st != PCR_MAP_OK)
 		return;
 	/* Mapped: the fast test lets it through, and it lands inside the root's
@@ -77,7 +77,8 @@ static void check_map(const char *base, const char *path)
 	if (!m.is_dir) { /* one name, verbatim: no slash but trailing ones */
 		const char *name = m.central + m.entry_len + 1;
 		size_t k = strcspn(name, "/");
-		CHECK(m.central[m.entry_len] == '/' && k > 0 && name[k + strspn(name + k, "/")] == '\0');
+		CHECK(m.central[m.entry_len] == '/' && k > 0 &&
+		      name[k + strspn(name + k, "/")] == '\0');
 	}
 	CHECK(pcr_map_source(&m)[0] == '/' && m.source_len == strlen(pcr_map_source(&m)));
 	CHECK(m.cache_end <= strlen(path));
@@ -88,8 +89,8 @@ static void check_map(const char *base, const char *path)
 	CHECK(memcmp(m.central + m.entry_len - PCR_KEY_HEX, key, PCR_KEY_HEX) == 0);
 	/* Deterministic: the same input maps the same way. */
 	struct pcr_mapping again;
-	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &again) ==
-	      PCR_MAP_OK);
+	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling,
+			   &again) == PCR_MAP_OK);
 	CHECK(strcmp(again.central, m.central) == 0);
 }
 
@@ -99,11 +100,12 @@ static void check_sidecar(const char *base, const char *path)
 {
 	struct pcr_mapping m, other;
 	size_t root_len = sizeof root - 1;
-	if (pcr_map_sidecar(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &m) != PCR_MAP_OK)
+	if (pcr_map_sidecar(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling,
+			    &m) != PCR_MAP_OK)
 		return;
 	CHECK(pcr_might_be_sidecar(path));
-	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling, &other) ==
-	      PCR_MAP_NOT_PYCACHE);
+	CHECK(pcr_map_path(root, root_len, base[0] == '/' ? base : NULL, path, &pcr_keyer_spelling,
+			   &other) == PCR_MAP_NOT_PYCACHE);
 	CHECK(strncmp(m.central, root, root_len) == 0 && plain(m.central + root_len));
 	CHECK(m.entry_len == root_len + 4 + 3 + PCR_KEY_HEX && !m.is_dir);
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -116,8 +118,8 @@ static void check_sidecar(const char *base, const char *path)
 static void check_normalize(const char *base, const char *path)
 {
 	char out[PATH_MAX];
-	size_t n = pcr_normalize_dir(base[0] == '/' ? base : NULL, path, strlen(path), out,
-				     sizeof out);
+	size_t n =
+	    pcr_normalize_dir(base[0] == '/' ? base : NULL, path, strlen(path), out, sizeof out);
 	if (n == 0)
 		return;
 	CHECK(n == strlen(out) && out[0] == '/');
@@ -131,8 +133,8 @@ static void check_normalize(const char *base, const char *path)
 static const char *const *env_values;
 static const char *fake_getenv(const char *name)
 {
-	static const char *const names[] = { PCR_ENV_SWITCH, PCR_ENV_DIR, PCR_ENV_SCOPE,
-					     PCR_ENV_LOG, "XDG_CACHE_HOME", "HOME" };
+	static const char *const names[] = { PCR_ENV_SWITCH, PCR_ENV_DIR,      PCR_ENV_SCOPE,
+					     PCR_ENV_LOG,    "XDG_CACHE_HOME", "HOME" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (strcmp(name, names[i]) == 0)
 			return env_values[i][0] ? env_values[i] : NULL;
@@ -167,18 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *f[6];
 	fields(data + 1, size - 1, buf, f, 6);
 	switch (data[0] % 4) {
-	case 0:
-		check_map(f[0], f[1]);
-		break;
-	case 3:
-		check_sidecar(f[0], f[1]);
-		break;
-	case 1:
-		check_normalize(f[0], f[1]);
-		break;
-	default:
-		check_config(f);
-		break;
+	case 0: check_map(f[0], f[1]); break;
+	case 3: check_sidecar(f[0], f[1]); break;
+	case 1: check_normalize(f[0], f[1]); break;
+	default: check_config(f); break;
 	}
 	free(buf);
 	return 0;
