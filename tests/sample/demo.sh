@@ -40,6 +40,7 @@ echo "== Where the cache went: the root is $root"
 for dir in app app/stats; do
 	central=$("$cli" where "$sample/$dir")
 	echo "  $dir/__pycache__  ->  $central"
+	# shellcheck disable=SC2012 # a listing for people to read, names of Python's
 	ls -l "$central" | sed '1d; s/^/      /'
 	echo "      recorded source: $(cat "$central.src")"
 done
