@@ -1,6 +1,9 @@
-/* The file-system calls core/ makes, passed in by its user: the preload hands
- * over the real libc functions (so that core never re-enters a hook), the
- * command-line tool libc's own, and tests whatever they need to fake. */
+/* The one seam to the file system, for core/ and the preload's logic alike:
+ * every call on a path they make goes through a struct pcr_fs. The preload
+ * hands over the real libc functions (pcr_fs_real, preload/fs_real.c: so
+ * that nothing re-enters a hook), the command-line tool libc's own, and
+ * tests whatever they need to fake. Calls on descriptors (read, write,
+ * fstat, close) are libc's own: no hook takes them. */
 #ifndef PCR_FS_H
 #define PCR_FS_H
 
@@ -22,6 +25,15 @@ struct pcr_fs {
 				 int *mount_id, int flags);
 	int (*statfs)(const char *path, struct statfs *buf);
 	int (*statx)(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf);
+	/* the preload's logic: the in-tree side of a call, the entry's touch,
+	 * the move across file systems */
+	int (*fstatat)(int dirfd, const char *path, struct stat *st, int flags);
+	int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
+	int (*unlinkat)(int dirfd, const char *path, int flags);
+	int (*renameat)(int fromfd, const char *from, int tofd, const char *to);
+	int (*linkat)(int fromfd, const char *from, int tofd, const char *to, int flags);
+	int (*utimensat)(int dirfd, const char *path, const struct timespec times[2], int flags);
+	char *(*getcwd)(char *buf, size_t size);
 };
 
 /* libc's functions, for the command-line tool and the tests; never linked

@@ -12,7 +12,6 @@
 #include "../core/fmt.h"
 #include "../core/path.h"
 #include "dirkey.h"
-#include "real.h"
 #include "state.h"
 #include "trust.h"
 #include "usage.h"
@@ -22,14 +21,13 @@
 static bool base_dir(int dirfd, char *buf, size_t size)
 {
 	if (dirfd == AT_FDCWD)
-		return getcwd(buf, size) && buf[0] == '/';
+		return pcr_fs_real.getcwd(buf, size) && buf[0] == '/';
 	if (dirfd < 0)
 		return false;
 	char link[40] = "/proc/self/fd/";
 	size_t n = strlen(link);
 	link[n + pcr_put_uint(link + n, (unsigned long)dirfd)] = '\0';
-	__typeof__(&readlink) real_readlink = PCR_REAL(readlink);
-	ssize_t len = real_readlink ? real_readlink(link, buf, size - 1) : -1;
+	ssize_t len = pcr_fs_real.readlink(link, buf, size - 1);
 	if (len <= 0 || buf[0] != '/')
 		return false;
 	buf[len] = '\0';
@@ -138,15 +136,12 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 static bool in_tree_dir_exists(struct pcr_call *c)
 {
 	struct stat st;
-	__typeof__(&stat) real_stat = PCR_REAL(stat);
-	if (!real_stat)
-		return false;
 	char *dir = pcr_map_source(&c->m);
 	size_t n = c->m.source_len;
 	bool sidecar = c->m.cache_end == 0 || c->orig[c->m.cache_end - 1] == '/';
 	if (!sidecar)
 		memcpy(dir + n, "/" PCR_PYCACHE, sizeof PCR_PYCACHE + 1);
-	bool yes = real_stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	bool yes = pcr_fs_real.stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 	dir[n] = '\0';
 	return yes;
 }
@@ -243,7 +238,7 @@ static bool cache_full(void)
 		return false;
 	struct statfs fs;
 	size_t root_len;
-	if (statfs(pcr_root(&root_len), &fs) < 0)
+	if (pcr_fs_real.statfs(pcr_root(&root_len), &fs) < 0)
 		return false;
 	uint64_t blocks = pcr_euid == 0 ? fs.f_bfree : fs.f_bavail;
 	__atomic_store_n(&room, blocks * (uint64_t)fs.f_bsize, __ATOMIC_RELAXED);
@@ -259,11 +254,10 @@ static bool cache_full(void)
  * and goes on without caching. */
 static bool cache_takes(const struct pcr_call *a, off_t *size)
 {
-	__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 	struct stat st;
-	if (!real_fstatat ||
-	    real_fstatat(a->central ? AT_FDCWD : a->dirfd, a->central ? a->m.central : a->orig, &st,
-			 AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (pcr_fs_real.fstatat(a->central ? AT_FDCWD : a->dirfd,
+				a->central ? a->m.central : a->orig, &st,
+				AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return true; /* the move itself will say what is wrong */
 	*size = st.st_size;  /* for the growth counter, which need not stat it again */

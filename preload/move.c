@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../core/atomic.h"
-#include "real.h"
+#include "state.h"
 #include "usage.h"
 
 /* The side of a call as the last attempt had it: the path and its dirfd. */
@@ -61,11 +61,7 @@ static bool copy_bytes(int in, int out)
  * cache) and times. 0, or -1 with errno; tmp is removed on failure. */
 static int copy_file(int fromfd, const char *from, int tofd, const char *tmp, bool into_cache)
 {
-	__typeof__(&openat) real_openat = PCR_REAL(openat);
-	__typeof__(&unlinkat) real_unlinkat = PCR_REAL(unlinkat);
-	if (!real_openat || !real_unlinkat)
-		return (errno = ENOSYS), -1;
-	int in = real_openat(fromfd, from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int in = pcr_fs_real.openat(fromfd, from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (in < 0)
 		return -1;
 	struct stat st;
@@ -77,8 +73,8 @@ static int copy_file(int fromfd, const char *from, int tofd, const char *tmp, bo
 	}
 	if (ok) {
 		mode_t mode = st.st_mode & (into_cache ? 0600 : 07777);
-		out = real_openat(tofd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				  mode);
+		out = pcr_fs_real.openat(
+		    tofd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		ok = out >= 0;
 	}
 	if (ok) {
@@ -92,7 +88,7 @@ static int copy_file(int fromfd, const char *from, int tofd, const char *tmp, bo
 	if (ok)
 		return 0;
 	if (out >= 0)
-		real_unlinkat(tofd, tmp, 0);
+		pcr_fs_real.unlinkat(tofd, tmp, 0);
 	errno = e;
 	return -1;
 }
@@ -101,12 +97,6 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 {
 	if (errno != EXDEV || move == PCR_MOVE_NONE || a->central == b->central)
 		return false;
-	__typeof__(&renameat) real_renameat = PCR_REAL(renameat);
-	__typeof__(&linkat) real_linkat = PCR_REAL(linkat);
-	__typeof__(&unlinkat) real_unlinkat = PCR_REAL(unlinkat);
-	if (!real_renameat || !real_linkat || !real_unlinkat)
-		return false;
-
 	int fromfd, tofd;
 	const char *from = side(a, &fromfd), *to = side(b, &tofd);
 	/* The temporary name goes in the target's mapping buffer: its free part
@@ -122,15 +112,15 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 		return false;
 	/* Into place: rename replaces the target, link and a no-replace rename
 	 * fail with EEXIST as the real call would. */
-	int r = move == PCR_MOVE_RENAME ? real_renameat(tofd, tmp, tofd, to)
-					: real_linkat(tofd, tmp, tofd, to, 0);
+	int r = move == PCR_MOVE_RENAME ? pcr_fs_real.renameat(tofd, tmp, tofd, to)
+					: pcr_fs_real.linkat(tofd, tmp, tofd, to, 0);
 	int e = errno;
 	if (move != PCR_MOVE_RENAME || r < 0)
-		real_unlinkat(tofd, tmp, 0);
-	if (r == 0 && move != PCR_MOVE_LINK && real_unlinkat(fromfd, from, 0) < 0) {
+		pcr_fs_real.unlinkat(tofd, tmp, 0);
+	if (r == 0 && move != PCR_MOVE_LINK && pcr_fs_real.unlinkat(fromfd, from, 0) < 0) {
 		/* The source could not go: undo, so that nothing is left twice. */
 		e = errno;
-		real_unlinkat(tofd, to, 0);
+		pcr_fs_real.unlinkat(tofd, to, 0);
 		r = -1;
 	}
 	if (r == 0 && b->central)

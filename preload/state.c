@@ -29,43 +29,6 @@ static bool decide(int *state, int value)
 					   __ATOMIC_RELAXED);
 }
 
-/* core/ gets the real functions, never the hooks. */
-#define REAL_OR_ENOSYS(NAME, ...)             \
-	__typeof__(&NAME) f = PCR_REAL(NAME); \
-	if (!f)                               \
-		return (errno = ENOSYS), -1;  \
-	return f(__VA_ARGS__)
-
-static int real_lstat(const char *p, struct stat *st) { REAL_OR_ENOSYS(lstat, p, st); }
-static int real_stat(const char *p, struct stat *st) { REAL_OR_ENOSYS(stat, p, st); }
-static int real_mkdir(const char *p, mode_t m) { REAL_OR_ENOSYS(mkdir, p, m); }
-static int real_open(const char *p, int fl, mode_t m) { REAL_OR_ENOSYS(open, p, fl, m); }
-static int real_rename(const char *a, const char *b) { REAL_OR_ENOSYS(rename, a, b); }
-static int real_unlink(const char *p) { REAL_OR_ENOSYS(unlink, p); }
-static int real_access(const char *p, int mode) { REAL_OR_ENOSYS(access, p, mode); }
-static ssize_t real_readlink(const char *p, char *b, size_t n)
-{
-	REAL_OR_ENOSYS(readlink, p, b, n);
-}
-static int real_statx(int fd, const char *p, int fl, unsigned int mask, struct statx *st)
-{
-	REAL_OR_ENOSYS(statx, fd, p, fl, mask, st);
-}
-
-const struct pcr_fs pcr_fs_real = {
-	.lstat = real_lstat,
-	.stat = real_stat,
-	.mkdir = real_mkdir,
-	.open = real_open,
-	.rename = real_rename,
-	.unlink = real_unlink,
-	.access = real_access,
-	.readlink = real_readlink,
-	.name_to_handle_at = name_to_handle_at, /* not hooked */
-	.statfs = statfs,                       /* not hooked */
-	.statx = real_statx,
-};
-
 /* The configured log file, opened for one line: never through a symlink,
  * never blocking (a planted FIFO), and only a regular file of this user's
  * (another user's could hand the list of every imported path to them);
@@ -75,7 +38,7 @@ static int log_file_open(void)
 	static int warned;
 	if (!pcr_cfg.log_file)
 		return 2;
-	int fd = real_open(
+	int fd = pcr_fs_real.open(
 	    pcr_cfg.log_file,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
 	struct stat st;

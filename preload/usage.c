@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "../core/usage.h"
-#include "real.h"
 #include "state.h"
 
 /* The entries this process has looked at, with what it found: a warm
@@ -75,12 +74,11 @@ bool pcr_usage_look_centrally(struct pcr_mapping *m)
 	bool found = pcr_fs_real.stat(m->central, &st) == 0;
 	bool exists = found || errno != ENOENT; /* unsure (EACCES...): look centrally */
 	struct timespec now;
-	__typeof__(&utimensat) real_utimensat = PCR_REAL(utimensat);
-	if (found && real_utimensat && S_ISDIR(st.st_mode) &&
-	    clock_gettime(CLOCK_REALTIME, &now) == 0 && pcr_usage_touch_due(st.st_mtim, now)) {
+	if (found && S_ISDIR(st.st_mode) && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	    pcr_usage_touch_due(st.st_mtim, now)) {
 		const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT },
 						   { .tv_nsec = UTIME_NOW } };
-		real_utimensat(AT_FDCWD, m->central, times, AT_SYMLINK_NOFOLLOW);
+		pcr_fs_real.utimensat(AT_FDCWD, m->central, times, AT_SYMLINK_NOFOLLOW);
 	}
 	m->central[m->entry_len] = cut;
 	remember(m, exists ? ENTRY_EXISTS : 0);
@@ -144,10 +142,8 @@ void pcr_usage_wrote(struct pcr_mapping *m, off_t size)
 {
 	int saved = errno;
 	if (size < 0) {
-		__typeof__(&fstatat) real_fstatat = PCR_REAL(fstatat);
 		struct stat st;
-		if (real_fstatat &&
-		    real_fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (pcr_fs_real.fstatat(AT_FDCWD, m->central, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode))
 			size = st.st_size;
 	}
