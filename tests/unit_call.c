@@ -1,0 +1,387 @@
+/* The call state machine (preload/call.c) with the preload's logic around it
+ * (usage.c, trust.c, dirkey.c, move.c), without an interpreter and without
+ * interposition: the test links them with its own pcr_fs_real (libc's calls
+ * on a temporary directory, counted, with faults it can switch on) and the
+ * few state functions they need, and drives each call as a generated hook
+ * does, recording every path the "real" call was given. */
+#include "unit.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
+
+#include "core/fs.h"
+#include "core/entry.h"
+#include "core/ident.h"
+#include "preload/call.h"
+#include "preload/state.h"
+
+/* ---- the state the logic reads (preload/state.c in the library) ---- */
+
+struct pcr_config pcr_cfg;
+int pcr_active = PCR_ACTIVE_ON;
+unsigned long pcr_euid;
+static char root[PATH_MAX];
+
+const char *pcr_root(size_t *len)
+{
+	*len = strlen(root);
+	return root;
+}
+
+void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
+{
+	(void)level, (void)parts, (void)n;
+}
+
+/* ---- the seam: libc, counted, with faults ---- */
+
+static struct {
+	int lstat;
+	bool full; /* statfs says no block is left */
+} fs;
+
+static int f_lstat(const char *p, struct stat *st)
+{
+	fs.lstat++;
+	return lstat(p, st);
+}
+
+static int f_open(const char *p, int flags, mode_t mode) { return open(p, flags, mode); }
+
+static int f_openat(int d, const char *p, int flags, mode_t mode)
+{
+	return openat(d, p, flags, mode);
+}
+
+static int f_statfs(const char *p, struct statfs *b)
+{
+	int r = statfs(p, b);
+	if (r == 0 && fs.full)
+		b->f_bavail = b->f_bfree = 0;
+	return r;
+}
+
+const struct pcr_fs pcr_fs_real = {
+	.lstat = f_lstat,
+	.stat = stat,
+	.mkdir = mkdir,
+	.open = f_open,
+	.rename = rename,
+	.unlink = unlink,
+	.access = access,
+	.readlink = readlink,
+	.name_to_handle_at = name_to_handle_at,
+	.statfs = f_statfs,
+	.statx = statx,
+	.fstatat = fstatat,
+	.openat = f_openat,
+	.unlinkat = unlinkat,
+	.renameat = renameat,
+	.linkat = linkat,
+	.utimensat = utimensat,
+	.getcwd = getcwd,
+};
+
+/* ---- a tree and a cache ---- */
+
+static char dir[PATH_MAX], tree[PATH_MAX + 8];
+
+static void setup(void)
+{
+	unit_mkdtemp(dir, sizeof dir);
+	unit_path(tree, "%s/src", dir);
+	unit_path(root, "%s/cache", dir);
+	cr_assert(mkdir(tree, 0755) == 0 && mkdir(root, 0700) == 0);
+	char pkg[PATH_MAX + 16];
+	unit_path(pkg, "%s/pkg", tree);
+	cr_assert(mkdir(pkg, 0755) == 0);
+	pcr_euid = (unsigned long)geteuid();
+}
+
+static void teardown(void) { unit_rm_rf(dir); }
+
+TestSuite(call, .init = setup, .fini = teardown);
+
+/* In the tree: "<tree>/<rel>". */
+static const char *in_tree(const char *rel)
+{
+	static char paths[8][PATH_MAX + 64];
+	static int next;
+	char *p = paths[next++ % 8];
+	int n = snprintf(p, sizeof paths[0], "%s/%s", tree, rel);
+	cr_assert(n > 0 && (size_t)n < sizeof paths[0]);
+	return p;
+}
+
+/* Every path the real call was given, each as "central" (under the root),
+ * or as the path itself, one a line. */
+static char tried[4096];
+
+static void note(const char *P)
+{
+	size_t n = strlen(tried);
+	bool central = strncmp(P, root, strlen(root)) == 0 && P[strlen(root)] == '/';
+	snprintf(tried + n, sizeof tried - n, "%s\n", central ? "central" : P);
+}
+
+/* A hook's loop (preload/hooks.c) for stat, open, mkdir and rename. */
+static int do_stat(const char *path)
+{
+	struct pcr_call c;
+	const char *P;
+	struct stat st;
+	int r = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call_begin(&c, "stat", AT_FDCWD, path, PCR_OP_READ, &P); go;
+	     go = pcr_call_next(&c, r == -1, &P)) {
+		note(P);
+		r = stat(P, &st);
+	}
+	return r;
+}
+
+static int do_create(const char *path, const char *text)
+{
+	struct pcr_call c;
+	const char *P;
+	int flags = O_WRONLY | O_CREAT | O_TRUNC, fd = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call_begin(&c, "open", AT_FDCWD, path, pcr_open_op(flags), &P); go;
+	     go = pcr_call_next(&c, fd == -1, &P)) {
+		note(P);
+		fd = open(P, pcr_flags(&c, flags), pcr_mode(&c, 0644, 0600));
+	}
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	cr_assert_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	return 0;
+}
+
+static int do_mkdir(const char *path)
+{
+	struct pcr_call c;
+	const char *P;
+	int r = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call_begin(&c, "mkdir", AT_FDCWD, path, PCR_OP_MKDIR, &P); go;
+	     go = pcr_call_next(&c, r == -1, &P)) {
+		note(P);
+		r = mkdir(P, pcr_mode(&c, 0755, 0700));
+	}
+	return r;
+}
+
+/* rename, with the cache and the tree on "different file systems" when
+ * exdev is set: the real call then fails with EXDEV between the two. */
+static int do_rename(const char *from, const char *to, bool exdev)
+{
+	struct pcr_call a, b;
+	const char *PA, *PB;
+	int r = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call2_begin(&a, &b, "rename", AT_FDCWD, from, AT_FDCWD, to, &PA, &PB);
+	     go; go = pcr_call2_next(&a, &b, r == -1, &PA, &PB)) {
+		note(PA);
+		note(PB);
+		if (exdev && a.central != b.central)
+			r = -1, errno = EXDEV;
+		else
+			r = rename(PA, PB);
+	}
+	if (r == -1 && pcr_call2_emulate(&a, &b, PCR_MOVE_RENAME))
+		r = 0;
+	return r;
+}
+
+static int count_names(const char *d)
+{
+	int n = 0;
+	DIR *dd = opendir(d);
+	cr_assert_not_null(dd, "%s", d);
+	for (struct dirent *de; (de = readdir(dd));)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(dd);
+	return n;
+}
+
+static void file_is(const char *path, const char *text)
+{
+	char buf[256];
+	cr_assert_eq(unit_read_file(path, buf, sizeof buf), (long)strlen(text), "%s", path);
+	cr_assert_str_eq(buf, text, "%s", path);
+}
+
+/* ---- lookups ---- */
+
+/* Pycs shipped in the tree, no entry in the cache: straight to the tree,
+ * no central call; once the entry exists, central first, then the tree. */
+Test(call, a_lookup_goes_where_the_pycs_are)
+{
+	unit_write_file(in_tree("pkg/m.py"), "");
+	cr_assert(mkdir(in_tree("pkg/__pycache__"), 0755) == 0);
+	unit_write_file(in_tree("pkg/__pycache__/m.pyc"), "shipped");
+
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), 0);
+	char want[PATH_MAX + 64];
+	unit_path(want, "%s\n", in_tree("pkg/__pycache__/m.pyc"));
+	cr_assert_str_eq(tried, want, "a missing entry is the tree's at once");
+
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/n.pyc"), "central"), 0);
+	cr_assert_str_eq(tried, "central\ncentral\n",
+			 "creates go central (the in-tree __pycache__ exists): %s", tried);
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/n.pyc")), 0);
+	cr_assert_str_eq(tried, "central\n");
+	/* The entry exists now: a pyc only the tree has is found after a miss. */
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), 0);
+	unit_path(want, "central\n%s\n", in_tree("pkg/__pycache__/m.pyc"));
+	cr_assert_str_eq(tried, want);
+}
+
+/* ---- creates and mkdir ---- */
+
+/* mkdir of __pycache__ makes the entry (its parents on the retry) and its
+ * record; then a create lands in it, once tried. */
+Test(call, mkdir_makes_the_entry_and_its_record)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_str_eq(tried, "central\ncentral\n", "a miss (no layout yet), then the retry");
+	cr_assert(access(in_tree("pkg/__pycache__"), F_OK) != 0, "the tree got a __pycache__");
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "pyc"), 0);
+	cr_assert_str_eq(tried, "central\n");
+
+	/* The record names the source directory. */
+	struct pcr_mapping m;
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(
+	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__/m.pyc"), &k.keyer, &m),
+	    PCR_MAP_OK);
+	file_is(m.central, "pyc");
+	char record[PATH_MAX + 8], want[PATH_MAX + 8];
+	unit_path(record, "%.*s.src", (int)m.entry_len, m.central);
+	unit_path(want, "%s\n", in_tree("pkg"));
+	file_is(record, want);
+}
+
+/* A create where the virtual __pycache__ does not exist fails as in the
+ * tree (ENOENT), and makes nothing anywhere. */
+Test(call, a_create_without_pycache_fails_as_in_the_tree)
+{
+	errno = 0;
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "x"), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_str_eq(tried, "central\n");
+	char v2[PATH_MAX + 8];
+	unit_path(v2, "%s/v2", root);
+	cr_assert(access(v2, F_OK) != 0, "the cache got a layout for nothing");
+}
+
+/* The cache manager removed the layout between mkdir and create (a clear
+ * racing py_compile): the create makes the entry again, once. */
+Test(call, a_create_remakes_an_entry_removed_under_it)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	char v2[PATH_MAX + 8];
+	unit_path(v2, "%s/v2", root);
+	unit_rm_rf(v2);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "pyc"), 0);
+	cr_assert_str_eq(tried, "central\ncentral\n");
+}
+
+/* ---- trust ---- */
+
+/* An entry that is a planted link: every call but a read is refused with
+ * ELOOP before any real call; a read goes on. */
+Test(call, nothing_but_reads_goes_through_a_planted_entry)
+{
+	/* Planted before this process looked at the entry (its memos are its
+	 * own: an entry it made or found whole is not looked at again). */
+	struct pcr_mapping m;
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(
+	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__"), &k.keyer, &m),
+	    PCR_MAP_OK);
+	cr_assert(pcr_entry_create_parents(&pcr_fs_libc, &m) == 0);
+	char elsewhere[PATH_MAX + 16];
+	unit_path(elsewhere, "%s/elsewhere", dir);
+	cr_assert(mkdir(elsewhere, 0700) == 0);
+	cr_assert(symlink(elsewhere, m.central) == 0);
+	cr_assert(mkdir(in_tree("pkg/__pycache__"), 0755) == 0); /* a create may make the entry */
+	errno = 0;
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "x"), -1);
+	cr_assert_eq(errno, ELOOP);
+	cr_assert_str_eq(tried, "", "a real call was made");
+	errno = 0;
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(count_names(elsewhere), 0, "written through the link");
+}
+
+/* Found whole once, an entry is not looked at again by later writes. */
+Test(call, an_entry_is_checked_once)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/a.pyc"), "a"), 0);
+	int before = fs.lstat;
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/b.pyc"), "b"), 0);
+	cr_assert_eq(
+	    do_rename(in_tree("pkg/__pycache__/b.pyc"), in_tree("pkg/__pycache__/c.pyc"), false),
+	    0);
+	cr_assert_eq(fs.lstat, before, "%d lstats more", fs.lstat - before);
+}
+
+/* ---- moves ---- */
+
+/* A move into a full cache is refused with ENOSPC, and the file stays. */
+Test(call, a_move_into_a_full_cache_is_refused)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc.tmp"), "pyc"), 0);
+	fs.full = true;
+	errno = 0;
+	cr_assert_eq(do_rename(in_tree("pkg/__pycache__/m.pyc.tmp"),
+			       in_tree("pkg/__pycache__/m.pyc"), false),
+		     -1);
+	cr_assert_eq(errno, ENOSPC);
+	cr_assert_str_eq(tried, "", "a real call was made");
+	fs.full = false;
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc.tmp")), 0, "the file went");
+}
+
+/* A file as big as RLIMIT_FSIZE is refused with EFBIG: Python's write of
+ * it may have been cut short. */
+Test(call, a_move_at_the_file_size_limit_is_refused)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc.tmp"), "0123456789"), 0);
+	struct rlimit r = { .rlim_cur = 10, .rlim_max = RLIM_INFINITY };
+	cr_assert(setrlimit(RLIMIT_FSIZE, &r) == 0);
+	errno = 0;
+	cr_assert_eq(do_rename(in_tree("pkg/__pycache__/m.pyc.tmp"),
+			       in_tree("pkg/__pycache__/m.pyc"), false),
+		     -1);
+	cr_assert_eq(errno, EFBIG);
+}
+
+/* Out of the cache to another file system (os.rename of a pyc beside its
+ * source, for a sourceless module): copied, the target in place with the
+ * bytes, the source gone, no temporary name left. */
+Test(call, a_move_across_file_systems_is_a_copy)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "bytecode"), 0);
+	cr_assert_eq(do_rename(in_tree("pkg/__pycache__/m.pyc"), in_tree("pkg/m.pyc"), true), 0);
+	file_is(in_tree("pkg/m.pyc"), "bytecode");
+	errno = 0;
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), -1, "the source stayed");
+	cr_assert_eq(errno, ENOENT);
+	struct pcr_mapping m;
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(
+	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__"), &k.keyer, &m),
+	    PCR_MAP_OK);
+	cr_assert_eq(count_names(m.central), 0, "a file left in the entry");
+}
