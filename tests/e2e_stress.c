@@ -123,27 +123,6 @@ struct child {
 	char out[PATH_MAX], err[PATH_MAX];
 };
 
-/* What the harness keeps out of children's environments, kept out here too:
- * what steers bytecode or the redirect comes from the test alone. */
-static bool steered(const char *entry)
-{
-	static const char *const names[] = {
-		"PYTHONDONTWRITEBYTECODE=",
-		"PYTHONPYCACHEPREFIX=",
-		"PYTHONPATH=",
-		"PYTHONHOME=",
-		"PYTHONSTARTUP=",
-		"PYTHONSAFEPATH=",
-		"LD_PRELOAD=",
-		"XDG_CACHE_HOME=",
-		"PYCACHE_REDIRECT",
-	};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (strncmp(entry, names[i], strlen(names[i])) == 0)
-			return true;
-	return false;
-}
-
 /* The environment of every child: the library on, with f's root. */
 static const char **child_env(const struct pcr_fixture *f)
 {
@@ -152,7 +131,7 @@ static const char **child_env(const struct pcr_fixture *f)
 	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
 	size_t n = 0;
 	for (char **e = environ; *e && n < 500; e++)
-		if (!steered(*e))
+		if (!pcr_env_steers(*e)) /* what the harness keeps out, out here too */
 			envp[n++] = *e;
 	envp[n++] = "LD_PRELOAD=" PCR_TEST_LIBRARY;
 	envp[n++] = dir;

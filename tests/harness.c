@@ -85,7 +85,7 @@ bool pcr_have_program(const char *name, char *path, size_t size)
 
 /* ---- child processes ---- */
 
-static bool steered(const char *entry)
+bool pcr_env_steers(const char *entry)
 {
 	static const char *const names[] = {
 		"PYTHONDONTWRITEBYTECODE=",
@@ -140,7 +140,7 @@ void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env, cons
 	const char *envp[512];
 	size_t n = 0;
 	for (char **e = environ; *e && n < 400; e++)
-		if (!steered(*e) && !overridden(*e, env))
+		if (!pcr_env_steers(*e) && !overridden(*e, env))
 			envp[n++] = *e;
 	for (; env && *env && n < 508; env++)
 		envp[n++] = *env;

@@ -53,6 +53,10 @@ struct pcr_result {
 	char err[1 << 16];
 };
 
+/* Whether an environment entry ("NAME=value") steers bytecode or the
+ * redirect: what pcr_run keeps out of every child's environment. */
+bool pcr_env_steers(const char *entry);
+
 /* Runs argv (NULL-terminated) in cwd with the environment of the tests'
  * process minus everything that steers bytecode or the redirect
  * (PYTHONDONTWRITEBYTECODE, PYTHONPYCACHEPREFIX, PYTHONPATH, PYTHONHOME,
