@@ -80,18 +80,14 @@ static void log_fallback(const struct pcr_call *c)
 	    5);
 }
 
-bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path,
-		    enum pcr_op op, const char **P)
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op,
+		    const char **P)
 {
 	/* Field by field: the mapping's two PATH_MAX buffers need no clearing. */
 	c->orig = path;
 	c->hook = hook;
 	c->dirfd = dirfd;
 	c->op = op;
-	if (op == PCR_OP_READ || op == PCR_OP_CHANGE)
-		c->op = PCR_OP_LOOKUP; /* the same state machine from here on */
-	else if (op == PCR_OP_CREATE_FOLLOWING)
-		c->op = PCR_OP_CREATE;
 	c->central = false;
 	c->prepared = false;
 	c->mapped = false;
@@ -99,21 +95,21 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 	int saved = errno;
 	if (map(c)) {
 		c->mapped = true;
-		if (c->op == PCR_OP_MKDIR && !c->m.is_dir)
-			c->op = PCR_OP_CREATE;
+		if (!c->m.is_dir) /* a mkdir of a name in __pycache__ is a create */
+			c->op &= ~(pcr_op)PCR_MAKES_DIR;
 		/* Nothing is written through a planted link: every call but a
 		 * read checks the entry's levels (once per entry and process).
 		 * Reads go on: what they could find is no more than a planted pyc,
 		 * which Python checks against its source. */
-		if (op != PCR_OP_READ && !pcr_entry_trusted(&c->m))
+		if ((op & (PCR_CHANGES | PCR_CREATES)) && !pcr_entry_trusted(&c->m))
 			return (errno = ELOOP), false;
 		/* The library makes no symlink in the cache: one there was planted. */
 		struct stat st;
-		if ((op == PCR_OP_CHANGE || op == PCR_OP_CREATE_FOLLOWING) &&
-		    pcr_fs_real.lstat(c->m.central, &st) == 0 && S_ISLNK(st.st_mode))
+		if ((op & PCR_NO_LINK) && pcr_fs_real.lstat(c->m.central, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
 			return (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
-		if (c->op == PCR_OP_LOOKUP && !pcr_usage_look_centrally(&c->m)) {
+		if (!(c->op & PCR_CREATES) && !pcr_usage_look_centrally(&c->m)) {
 			pcr_log(PCR_LOG_EVERY,
 				(const char *[]){
 				    hook, " ", path,
@@ -170,19 +166,19 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 		 * own, or pycs shipped in it. */
 		if (c->mapped && c->m.is_dir && failed && errno == ENOENT)
 			pcr_usage_tree_missing(&c->m);
-		else if (c->mapped && !c->m.is_dir && !failed && c->op == PCR_OP_LOOKUP)
+		else if (c->mapped && !c->m.is_dir && !failed && !(c->op & PCR_CREATES))
 			pcr_usage_tree_has_pycs(&c->m);
 		return false;
 	}
 	int e = errno;
 	bool again = false;
 	if (!failed) {
-		if (c->op == PCR_OP_MKDIR) { /* this mkdir made the entry directory */
+		if (c->op & PCR_MAKES_DIR) { /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
 			pcr_entry_made(&c->m);
 		}
 		pcr_usage_entry_made(&c->m); /* found, or made, there */
-	} else if (e == ENOENT && c->op == PCR_OP_LOOKUP) {
+	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
 		if (pcr_usage_tree_may_have(&c->m)) {
 			c->central = false;
@@ -191,7 +187,7 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			again = true;
 		}
 	} else if (e == ENOENT && !c->prepared) {
-		if (c->op == PCR_OP_MKDIR) {
+		if (c->op & PCR_MAKES_DIR) {
 			c->prepared = true;
 			again = pcr_entry_create_parents(&pcr_fs_real, &c->m) == 0;
 		} else {
@@ -272,8 +268,8 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook, i
 		     const char *path_a, int dirfd_b, const char *path_b, const char **PA,
 		     const char **PB)
 {
-	if (!pcr_call_begin(a, hook, dirfd_a, path_a, PCR_OP_LOOKUP, PA) ||
-	    !pcr_call_begin(b, hook, dirfd_b, path_b, PCR_OP_CREATE, PB))
+	if (!pcr_call_begin(a, hook, dirfd_a, path_a, PCR_CHANGES, PA) ||
+	    !pcr_call_begin(b, hook, dirfd_b, path_b, PCR_CREATES, PB))
 		return false; /* the target's entry is not to be written through */
 	int saved = errno;
 	b->moving = -1;

@@ -21,30 +21,36 @@
 
 #include "../core/map.h"
 
-enum pcr_op {
-	PCR_OP_READ,             /* read what exists: central, then in-tree */
-	PCR_OP_LOOKUP,           /* PCR_OP_READ that changes what exists (unlink, an open for
-			* writing): never through an entry that is not the user's */
-	PCR_OP_CHANGE,           /* PCR_OP_LOOKUP that changes what a symlink names */
-	PCR_OP_CREATE,           /* make a name: central only */
-	PCR_OP_CREATE_FOLLOWING, /* PCR_OP_CREATE by a call that follows a symlink at the name */
-	PCR_OP_MKDIR,            /* mkdir: PCR_OP_CREATE, or the entry directory itself */
+/* What a call does with its path: flags that a hooks.def row combines. */
+enum {
+	PCR_READS = 0,           /* reads what exists: central first, then in-tree */
+	PCR_CHANGES = 1u << 0,   /* changes what exists (unlink, rmdir, an open for writing,
+				 * a rename's source): never through an entry whose layout
+				 * levels are not the user's real directories */
+	PCR_CREATES = 1u << 1,   /* makes a name: central only, the entry directory made on
+				 * demand; checked as PCR_CHANGES */
+	PCR_NO_LINK = 1u << 2,   /* follows a symlink at the name (chmod, truncate, freopen):
+				 * ELOOP when the central name is one, which the library
+				 * never makes */
+	PCR_MAKES_DIR = 1u << 3, /* mkdir: of __pycache__ itself, makes the entry and its
+				  * record */
 };
+typedef unsigned pcr_op;
 
 struct pcr_call {
 	struct pcr_mapping m;
 	const char *orig;
 	const char *hook;
 	int dirfd;
-	enum pcr_op op;
+	pcr_op op;
 	bool central;  /* the path being tried is the central one */
 	bool prepared; /* the entry directory was made (or found) for a retry */
 	bool mapped;   /* m is valid: the path is one the library maps */
 	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 
-bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path,
-		    enum pcr_op op, const char **P);
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op,
+		    const char **P);
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P);
 
 /* What a two-path call does, for the emulation of a move across file systems. */
@@ -79,27 +85,27 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const c
  * else errno says why (EXDEV still, when it was not to be done). */
 bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_move move);
 
-static inline enum pcr_op pcr_open_op(int flags)
+static inline pcr_op pcr_open_op(int flags)
 {
 	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		return PCR_OP_CREATE;
-	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? PCR_OP_LOOKUP : PCR_OP_READ;
+		return PCR_CREATES;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? PCR_CHANGES : PCR_READS;
 }
 
-static inline enum pcr_op pcr_fopen_op(const char *mode)
+static inline pcr_op pcr_fopen_op(const char *mode)
 {
 	if (mode && mode[0] != 'r')
-		return PCR_OP_CREATE;
-	return mode && strchr(mode, '+') ? PCR_OP_LOOKUP : PCR_OP_READ;
+		return PCR_CREATES;
+	return mode && strchr(mode, '+') ? PCR_CHANGES : PCR_READS;
 }
 
 /* freopen has no O_NOFOLLOW to ask for: its writes are refused when the
- * central name is a symlink (see PCR_OP_CHANGE). */
-static inline enum pcr_op pcr_freopen_op(const char *mode)
+ * central name is a symlink (PCR_NO_LINK). */
+static inline pcr_op pcr_freopen_op(const char *mode)
 {
 	if (mode && mode[0] != 'r')
-		return PCR_OP_CREATE_FOLLOWING;
-	return mode && strchr(mode, '+') ? PCR_OP_CHANGE : PCR_OP_READ;
+		return PCR_CREATES | PCR_NO_LINK;
+	return mode && strchr(mode, '+') ? PCR_CHANGES | PCR_NO_LINK : PCR_READS;
 }
 
 /* Whether fopen's mode writes ("w", "a", "r+"). */
@@ -109,9 +115,9 @@ static inline bool pcr_fopen_writes(const char *mode)
 }
 
 /* The *at calls that follow a symlink unless told not to. */
-static inline enum pcr_op pcr_change_op(int flags)
+static inline pcr_op pcr_change_op(int flags)
 {
-	return flags & AT_SYMLINK_NOFOLLOW ? PCR_OP_LOOKUP : PCR_OP_CHANGE;
+	return flags & AT_SYMLINK_NOFOLLOW ? PCR_CHANGES : PCR_CHANGES | PCR_NO_LINK;
 }
 
 /* fopen of a central file to create or write: open(2) with the flags mode
@@ -130,7 +136,7 @@ static inline mode_t pcr_mode(const struct pcr_call *c, mode_t mode, mode_t mask
 static inline int pcr_flags(const struct pcr_call *c, int flags)
 {
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
-	return c->central && (c->op != PCR_OP_LOOKUP || writes) ? flags | O_NOFOLLOW : flags;
+	return c->central && ((c->op & PCR_CREATES) || writes) ? flags | O_NOFOLLOW : flags;
 }
 
 #endif

@@ -85,7 +85,7 @@
 	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                               \
 	{                                                                                          \
 		mode_t mode = 0;                                                                   \
-		if (pcr_open_op(flags) == PCR_OP_CREATE) {                                         \
+		if (pcr_open_op(flags) & PCR_CREATES) {                                            \
 			va_list ap;                                                                \
 			va_start(ap, flags);                                                       \
 			mode = (mode_t)va_arg(ap, int);                                            \

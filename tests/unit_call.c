@@ -134,7 +134,7 @@ static int do_stat(const char *path)
 	struct stat st;
 	int r = -1;
 	tried[0] = '\0';
-	for (bool go = pcr_call_begin(&c, "stat", AT_FDCWD, path, PCR_OP_READ, &P); go;
+	for (bool go = pcr_call_begin(&c, "stat", AT_FDCWD, path, PCR_READS, &P); go;
 	     go = pcr_call_next(&c, r == -1, &P)) {
 		note(P);
 		r = stat(P, &st);
@@ -167,8 +167,8 @@ static int do_mkdir(const char *path)
 	const char *P;
 	int r = -1;
 	tried[0] = '\0';
-	for (bool go = pcr_call_begin(&c, "mkdir", AT_FDCWD, path, PCR_OP_MKDIR, &P); go;
-	     go = pcr_call_next(&c, r == -1, &P)) {
+	for (bool go = pcr_call_begin(&c, "mkdir", AT_FDCWD, path, PCR_CREATES | PCR_MAKES_DIR, &P);
+	     go; go = pcr_call_next(&c, r == -1, &P)) {
 		note(P);
 		r = mkdir(P, pcr_mode(&c, 0755, 0700));
 	}
