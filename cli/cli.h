@@ -1,6 +1,10 @@
 /* What the pieces of the pycache-redirect command share: the subcommands,
  * the exit codes, messages on stderr, option handling, the configuration,
- * and finding the library to preload. */
+ * and finding the library to preload.
+ *
+ * One convention for what fails: a function that can say why fills a
+ * why buffer and prints nothing; its variant that prints the reason on
+ * stderr itself ends in _or_say. */
 #ifndef PCR_CLI_H
 #define PCR_CLI_H
 
@@ -35,7 +39,7 @@ int pcr_cli_prune(int argc, char **argv);
 int pcr_cli_config(int argc, char **argv);
 
 /* The full usage text. */
-void pcr_cli_usage(FILE *out);
+void pcr_cli_help(FILE *out);
 
 /* A message into buf (cut at size), for what is said later or elsewhere. */
 void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
@@ -100,10 +104,10 @@ size_t pcr_cli_absolute(const char *path, char *out, size_t outsz);
  * program's ../<libdir> (a moved prefix), the configured install libdir.
  * false, with the reason on stderr, when there is none that LD_PRELOAD can
  * name. */
-bool pcr_cli_find_library(char *out, size_t outsz);
+bool pcr_cli_find_library_or_say(char *out, size_t outsz);
 
 /* The same, quietly: why it failed goes into why. */
-bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz);
+bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz);
 
 /* The settings file <root>/config ("KEY VALUE" lines): the value of key
  * ("" when unset), and the file rewritten atomically with key set to value
@@ -129,8 +133,8 @@ const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o);
 
 /* pcr_cli_size_limit for a subcommand: false, with the reason on stderr
  * after the subcommand's name. */
-bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c,
-			struct pcr_cli_limit *l);
+bool pcr_cli_size_limit_or_say(const char *subcommand, const struct pcr_config *c,
+			       struct pcr_cli_limit *l);
 
 /* Removes orphans, then the least recently used entries, until the cache
  * is at most 90 % of limit, and resets the library's counter to what is

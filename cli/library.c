@@ -96,7 +96,7 @@ static void collect(struct candidates *c)
 	add(c, installed, strlen(installed));
 }
 
-bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz)
+bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz)
 {
 	const char *value = getenv(ENV_LIBRARY);
 	if (value && *value)
@@ -132,10 +132,10 @@ bool pcr_cli_locate_library(char *out, size_t outsz, char *why, size_t whysz)
 	return false;
 }
 
-bool pcr_cli_find_library(char *out, size_t outsz)
+bool pcr_cli_find_library_or_say(char *out, size_t outsz)
 {
 	char why[MAX_CANDIDATES * (PATH_MAX + 2) + 256];
-	if (pcr_cli_locate_library(out, outsz, why, sizeof why))
+	if (pcr_cli_find_library(out, outsz, why, sizeof why))
 		return true;
 	pcr_cli_error("%s", why);
 	return false;

@@ -10,7 +10,7 @@ static int help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	pcr_cli_usage(stdout);
+	pcr_cli_help(stdout);
 	return PCR_CLI_OK;
 }
 
@@ -25,7 +25,7 @@ static const struct subcommand {
 	{ "config", pcr_cli_config }, { "help", help },
 };
 
-void pcr_cli_usage(FILE *out)
+void pcr_cli_help(FILE *out)
 {
 	fputs("usage: " PCR_CLI_NAME " [--help] [--version] COMMAND [ARGS...]\n"
 	      "\n"
@@ -117,7 +117,7 @@ static int dispatch(int argc, char **argv)
 	if (c != -1)
 		return pcr_cli_common_option(NULL, c, argv);
 	if (optind >= argc) {
-		pcr_cli_usage(stderr);
+		pcr_cli_help(stderr);
 		return PCR_CLI_USAGE;
 	}
 	const char *name = argv[optind];

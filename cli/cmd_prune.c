@@ -57,7 +57,7 @@ static int print_would_remove(const struct pcr_store_entry *entry, enum pcr_prun
 static bool cleanup_rules(const struct pcr_config *c, struct pcr_prune_rules *rules)
 {
 	struct pcr_cli_limit l;
-	if (!pcr_cli_load_limit("prune", c, &l))
+	if (!pcr_cli_size_limit_or_say("prune", c, &l))
 		return false;
 	rules->orphans = true;
 	rules->by_size = l.origin != PCR_CLI_LIMIT_NONE;

@@ -409,7 +409,7 @@ static void try_dlopen(struct child *r, const char *library) { in_child(r, load_
 static bool check_library(char *library, size_t size)
 {
 	char why[PATH_MAX * 8];
-	if (!pcr_cli_locate_library(library, size, why, sizeof why)) {
+	if (!pcr_cli_find_library(library, size, why, sizeof why)) {
 		report(false, "library",
 		       "build or install it, or set PYCACHE_REDIRECT_LIBRARY "
 		       "to " PCR_LIBRARY_NAME,

@@ -38,7 +38,7 @@ static int show(const struct pcr_config *c)
 static int apply(const struct pcr_config *c)
 {
 	struct pcr_cli_limit l;
-	if (!pcr_cli_load_limit("config", c, &l))
+	if (!pcr_cli_size_limit_or_say("config", c, &l))
 		return PCR_CLI_FAILURE;
 	struct pcr_store_stats s;
 	struct pcr_store_error e;

@@ -94,7 +94,7 @@ int pcr_cli_stats(int argc, char **argv)
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
 	struct pcr_cli_limit l;
-	if (!pcr_cli_load_limit("stats", &config, &l))
+	if (!pcr_cli_size_limit_or_say("stats", &config, &l))
 		return PCR_CLI_FAILURE;
 	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_stats s;

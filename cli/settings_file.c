@@ -160,7 +160,8 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 	return true;
 }
 
-bool pcr_cli_load_limit(const char *subcommand, const struct pcr_config *c, struct pcr_cli_limit *l)
+bool pcr_cli_size_limit_or_say(const char *subcommand, const struct pcr_config *c,
+			       struct pcr_cli_limit *l)
 {
 	char why[PATH_MAX + 128];
 	if (pcr_cli_size_limit(c, l, why, sizeof why))
