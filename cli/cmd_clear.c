@@ -26,7 +26,7 @@ int pcr_cli_clear(int argc, char **argv)
 	int cleared = pcr_store_clear(config.root, arg ? dir : NULL, &r, &e);
 	pcr_cli_progress_end();
 	if (cleared == 0 && !arg)
-		pcr_store_usage_reset(config.root, 0);
+		pcr_store_counter_reset(config.root, 0);
 	if (cleared < 0) {
 		pcr_cli_store_error("clear", &e);
 		status = PCR_CLI_FAILURE;

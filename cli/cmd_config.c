@@ -49,7 +49,7 @@ static int apply(const struct pcr_config *c)
 		pcr_cli_store_error("config", &e);
 		return PCR_CLI_FAILURE;
 	}
-	pcr_store_usage_reset(c->root, s.bytes);
+	pcr_store_counter_reset(c->root, s.bytes);
 	if (l.origin == PCR_CLI_LIMIT_NONE || s.bytes <= l.bytes)
 		return PCR_CLI_OK;
 	struct pcr_store_removed removed;

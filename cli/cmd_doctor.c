@@ -389,7 +389,7 @@ static void check_limit(const struct pcr_config *c)
 	char max[PCR_CLI_HUMAN_SIZE], est[PCR_CLI_HUMAN_SIZE];
 	report(true, "size limit", NULL, "%s (%s); about %s written so far",
 	       pcr_cli_human_size(l.bytes, max), pcr_cli_limit_origin_str(l.origin),
-	       pcr_cli_human_size(pcr_store_usage_estimate(c->root), est));
+	       pcr_cli_human_size(pcr_store_counter_estimate(c->root), est));
 }
 
 /* ---- the library ---- */

@@ -118,7 +118,7 @@ int pcr_cli_prune(int argc, char **argv)
 				     rules.dry_run ? print_would_remove : NULL, &dr, &e);
 	pcr_cli_progress_end();
 	if (pruned == 0 && !rules.dry_run) /* a whole scan: the counter starts again */
-		pcr_store_usage_reset(config.root, r.left_bytes);
+		pcr_store_counter_reset(config.root, r.left_bytes);
 	if (pruned < 0) {
 		pcr_cli_store_error("prune", &e);
 		status = PCR_CLI_FAILURE;

@@ -107,7 +107,7 @@ int pcr_cli_stats(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	}
 	/* A whole scan: the library's counter starts again from the truth. */
-	pcr_store_usage_reset(config.root, s.bytes);
+	pcr_store_counter_reset(config.root, s.bytes);
 	if (json)
 		print_json(config.root, &s, &l);
 	else

@@ -1,5 +1,5 @@
 /* The size limit, kept without a scan in any host process: the library
- * counts what it writes (core/usage.h); the command compares the count with
+ * counts what it writes (core/counter.h); the command compares the count with
  * the limit before it uses the cache and, past the limit, removes orphans and
  * then the least recently used entries down to 90 % of it, there and then or
  * in a detached process (so that run and env start at once). One cleanup
@@ -25,13 +25,13 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 		    struct pcr_store_removed *r, struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
-	int lock = pcr_store_usage_open(root, O_RDONLY);
+	int lock = pcr_store_counter_open(root, O_RDONLY);
 	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		close(lock);
 		return 1; /* another cleanup is at it */
 	}
 	/* Under the lock, again: the cleanup that held it may have done it all. */
-	if (only_when_over && pcr_store_usage_estimate(root) <= limit) {
+	if (only_when_over && pcr_store_counter_estimate(root) <= limit) {
 		if (lock >= 0)
 			close(lock);
 		return 1;
@@ -42,7 +42,7 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 					 .only_above = limit };
 	int status = pcr_store_prune(root, &rules, r, NULL, NULL, e);
 	if (status == 0)
-		pcr_store_usage_reset(root, r->left_bytes);
+		pcr_store_counter_reset(root, r->left_bytes);
 	if (lock >= 0)
 		close(lock);
 	return status;
@@ -95,7 +95,7 @@ void pcr_cli_upkeep(enum pcr_cli_upkeep how)
 	char why[PATH_MAX + 128];
 	int err;
 	if (c.root_len == 0 || !pcr_cli_size_limit(&c, &l, why, sizeof why) ||
-	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_usage_estimate(c.root) <= l.bytes ||
+	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_counter_estimate(c.root) <= l.bytes ||
 	    pcr_root_prepare(&pcr_fs_libc, c.root, (unsigned long)geteuid(), false, &err) !=
 		PCR_ROOT_OK)
 		return;

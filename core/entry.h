@@ -6,6 +6,7 @@
 #define PCR_ENTRY_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "fs.h"
 #include "map.h"
@@ -26,5 +27,16 @@ int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m);
 
 /* Whether <entry>.src is missing (an entry whose maker could not record it). */
 bool pcr_entry_record_missing(const struct pcr_fs *fs, struct pcr_mapping *m);
+
+/* An entry's last use is its directory's mtime: Python's writes update it,
+ * and the library touches it on a process's first lookup in the entry when
+ * it is PCR_TOUCH_EVERY old, as ccache does, so that a cache that is only
+ * read still looks used. Whether an entry last touched at mtime is to be
+ * touched again at now; never for an mtime in the future (a skewed clock). */
+#define PCR_TOUCH_EVERY 3600
+static inline bool pcr_entry_touch_due(struct timespec mtime, struct timespec now)
+{
+	return mtime.tv_sec <= now.tv_sec - PCR_TOUCH_EVERY;
+}
 
 #endif

@@ -13,7 +13,7 @@
 #include "fs.h"
 #include "ident.h"
 #include "path.h"
-#include "usage.h"
+#include "counter.h"
 
 /* ---- paths ---- */
 
@@ -871,7 +871,7 @@ int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
 
 /* ---- the growth counter ---- */
 
-int pcr_store_usage_open(const char *root, int flags)
+int pcr_store_counter_open(const char *root, int flags)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int layout = fd < 0 ? -1 : open_dir_at(fd, PCR_LAYOUT);
@@ -880,35 +880,36 @@ int pcr_store_usage_open(const char *root, int flags)
 		close(fd);
 	if (layout < 0)
 		return (errno = saved), -1;
-	fd = openat(layout, PCR_USAGE_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = openat(layout, PCR_COUNTER_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	saved = errno;
 	close(layout);
 	errno = saved;
 	return fd;
 }
 
-uint64_t pcr_store_usage_estimate(const char *root)
+uint64_t pcr_store_counter_estimate(const char *root)
 {
 	struct stat st;
-	int fd = pcr_store_usage_open(root, O_RDONLY);
+	int fd = pcr_store_counter_open(root, O_RDONLY);
 	if (fd < 0)
 		return 0;
-	uint64_t bytes =
-	    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size * PCR_USAGE_UNIT : 0;
+	uint64_t bytes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+			     ? (uint64_t)st.st_size * PCR_COUNTER_UNIT
+			     : 0;
 	close(fd);
 	return bytes;
 }
 
-int pcr_store_usage_reset(const char *root, uint64_t bytes)
+int pcr_store_counter_reset(const char *root, uint64_t bytes)
 {
 	/* Only where the library would write it: the layout directory exists once anything is cached. */
-	int fd = pcr_store_usage_open(root, O_WRONLY | O_CREAT);
+	int fd = pcr_store_counter_open(root, O_WRONLY | O_CREAT);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	struct stat st;
 	/* To zero first: the appended bytes go, the new length is a hole. */
 	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == 0 &&
-			ftruncate(fd, (off_t)pcr_usage_units(bytes)) == 0
+			ftruncate(fd, (off_t)pcr_counter_units(bytes)) == 0
 		    ? 0
 		    : -1;
 	int saved = errno;

@@ -109,7 +109,7 @@ int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed 
 
 /* What a prune removes, rule by rule, in this order. The last use of an
  * entry is its directory's mtime: Python's writes into it update it, and
- * the library touches it on reads when it is an hour old (core/usage.h). */
+ * the library touches it on reads when it is an hour old (core/entry.h). */
 struct pcr_prune_rules {
 	bool orphans; /* recorded entries whose source directory is gone */
 	bool by_age;  /* entries last used before used_before */
@@ -155,14 +155,14 @@ void pcr_store_on_progress(pcr_store_progress fn, void *arg);
  * key by spelling (pcr_keyer_spelling). NULL: the default again. */
 void pcr_store_use_keyer(const struct pcr_keyer *k);
 
-/* The growth counter the library keeps (core/usage.h): its estimate of the
+/* The growth counter the library keeps (core/counter.h): its estimate of the
  * cache's size, 0 when there is none; and its reset to the size a scan of
  * the whole cache found (0, or -1 with errno; nothing when there is no layout directory). */
-uint64_t pcr_store_usage_estimate(const char *root);
+uint64_t pcr_store_counter_estimate(const char *root);
 /* <root>/v2/usage opened with flags (O_CLOEXEC, O_NONBLOCK added), no
  * symlink followed on the way (the caller checked the root); -1 with errno. */
-int pcr_store_usage_open(const char *root, int flags);
-int pcr_store_usage_reset(const char *root, uint64_t bytes);
+int pcr_store_counter_open(const char *root, int flags);
+int pcr_store_counter_reset(const char *root, uint64_t bytes);
 
 /* Orders directory paths as if '/' sorted before every other byte, so that
  * "/a/b/c" comes right after "/a/b", before "/a/b-c". */

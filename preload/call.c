@@ -14,7 +14,8 @@
 #include "dirkey.h"
 #include "state.h"
 #include "trust.h"
-#include "usage.h"
+#include "counter.h"
+#include "seen.h"
 
 /* The physical directory a relative path starts from: the working directory,
  * or the directory dirfd is open on. */
@@ -109,7 +110,7 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 		    S_ISLNK(st.st_mode))
 			return (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
-		if (!(c->op & PCR_CREATES) && !pcr_usage_look_centrally(&c->m)) {
+		if (!(c->op & PCR_CREATES) && !pcr_seen_look_centrally(&c->m)) {
 			pcr_log(PCR_LOG_EVERY,
 				(const char *[]){
 				    hook, " ", path,
@@ -155,7 +156,7 @@ static bool make_entry(struct pcr_call *c)
 		pcr_entry_made(&c->m);
 	else if (errno != EEXIST)
 		return false;
-	pcr_usage_entry_made(&c->m);
+	pcr_seen_entry_made(&c->m);
 	return true;
 }
 
@@ -165,9 +166,9 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 		/* What an in-tree lookup says of the tree: no __pycache__ of its
 		 * own, or pycs shipped in it. */
 		if (c->mapped && c->m.is_dir && failed && errno == ENOENT)
-			pcr_usage_tree_missing(&c->m);
+			pcr_seen_tree_missing(&c->m);
 		else if (c->mapped && !c->m.is_dir && !failed && !(c->op & PCR_CREATES))
-			pcr_usage_tree_has_pycs(&c->m);
+			pcr_seen_tree_has_pycs(&c->m);
 		return false;
 	}
 	int e = errno;
@@ -177,10 +178,10 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
 			pcr_entry_made(&c->m);
 		}
-		pcr_usage_entry_made(&c->m); /* found, or made, there */
+		pcr_seen_entry_made(&c->m); /* found, or made, there */
 	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
-		if (pcr_usage_tree_may_have(&c->m)) {
+		if (pcr_seen_tree_may_have(&c->m)) {
 			c->central = false;
 			*P = c->orig;
 			log_fallback(c);
@@ -296,8 +297,8 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const c
 	int e = errno;
 	bool again = false;
 	if (!failed && b->central) {
-		pcr_usage_entry_made(&b->m);
-		pcr_usage_wrote(&b->m, b->moving);
+		pcr_seen_entry_made(&b->m);
+		pcr_counter_wrote(&b->m, b->moving);
 	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {
 			again = true;

@@ -15,7 +15,7 @@
 
 #include "../core/atomic.h"
 #include "state.h"
-#include "usage.h"
+#include "counter.h"
 
 /* The side of a call as the last attempt had it: the path and its dirfd. */
 static const char *side(const struct pcr_call *c, int *dirfd)
@@ -124,7 +124,7 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 		r = -1;
 	}
 	if (r == 0 && b->central)
-		pcr_usage_wrote(&b->m, b->moving);
+		pcr_counter_wrote(&b->m, b->moving);
 	errno = e;
 	return r == 0;
 }

@@ -1,5 +1,5 @@
 /* The call state machine (preload/call.c) with the preload's logic around it
- * (usage.c, trust.c, dirkey.c, move.c), without an interpreter and without
+ * (seen.c, counter.c, trust.c, dirkey.c, move.c), without an interpreter and without
  * interposition: the test links them with its own pcr_fs_real (libc's calls
  * on a temporary directory, counted, with faults it can switch on) and the
  * few state functions they need, and drives each call as a generated hook

@@ -902,27 +902,27 @@ Test(store, usage_counter_reset_and_estimate)
 {
 	char usage[PATH_MAX];
 	unit_path(usage, "%s/v2/usage", root);
-	cr_assert_eq(pcr_store_usage_estimate(root), 0, "no counter: no estimate");
-	cr_assert_eq(pcr_store_usage_reset(root, 5000), 0, "no v2: nothing to do");
+	cr_assert_eq(pcr_store_counter_estimate(root), 0, "no counter: no estimate");
+	cr_assert_eq(pcr_store_counter_reset(root, 5000), 0, "no v2: nothing to do");
 	cr_assert(!exists(usage));
 
 	make_four();
-	cr_assert_eq(pcr_store_usage_reset(root, 5000), 0);
+	cr_assert_eq(pcr_store_counter_reset(root, 5000), 0);
 	struct stat st;
 	cr_assert_eq(lstat(usage, &st), 0);
 	cr_assert_eq(st.st_size, 5, "5000 bytes: 5 units of 1 KiB, rounded up");
 	cr_assert_eq(st.st_blocks, 0, "holes only");
 	cr_assert_eq(st.st_mode & 07777, 0600);
-	cr_assert_eq(pcr_store_usage_estimate(root), 5 * 1024);
+	cr_assert_eq(pcr_store_counter_estimate(root), 5 * 1024);
 
 	/* What the library appends is added; a reset starts from the truth. */
 	int fd = open(usage, O_WRONLY | O_APPEND);
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, "\0\0\0", 3), 3);
 	close(fd);
-	cr_assert_eq(pcr_store_usage_estimate(root), 8 * 1024);
-	cr_assert_eq(pcr_store_usage_reset(root, 0), 0);
-	cr_assert_eq(pcr_store_usage_estimate(root), 0);
+	cr_assert_eq(pcr_store_counter_estimate(root), 8 * 1024);
+	cr_assert_eq(pcr_store_counter_reset(root, 0), 0);
+	cr_assert_eq(pcr_store_counter_estimate(root), 0);
 
 	/* The walks take the counter for what it is: not an entry. */
 	cr_assert_eq(stats_of(NULL).entries, 4);
@@ -933,8 +933,8 @@ Test(store, usage_counter_reset_and_estimate)
 	make_file(target, 2048, 0);
 	cr_assert_eq(unlink(usage), 0);
 	cr_assert_eq(symlink(target, usage), 0);
-	cr_assert_eq(pcr_store_usage_estimate(root), 0);
-	cr_assert_eq(pcr_store_usage_reset(root, 0), -1);
+	cr_assert_eq(pcr_store_counter_estimate(root), 0);
+	cr_assert_eq(pcr_store_counter_reset(root, 0), -1);
 	cr_assert_eq(lstat(target, &st), 0);
 	cr_assert_eq(st.st_size, 2048);
 }
