@@ -79,11 +79,11 @@ static bool dir_key(const struct pcr_keyer *self, char *dir, size_t len, char *h
 		return true;
 	struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_real, &kinds);
 	int saved = errno;
-	bool ok = pcr_ident_keyer_key(&k.keyer, dir, len, hex);
-	if (ok)
-		slot_put(s, h, now, hex);
+	if (!pcr_ident_keyer_key(&k.keyer, dir, len, hex))
+		return false; /* with errno, as the keyer says (core/map.h) */
+	slot_put(s, h, now, hex);
 	errno = saved;
-	return ok;
+	return true;
 }
 
 const struct pcr_keyer pcr_dir_keyer = { dir_key };

@@ -15,6 +15,7 @@
 #include "core/entry.h"
 #include "core/ident.h"
 #include "preload/call.h"
+#include "preload/dirkey.h"
 #include "preload/state.h"
 
 /* ---- the state the logic reads (preload/state.c in the library) ---- */
@@ -39,6 +40,8 @@ void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 
 static struct {
 	int lstat;
+	int handles; /* name_to_handle_at */
+	int statfs;
 	bool full; /* statfs says no block is left */
 } fs;
 
@@ -55,8 +58,15 @@ static int f_openat(int d, const char *p, int flags, mode_t mode)
 	return openat(d, p, flags, mode);
 }
 
+static int f_handle(int d, const char *p, struct file_handle *h, int *mnt, int flags)
+{
+	fs.handles++;
+	return name_to_handle_at(d, p, h, mnt, flags);
+}
+
 static int f_statfs(const char *p, struct statfs *b)
 {
+	fs.statfs++;
 	int r = statfs(p, b);
 	if (r == 0 && fs.full)
 		b->f_bavail = b->f_bfree = 0;
@@ -72,7 +82,7 @@ const struct pcr_fs pcr_fs_real = {
 	.unlink = unlink,
 	.access = access,
 	.readlink = readlink,
-	.name_to_handle_at = name_to_handle_at,
+	.name_to_handle_at = f_handle,
 	.statfs = f_statfs,
 	.statx = statx,
 	.fstatat = fstatat,
@@ -384,4 +394,66 @@ Test(call, a_move_across_file_systems_is_a_copy)
 	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__"), &k.keyer, &m),
 	    PCR_MAP_OK);
 	cr_assert_eq(count_names(m.central), 0, "a file left in the entry");
+}
+
+/* ---- the directory keys (preload/dirkey.c) ---- */
+
+/* The key of the directory at path by the library's keyer, in hex. */
+static void key_of(const char *path, char hex[PCR_KEY_HEX + 1])
+{
+	char buf[PATH_MAX + 2];
+	snprintf(buf, sizeof buf, "%s", path);
+	cr_assert(pcr_dir_keyer.key(&pcr_dir_keyer, buf, strlen(buf), hex), "%s: %s", path,
+		  strerror(errno));
+	cr_assert_str_eq(buf, path, "the keyer left the spelling changed");
+}
+
+/* A directory is looked up once a second, not once a call; one statfs
+ * serves a mount; a directory replaced at its path gets its own key once
+ * the second is over. */
+Test(call, a_directory_is_keyed_once_a_second)
+{
+	char a[PCR_KEY_HEX + 1], b[PCR_KEY_HEX + 1];
+	const char *pkg = in_tree("pkg");
+	key_of(pkg, a);
+	cr_assert_eq(fs.handles, 1);
+	for (int i = 0; i < 100; i++) {
+		key_of(pkg, b);
+		cr_assert_str_eq(a, b);
+	}
+	cr_assert_eq(fs.handles, 1, "%d lookups for one directory", fs.handles);
+	/* Another directory on the same mount: its own lookup, no statfs. */
+	cr_assert(mkdir(in_tree("other"), 0755) == 0);
+	key_of(in_tree("other"), b);
+	cr_assert_str_neq(a, b);
+	cr_assert_eq(fs.handles, 2);
+	cr_assert_eq(fs.statfs, 1, "%d statfs for one mount", fs.statfs);
+
+	/* Replaced at the same path: the old key within the second (the
+	 * README's Limits say so), the new one after it. */
+	unit_rm_rf(pkg);
+	cr_assert(mkdir(pkg, 0755) == 0);
+	key_of(pkg, b);
+	cr_assert_str_eq(a, b, "looked up again within the second");
+	usleep((PCR_DIRKEY_TTL_MS + 100) * 1000);
+	key_of(pkg, b);
+	cr_assert_str_neq(a, b, "a replaced directory kept its old key after the second");
+	cr_assert_eq(fs.handles, 3);
+}
+
+/* A path that is no directory has no key, and that is not remembered: it
+ * is keyed as soon as it exists. */
+Test(call, a_missing_directory_is_not_remembered)
+{
+	char buf[PATH_MAX + 2], hex[PCR_KEY_HEX + 1];
+	snprintf(buf, sizeof buf, "%s", in_tree("later"));
+	errno = 0;
+	cr_assert(!pcr_dir_keyer.key(&pcr_dir_keyer, buf, strlen(buf), hex));
+	cr_assert_eq(errno, ENOENT);
+	unit_write_file(buf, "a file");
+	errno = 0;
+	cr_assert(!pcr_dir_keyer.key(&pcr_dir_keyer, buf, strlen(buf), hex));
+	cr_assert_eq(errno, ENOTDIR);
+	cr_assert(unlink(buf) == 0 && mkdir(buf, 0755) == 0);
+	cr_assert(pcr_dir_keyer.key(&pcr_dir_keyer, buf, strlen(buf), hex));
 }
