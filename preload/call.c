@@ -5,17 +5,17 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../core/entry.h"
 #include "../core/fmt.h"
 #include "../core/path.h"
+#include "clock.h"
+#include "counter.h"
 #include "dirkey.h"
+#include "seen.h"
 #include "state.h"
 #include "trust.h"
-#include "counter.h"
-#include "seen.h"
 
 /* The physical directory a relative path starts from: the working directory,
  * or the directory dirfd is open on. */
@@ -225,10 +225,7 @@ static rlim_t file_size_limit(void)
 static bool cache_full(void)
 {
 	static uint64_t asked_ms, room;
-	struct timespec t;
-	uint64_t now = clock_gettime(CLOCK_MONOTONIC_COARSE, &t) == 0
-			   ? (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000
-			   : 0;
+	uint64_t now = pcr_coarse_ms();
 	uint64_t at = __atomic_load_n(&asked_ms, __ATOMIC_RELAXED);
 	if (now && at && now - at < 1000 &&
 	    __atomic_load_n(&room, __ATOMIC_RELAXED) >= PCR_ROOM_TO_SPARE)

@@ -2,9 +2,9 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/ident.h"
+#include "clock.h"
 #include "state.h"
 
 #define SLOTS 1024
@@ -22,15 +22,6 @@ struct slot {
 
 static struct slot slots[SLOTS];
 static struct pcr_fs_kinds kinds;
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-	/* The coarse clock is read in the vDSO: no syscall. */
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &t) < 0)
-		return 0;
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 static bool slot_get(struct slot *s, const uint64_t h[2], uint64_t now, char *hex)
 {
@@ -74,7 +65,7 @@ static bool dir_key(const struct pcr_keyer *self, char *dir, size_t len, char *h
 	uint64_t h[2];
 	pcr_hash128(dir, len, h);
 	struct slot *s = &slots[h[0] % SLOTS];
-	uint64_t now = now_ms();
+	uint64_t now = pcr_coarse_ms();
 	if (slot_get(s, h, now, hex))
 		return true;
 	struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_real, &kinds);
