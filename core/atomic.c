@@ -42,7 +42,7 @@ bool pcr_is_tmp_name(const char *name)
 	return false;
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
+bool pcr_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t w = write(fd, buf, len);
@@ -67,7 +67,7 @@ int pcr_atomic_write(const struct pcr_fs *fs, const char *final, char *tmp, size
 		fd = fs->open(tmp, flags, mode);
 	if (fd < 0)
 		return -1;
-	bool ok = write_all(fd, bytes, len);
+	bool ok = pcr_write_all(fd, bytes, len);
 	int e = errno;
 	if (close(fd) != 0 && ok)
 		ok = false, e = errno;

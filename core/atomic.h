@@ -24,6 +24,10 @@ size_t pcr_tmp_name(const char *final, unsigned long pid, char *out, size_t size
  * ("<x>.pyc.<digits>", importlib's _write_atomic). */
 bool pcr_is_tmp_name(const char *name);
 
+/* Writes all len bytes of buf to fd, again after EINTR; false, with errno,
+ * when a write fails or writes nothing. */
+bool pcr_write_all(int fd, const char *buf, size_t len);
+
 /* Writes len bytes as final: into a temporary name spelled in tmp (size
  * bytes; created with O_EXCL and O_NOFOLLOW, mode), then renamed over final.
  * A temporary name of this pid that is left (a crashed writer's that had

@@ -46,14 +46,8 @@ static bool copy_bytes(int in, int out)
 			continue;
 		if (n <= 0)
 			return n == 0;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return false;
-			done += w;
-		}
+		if (!pcr_write_all(out, buf, (size_t)n))
+			return false;
 	}
 }
 
