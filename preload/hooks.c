@@ -39,7 +39,7 @@
 
 #define PCR_NOINLINE static __attribute__((noinline))
 
-#define HOOK(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD, PATH, OP)               \
+#define HOOK(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)               \
 	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
 	{                                                                          \
 		struct pcr_call c;                                                 \
@@ -64,7 +64,7 @@
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
-#define HOOK_OPEN(NAME, PARAMS, ARGS, MAPPED, DIRFD, PATH)                                         \
+#define HOOK_OPEN(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                                         \
 	PCR_NOINLINE int mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS, mode_t mode)    \
 	{                                                                                          \
 		struct pcr_call c;                                                                 \
@@ -121,7 +121,7 @@
 		PCR_FAST_PATH(NAME, pcr_may_want(path), (path, mode))                             \
 	}
 
-#define HOOK2(RET, NAME, PARAMS, ARGS, MAPPED, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, MOVE)    \
+#define HOOK2(NAME, RET, FAIL, DIRFD_A, PATH_A, DIRFD_B, PATH_B, MOVE, PARAMS, ARGS, MAPPED)    \
 	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS)              \
 	{                                                                                       \
 		struct pcr_call a, b;                                                           \

@@ -7,10 +7,10 @@
 #include "decls.h"
 
 enum pcr_slot {
-#define HOOK(RET, NAME, ...) PCR_SLOT_##NAME,
+#define HOOK(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_OPEN(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_FOPEN(NAME) PCR_SLOT_##NAME,
-#define HOOK2(RET, NAME, ...) PCR_SLOT_##NAME,
+#define HOOK2(NAME, ...) PCR_SLOT_##NAME,
 #include "hooks.def"
 #undef HOOK
 #undef HOOK_OPEN

@@ -11,10 +11,10 @@
 #include "tests/harness.h"
 
 static const char *const table[] = {
-#define HOOK(RET, NAME, ...) #NAME,
+#define HOOK(NAME, ...) #NAME,
 #define HOOK_OPEN(NAME, ...) #NAME,
 #define HOOK_FOPEN(NAME) #NAME,
-#define HOOK2(RET, NAME, ...) #NAME,
+#define HOOK2(NAME, ...) #NAME,
 #include "preload/hooks.def"
 };
 #define NTABLE (sizeof table / sizeof *table)
