@@ -158,9 +158,10 @@ void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_stor
 enum pcr_cli_upkeep { PCR_CLI_UPKEEP_INLINE, PCR_CLI_UPKEEP_DETACHED };
 void pcr_cli_upkeep(enum pcr_cli_upkeep how);
 
-/* A progress line on stderr for the store walks between start and end,
- * when stderr is a terminal and the walk takes long enough to need one. */
-void pcr_cli_progress_start(const char *what);
+/* The store at root, with a progress line on stderr for its walks until
+ * pcr_cli_progress_end, when stderr is a terminal and a walk takes long
+ * enough to need one: "what: 12,345 entries...". */
+struct pcr_store pcr_cli_progress_start(const char *root, const char *what);
 void pcr_cli_progress_end(void);
 
 /* A size, "2G" (whole numbers of bytes, or K, M, G, T in 1024 steps), and
@@ -184,7 +185,7 @@ struct pcr_store_error;
 /* "<verb> 3 entries, 40 files, 1.2 MiB" on stdout. */
 void pcr_cli_print_removed(const char *verb, const struct pcr_store_removed *r);
 
-/* Why a core/store.c call failed, on stderr, prefixed with the subcommand. */
+/* Why a store call (core/store.h) failed, on stderr, prefixed with the subcommand. */
 void pcr_cli_store_error(const char *subcommand, const struct pcr_store_error *e);
 
 /* A DIR argument of the cache commands, absolute and normalised

@@ -22,8 +22,8 @@ int pcr_cli_clear(int argc, char **argv)
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
 	status = PCR_CLI_OK;
-	pcr_cli_progress_start("clear");
-	int cleared = pcr_store_clear(config.root, arg ? dir : NULL, &r, &e);
+	struct pcr_store store = pcr_cli_progress_start(config.root, "clear");
+	int cleared = pcr_store_clear(&store, arg ? dir : NULL, &r, &e);
 	pcr_cli_progress_end();
 	if (cleared == 0 && !arg)
 		pcr_store_counter_reset(config.root, 0);

@@ -42,8 +42,8 @@ static int apply(const struct pcr_config *c)
 		return PCR_CLI_FAILURE;
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
-	pcr_cli_progress_start("config");
-	int r = pcr_store_stats(c->root, NULL, &s, &e);
+	struct pcr_store store = pcr_cli_progress_start(c->root, "config");
+	int r = pcr_store_stats(&store, NULL, &s, &e);
 	pcr_cli_progress_end();
 	if (r < 0) {
 		pcr_cli_store_error("config", &e);

@@ -60,7 +60,7 @@ int pcr_cli_ls(int argc, char **argv)
 	struct pcr_store_list l;
 	struct pcr_store_error e;
 	status = PCR_CLI_OK;
-	if (pcr_store_list(config.root, dir, &l, &e) < 0) {
+	if (pcr_store_list(&(struct pcr_store){ .root = config.root }, dir, &l, &e) < 0) {
 		pcr_cli_store_error("ls", &e);
 		status = PCR_CLI_FAILURE;
 	} else if (json) {

@@ -113,9 +113,9 @@ int pcr_cli_prune(int argc, char **argv)
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
 	int status = PCR_CLI_OK;
-	pcr_cli_progress_start("prune");
-	int pruned = pcr_store_prune(config.root, &rules, &r,
-				     rules.dry_run ? print_would_remove : NULL, &dr, &e);
+	struct pcr_store store = pcr_cli_progress_start(config.root, "prune");
+	int pruned =
+	    pcr_store_prune(&store, &rules, &r, rules.dry_run ? print_would_remove : NULL, &dr, &e);
 	pcr_cli_progress_end();
 	if (pruned == 0 && !rules.dry_run) /* a whole scan: the counter starts again */
 		pcr_store_counter_reset(config.root, r.left_bytes);

@@ -99,8 +99,8 @@ int pcr_cli_stats(int argc, char **argv)
 	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
-	pcr_cli_progress_start("stats");
-	int r = pcr_store_stats(config.root, NULL, &s, &e);
+	struct pcr_store store = pcr_cli_progress_start(config.root, "stats");
+	int r = pcr_store_stats(&store, NULL, &s, &e);
 	pcr_cli_progress_end();
 	if (r < 0) {
 		pcr_cli_store_error("stats", &e);

@@ -42,22 +42,23 @@ static void draw(size_t entries, void *arg)
 	line.drawn = true;
 }
 
-void pcr_cli_progress_start(const char *what)
+struct pcr_store pcr_cli_progress_start(const char *root, const char *what)
 {
+	struct pcr_store store = { .root = root };
 	if (!isatty(STDERR_FILENO))
-		return;
+		return store;
 	line.what = what;
 	line.drawn = false;
 	/* The first line after a quarter of a second: a small cache shows none. */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	line.next = later(now, 250000000);
-	pcr_store_on_progress(draw, NULL);
+	store.progress = draw;
+	return store;
 }
 
 void pcr_cli_progress_end(void)
 {
-	pcr_store_on_progress(NULL, NULL);
 	if (line.drawn)
 		fputs("\r\033[K", stderr);
 	line.drawn = false;

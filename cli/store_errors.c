@@ -1,5 +1,5 @@
 /* What the cache-management commands share: reading the configured root,
- * and saying why core/store.c failed. */
+ * and saying why a store call (core/store.h) failed. */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>

@@ -40,7 +40,7 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 					 .by_size = true,
 					 .max_bytes = pcr_cli_cleanup_target(limit),
 					 .only_above = limit };
-	int status = pcr_store_prune(root, &rules, r, NULL, NULL, e);
+	int status = pcr_store_prune(&(struct pcr_store){ .root = root }, &rules, r, NULL, NULL, e);
 	if (status == 0)
 		pcr_store_counter_reset(root, r->left_bytes);
 	if (lock >= 0)

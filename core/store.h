@@ -43,17 +43,36 @@ struct pcr_store_error {
 	char path[PATH_MAX];
 };
 
-/* Each function takes root, the normalised absolute cache root, and dir,
- * NULL for the whole cache or an absolute directory (normalised here
- * lexically, as core/path.h does) to keep only the entries whose recorded
- * source is dir or below it; an entry without a record is never in a dir.
- * Each returns 0, or -1 with *e filled: a root that pcr_root_prepare refuses
- * is refused; a missing one is an empty cache. */
+/* Called after each entry a walk looks at, with how many it has looked at
+ * so far in this call: for a progress indication. */
+typedef void (*pcr_store_progress)(size_t entries, void *arg);
+
+/* The cache a store function works on, and how: what the caller sets,
+ * passed to every call rather than kept in the module. */
+struct pcr_store {
+	const char *root; /* the normalised absolute cache root */
+	/* Tells whether an entry's recorded source directory is still its own
+	 * (an orphan otherwise). NULL: the directories' identity
+	 * (core/ident.h), as the library keys them; tests of the store may key
+	 * by spelling (pcr_keyer_spelling). */
+	const struct pcr_keyer *keyer;
+	pcr_store_progress progress; /* NULL: none */
+	void *progress_arg;
+};
+
+/* Each function takes the store and dir, NULL for the whole cache or an
+ * absolute directory (normalised here lexically, as core/path.h does) to
+ * keep only the entries whose recorded source is dir or below it; an entry
+ * without a record is never in a dir. Each returns 0, or -1 with *e filled:
+ * a root that pcr_root_prepare refuses is refused; a missing one is an
+ * empty cache. The code: store_walk.c (the walk every function makes, and
+ * the sweep of what crashed writers left), store_stats.c, store_list.c,
+ * store_remove.c (clear), store_prune.c, store_counter.c. */
 
 /* Calls visit for each entry (the entry and its files are valid only during
  * the call); a nonzero return stops the walk and is returned. */
 typedef int (*pcr_store_visit)(const struct pcr_store_entry *entry, void *arg);
-int pcr_store_walk(const char *root, const char *dir, pcr_store_visit visit, void *arg,
+int pcr_store_walk(const struct pcr_store *store, const char *dir, pcr_store_visit visit, void *arg,
 		   struct pcr_store_error *e);
 
 /* What the old layout (PCR_LAYOUT_OLD, keyed by the spelling of a path, which
@@ -75,7 +94,7 @@ struct pcr_store_stats {
 	struct pcr_store_old old;       /* of the whole cache only */
 };
 
-int pcr_store_stats(const char *root, const char *dir, struct pcr_store_stats *s,
+int pcr_store_stats(const struct pcr_store *store, const char *dir, struct pcr_store_stats *s,
 		    struct pcr_store_error *e);
 
 /* The entries of dir (or all), sorted by source directory so that a tree's
@@ -86,7 +105,7 @@ struct pcr_store_list {
 	size_t count;
 };
 
-int pcr_store_list(const char *root, const char *dir, struct pcr_store_list *l,
+int pcr_store_list(const struct pcr_store *store, const char *dir, struct pcr_store_list *l,
 		   struct pcr_store_error *e);
 void pcr_store_list_free(struct pcr_store_list *l);
 
@@ -104,7 +123,7 @@ struct pcr_store_removed {
  * Like a prune that removes, it also sweeps what crashed writers left
  * (temporary names older than PCR_STORE_STALE_AFTER), records whose entry
  * is gone, and the <k0k1> directories it left empty. */
-int pcr_store_clear(const char *root, const char *dir, struct pcr_store_removed *r,
+int pcr_store_clear(const struct pcr_store *store, const char *dir, struct pcr_store_removed *r,
 		    struct pcr_store_error *e);
 
 /* What a prune removes, rule by rule, in this order. The last use of an
@@ -136,24 +155,13 @@ typedef int (*pcr_store_prune_report)(const struct pcr_store_entry *entry,
  * An entry without a (valid) record is never an orphan, but counts for age
  * and size. *r counts what is gone (on a dry run, what would go), also
  * after a failure; report may be NULL. */
-int pcr_store_prune(const char *root, const struct pcr_prune_rules *rules,
+int pcr_store_prune(const struct pcr_store *store, const struct pcr_prune_rules *rules,
 		    struct pcr_store_removed *r, pcr_store_prune_report report, void *arg,
 		    struct pcr_store_error *e);
 
 /* A temporary file (a record's "<key>.src.<pid>", a pyc's
  * "<name>.pyc.<number>") this old is a crashed writer's. */
 #define PCR_STORE_STALE_AFTER 3600
-
-/* Called after each entry a walk looks at, with how many it has (from the
- * last call of pcr_store_on_progress): for a progress indication. NULL: none. */
-typedef void (*pcr_store_progress)(size_t entries, void *arg);
-void pcr_store_on_progress(pcr_store_progress fn, void *arg);
-
-/* The keyer that tells whether an entry's recorded source directory is
- * still its own (an orphan otherwise): by default the directories'
- * identity (core/ident.h), as the library keys them; tests of the store may
- * key by spelling (pcr_keyer_spelling). NULL: the default again. */
-void pcr_store_use_keyer(const struct pcr_keyer *k);
 
 /* The growth counter the library keeps (core/counter.h): its estimate of the
  * cache's size, 0 when there is none; and its reset to the size a scan of

@@ -1,4 +1,4 @@
-/* The cache store (core/store.c) on caches generated in a temporary
+/* The cache store (core/store_*.c) on caches generated in a temporary
  * directory: exact counts, records missing or wrong, orphans, entries that
  * vanish during a walk, symlinks that must never be followed, and refused
  * roots. */
@@ -26,11 +26,14 @@ static bool key_of_existing(const struct pcr_keyer *self, char *dir, size_t len,
 }
 static const struct pcr_keyer spelling_of_existing = { key_of_existing };
 
+/* The store every test works on: root, keyed as above. */
+static struct pcr_store store;
+
 static void setup(void)
 {
-	pcr_store_use_keyer(&spelling_of_existing);
 	unit_mkdtemp(tmp, sizeof tmp);
 	unit_path(root, "%s/cache", tmp);
+	store = (struct pcr_store){ .root = root, .keyer = &spelling_of_existing };
 	unit_path(src, "%s/src", tmp);
 	cr_assert_eq(mkdir(root, 0700), 0);
 	cr_assert_eq(mkdir(src, 0700), 0);
@@ -80,7 +83,7 @@ static void make_entry(const char *rel, bool recorded, const struct file *files,
 		unit_path(source, "%s", rel);
 	else
 		unit_path(source, "%s/%s", src, rel);
-	unit_central(dir, sizeof dir, root, source, NULL);
+	layout_central_of_spelling(dir, sizeof dir, root, source, NULL);
 	unit_path(path, "%s/v2", root);
 	mkdir(path, 0700);
 	unit_path(path, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
@@ -123,7 +126,7 @@ static struct pcr_store_stats stats_of(const char *dir)
 {
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_stats(root, dir, &s, &e), 0, "%s: %s", e.path, strerror(e.err));
+	cr_assert_eq(pcr_store_stats(&store, dir, &s, &e), 0, "%s: %s", e.path, strerror(e.err));
 	return s;
 }
 
@@ -131,7 +134,7 @@ static struct pcr_store_removed clear(const char *dir)
 {
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_clear(root, dir, &r, &e), 0, "%s: %s", e.path, strerror(e.err));
+	cr_assert_eq(pcr_store_clear(&store, dir, &r, &e), 0, "%s: %s", e.path, strerror(e.err));
 	return r;
 }
 
@@ -276,7 +279,7 @@ Test(store, orphan_is_an_entry_whose_source_is_gone)
 
 	struct pcr_store_list l;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), 0);
+	cr_assert_eq(pcr_store_list(&store, NULL, &l, &e), 0);
 	for (size_t i = 0; i < l.count; i++)
 		cr_assert_eq(l.entries[i].source_exists,
 			     strstr(l.entries[i].source, "/here") != NULL, "%s",
@@ -295,14 +298,14 @@ Test(store, list_is_sorted_by_source_then_file_name)
 	struct pcr_store_error e;
 	char a[PATH_MAX];
 	tree_path(a, "a");
-	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), 0);
+	cr_assert_eq(pcr_store_list(&store, NULL, &l, &e), 0);
 	cr_assert_eq(l.count, 3);
 	const char *const want[] = { "a", "a/b", "a-b" };
 	for (size_t i = 0; i < 3; i++) {
 		char expect[PATH_MAX], dir[PATH_MAX];
 		tree_path(expect, want[i]);
 		cr_assert_str_eq(l.entries[i].source, expect);
-		unit_central(dir, sizeof dir, root, expect, NULL);
+		layout_central_of_spelling(dir, sizeof dir, root, expect, NULL);
 		cr_assert_str_eq(l.entries[i].path, dir);
 		cr_assert(l.entries[i].recorded && l.entries[i].source_exists);
 	}
@@ -313,7 +316,7 @@ Test(store, list_is_sorted_by_source_then_file_name)
 	pcr_store_list_free(&l);
 
 	/* The tree a holds a and a/b, never a-b. */
-	cr_assert_eq(pcr_store_list(root, a, &l, &e), 0);
+	cr_assert_eq(pcr_store_list(&store, a, &l, &e), 0);
 	cr_assert_eq(l.count, 2);
 	pcr_store_list_free(&l);
 }
@@ -364,7 +367,7 @@ Test(store, relative_tree_is_refused)
 {
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_clear(root, "src/a", &r, &e), -1);
+	cr_assert_eq(pcr_store_clear(&store, "src/a", &r, &e), -1);
 	cr_assert_eq(e.err, EINVAL);
 }
 
@@ -404,7 +407,7 @@ Test(store, entries_vanishing_during_a_walk_are_no_error)
 	}
 	struct vanish v = { 0 };
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_walk(root, NULL, remove_the_others, &v, &e), 0, "%s: %s", e.path,
+	cr_assert_eq(pcr_store_walk(&store, NULL, remove_the_others, &v, &e), 0, "%s: %s", e.path,
 		     strerror(e.err));
 	cr_assert_geq(v.visits, 1);
 	cr_assert_lt(v.visits, 200, "visited entries that were gone");
@@ -453,7 +456,7 @@ Test(store, symlink_in_place_of_an_entry_or_a_shard_is_never_followed)
 	char target[PATH_MAX], file[PATH_MAX], dir[PATH_MAX], shard_link[PATH_MAX];
 	make_target(target, file);
 	/* A key-named link in a real shard, and a link as a whole shard. */
-	unit_central(dir, sizeof dir, root, "/somewhere", NULL);
+	layout_central_of_spelling(dir, sizeof dir, root, "/somewhere", NULL);
 	char shard[PATH_MAX], v1[PATH_MAX];
 	unit_path(v1, "%s/v2", root);
 	unit_path(shard, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
@@ -483,7 +486,7 @@ Test(store, symlink_as_the_layout_directory_is_refused)
 	cr_assert_eq(symlink(target, v1), 0);
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_clear(root, NULL, &r, &e), -1);
+	cr_assert_eq(pcr_store_clear(&store, NULL, &r, &e), -1);
 	cr_assert(e.err == ELOOP || e.err == ENOTDIR, "%s", strerror(e.err));
 	cr_assert(exists(file));
 }
@@ -517,7 +520,7 @@ static struct pcr_store_removed prune(struct pcr_prune_rules rules, struct repor
 {
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_prune(root, &rules, &r, rep ? record_report : NULL, rep, &e), 0,
+	cr_assert_eq(pcr_store_prune(&store, &rules, &r, rep ? record_report : NULL, rep, &e), 0,
 		     "%s: %s", e.path, strerror(e.err));
 	return r;
 }
@@ -705,7 +708,7 @@ Test(store, prune_never_follows_a_symlink)
 	set_used(e_gone, 1000);
 	set_used(e_a, 2000);
 	char fake[PATH_MAX], record[PATH_MAX + 8];
-	unit_central(fake, sizeof fake, root, "/pcr-unit-nowhere", NULL);
+	layout_central_of_spelling(fake, sizeof fake, root, "/pcr-unit-nowhere", NULL);
 	char shard[PATH_MAX];
 	unit_path(shard, "%.*s", (int)(strrchr(fake, '/') - fake), fake);
 	mkdir(shard, 0700);
@@ -736,7 +739,7 @@ Test(store, prune_of_a_missing_root_is_nothing_and_a_refused_root_is_refused)
 	cr_assert_eq(chmod(root, 0770), 0);
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	cr_assert_eq(pcr_store_prune(root, &all, &r, NULL, NULL, &e), -1);
+	cr_assert_eq(pcr_store_prune(&store, &all, &r, NULL, NULL, &e), -1);
 	cr_assert_eq(e.root, PCR_ROOT_UNSAFE_MODE);
 	cr_assert_eq(r.entries, 0);
 	cr_assert(exists(e_gone) && exists(e_a));
@@ -750,13 +753,13 @@ static void check_refused(enum pcr_root_status want)
 	struct pcr_store_stats s;
 	struct pcr_store_list l;
 	struct pcr_store_removed r;
-	cr_assert_eq(pcr_store_stats(root, NULL, &s, &e), -1);
+	cr_assert_eq(pcr_store_stats(&store, NULL, &s, &e), -1);
 	cr_assert_eq(e.root, want, "%s", pcr_root_status_str(e.root));
 	cr_assert_str_eq(e.path, root);
-	cr_assert_eq(pcr_store_list(root, NULL, &l, &e), -1);
+	cr_assert_eq(pcr_store_list(&store, NULL, &l, &e), -1);
 	pcr_store_list_free(&l);
 	cr_assert_eq(e.root, want);
-	cr_assert_eq(pcr_store_clear(root, NULL, &r, &e), -1);
+	cr_assert_eq(pcr_store_clear(&store, NULL, &r, &e), -1);
 	cr_assert_eq(e.root, want);
 	cr_assert_eq(r.entries, 0);
 }
@@ -950,12 +953,17 @@ Test(store, progress_is_called_once_per_entry)
 {
 	make_four();
 	size_t seen = 0;
-	pcr_store_on_progress(count_progress, &seen);
+	store.progress = count_progress;
+	store.progress_arg = &seen;
 	stats_of(NULL);
-	pcr_store_on_progress(NULL, NULL);
 	cr_assert_eq(seen, 4);
+	seen = 0;
 	stats_of(NULL);
-	cr_assert_eq(seen, 4, "off again");
+	cr_assert_eq(seen, 4, "each call counts from its start");
+	store.progress = NULL;
+	seen = 0;
+	stats_of(NULL);
+	cr_assert_eq(seen, 0, "off again");
 }
 
 Test(store, removals_sweep_records_whose_entry_is_gone)
