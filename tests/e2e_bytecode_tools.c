@@ -74,7 +74,7 @@ static void central(char *out, size_t size, const struct pcr_fixture *f, const c
 {
 	char src[PATH_MAX];
 	PCR_PATH(src, "%s/%s", f->tree, dir);
-	pcr_expect_central(out, size, f->root, src, name);
+	layout_central_of_dir(out, size, f->root, src, name);
 }
 
 /* The central pyc of module in dir of f's tree, for py's cache tag. */
@@ -558,7 +558,7 @@ static void pcrdemo_pyc(char *out, size_t size, const struct pcr_fixture *f,
 	char dir[PATH_MAX], name[256];
 	PCR_PATH(dir, "%s/%s", site, pcrdemo[k][0]);
 	PCR_PATH(name, "%s.%s.pyc", pcrdemo[k][1], py->tag);
-	pcr_expect_central(out, size, f->root, dir, name);
+	layout_central_of_dir(out, size, f->root, dir, name);
 }
 
 static size_t pcrdemo_cached(const struct pcr_fixture *f, const struct pcr_interp *py,

@@ -99,7 +99,7 @@ Test(cli, where_names_what_the_library_writes)
 	/* A source directory, relative to the current one, and a path inside
 	 * __pycache__ both answer with where the library really wrote. */
 	PCR_PATH(src, "%s/app", f.tree);
-	pcr_expect_central(expect, sizeof expect, f.root, src, NULL);
+	layout_central_of_dir(expect, sizeof expect, f.root, src, NULL);
 	r = cli(&f, env, (const char *[]){ "where", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strncmp(r->out, expect, strlen(expect)) == 0 && r->out[strlen(expect)] == '\n',

@@ -273,7 +273,7 @@ static void late_pyc(char *out, size_t size, const struct pcr_fixture *f,
 	char src[PATH_MAX], name[128];
 	PCR_PATH(src, "%s/%s", f->tree, dir);
 	PCR_PATH(name, "%s.%s.pyc", module, py->tag);
-	pcr_expect_central(out, size, f->root, src, name);
+	layout_central_of_dir(out, size, f->root, src, name);
 }
 
 /* Fails unless each (directory, module) pair of the list has its central pyc. */
@@ -539,7 +539,7 @@ static void record_written_later(const struct pcr_interp *py, struct pcr_fixture
 	free(pcr_run_app(f, py, NULL, NULL));
 	char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
 	PCR_PATH(src, "%s/app", f->tree);
-	pcr_expect_central(record, sizeof record, f->root, src, NULL);
+	layout_central_of_dir(record, sizeof record, f->root, src, NULL);
 	strcat(record, ".src");
 	PCR_PATH(expect, "%s\n", src);
 	cr_assert_geq(pcr_read_file(record, text, sizeof text), 0,

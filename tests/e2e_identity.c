@@ -83,7 +83,7 @@ static struct timespec pyc_time(const struct pcr_fixture *f, const struct pcr_in
 	char src[PATH_MAX], pyc[PATH_MAX], name[64];
 	PCR_PATH(src, "%s/app", dir);
 	PCR_PATH(name, py->major == 2 ? "__init__.pyc" : "__init__.%s.pyc", py->tag);
-	pcr_expect_central(pyc, sizeof pyc, f->root, src, name);
+	layout_central_of_dir(pyc, sizeof pyc, f->root, src, name);
 	struct stat st;
 	cr_assert(stat(pyc, &st) == 0, "%s: no %s", py->label, pyc);
 	return st.st_mtim;

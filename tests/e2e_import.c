@@ -24,7 +24,7 @@ static void clean_tree_and_versioned_names(const struct pcr_interp *py, struct p
 	/* The record of each entry's source directory, for pruning. */
 	char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
 	PCR_PATH(src, "%s/app/stats", f->tree);
-	pcr_expect_central(record, sizeof record, f->root, src, NULL);
+	layout_central_of_dir(record, sizeof record, f->root, src, NULL);
 	strcat(record, ".src");
 	PCR_PATH(expect, "%s\n", src);
 	cr_assert_geq(pcr_read_file(record, text, sizeof text), 0, "%s: no %s", py->label, record);
@@ -226,7 +226,7 @@ static void shipped_pycs(const struct pcr_interp *py, struct pcr_fixture *f)
 	PCR_PATH(src[1], "%s/app/stats", f->tree);
 	for (int i = 0; i < 2; i++) {
 		char dir[PATH_MAX];
-		pcr_expect_central(dir, sizeof dir, f->root, src[i], NULL);
+		layout_central_of_dir(dir, sizeof dir, f->root, src[i], NULL);
 		PCR_PATH(entry[i], "\"%s\"", dir); /* the entry itself, quoted by strace */
 	}
 	size_t central_opens = 0, entry_looks[2] = { 0, 0 }, tree_reads = 0;

@@ -30,7 +30,7 @@ static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *ar
 	return cli_env(f, NULL, args);
 }
 
-/* What is in the cache, counted here apart from core/store.c: the files of
+/* What is in the cache, counted here apart from the store (core/store_*.c): the files of
  * the entries, and the units (KiB, rounded up, per file) the library's
  * counter should hold for them. */
 static struct {
@@ -134,7 +134,7 @@ static void entry_of_sub(char *out, size_t size, const struct pcr_fixture *f, in
 {
 	char source[PATH_MAX];
 	PCR_PATH(source, "%s/big/s%d", f->tree, s);
-	pcr_expect_central(out, size, f->root, source, NULL);
+	layout_central_of_dir(out, size, f->root, source, NULL);
 }
 
 /* ---- the library's signals ---- */
@@ -163,11 +163,11 @@ static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture
 {
 	free(pcr_run_app(f, py, NULL, NULL));
 	char app[PATH_MAX], stats[PATH_MAX], source[PATH_MAX];
-	pcr_expect_central(app, sizeof app, f->root, f->tree, NULL);
+	layout_central_of_dir(app, sizeof app, f->root, f->tree, NULL);
 	PCR_PATH(source, "%s/app", f->tree);
-	pcr_expect_central(app, sizeof app, f->root, source, NULL);
+	layout_central_of_dir(app, sizeof app, f->root, source, NULL);
 	PCR_PATH(source, "%s/app/stats", f->tree);
-	pcr_expect_central(stats, sizeof stats, f->root, source, NULL);
+	layout_central_of_dir(stats, sizeof stats, f->root, source, NULL);
 	time_t now = time(NULL);
 	date(app, now - 7200);   /* last used two hours ago: touched on the read */
 	date(stats, now - 1800); /* half an hour ago: left */

@@ -41,7 +41,7 @@ static void kid_pyc(char *out, size_t size, const struct pcr_fixture *f, const c
 		PCR_PATH(name, "__init__.%s.pyc", py->tag);
 	else
 		PCR_PATH(name, "m%d.%s.pyc", k, py->tag);
-	pcr_expect_central(out, size, root, dir, name);
+	layout_central_of_dir(out, size, root, dir, name);
 }
 
 /* Reads each path given: this interpreter's magic, then a code object. */

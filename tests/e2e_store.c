@@ -27,7 +27,7 @@ static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *ar
 	return cli_in(f, NULL, args);
 }
 
-/* ---- what is on disk, counted here apart from core/store.c ---- */
+/* ---- what is on disk, counted here apart from the store (core/store_*.c) ---- */
 
 static struct scan {
 	size_t entries, files;
@@ -186,7 +186,7 @@ static void expect_listing(char *out, size_t size, const struct pcr_fixture *f, 
 {
 	char source[PATH_MAX], entry[PATH_MAX];
 	PCR_PATH(source, "%s/%s", f->tree, rel);
-	pcr_expect_central(entry, sizeof entry, f->root, source, NULL);
+	layout_central_of_dir(entry, sizeof entry, f->root, source, NULL);
 	size_t len = strlen(out);
 	pcr_format(out + len, size - len, "%s\n", source);
 	DIR *d = opendir(entry);
@@ -252,7 +252,7 @@ Test(store, ls_json_of_a_subdirectory)
 	run_sample(py, &f);
 	char source[PATH_MAX], entry[PATH_MAX], init[PATH_MAX + 64], count[PATH_MAX + 64];
 	PCR_PATH(source, "%s/app/stats", f.tree);
-	pcr_expect_central(entry, sizeof entry, f.root, source, NULL);
+	layout_central_of_dir(entry, sizeof entry, f.root, source, NULL);
 	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
 	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
 	char expect[PATH_MAX * 3];
@@ -282,7 +282,7 @@ Test(store, clear_of_a_subdirectory_removes_only_its_entry)
 	run_sample(py, &f);
 	char stats[PATH_MAX], entry[PATH_MAX], record[PATH_MAX + 8];
 	PCR_PATH(stats, "%s/app/stats", f.tree);
-	pcr_expect_central(entry, sizeof entry, f.root, stats, NULL);
+	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
 	PCR_PATH(record, "%s.src", entry);
 	cr_assert(pcr_exists(record));
 	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[128];
@@ -349,8 +349,8 @@ Test(store, prune_orphans_removes_only_the_entry_of_a_deleted_directory)
 	char stats[PATH_MAX], app[PATH_MAX], entry[PATH_MAX], kept[PATH_MAX], record[PATH_MAX + 8];
 	PCR_PATH(stats, "%s/app/stats", f.tree);
 	PCR_PATH(app, "%s/app", f.tree);
-	pcr_expect_central(entry, sizeof entry, f.root, stats, NULL);
-	pcr_expect_central(kept, sizeof kept, f.root, app, NULL);
+	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
+	layout_central_of_dir(kept, sizeof kept, f.root, app, NULL);
 	PCR_PATH(record, "%s.src", entry);
 	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[PATH_MAX + 128];
 	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");

@@ -212,7 +212,7 @@ static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py
 			PCR_PATH(dir, "%s/stress", f->tree);
 		else
 			PCR_PATH(dir, "%s/stress/s%d", f->tree, s);
-		pcr_expect_central(record, sizeof record, f->root, dir, NULL);
+		layout_central_of_dir(record, sizeof record, f->root, dir, NULL);
 		strcat(record, ".src");
 		PCR_PATH(expect, "%s\n", dir);
 		cr_assert_geq(pcr_read_file(record, text, sizeof text), 0, "%s, round %d: no %s",

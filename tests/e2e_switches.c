@@ -47,7 +47,7 @@ static void scope_python(const struct pcr_interp *py, struct pcr_fixture *f)
 	free(r);
 	char src[PATH_MAX];
 	PCR_PATH(src, "%s/app", f->tree);
-	pcr_expect_central(central, sizeof central, f->root, src, "marker");
+	layout_central_of_dir(central, sizeof central, f->root, src, "marker");
 	char text[64];
 	cr_assert_geq(pcr_read_file(central, text, sizeof text), 0, "%s: no %s", py->label,
 		      central);
@@ -217,7 +217,7 @@ static void log_to_file(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(strstr(text, line), "%s: the log lacks%s", py->label, line);
 	char mkdir_line[PATH_MAX * 2 + 16], entry[PATH_MAX], src[PATH_MAX];
 	PCR_PATH(src, "%s/app/stats", f->tree);
-	pcr_expect_central(entry, sizeof entry, f->root, src, NULL);
+	layout_central_of_dir(entry, sizeof entry, f->root, src, NULL);
 	PCR_PATH(mkdir_line, "pycache-redirect: mkdir %s/__pycache__ -> %s\n", src, entry);
 	cr_assert(strstr(text, mkdir_line), "%s: the log lacks %s", py->label, mkdir_line);
 }

@@ -266,7 +266,7 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
 	PCR_PATH(src, "%s/app", f.tree);
 	char name[64];
 	PCR_PATH(name, "version.%s.pyc", py->tag);
-	pcr_expect_central(evil, sizeof evil, root, src, name);
+	layout_central_of_dir(evil, sizeof evil, root, src, name);
 	PCR_PATH(uid, "%d", OTHER_UID);
 	struct pcr_result *r = malloc(sizeof *r);
 	pcr_run(r, f.tree, NULL,
@@ -300,7 +300,7 @@ static void create_after_removal(const struct pcr_interp *py, struct pcr_fixture
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "ok\n", "%s: %s", py->label, r->out);
 	PCR_PATH(src, "%s/app", f->tree);
-	pcr_expect_central(central, sizeof central, f->root, src, "x.pyc.tmp");
+	layout_central_of_dir(central, sizeof central, f->root, src, "x.pyc.tmp");
 	cr_assert(pcr_exists(central), "%s: no %s", py->label, central);
 	pcr_assert_tree_clean(f, py);
 	free(r);
@@ -321,7 +321,7 @@ Test(race, prune_dates_an_entry_from_the_future_now)
 	free(pcr_run_app(&f, py, NULL, NULL));
 	char src[PATH_MAX], entry[PATH_MAX];
 	PCR_PATH(src, "%s/app", f.tree);
-	pcr_expect_central(entry, sizeof entry, f.root, src, NULL);
+	layout_central_of_dir(entry, sizeof entry, f.root, src, NULL);
 	time_t future = time(NULL) + 365 * 86400;
 	struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = future } };
 	cr_assert(utimensat(AT_FDCWD, entry, times, 0) == 0);

@@ -1,4 +1,5 @@
 #include "harness.h"
+#include "layout.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -490,7 +491,7 @@ void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
 	char src[PATH_MAX], name[256];
 	PCR_PATH(src, "%s/%s", f->tree, dir);
 	PCR_PATH(name, "%s.%s%s.pyc", module, py->tag, opt);
-	pcr_expect_central(out, size, f->root, src, name);
+	layout_central_of_dir(out, size, f->root, src, name);
 }
 
 void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
@@ -530,65 +531,12 @@ void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp 
 /* The documented identity (core/ident.h), computed apart from core/: the
  * file handle, the file system's fsid but on overlayfs, the spelling where
  * the file system has no fsid. */
-void pcr_dir_key_hex(const char *source_dir, char key[33])
-{
-	char path[PATH_MAX];
-	PCR_PATH(path, "%s/", source_dir);
-	struct {
-		struct file_handle h;
-		unsigned char bytes[128];
-	} fh = { .h.handle_bytes = 128 };
-	int mnt;
-	cr_assert(name_to_handle_at(AT_FDCWD, path, &fh.h, &mnt, AT_SYMLINK_FOLLOW | 0x200) == 0,
-		  "no file handle for %s: %s", path, strerror(errno));
-	struct statfs sfs;
-	cr_assert(statfs(path, &sfs) == 0);
-	unsigned char bytes[256];
-	size_t n = 0;
-	bytes[n++] = 'H';
-	for (int i = 0; i < 4; i++)
-		bytes[n++] = (unsigned char)((unsigned)fh.h.handle_type >> (8 * i));
-	memcpy(bytes + n, fh.h.f_handle, fh.h.handle_bytes);
-	n += fh.h.handle_bytes;
-	uint64_t fsid =
-	    (uint64_t)(uint32_t)sfs.f_fsid.__val[0] | (uint64_t)(uint32_t)sfs.f_fsid.__val[1] << 32;
-	bool overlay = sfs.f_type == 0x794c7630;
-	if (!overlay) {
-		bytes[n++] = 'F';
-		for (int i = 0; i < 8; i++)
-			bytes[n++] = (unsigned char)(fsid >> (8 * i));
-	}
-	XXH3_state_t *st = XXH3_createState();
-	XXH3_128bits_reset(st);
-	XXH3_128bits_update(st, bytes, n);
-	if (!overlay && fsid == 0) {
-		XXH3_128bits_update(st, "P", 1);
-		XXH3_128bits_update(st, source_dir, strlen(source_dir));
-	}
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-	XXH3_freeState(st);
-	for (int i = 0; i < 16; i++)
-		sprintf(key + 2 * i, "%02x", c.digest[i]);
-}
-
 size_t pcr_count_of(const char *text, const char *needle)
 {
 	size_t n = 0;
 	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
 		n++;
 	return n;
-}
-
-void pcr_expect_central(char *out, size_t size, const char *root, const char *source_dir,
-			const char *name)
-{
-	char key[33];
-	pcr_dir_key_hex(source_dir, key);
-	if (name)
-		pcr_format(out, size, "%s/v2/%.2s/%s/%s", root, key, key, name);
-	else
-		pcr_format(out, size, "%s/v2/%.2s/%s", root, key, key);
 }
 
 static size_t walk_count;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "layout.h" /* the expected keys and central paths */
+
 struct pcr_interp {
 	char path[PATH_MAX];
 	char tag[32];   /* sys.implementation.cache_tag: cpython-311, pypy39 */
@@ -108,16 +110,6 @@ struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_int
 /* Rewrites a file of f's tree (path relative to it) with text, and dates it
  * 10 s ahead, so that Python's whole-second mtime check must see the change. */
 void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *text);
-
-/* The key of an existing source directory (following links), computed here
- * from its documented identity (core/ident.h) with the system's xxHash:
- * 32 hex digits and a NUL. */
-void pcr_dir_key_hex(const char *source_dir, char key[33]);
-
-/* <root>/v2/<k0k1>/<key>[/<name>] for an existing source directory, keyed
- * by pcr_dir_key_hex. name may be NULL. */
-void pcr_expect_central(char *out, size_t size, const char *root, const char *source_dir,
-			const char *name);
 
 /* The central pyc of a module of the sample for py, opt "" or ".opt-N". */
 void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,

@@ -1,7 +1,6 @@
 /* Helpers shared by the unit tests (header only: the unit_*.c glob makes one
- * executable per file). Expected keys and cache paths are computed here with
- * the system's libxxhash, apart from core/, so that the tests check the
- * documented layout rather than core/ against itself. */
+ * executable per file). Expected keys and cache paths come from the one
+ * layout oracle, tests/layout.h. */
 #ifndef PCR_UNIT_H
 #define PCR_UNIT_H
 
@@ -13,32 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <criterion/criterion.h>
 
-/* The documented key: XXH3-128 of the directory, canonical (big-endian)
- * bytes, lowercase hex. */
-static inline void unit_key(const char *dir, size_t len, char hex[33])
-{
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits(dir, len));
-	for (size_t i = 0; i < sizeof c.digest; i++)
-		snprintf(hex + 2 * i, 3, "%02x", c.digest[i]);
-	hex[32] = '\0';
-}
-
-/* <root>/v2/<k0k1>/<key>[/<name>], keyed by spelling (pcr_keyer_spelling);
- * name may be NULL. */
-static inline void unit_central(char *out, size_t size, const char *root, const char *source,
-				const char *name)
-{
-	char key[33];
-	unit_key(source, strlen(source), key);
-	int n = snprintf(out, size, "%s/v2/%.2s/%s%s%s", root, key, key, name ? "/" : "",
-			 name ? name : "");
-	cr_assert(n > 0 && (size_t)n < size, "expected path does not fit");
-}
+#include "layout.h"
 
 /* A fresh directory under /tmp, mode 0700. */
 static inline void unit_mkdtemp(char *out, size_t size)

@@ -36,7 +36,7 @@ static void setup(void)
 	cr_assert_eq(mkdir(src, 0755), 0);
 	map_source(src);
 
-	unit_central(entry, sizeof entry, root, src, NULL);
+	layout_central_of_spelling(entry, sizeof entry, root, src, NULL);
 	unit_path(record, "%s.src", entry);
 	unit_path(fanout, "%.*s", (int)(strlen(entry) - 33), entry);
 	unit_path(layout, "%s/v2", root);

@@ -10,7 +10,7 @@ static void check_against_xxhash(const char *dir, size_t len)
 {
 	char got[PCR_KEY_HEX + 1], want[33];
 	pcr_key(dir, len, got);
-	unit_key(dir, len, want);
+	layout_key_of_spelling(dir, len, want);
 	cr_assert_str_eq(got, want, "key of \"%.*s\"", (int)len, dir);
 }
 

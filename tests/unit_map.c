@@ -16,8 +16,8 @@ static void check_maps(const char *root, const char *base, const char *path, con
 {
 	static struct pcr_mapping m;
 	char want[PATH_MAX], want_entry[PATH_MAX];
-	unit_central(want, sizeof want, root, source, name);
-	unit_central(want_entry, sizeof want_entry, root, source, NULL);
+	layout_central_of_spelling(want, sizeof want, root, source, name);
+	layout_central_of_spelling(want_entry, sizeof want_entry, root, source, NULL);
 
 	enum pcr_map_status st =
 	    pcr_map_path(root, strlen(root), base, path, &pcr_keyer_spelling, &m);
@@ -292,7 +292,7 @@ Test(map_path, keyer_may_write_after_the_source)
 		     PCR_MAP_OK);
 	cr_assert_str_eq(pcr_map_source(&m), "/a/b");
 	char want[PATH_MAX];
-	unit_central(want, sizeof want, ROOT, "/a/b", "m.pyc");
+	layout_central_of_spelling(want, sizeof want, ROOT, "/a/b", "m.pyc");
 	cr_assert_str_eq(m.central, want);
 }
 
@@ -377,7 +377,7 @@ Test(map_path, too_long_root)
 	cr_assert_eq(strlen(m.central), entry_len);
 	cr_assert_str_eq(pcr_map_source(&m), "/s");
 	char want[PATH_MAX + 64];
-	unit_central(want, sizeof want, root, "/s", NULL);
+	layout_central_of_spelling(want, sizeof want, root, "/s", NULL);
 	cr_assert_str_eq(m.central, want);
 	/* A name no longer than the record's suffix fits in its place... */
 	cr_assert_eq(
@@ -512,7 +512,7 @@ static void check_invariants(const char *root, const char *path, const struct pc
 
 	/* The key is the documented hash of the recorded source... */
 	char key[33];
-	unit_key(pcr_map_source(m), m->source_len, key);
+	layout_key_of_spelling(pcr_map_source(m), m->source_len, key);
 	cr_assert_arr_eq(c + rl + 7, key, 32, "\"%s\": key is not XXH3-128 of \"%s\"", path,
 			 pcr_map_source(m));
 	/* ...which is absolute and normalised. */
@@ -692,7 +692,7 @@ static size_t entry_dir_of(const char *root, size_t root_len, const char *source
 Test(entry_dir, is_root_v2_fanout_key)
 {
 	char out[PATH_MAX], want[PATH_MAX];
-	unit_central(want, sizeof want, ROOT, "/src/app/pkg", NULL);
+	layout_central_of_spelling(want, sizeof want, ROOT, "/src/app/pkg", NULL);
 	size_t n = entry_dir_of(ROOT, ROOT_LEN, "/src/app/pkg", 12, out, sizeof out);
 	cr_assert_eq(n, strlen(want));
 	cr_assert_str_eq(out, want);
@@ -703,7 +703,7 @@ Test(entry_dir, is_root_v2_fanout_key)
 Test(entry_dir, uses_the_given_lengths)
 {
 	char out[PATH_MAX], want[PATH_MAX];
-	unit_central(want, sizeof want, "/c/r", "/src", NULL);
+	layout_central_of_spelling(want, sizeof want, "/c/r", "/src", NULL);
 	cr_assert_eq(entry_dir_of("/c/r/ignored", 4, "/src/ignored", 4, out, sizeof out),
 		     strlen(want));
 	cr_assert_str_eq(out, want);
@@ -712,7 +712,7 @@ Test(entry_dir, uses_the_given_lengths)
 Test(entry_dir, exactly_fitting_and_one_byte_short)
 {
 	char want[PATH_MAX], buf[128];
-	unit_central(want, sizeof want, "/c/r", "/s", NULL);
+	layout_central_of_spelling(want, sizeof want, "/c/r", "/s", NULL);
 	size_t len = strlen(want);
 	cr_assert_eq(len, 4 + 39);
 
@@ -747,7 +747,7 @@ static void check_sidecar(const char *base, const char *path, const char *source
 {
 	static struct pcr_mapping m;
 	char want[PATH_MAX];
-	unit_central(want, sizeof want, ROOT, source, name);
+	layout_central_of_spelling(want, sizeof want, ROOT, source, name);
 	enum pcr_map_status st =
 	    pcr_map_sidecar(ROOT, ROOT_LEN, base, path, &pcr_keyer_spelling, &m);
 	cr_assert_eq(st, PCR_MAP_OK, "\"%s\": %s", path, pcr_map_status_str(st));
@@ -767,8 +767,8 @@ Test(map_sidecar, pyc_and_pyo_beside_the_source_go_to_its_directorys_entry)
 	check_sidecar(NULL, "/m.pyc", "/", "m.pyc", 1);
 	/* The same entry a __pycache__ of the directory has. */
 	char py3[PATH_MAX], py2[PATH_MAX];
-	unit_central(py3, sizeof py3, ROOT, "/src/pkg", NULL);
-	unit_central(py2, sizeof py2, ROOT, "/src/pkg", NULL);
+	layout_central_of_spelling(py3, sizeof py3, ROOT, "/src/pkg", NULL);
+	layout_central_of_spelling(py2, sizeof py2, ROOT, "/src/pkg", NULL);
 	cr_assert_str_eq(py2, py3);
 }
 
