@@ -9,59 +9,59 @@
 
 /* The command in f's tree. Tests that run Python through it name the root
  * (--dir or PYCACHE_REDIRECT_DIR): none writes to the user's cache. */
-static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *env,
-			      const char *const *args)
+static struct harness_result *cli(const struct harness_fixture *f, const char *const *env,
+				  const char *const *args)
 {
-	return pcr_cli(f, NULL, env, args);
+	return harness_cli(f, NULL, env, args);
 }
 
-static void run_redirects(const struct pcr_interp *py, struct pcr_fixture *f)
+static void run_redirects(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r =
+	struct harness_result *r =
 	    cli(f, NULL,
 		(const char *[]){ "run", "--dir", f->root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->out, "version: 1"));
-	pcr_assert_tree_clean(f, py);
-	pcr_assert_sample_cached(f, py, "", "pycache-redirect run");
+	harness_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "pycache-redirect run");
 	free(r);
 }
 
-Test(cli, run_redirects_every_interpreter) { pcr_each_python(run_redirects); }
+Test(cli, run_redirects_every_interpreter) { harness_each_python(run_redirects); }
 
 Test(cli, run_exits_with_the_commands_status)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	struct pcr_result *r = cli(&f, NULL,
-				   (const char *[]){ "run", "--dir", f.root, py->path, "-c",
-						     "import sys; sys.exit(7)", NULL });
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r = cli(&f, NULL,
+				       (const char *[]){ "run", "--dir", f.root, py->path, "-c",
+							 "import sys; sys.exit(7)", NULL });
 	cr_assert_eq(r->status, 7, "%s", r->err);
 	free(r);
 	r = cli(&f, NULL, (const char *[]){ "run", "--", "no-such-command-pcr", NULL });
 	cr_assert_eq(r->status, 127);
 	cr_assert(strstr(r->err, "no-such-command-pcr"), "%s", r->err);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* What `env` prints, evaluated by a POSIX shell, switches the redirect on for
  * the Python that shell starts, and keeps an LD_PRELOAD that was there. */
 Test(cli, env_lines_switch_it_on_in_sh)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char dir[PATH_MAX + 32], script[PATH_MAX * 2];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
-	PCR_PATH(script,
-		 "eval \"$('%s' env)\" && eval \"$('%s' env)\" && echo \"$LD_PRELOAD\" && "
-		 "'%s' -m app",
-		 PCR_TEST_CLI, PCR_TEST_CLI, py->path);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(script,
+		     "eval \"$('%s' env)\" && eval \"$('%s' env)\" && echo \"$LD_PRELOAD\" && "
+		     "'%s' -m app",
+		     PCR_TEST_CLI, PCR_TEST_CLI, py->path);
 	const char *env[] = { dir, "LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6", NULL };
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.tree, env, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, env, (const char *[]){ "/bin/sh", "-c", script, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 #ifdef PCR_TEST_ASAN_RUNTIME /* the harness preloads it ahead of what the test sets */
 	const char *was = PCR_TEST_ASAN_RUNTIME ":/lib/x86_64-linux-gnu/libc.so.6\n";
@@ -71,23 +71,23 @@ Test(cli, env_lines_switch_it_on_in_sh)
 	cr_assert(strncmp(r->out, PCR_TEST_LIBRARY ":", strlen(PCR_TEST_LIBRARY) + 1) == 0 &&
 		      strncmp(r->out + strlen(PCR_TEST_LIBRARY) + 1, was, strlen(was)) == 0,
 		  "LD_PRELOAD after two evals: %s", r->out);
-	cr_assert_eq(pcr_count_bytecode(f.tree, NULL, 0), 0);
-	cr_assert_eq(pcr_count_files(f.root, ".pyc"), PCR_SAMPLE_MODULES, "%s", r->err);
+	cr_assert_eq(harness_count_bytecode(f.tree, NULL, 0), 0);
+	cr_assert_eq(harness_count_files(f.root, ".pyc"), HARNESS_SAMPLE_MODULES, "%s", r->err);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(cli, where_names_what_the_library_writes)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char dir[PATH_MAX + 32], expect[PATH_MAX + 1], src[PATH_MAX];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	const char *env[] = { dir, NULL };
 
-	struct pcr_result *r = cli(&f, env, (const char *[]){ "where", NULL });
-	PCR_PATH(expect, "%s\n", f.root);
+	struct harness_result *r = cli(&f, env, (const char *[]){ "where", NULL });
+	HARNESS_PATH(expect, "%s\n", f.root);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
@@ -98,7 +98,7 @@ Test(cli, where_names_what_the_library_writes)
 
 	/* A source directory, relative to the current one, and a path inside
 	 * __pycache__ both answer with where the library really wrote. */
-	PCR_PATH(src, "%s/app", f.tree);
+	HARNESS_PATH(src, "%s/app", f.tree);
 	layout_central_of_dir(expect, sizeof expect, f.root, src, NULL);
 	r = cli(&f, env, (const char *[]){ "where", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -106,20 +106,21 @@ Test(cli, where_names_what_the_library_writes)
 		  "where app: %s, expected %s", r->out, expect);
 	free(r);
 	char pyc[64], central[PATH_MAX];
-	PCR_PATH(pyc, "app/__pycache__/text.%s.pyc", py->tag);
-	PCR_PATH(central, "%s/text.%s.pyc\n", expect, py->tag);
+	HARNESS_PATH(pyc, "app/__pycache__/text.%s.pyc", py->tag);
+	HARNESS_PATH(central, "%s/text.%s.pyc\n", expect, py->tag);
 	r = cli(&f, env, (const char *[]){ "where", pyc, NULL });
 	cr_assert_str_eq(r->out, central);
 	central[strlen(central) - 1] = '\0';
-	cr_assert(pcr_exists(central), "where names %s, which the library did not write", central);
+	cr_assert(harness_exists(central), "where names %s, which the library did not write",
+		  central);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(cli, bad_usage_exits_2_with_a_hint)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	const char *const cases[][4] = {
 		{ NULL },
 		{ "frobnicate", NULL },
@@ -130,21 +131,21 @@ Test(cli, bad_usage_exits_2_with_a_hint)
 		{ "--no-such-option", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct pcr_result *r = cli(&f, NULL, cases[i]);
+		struct harness_result *r = cli(&f, NULL, cases[i]);
 		cr_assert_eq(r->status, 2, "case %zu (%s): exit %d", i,
 			     cases[i][0] ? cases[i][0] : "", r->status);
 		cr_assert(strstr(r->err, "pycache-redirect"), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
 	}
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(cli, help_and_version)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	struct pcr_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r = cli(&f, NULL, (const char *[]){ "--help", NULL });
 	cr_assert_eq(r->status, 0);
 	cr_assert(strstr(r->out, "usage: pycache-redirect") &&
 		  strstr(r->out, "PYCACHE_REDIRECT_DIR"));
@@ -153,72 +154,73 @@ Test(cli, help_and_version)
 	cr_assert_eq(r->status, 0);
 	cr_assert(strncmp(r->out, "pycache-redirect ", 17) == 0, "%s", r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* cmake --install puts the library in lib/ and the command in bin/, and the
  * installed command finds the installed library. */
 Test(cli, installed_command_finds_installed_library)
 {
-	const struct pcr_interp *py = pcr_first_python();
+	const struct harness_interp *py = harness_first_python();
 	char cmake[PATH_MAX];
-	if (!pcr_have_program("cmake", cmake, sizeof cmake))
+	if (!harness_have_program("cmake", cmake, sizeof cmake))
 		cr_skip_test("cmake is not on PATH");
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char prefix[PATH_MAX], bin[PATH_MAX + 32];
-	PCR_PATH(prefix, "%s/prefix", f.dir);
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(
+	HARNESS_PATH(prefix, "%s/prefix", f.dir);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(
 	    r, f.dir, NULL,
 	    (const char *[]){ cmake, "--install", PCR_TEST_BUILD_DIR, "--prefix", prefix, NULL });
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
-	PCR_PATH(bin, "%s/bin/pycache-redirect", prefix);
-	pcr_run(r, f.tree, NULL,
-		(const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh", "-c",
-				  "echo \"$LD_PRELOAD\"", NULL });
+	HARNESS_PATH(bin, "%s/bin/pycache-redirect", prefix);
+	harness_run(r, f.tree, NULL,
+		    (const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh", "-c",
+				      "echo \"$LD_PRELOAD\"", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strncmp(r->out, prefix, strlen(prefix)) == 0 &&
 		      strstr(r->out, "/libpycache-redirect.so"),
 		  "the installed command preloads %s", r->out);
-	pcr_run(r, f.tree, NULL,
-		(const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
+	harness_run(
+	    r, f.tree, NULL,
+	    (const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	pcr_assert_tree_clean(&f, py);
-	pcr_assert_sample_cached(&f, py, "", "the installed command");
+	harness_assert_tree_clean(&f, py);
+	harness_assert_sample_cached(&f, py, "", "the installed command");
 	char man[PATH_MAX + 64];
-	PCR_PATH(man, "%s/share/man/man1/pycache-redirect.1", prefix);
-	cr_assert(pcr_exists(man), "no man page at %s", man);
-	PCR_PATH(man, "%s/share/bash-completion/completions/pycache-redirect", prefix);
-	cr_assert(pcr_exists(man), "no bash completion at %s", man);
+	HARNESS_PATH(man, "%s/share/man/man1/pycache-redirect.1", prefix);
+	cr_assert(harness_exists(man), "no man page at %s", man);
+	HARNESS_PATH(man, "%s/share/bash-completion/completions/pycache-redirect", prefix);
+	cr_assert(harness_exists(man), "no bash completion at %s", man);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* A root the library would refuse would leave the redirect off without a
  * word (and the tree full of __pycache__): run says so and runs nothing. */
 Test(cli, run_refuses_a_root_the_library_would_refuse)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	cr_assert(mkdir(f.root, 0700) == 0 && chmod(f.root, 0770) == 0);
 	char marker[PATH_MAX], script[PATH_MAX + 16];
-	PCR_PATH(marker, "%s/ran", f.dir);
-	PCR_PATH(script, "touch %s", marker);
-	struct pcr_result *r =
+	HARNESS_PATH(marker, "%s/ran", f.dir);
+	HARNESS_PATH(script, "touch %s", marker);
+	struct harness_result *r =
 	    cli(&f, NULL,
 		(const char *[]){ "run", "--dir", f.root, "--", "/bin/sh", "-c", script, NULL });
 	cr_assert_eq(r->status, 1, "exit %d: %s", r->status, r->err);
 	cr_assert(strstr(r->err, "writable by group or others"), "%s", r->err);
-	cr_assert_not(pcr_exists(marker), "the command ran anyway");
+	cr_assert_not(harness_exists(marker), "the command ran anyway");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* The commands --help lists, in its order, "help" included. */
-static size_t help_commands(const struct pcr_fixture *f, char names[][32], size_t max)
+static size_t help_commands(const struct harness_fixture *f, char names[][32], size_t max)
 {
-	struct pcr_result *r = cli(f, NULL, (const char *[]){ "--help", NULL });
+	struct harness_result *r = cli(f, NULL, (const char *[]){ "--help", NULL });
 	cr_assert_eq(r->status, 0);
 	const char *commands = strstr(r->out, "\nCommands:\n");
 	cr_assert(commands, "%s", r->out);
@@ -237,20 +239,20 @@ static size_t help_commands(const struct pcr_fixture *f, char names[][32], size_
  * command that --help lists. */
 Test(cli, manual_page_covers_every_command)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char names[32][32];
 	size_t n = help_commands(&f, names, 32);
 	static char page[1 << 16];
 	cr_assert_gt(
-	    pcr_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
+	    harness_read_file(PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.1", page, sizeof page), 0);
 	for (size_t i = 0; i < n; i++) {
 		char synopsis[64];
-		PCR_PATH(synopsis, ".B pycache-redirect %s\n", names[i]);
+		HARNESS_PATH(synopsis, ".B pycache-redirect %s\n", names[i]);
 		cr_assert(strcmp(names[i], "help") == 0 || strstr(page, synopsis),
 			  "the manual page has no synopsis of '%s'", names[i]);
 	}
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* The bash completion (cli/pycache-redirect.bash) offers the commands --help
@@ -258,10 +260,10 @@ Test(cli, manual_page_covers_every_command)
 Test(cli, bash_completion_completes)
 {
 	char bash[PATH_MAX];
-	if (!pcr_have_program("bash", bash, sizeof bash))
+	if (!harness_have_program("bash", bash, sizeof bash))
 		cr_skip_test("bash is not on PATH");
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	const char *script = "source \"$0\"\n"
 			     "t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMPREPLY=();"
 			     " _pycache_redirect; echo \"${COMPREPLY[*]}\"; }\n"
@@ -271,10 +273,10 @@ Test(cli, bash_completion_completes)
 			     "t pycache-redirect run --scope ''\n"
 			     "t pycache-redirect ls --j\n"
 			     "complete -p pycache-redirect\n";
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.tree, NULL,
-		(const char *[]){ bash, "--norc", "-c", script,
-				  PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.bash", NULL });
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, NULL,
+		    (const char *[]){ bash, "--norc", "-c", script,
+				      PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.bash", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char names[32][32], expect[1024] = "";
 	size_t n = help_commands(&f, names, 32);
@@ -286,7 +288,7 @@ Test(cli, bash_completion_completes)
 		       "complete -F _pycache_redirect pycache-redirect\n");
 	cr_assert_str_eq(r->out, expect, "the completion and --help disagree");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* cpack makes a Debian package of what cmake --install installs: the library,
@@ -295,25 +297,25 @@ Test(cli, bash_completion_completes)
 Test(cli, debian_package_holds_a_working_install)
 {
 	char cpack[PATH_MAX], dpkg_deb[PATH_MAX];
-	if (!pcr_have_program("cpack", cpack, sizeof cpack) ||
-	    !pcr_have_program("dpkg-deb", dpkg_deb, sizeof dpkg_deb))
+	if (!harness_have_program("cpack", cpack, sizeof cpack) ||
+	    !harness_have_program("dpkg-deb", dpkg_deb, sizeof dpkg_deb))
 		cr_skip_test("cpack or dpkg-deb is not on PATH");
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char out[PATH_MAX], deb[PATH_MAX + 64], unpacked[PATH_MAX];
-	PCR_PATH(out, "%s/deb", f.dir);
-	PCR_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "_amd64.deb", out);
-	PCR_PATH(unpacked, "%s/unpacked", f.dir);
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.dir, NULL,
-		(const char *[]){ cpack, "-G", "DEB", "--config",
-				  PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
+	HARNESS_PATH(out, "%s/deb", f.dir);
+	HARNESS_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "_amd64.deb", out);
+	HARNESS_PATH(unpacked, "%s/unpacked", f.dir);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.dir, NULL,
+		    (const char *[]){ cpack, "-G", "DEB", "--config",
+				      PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
-	if (!pcr_exists(deb))
+	if (!harness_exists(deb))
 		cr_skip_test("no amd64 package here (another architecture): %s", r->out);
 
-	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	static const char *const files[] = {
 		"./usr/bin/pycache-redirect\n",
@@ -323,40 +325,42 @@ Test(cli, debian_package_holds_a_working_install)
 	};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		cr_assert(strstr(r->out, files[i]), "the package lacks %s%s", files[i], r->out);
-	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-f", deb, "Depends", NULL });
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-f", deb, "Depends", NULL });
 	cr_assert(strstr(r->out, "libc6") && strstr(r->out, "libjemalloc"), "Depends: %s", r->out);
 
-	pcr_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char bin[PATH_MAX + 32];
-	PCR_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
-	pcr_run(r, f.tree, NULL,
-		(const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
+	HARNESS_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
+	harness_run(
+	    r, f.tree, NULL,
+	    (const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	pcr_assert_tree_clean(&f, py);
-	pcr_assert_sample_cached(&f, py, "", "the packaged command");
+	harness_assert_tree_clean(&f, py);
+	harness_assert_sample_cached(&f, py, "", "the packaged command");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* The Dockerfile lines, exactly: the library before an LD_PRELOAD an earlier
  * ENV set, a value with a space quoted. */
 Test(cli, env_docker_lines_are_exact)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	struct pcr_result *r =
-	    pcr_cli(&f, NULL, (const char *[]){ "PYCACHE_REDIRECT_DIR=/var/c d", NULL },
-		    (const char *[]){ "env", "--shell", "docker", NULL });
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r =
+	    harness_cli(&f, NULL, (const char *[]){ "PYCACHE_REDIRECT_DIR=/var/c d", NULL },
+			(const char *[]){ "env", "--shell", "docker", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	char expect[PATH_MAX * 2];
-	PCR_PATH(expect,
-		 "# pycache-redirect: Dockerfile lines that switch the redirect on (the library "
-		 "must be at this path in the image)\n"
-		 "ENV LD_PRELOAD=%s${LD_PRELOAD:+:$LD_PRELOAD}\n"
-		 "ENV PYCACHE_REDIRECT_DIR=\"/var/c d\"\n",
-		 PCR_TEST_LIBRARY);
+	HARNESS_PATH(
+	    expect,
+	    "# pycache-redirect: Dockerfile lines that switch the redirect on (the library "
+	    "must be at this path in the image)\n"
+	    "ENV LD_PRELOAD=%s${LD_PRELOAD:+:$LD_PRELOAD}\n"
+	    "ENV PYCACHE_REDIRECT_DIR=\"/var/c d\"\n",
+	    PCR_TEST_LIBRARY);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

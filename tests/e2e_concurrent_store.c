@@ -67,8 +67,8 @@ static const char validate_py[] =
     "            print('bad', path, why)\n"
     "print('checked', checked, 'bad', bad)\n";
 
-static struct pcr_fixture f;
-static const struct pcr_interp *pythons[2];
+static struct harness_fixture f;
+static const struct harness_interp *pythons[2];
 static size_t npythons;
 static char expected_output[64];
 static char validate[PATH_MAX];
@@ -78,37 +78,37 @@ static atomic_long next_mtime;
 static void write_package(void)
 {
 	char path[PATH_MAX], text[1024];
-	PCR_PATH(path, "%s/cpkg", f.tree);
+	HARNESS_PATH(path, "%s/cpkg", f.tree);
 	cr_assert(mkdir(path, 0755) == 0);
-	PCR_PATH(path, "%s/cpkg/__init__.py", f.tree);
-	pcr_write_file(path, "");
+	HARNESS_PATH(path, "%s/cpkg/__init__.py", f.tree);
+	harness_write_file(path, "");
 	char all[SUBPACKAGES * MODULES * 48 + 256] = "";
 	long total = 0;
 	for (int s = 0; s < SUBPACKAGES; s++) {
-		PCR_PATH(path, "%s/cpkg/s%02d", f.tree, s);
+		HARNESS_PATH(path, "%s/cpkg/s%02d", f.tree, s);
 		cr_assert(mkdir(path, 0755) == 0);
-		PCR_PATH(path, "%s/cpkg/s%02d/__init__.py", f.tree, s);
-		PCR_PATH(text, "SUB = %d\n", s);
-		pcr_write_file(path, text);
+		HARNESS_PATH(path, "%s/cpkg/s%02d/__init__.py", f.tree, s);
+		HARNESS_PATH(text, "SUB = %d\n", s);
+		harness_write_file(path, text);
 		for (int m = 0; m < MODULES; m++) {
 			int value = s * 100 + m;
 			char prev[64] = "";
 			if (m > 0)
-				PCR_PATH(prev, "from . import m%02d as previous\n", m - 1);
-			PCR_PATH(text,
-				 "\"\"\"cpkg.s%02d.m%02d\"\"\"\n%s"
-				 "VALUE = %d\n"
-				 "TABLE = {k: str(k * VALUE) for k in range(32)}\n\n\n"
-				 "def chain(n):\n"
-				 "    return n + VALUE + (%s)\n\n\n"
-				 "class Thing:\n"
-				 "    def __init__(self, x):\n"
-				 "        self.x = x\n\n"
-				 "    def value(self):\n"
-				 "        return [self.x, VALUE, TABLE[self.x %% 32]]\n",
-				 s, m, prev, value, m > 0 ? "previous.chain(0)" : "0");
-			PCR_PATH(path, "%s/cpkg/s%02d/m%02d.py", f.tree, s, m);
-			pcr_write_file(path, text);
+				HARNESS_PATH(prev, "from . import m%02d as previous\n", m - 1);
+			HARNESS_PATH(text,
+				     "\"\"\"cpkg.s%02d.m%02d\"\"\"\n%s"
+				     "VALUE = %d\n"
+				     "TABLE = {k: str(k * VALUE) for k in range(32)}\n\n\n"
+				     "def chain(n):\n"
+				     "    return n + VALUE + (%s)\n\n\n"
+				     "class Thing:\n"
+				     "    def __init__(self, x):\n"
+				     "        self.x = x\n\n"
+				     "    def value(self):\n"
+				     "        return [self.x, VALUE, TABLE[self.x %% 32]]\n",
+				     s, m, prev, value, m > 0 ? "previous.chain(0)" : "0");
+			HARNESS_PATH(path, "%s/cpkg/s%02d/m%02d.py", f.tree, s, m);
+			harness_write_file(path, text);
 			size_t len = strlen(all);
 			snprintf(all + len, sizeof all - len, "from cpkg.s%02d import m%02d\n", s,
 				 m);
@@ -119,9 +119,9 @@ static void write_package(void)
 	snprintf(all + len, sizeof all - len,
 		 "import sys\nVALUES = [m.VALUE for n, m in sorted(sys.modules.items()) "
 		 "if n.startswith('cpkg.s') and '.m' in n]\n");
-	PCR_PATH(path, "%s/cpkg/all.py", f.tree);
-	pcr_write_file(path, all);
-	PCR_PATH(expected_output, "ok %d %ld\n", SUBPACKAGES * MODULES, total);
+	HARNESS_PATH(path, "%s/cpkg/all.py", f.tree);
+	harness_write_file(path, all);
+	HARNESS_PATH(expected_output, "ok %d %ld\n", SUBPACKAGES * MODULES, total);
 }
 
 static const char import_all[] = "import cpkg.all as a; print('ok', len(a.VALUES), sum(a.VALUES))";
@@ -153,7 +153,8 @@ static void fail(const char *fmt, ...)
 static void touch_module(int n)
 {
 	char path[PATH_MAX];
-	PCR_PATH(path, "%s/cpkg/s%02d/m%02d.py", f.tree, n / MODULES % SUBPACKAGES, n % MODULES);
+	HARNESS_PATH(path, "%s/cpkg/s%02d/m%02d.py", f.tree, n / MODULES % SUBPACKAGES,
+		     n % MODULES);
 	time_t t = (time_t)atomic_fetch_add(&next_mtime, 1);
 	struct timespec times[2] = { { .tv_sec = t }, { .tv_sec = t } };
 	if (utimensat(AT_FDCWD, path, times, 0) < 0)
@@ -163,14 +164,14 @@ static void touch_module(int n)
 struct worker {
 	pthread_t thread;
 	int id;
-	const struct pcr_interp *py;
+	const struct harness_interp *py;
 	atomic_int imports; /* done */
 };
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	if (!r) {
 		fail("worker %d: out of memory", w->id);
 		return NULL;
@@ -179,7 +180,7 @@ static void *work(void *arg)
 		if (k % 3 == w->id % 3)
 			touch_module(w->id * 37 + k * 13);
 		const char *argv[] = { w->py->path, "-c", import_all, NULL };
-		pcr_run_redirected(r, &f, f.tree, NULL, argv);
+		harness_run_redirected(r, &f, f.tree, NULL, argv);
 		w->imports++;
 		if (r->status != 0 || strcmp(r->out, expected_output) != 0 || r->err[0])
 			fail("%s, import %d of worker %d: exit %d\nstdout: %s\nstderr: %s",
@@ -190,10 +191,10 @@ static void *work(void *arg)
 }
 
 /* Runs the validator with py over the cache; how many pycs it checked. */
-static long check_pycs(const struct pcr_interp *py, struct pcr_result *r)
+static long check_pycs(const struct harness_interp *py, struct harness_result *r)
 {
 	const char *argv[] = { py->path, validate, f.root, NULL };
-	pcr_run(r, f.dir, NULL, argv);
+	harness_run(r, f.dir, NULL, argv);
 	long checked = -1, bad = -1;
 	if (r->status != 0 ||
 	    sscanf(strstr(r->out, "checked ") ? strstr(r->out, "checked ") : "",
@@ -209,7 +210,7 @@ static const char *root_env[2];
  * removed; the number of entries, or 0. */
 static size_t command(const char *const *args)
 {
-	struct pcr_result *r = pcr_cli(&f, NULL, root_env, args);
+	struct harness_result *r = harness_cli(&f, NULL, root_env, args);
 	size_t entries = 0;
 	if (r->status != 0 || r->err[0] || sscanf(r->out, "removed %zu entr", &entries) != 1)
 		fail("%s %s: exit %d\nstdout: %s\nstderr: %s", args[0], args[1] ? args[1] : "",
@@ -276,18 +277,18 @@ static int find_file(const char *path, const struct stat *st, int type, struct F
 Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_clear_run,
      .timeout = 600)
 {
-	pcr_fixture_init(&f);
+	harness_fixture_init(&f);
 	write_package();
-	PCR_PATH(validate, "%s/validate.py", f.dir);
-	pcr_write_file(validate, validate_py);
+	HARNESS_PATH(validate, "%s/validate.py", f.dir);
+	harness_write_file(validate, validate_py);
 	static char dir_env[PATH_MAX + 32];
-	PCR_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	root_env[0] = dir_env;
 
 	/* The first interpreter, and one of another cache tag where there is one:
 	 * two writers of different files in the same entries. */
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
+	const struct harness_interp *list;
+	size_t n = harness_interpreters(&list);
 	pythons[npythons++] = &list[0];
 	for (size_t i = 1; i < n && npythons < 2; i++)
 		if (strcmp(list[i].tag, list[0].tag) != 0)
@@ -297,10 +298,10 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 
 	/* Whole seconds in the past, one apart: each touch is a new mtime. */
 	atomic_store(&next_mtime, (long)time(NULL) - 1000000);
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_redirected(r, &f, f.tree, NULL,
-			   (const char *[]){ pythons[0]->path, "-c", import_all, NULL });
+	harness_run_redirected(r, &f, f.tree, NULL,
+			       (const char *[]){ pythons[0]->path, "-c", import_all, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expected_output);
 
@@ -342,20 +343,21 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 	nftw(f.root, find_file, 16, FTW_PHYS);
 	cr_assert_eq(nleftovers, 0, "files left after the last clear:%s", leftovers);
 	cr_log_info("%zu records left without their entry by the run",
-		    pcr_count_files(f.root, ".src"));
+		    harness_count_files(f.root, ".src"));
 
 	/* Once it is over: an import of each works (and writes the pycs again),
 	 * every pyc is whole, and no temporary file is left. */
 	for (size_t i = 0; i < npythons; i++) {
-		pcr_run_redirected(r, &f, f.tree, NULL,
-				   (const char *[]){ pythons[i]->path, "-c", import_all, NULL });
+		harness_run_redirected(
+		    r, &f, f.tree, NULL,
+		    (const char *[]){ pythons[i]->path, "-c", import_all, NULL });
 		cr_assert_eq(r->status, 0, "%s: %s", pythons[i]->label, r->err);
 		cr_assert_str_eq(r->out, expected_output);
 		cr_assert_eq(check_pycs(pythons[i], r), SUBPACKAGES * (MODULES + 1) + 2, "%s: %s",
 			     pythons[i]->label, r->out);
 		cr_assert_eq(failed.count, 0, "%s", failed.first);
 	}
-	pcr_assert_tree_clean(&f, pythons[0]);
+	harness_assert_tree_clean(&f, pythons[0]);
 	nftw(f.root, find_temporary, 16, FTW_PHYS);
 	cr_assert_eq(nleftovers, 0, "temporary files left:%s", leftovers);
 
@@ -366,7 +368,7 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 	nftw(f.root, find_file, 16, FTW_PHYS);
 	cr_assert_eq(nleftovers, 0, "files left after a clear:%s", leftovers);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* A clear that removes an entry the library has just made, before the
@@ -377,20 +379,20 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
  * Here the race's outcome is made by hand: the entry removed, its record left. */
 Test(concurrent_store, clear_removes_a_record_whose_entry_is_gone)
 {
-	pcr_fixture_init(&f);
-	free(pcr_run_app(&f, pcr_first_python(), NULL, NULL));
+	harness_fixture_init(&f);
+	free(harness_run_app(&f, harness_first_python(), NULL, NULL));
 	char stats[PATH_MAX], entry[PATH_MAX], record[PATH_MAX + 8];
-	PCR_PATH(stats, "%s/app/stats", f.tree);
+	HARNESS_PATH(stats, "%s/app/stats", f.tree);
 	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
-	PCR_PATH(record, "%s.src", entry);
-	pcr_rmtree(entry);
-	cr_assert(pcr_exists(record) && !pcr_exists(entry));
+	HARNESS_PATH(record, "%s.src", entry);
+	harness_rmtree(entry);
+	cr_assert(harness_exists(record) && !harness_exists(entry));
 
 	static char dir_env[PATH_MAX + 32];
-	PCR_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	root_env[0] = dir_env;
 	cr_assert_eq(command((const char *[]){ "clear", NULL }), 1, "app's entry");
 	cr_assert_eq(failed.count, 0, "%s", failed.first);
-	cr_assert(!pcr_exists(record), "clear left %s, a record whose entry is gone", record);
-	pcr_fixture_fini(&f);
+	cr_assert(!harness_exists(record), "clear left %s, a record whose entry is gone", record);
+	harness_fixture_fini(&f);
 }

@@ -9,16 +9,16 @@
 
 #include "tests/harness.h"
 
-static struct pcr_result *doctor(const struct pcr_fixture *f, const char *const *extra_env,
-				 const char *flag)
+static struct harness_result *doctor(const struct harness_fixture *f, const char *const *extra_env,
+				     const char *flag)
 {
 	static char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
 	const char *env[8] = { dir, NULL };
 	for (size_t i = 0; extra_env && extra_env[i] && i < 6; i++)
 		env[i + 1] = extra_env[i];
 	const char *args[] = { "doctor", flag, NULL };
-	return pcr_cli(f, NULL, env, args);
+	return harness_cli(f, NULL, env, args);
 }
 
 /* The line of out that starts with verdict ("ok " or "problem ") and
@@ -49,86 +49,88 @@ static size_t problems(const char *out)
 
 Test(doctor, healthy_setup_exits_0_and_tries_every_interpreter)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	struct pcr_result *r = doctor(&f, NULL, NULL);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r = doctor(&f, NULL, NULL);
 	cr_assert_eq(r->status, 0, "exit %d:\n%s%s", r->status, r->out, r->err);
 	cr_assert_eq(problems(r->out), 0, "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "will be created"), "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "library:"), "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "import /usr/bin/python3"), "%s", r->out);
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
+	const struct harness_interp *list;
+	size_t n = harness_interpreters(&list);
 	for (size_t i = 0; i < n; i++) {
 		char real[PATH_MAX];
 		cr_assert(realpath(list[i].path, real), "%s", list[i].path);
 		cr_assert(line_with(r->out, "ok ", real), "%s not reported ok:\n%s", real, r->out);
 	}
 	/* It looked without creating the root, and left no temporary tree. */
-	cr_assert(!pcr_exists(f.root), "doctor created %s", f.root);
+	cr_assert(!harness_exists(f.root), "doctor created %s", f.root);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(doctor, group_writable_root_is_a_problem_with_the_fix)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	cr_assert(mkdir(f.root, 0700) == 0 && chmod(f.root, 0770) == 0);
-	struct pcr_result *r = doctor(&f, NULL, NULL);
+	struct harness_result *r = doctor(&f, NULL, NULL);
 	cr_assert_eq(r->status, 1, "exit %d:\n%s", r->status, r->out);
 	const char *line = line_with(r->out, "problem ", "writable by group or others");
 	cr_assert(line, "%s", r->out);
 	char fix[PATH_MAX + 16];
-	PCR_PATH(fix, "chmod 700 %s", f.root);
+	HARNESS_PATH(fix, "chmod 700 %s", f.root);
 	cr_assert(strstr(line, fix), "no fix in: %s", r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(doctor, a_file_that_is_no_library_is_named)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char fake[PATH_MAX], var[PATH_MAX + 32];
-	PCR_PATH(fake, "%s/libpycache-redirect.so", f.dir);
-	pcr_write_file(fake, "not an ELF object\n");
-	PCR_PATH(var, "PYCACHE_REDIRECT_LIBRARY=%s", fake);
-	struct pcr_result *r = doctor(&f, (const char *[]){ var, NULL }, NULL);
+	HARNESS_PATH(fake, "%s/libpycache-redirect.so", f.dir);
+	harness_write_file(fake, "not an ELF object\n");
+	HARNESS_PATH(var, "PYCACHE_REDIRECT_LIBRARY=%s", fake);
+	struct harness_result *r = doctor(&f, (const char *[]){ var, NULL }, NULL);
 	cr_assert_eq(r->status, 1, "exit %d:\n%s", r->status, r->out);
 	const char *line = line_with(r->out, "problem ", "library:");
 	cr_assert(line, "%s", r->out);
 	cr_assert(strstr(line, fake) && strstr(line, "does not load"), "%s", r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* The JSON parses with Python's json.load(sys.stdin), and says what the
  * text says: the count of problems, and /usr/bin/python3's verdict. */
-static void json_agrees(struct pcr_fixture *f, const char *what)
+static void json_agrees(struct harness_fixture *f, const char *what)
 {
-	struct pcr_result *text = doctor(f, NULL, NULL);
-	struct pcr_result *json = doctor(f, NULL, "--json");
+	struct harness_result *text = doctor(f, NULL, NULL);
+	struct harness_result *json = doctor(f, NULL, "--json");
 	cr_assert_eq(json->status, text->status, "%s: --json exits %d, text %d", what, json->status,
 		     text->status);
 	char file[PATH_MAX], script[PATH_MAX * 2];
-	PCR_PATH(file, "%s/doctor.json", f->dir);
-	pcr_write_file(file, json->out);
-	PCR_PATH(script,
-		 "/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); "
-		 "c=d[\"checks\"]; "
-		 "assert all(set(x) >= {\"name\",\"ok\",\"detail\"} for x in c); "
-		 "print(sum(not x[\"ok\"] for x in c), d[\"ok\"], "
-		 "[x[\"ok\"] for x in c if x[\"name\"].startswith(\"import /usr/bin/python3\")])' "
-		 "< '%s'",
-		 file);
-	struct pcr_result *py = malloc(sizeof *py);
-	pcr_run(py, f->dir, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	HARNESS_PATH(file, "%s/doctor.json", f->dir);
+	harness_write_file(file, json->out);
+	HARNESS_PATH(
+	    script,
+	    "/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); "
+	    "c=d[\"checks\"]; "
+	    "assert all(set(x) >= {\"name\",\"ok\",\"detail\"} for x in c); "
+	    "print(sum(not x[\"ok\"] for x in c), d[\"ok\"], "
+	    "[x[\"ok\"] for x in c if x[\"name\"].startswith(\"import /usr/bin/python3\")])' "
+	    "< '%s'",
+	    file);
+	struct harness_result *py = malloc(sizeof *py);
+	harness_run(py, f->dir, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
 	cr_assert_eq(py->status, 0, "%s: invalid JSON (%s):\n%s", what, py->err, json->out);
 	char expect[64];
 	size_t n = problems(text->out);
 	bool python_ok = line_with(text->out, "ok ", "import /usr/bin/python3") != NULL;
-	PCR_PATH(expect, "%zu %s [%s]\n", n, n ? "False" : "True", python_ok ? "True" : "False");
+	HARNESS_PATH(expect, "%zu %s [%s]\n", n, n ? "False" : "True",
+		     python_ok ? "True" : "False");
 	cr_assert_str_eq(py->out, expect, "%s: text says:\n%s", what, text->out);
 	free(py);
 	free(json);
@@ -137,29 +139,29 @@ static void json_agrees(struct pcr_fixture *f, const char *what)
 
 Test(doctor, json_is_valid_with_the_same_verdicts)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	json_agrees(&f, "healthy");
 	cr_assert(mkdir(f.root, 0700) == 0 && chmod(f.root, 0770) == 0);
 	json_agrees(&f, "group-writable root");
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(doctor, bad_usage_exits_2)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	const char *const cases[][3] = {
 		{ "doctor", "extra", NULL },
 		{ "doctor", "--no-such-option", NULL },
 		{ "doctor", "--json=yes", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct pcr_result *r = pcr_cli(&f, NULL, NULL, cases[i]);
+		struct harness_result *r = harness_cli(&f, NULL, NULL, cases[i]);
 		cr_assert_eq(r->status, 2, "case %zu (%s): exit %d", i, cases[i][1], r->status);
 		cr_assert(strstr(r->err, "pycache-redirect"), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
 	}
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

@@ -62,83 +62,83 @@ static const char late_loader_c[] =
  * multiarch name: a pyenv shim on PATH would answer for another build). */
 static void find_toolchain(char *cc, size_t cc_size, char *config, size_t config_size)
 {
-	if (!pcr_have_program("cc", cc, cc_size))
+	if (!harness_have_program("cc", cc, cc_size))
 		cr_skip_test("no cc on PATH: cannot build the embedding programs");
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run(r, "/", NULL, (const char *[]){ cc, "-dumpmachine", NULL });
+	harness_run(r, "/", NULL, (const char *[]){ cc, "-dumpmachine", NULL });
 	cr_assert_eq(r->status, 0, "%s -dumpmachine: %s", cc, r->err);
 	r->out[strcspn(r->out, "\n")] = '\0';
 	char name[128];
-	PCR_PATH(name, "%s-python3.11-config", r->out);
+	HARNESS_PATH(name, "%s-python3.11-config", r->out);
 	free(r);
-	if (!pcr_have_program(name, config, config_size))
+	if (!harness_have_program(name, config, config_size))
 		cr_skip_test("no %s: install libpython3.11-dev (tests/setup --tests)", name);
 }
 
 /* Writes source to f->dir/<name>.c and compiles it to f->dir/<name>, with
  * Python's embedding flags when config is not NULL. */
-static void build(char *exe, size_t size, const struct pcr_fixture *f, const char *cc,
+static void build(char *exe, size_t size, const struct harness_fixture *f, const char *cc,
 		  const char *config, const char *name, const char *source)
 {
 	char src[PATH_MAX];
-	PCR_PATH(src, "%s/%s.c", f->dir, name);
-	pcr_format(exe, size, "%s/%s", f->dir, name);
-	pcr_write_file(src, source);
-	struct pcr_result *r = malloc(sizeof *r);
+	HARNESS_PATH(src, "%s/%s.c", f->dir, name);
+	harness_format(exe, size, "%s/%s", f->dir, name);
+	harness_write_file(src, source);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	if (config)
-		pcr_run(r, f->dir, NULL,
-			(const char *[]){ "/bin/sh", "-c",
-					  "flags=$(\"$4\" --embed --cflags --ldflags) && exec "
-					  "\"$1\" -o \"$2\" \"$3\" $flags",
-					  "sh", cc, exe, src, config, NULL });
+		harness_run(r, f->dir, NULL,
+			    (const char *[]){ "/bin/sh", "-c",
+					      "flags=$(\"$4\" --embed --cflags --ldflags) && exec "
+					      "\"$1\" -o \"$2\" \"$3\" $flags",
+					      "sh", cc, exe, src, config, NULL });
 	else
-		pcr_run(r, f->dir, NULL, (const char *[]){ cc, "-o", exe, src, NULL });
+		harness_run(r, f->dir, NULL, (const char *[]){ cc, "-o", exe, src, NULL });
 	cr_assert_eq(r->status, 0, "cannot build %s:\n%s%s", name, r->out, r->err);
 	free(r);
 }
 
 /* Runs argv in f's tree under the library, in the default scope, and checks
  * that the sample ran, landed in the cache and left the tree clean. */
-static void assert_embedded_run_redirected(const struct pcr_fixture *f, const char *what,
+static void assert_embedded_run_redirected(const struct harness_fixture *f, const char *what,
 					   const char *const *argv)
 {
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, argv);
+	harness_run_redirected(r, f, f->tree, NULL, argv);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", what, r->status, r->err);
 	cr_assert(strstr(r->out, "version: 1"), "%s: the sample did not run: %s", what, r->out);
 
-	struct pcr_interp py = { .major = 3 };
+	struct harness_interp py = { .major = 3 };
 	cr_assert_eq(sscanf(r->out, "%31s", py.tag), 1, "%s: no cache tag: %s", what, r->out);
-	PCR_PATH(py.label, "%s (%s)", what, py.tag);
+	HARNESS_PATH(py.label, "%s (%s)", what, py.tag);
 	free(r);
-	pcr_assert_sample_cached(f, &py, "", "embedded");
-	pcr_assert_tree_clean(f, &py);
+	harness_assert_sample_cached(f, &py, "", "embedded");
+	harness_assert_tree_clean(f, &py);
 }
 
 Test(embed, program_linked_with_libpython_is_redirected)
 {
 	char cc[PATH_MAX], config[PATH_MAX], exe[PATH_MAX];
 	find_toolchain(cc, sizeof cc, config, sizeof config);
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	build(exe, sizeof exe, &f, cc, config, "embedder", embedder_c);
 	assert_embedded_run_redirected(&f, "embedder", (const char *[]){ exe, NULL });
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 static void late_dlopen(const char *scope)
 {
 	char cc[PATH_MAX], config[PATH_MAX], exe[PATH_MAX], what[64];
 	find_toolchain(cc, sizeof cc, config, sizeof config);
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	build(exe, sizeof exe, &f, cc, NULL, "late-loader", late_loader_c);
-	PCR_PATH(what, "late-loader %s", scope);
+	HARNESS_PATH(what, "late-loader %s", scope);
 	assert_embedded_run_redirected(&f, what, (const char *[]){ exe, scope, NULL });
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* dlsym(RTLD_DEFAULT) cannot see into a library loaded RTLD_LOCAL: the
@@ -166,15 +166,16 @@ static size_t count_entries(const char *dir)
 	return nentries;
 }
 
-static void run_tool(struct pcr_result *r, const struct pcr_fixture *f, const char *const *argv)
+static void run_tool(struct harness_result *r, const struct harness_fixture *f,
+		     const char *const *argv)
 {
-	pcr_run_redirected(r, f, f->tree, NULL, argv);
+	harness_run_redirected(r, f, f->tree, NULL, argv);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", argv[0], r->status, r->err);
 }
 
 static void need(const char *name, char *path, size_t size)
 {
-	if (!pcr_have_program(name, path, size))
+	if (!harness_have_program(name, path, size))
 		cr_skip_test("no %s on PATH", name);
 }
 
@@ -188,14 +189,14 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 	need("tar", tar, sizeof tar);
 	need("find", find, sizeof find);
 	need("rm", rm, sizeof rm);
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	const struct pcr_interp *py = pcr_first_python();
-	free(pcr_run_app(&f, py, NULL, NULL));
-	pcr_assert_sample_cached(&f, py, "", "python -m app");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	free(harness_run_app(&f, py, NULL, NULL));
+	harness_assert_sample_cached(&f, py, "", "python -m app");
 	size_t before = count_entries(f.root);
 
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	run_tool(
 	    r, &f,
@@ -205,11 +206,11 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 		"&& echo in-tree >new/__pycache__/marker",
 		NULL });
 	char marker[PATH_MAX], text[64];
-	PCR_PATH(marker, "%s/app/__pycache__/marker", f.tree);
-	cr_assert_geq(pcr_read_file(marker, text, sizeof text), 0, "sh: no %s", marker);
+	HARNESS_PATH(marker, "%s/app/__pycache__/marker", f.tree);
+	cr_assert_geq(harness_read_file(marker, text, sizeof text), 0, "sh: no %s", marker);
 	cr_assert_str_eq(text, "in-tree\n");
-	PCR_PATH(marker, "%s/new/__pycache__/marker", f.tree);
-	cr_assert(pcr_exists(marker), "mkdir -p: no %s", marker);
+	HARNESS_PATH(marker, "%s/new/__pycache__/marker", f.tree);
+	cr_assert(harness_exists(marker), "mkdir -p: no %s", marker);
 
 	run_tool(r, &f, (const char *[]){ find, "app/__pycache__", NULL });
 	cr_assert_str_eq(r->out, "app/__pycache__\napp/__pycache__/marker\n",
@@ -219,8 +220,8 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 		  "find . saw the cache in the default scope:\n%s", r->out);
 
 	char archive[PATH_MAX], unpacked[PATH_MAX];
-	PCR_PATH(archive, "%s/tree.tar", f.dir);
-	PCR_PATH(unpacked, "%s/unpacked", f.dir);
+	HARNESS_PATH(archive, "%s/tree.tar", f.dir);
+	HARNESS_PATH(unpacked, "%s/unpacked", f.dir);
 	run_tool(
 	    r, &f,
 	    (const char *[]){ tar, "-cf", archive, "app/__pycache__", "new/__pycache__", NULL });
@@ -231,22 +232,22 @@ Test(scope, shell_mkdir_tar_find_rm_see_the_tree)
 			 "tar archived the cache in the default scope");
 	cr_assert(mkdir(unpacked, 0755) == 0);
 	run_tool(r, &f, (const char *[]){ tar, "-xf", archive, "-C", unpacked, NULL });
-	PCR_PATH(marker, "%s/app/__pycache__/marker", unpacked);
-	cr_assert_geq(pcr_read_file(marker, text, sizeof text), 0, "tar -x: no %s", marker);
+	HARNESS_PATH(marker, "%s/app/__pycache__/marker", unpacked);
+	cr_assert_geq(harness_read_file(marker, text, sizeof text), 0, "tar -x: no %s", marker);
 	cr_assert_str_eq(text, "in-tree\n");
 
 	run_tool(r, &f, (const char *[]){ rm, "-rf", "app/__pycache__", "new/__pycache__", NULL });
 	char dir[PATH_MAX];
-	PCR_PATH(dir, "%s/app/__pycache__", f.tree);
-	cr_assert_not(pcr_exists(dir), "rm -rf left %s", dir);
-	PCR_PATH(dir, "%s/new/__pycache__", f.tree);
-	cr_assert_not(pcr_exists(dir), "rm -rf left %s", dir);
+	HARNESS_PATH(dir, "%s/app/__pycache__", f.tree);
+	cr_assert_not(harness_exists(dir), "rm -rf left %s", dir);
+	HARNESS_PATH(dir, "%s/new/__pycache__", f.tree);
+	cr_assert_not(harness_exists(dir), "rm -rf left %s", dir);
 	free(r);
 
 	/* The cache root got nothing and lost nothing. */
-	pcr_assert_sample_cached(&f, py, "", "after sh, tar, find and rm");
+	harness_assert_sample_cached(&f, py, "", "after sh, tar, find and rm");
 	cr_assert_eq(count_entries(f.root), before, "the cache root changed: %zu entries, was %zu",
 		     count_entries(f.root), before);
-	cr_assert_eq(pcr_count_files(f.root, "marker"), 0, "a marker landed in the cache root");
-	pcr_fixture_fini(&f);
+	cr_assert_eq(harness_count_files(f.root, "marker"), 0, "a marker landed in the cache root");
+	harness_fixture_fini(&f);
 }

@@ -6,7 +6,7 @@
  * call fails as it would in the tree, and no partial pyc or temporary file
  * is left in the cache for a later run to read.
  *
- * The mount tests need root and a private mount namespace (pcr_can_mount);
+ * The mount tests need root and a private mount namespace (harness_can_mount);
  * the other-user test needs root and setpriv. Each says so as [SKIP]. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -23,18 +23,18 @@
 /* Runs the cache checker on f's root, without the library; its report. On a
  * full file system an entry may lack its record (written after the mkdir, it
  * may not fit): records are not required. */
-static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py, char *out,
+static void check_cache(const struct harness_fixture *f, const struct harness_interp *py, char *out,
 			size_t size)
 {
-	struct pcr_result *r =
-	    pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root, NULL);
+	struct harness_result *r =
+	    harness_python(f, py, false, NULL, "-B", harness_cache_checker(f), f->root, NULL);
 	cr_assert(r->status == 0 || r->status == 1, "%s: checker: %s", py->label, r->err);
-	pcr_format(out, size, "%s", r->out);
+	harness_format(out, size, "%s", r->out);
 	free(r);
 }
 
 /* Fails unless out is prefix followed by the checker's one line "ok N". */
-static void assert_sound(const char *out, const char *prefix, const struct pcr_interp *py,
+static void assert_sound(const char *out, const char *prefix, const struct harness_interp *py,
 			 const char *what, const char *err)
 {
 	size_t len = strlen(prefix);
@@ -45,19 +45,19 @@ static void assert_sound(const char *out, const char *prefix, const struct pcr_i
 		  out, err ? err : "");
 }
 
-static void write_tree_file(const struct pcr_fixture *f, const char *rel, const char *text)
+static void write_tree_file(const struct harness_fixture *f, const char *rel, const char *text)
 {
 	char path[PATH_MAX];
-	PCR_PATH(path, "%s/%s", f->tree, rel);
+	HARNESS_PATH(path, "%s/%s", f->tree, rel);
 	char *slash = strrchr(path, '/');
 	*slash = '\0';
-	cr_assert(mkdir(path, 0755) == 0 || pcr_exists(path), "mkdir %s", path);
+	cr_assert(mkdir(path, 0755) == 0 || harness_exists(path), "mkdir %s", path);
 	*slash = '/';
-	pcr_write_file(path, text);
+	harness_write_file(path, text);
 }
 
 /* big.py: a module whose pyc spans many pages (about 60 KiB). */
-static void write_big(const struct pcr_fixture *f)
+static void write_big(const struct harness_fixture *f)
 {
 	static char text[1 << 17];
 	size_t n = 0;
@@ -70,25 +70,25 @@ static void write_big(const struct pcr_fixture *f)
 
 static void need_mount(void)
 {
-	if (!pcr_can_mount())
+	if (!harness_can_mount())
 		cr_skip_test("needs root and a private mount namespace to mount a file system");
 }
 
 /* Runs sh -c script with the arguments that follow (NULL-terminated), under
  * the library, in a private mount namespace where f's root is a tmpfs with
  * opts. The script runs the checker itself: the tmpfs goes with the run. */
-static struct pcr_result *on_tmpfs(const struct pcr_fixture *f, const char *opts,
-				   const char *script, const char *const *args)
+static struct harness_result *on_tmpfs(const struct harness_fixture *f, const char *opts,
+				       const char *script, const char *const *args)
 {
 	const char *argv[24] = { "/bin/sh", "-c", script, "sh" };
 	size_t n = 4;
 	for (; *args && n < 23; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	cr_assert(mkdir(f->root, 0700) == 0 || pcr_exists(f->root));
-	struct pcr_result *r = malloc(sizeof *r);
+	cr_assert(mkdir(f->root, 0700) == 0 || harness_exists(f->root));
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_on_tmpfs_root(r, f, opts, NULL, argv);
+	harness_run_on_tmpfs_root(r, f, opts, NULL, argv);
 	return r;
 }
 
@@ -106,47 +106,47 @@ static const char twice_then_check[] =
  * it breaks the next import with EOFError. In the tree that is Python's
  * bug; a cache that concentrates every write on one small file system must
  * not keep such a file. */
-static void out_of_space(const struct pcr_interp *py, struct pcr_fixture *f)
+static void out_of_space(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_big(f);
 	const char *program = "import big, app; print(len(big.X), app.VERSION)";
-	struct pcr_result *r =
-	    on_tmpfs(f, "size=24k,mode=0700", twice_then_check,
-		     (const char *[]){ py->path, program, pcr_cache_checker(f), f->root, NULL });
+	struct harness_result *r = on_tmpfs(
+	    f, "size=24k,mode=0700", twice_then_check,
+	    (const char *[]){ py->path, program, harness_cache_checker(f), f->root, NULL });
 	assert_sound(r->out, "5000 1\nexit 0\n5000 1\nexit 0\n", py, "a cache out of space",
 		     r->err);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(faults, full_cache_never_keeps_a_truncated_pyc)
 {
 	need_mount();
-	pcr_each_python(out_of_space);
+	harness_each_python(out_of_space);
 }
 
 /* Out of inodes: whole creates fail (mkdir, open), nothing is half-done. */
-static void out_of_inodes(const struct pcr_interp *py, struct pcr_fixture *f)
+static void out_of_inodes(const struct harness_interp *py, struct harness_fixture *f)
 {
 	/* The root, layout, a fan-out, one entry, its record: then nothing more. */
-	struct pcr_result *r =
+	struct harness_result *r =
 	    on_tmpfs(f, "nr_inodes=5,mode=0700", twice_then_check,
 		     (const char *[]){ py->path, "import app; print(app.VERSION)",
-				       pcr_cache_checker(f), f->root, NULL });
+				       harness_cache_checker(f), f->root, NULL });
 	assert_sound(r->out, "1\nexit 0\n1\nexit 0\n", py, "a cache out of inodes", r->err);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(faults, cache_out_of_inodes_still_imports)
 {
 	need_mount();
-	pcr_each_python(out_of_inodes);
+	harness_each_python(out_of_inodes);
 }
 
 /* A file size limit (RLIMIT_FSIZE) below a pyc's size: the same short write
  * as a full disk, with no mount needed. Python ignores SIGXFSZ. */
-static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
+static void file_size_limit(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_big(f);
 	const char *program =
@@ -156,7 +156,7 @@ static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
 	    "import big, app\n"
 	    "print(len(big.X), app.VERSION)\n";
 	for (int run = 0; run < 2; run++) {
-		struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+		struct harness_result *r = harness_python(f, py, true, NULL, "-c", program, NULL);
 		cr_assert_eq(r->status, 0, "%s, run %d: exit %d\n%.1500s", py->label, run + 1,
 			     r->status, r->err);
 		cr_assert_str_eq(r->out, "5000 1\n", "%s, run %d: %s", py->label, run + 1, r->out);
@@ -165,10 +165,10 @@ static void file_size_limit(const struct pcr_interp *py, struct pcr_fixture *f)
 	char report[4096];
 	check_cache(f, py, report, sizeof report);
 	assert_sound(report, "", py, "a file size limit", NULL);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(faults, file_size_limit_never_keeps_a_truncated_pyc) { pcr_each_python(file_size_limit); }
+Test(faults, file_size_limit_never_keeps_a_truncated_pyc) { harness_each_python(file_size_limit); }
 
 /* A failed mkdir of __pycache__ says why, as in the tree on such a file
  * system: ENOSPC on a full cache, EROFS on a read-only one; not ENOENT,
@@ -182,11 +182,11 @@ static const char mkdir_errno[] = "import errno, os, subprocess, sys\n"
 				  "        return errno.errorcode[e.errno]\n"
 				  "print('full', mkdir('one/__pycache__'))\n";
 
-static void mkdir_says_why(const struct pcr_interp *py, struct pcr_fixture *f)
+static void mkdir_says_why(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_tree_file(f, "one/m.py", "\n");
-	struct pcr_result *r = on_tmpfs(f, "nr_inodes=1,mode=0700", "\"$1\" -c \"$2\"",
-					(const char *[]){ py->path, mkdir_errno, NULL });
+	struct harness_result *r = on_tmpfs(f, "nr_inodes=1,mode=0700", "\"$1\" -c \"$2\"",
+					    (const char *[]){ py->path, mkdir_errno, NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "full ENOSPC\n", "%s: mkdir on a cache out of inodes: %s",
 			 py->label, r->out);
@@ -194,24 +194,24 @@ static void mkdir_says_why(const struct pcr_interp *py, struct pcr_fixture *f)
 
 	/* Read-only once the process has checked the root. */
 	char program[2048];
-	PCR_PATH(program, "%s%s", mkdir_errno,
-		 "subprocess.check_call(['mount', '-o', 'remount,ro', "
-		 "os.environ['PYCACHE_REDIRECT_DIR']])\n"
-		 "print('read-only', mkdir('two/__pycache__'))\n");
+	HARNESS_PATH(program, "%s%s", mkdir_errno,
+		     "subprocess.check_call(['mount', '-o', 'remount,ro', "
+		     "os.environ['PYCACHE_REDIRECT_DIR']])\n"
+		     "print('read-only', mkdir('two/__pycache__'))\n");
 	write_tree_file(f, "two/m.py", "\n");
 	r = on_tmpfs(f, "mode=0700", "\"$1\" -c \"$2\"",
 		     (const char *[]){ py->path, program, NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "full ok\nread-only EROFS\n",
 			 "%s: mkdir on a cache made read-only: %s", py->label, r->out);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(faults, failed_mkdir_of_pycache_says_why)
 {
 	need_mount();
-	pcr_each_python(mkdir_says_why);
+	harness_each_python(mkdir_says_why);
 }
 
 /* A move into a full cache is refused with ENOSPC, what a whole write would
@@ -237,28 +237,28 @@ static const char move_into_full[] =
     "except OSError as e:\n"
     "    print('replace', errno.errorcode[e.errno])\n";
 
-static void move_into_a_full_cache(const struct pcr_interp *py, struct pcr_fixture *f)
+static void move_into_a_full_cache(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_tree_file(f, "pkg/m.py", "\n");
 	char program[2048];
-	PCR_PATH(program, move_into_full, py->tag);
-	struct pcr_result *r = on_tmpfs(f, "size=64k,mode=0700", "\"$1\" -c \"$2\"",
-					(const char *[]){ py->path, program, NULL });
+	HARNESS_PATH(program, move_into_full, py->tag);
+	struct harness_result *r = on_tmpfs(f, "size=64k,mode=0700", "\"$1\" -c \"$2\"",
+					    (const char *[]){ py->path, program, NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "replace ENOSPC\n", "%s: %s", py->label, r->out);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(faults, move_into_a_full_cache_says_enospc)
 {
 	need_mount();
-	pcr_each_python(move_into_a_full_cache);
+	harness_each_python(move_into_a_full_cache);
 }
 
 /* ---- the root changes under a running Python ---- */
 
-static void write_late(const struct pcr_fixture *f)
+static void write_late(const struct harness_fixture *f)
 {
 	write_tree_file(f, "late/__init__.py", "\n");
 	write_tree_file(f, "late/one.py", "N = 1\n");
@@ -267,27 +267,27 @@ static void write_late(const struct pcr_fixture *f)
 }
 
 /* The central pyc of module in the tree's directory dir, for py. */
-static void late_pyc(char *out, size_t size, const struct pcr_fixture *f,
-		     const struct pcr_interp *py, const char *dir, const char *module)
+static void late_pyc(char *out, size_t size, const struct harness_fixture *f,
+		     const struct harness_interp *py, const char *dir, const char *module)
 {
 	char src[PATH_MAX], name[128];
-	PCR_PATH(src, "%s/%s", f->tree, dir);
-	PCR_PATH(name, "%s.%s.pyc", module, py->tag);
+	HARNESS_PATH(src, "%s/%s", f->tree, dir);
+	HARNESS_PATH(name, "%s.%s.pyc", module, py->tag);
 	layout_central_of_dir(out, size, f->root, src, name);
 }
 
 /* Fails unless each (directory, module) pair of the list has its central pyc. */
-static void assert_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
+static void assert_cached(const struct harness_fixture *f, const struct harness_interp *py,
 			  const char *what, const char *const *pairs)
 {
 	for (; *pairs; pairs += 2) {
 		char pyc[PATH_MAX];
 		late_pyc(pyc, sizeof pyc, f, py, pairs[0], pairs[1]);
-		cr_assert(pcr_exists(pyc), "%s, %s: no %s", py->label, what, pyc);
+		cr_assert(harness_exists(pyc), "%s, %s: no %s", py->label, what, pyc);
 	}
 }
 
-static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
+static void root_removed(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_late(f);
 	const char *program = "import os, shutil\n"
@@ -299,15 +299,15 @@ static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
 			      "import late.two, later\n"
 			      "os.unlink(root)\n"
 			      "print(app.VERSION, late.one.N, late.two.N, later.N)\n";
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "1 1 2 3\n", "%s: %s", py->label, r->out);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 
 	/* The next run makes the cache again, whole. */
-	r = pcr_python(f, py, true, NULL, "-c", "import app, late.one, late.two, later", NULL);
+	r = harness_python(f, py, true, NULL, "-c", "import app, late.one, late.two, later", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	char report[4096];
@@ -316,12 +316,12 @@ static void root_removed(const struct pcr_interp *py, struct pcr_fixture *f)
 	assert_cached(f, py, "rebuilt after the root was removed",
 		      (const char *[]){ "app", "version", "app/stats", "count", "late", "two",
 					"later", "__init__", NULL });
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(faults, root_removed_while_python_runs) { pcr_each_python(root_removed); }
+Test(faults, root_removed_while_python_runs) { harness_each_python(root_removed); }
 
-static void root_made_read_only(const struct pcr_interp *py, struct pcr_fixture *f)
+static void root_made_read_only(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_late(f);
 	const char *program = "import os, subprocess\n"
@@ -332,32 +332,32 @@ static void root_made_read_only(const struct pcr_interp *py, struct pcr_fixture 
 			      "print(app.VERSION, late.one.N, late.two.N, later.N)\n";
 	char one[PATH_MAX];
 	late_pyc(one, sizeof one, f, py, "late", "one");
-	struct pcr_result *r = on_tmpfs(
+	struct harness_result *r = on_tmpfs(
 	    f, "mode=0700",
 	    "\"$1\" -c \"$2\"; echo \"exit $?\"; "
 	    "test -f \"$5\" && echo kept; "
 	    "PYCACHE_REDIRECT=0 \"$1\" -B \"$3\" \"$4\"",
-	    (const char *[]){ py->path, program, pcr_cache_checker(f), f->root, one, NULL });
+	    (const char *[]){ py->path, program, harness_cache_checker(f), f->root, one, NULL });
 	/* What was written before stays, whole. */
 	assert_sound(r->out, "1 1 2 3\nexit 0\nkept\n", py, "a root made read-only", r->err);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(faults, root_made_read_only_while_python_runs)
 {
 	need_mount();
-	pcr_each_python(root_made_read_only);
+	harness_each_python(root_made_read_only);
 }
 
 /* ---- read-only source trees ---- */
 
 /* The tree on a read-only bind mount: not even root may write there, and
  * the cache still gets every pyc. */
-static void read_only_mount(const struct pcr_interp *py, struct pcr_fixture *f)
+static void read_only_mount(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char unshare[PATH_MAX];
-	cr_assert(pcr_have_program("unshare", unshare, sizeof unshare));
+	cr_assert(harness_have_program("unshare", unshare, sizeof unshare));
 	const char *argv[] = {
 		unshare,
 		"-m",
@@ -371,22 +371,22 @@ static void read_only_mount(const struct pcr_interp *py, struct pcr_fixture *f)
 		"app",
 		NULL
 	};
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, argv);
+	harness_run_redirected(r, f, f->tree, NULL, argv);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->out, "version: 1") && !strstr(r->out, "writable"), "%s: %s", py->label,
 		  r->out);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
-	pcr_assert_sample_cached(f, py, "", "a read-only bind mount");
-	pcr_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "a read-only bind mount");
+	harness_assert_tree_clean(f, py);
 }
 
 Test(faults, read_only_bind_mounted_tree_is_cached_centrally)
 {
 	need_mount();
-	pcr_each_python(read_only_mount);
+	harness_each_python(read_only_mount);
 }
 
 #define NOBODY "65534"
@@ -397,14 +397,14 @@ static char setpriv[PATH_MAX];
 static void make_read_only(const char *dir)
 {
 	char sh[PATH_MAX * 2];
-	PCR_PATH(sh, "chmod -R a-w '%s'", dir);
+	HARNESS_PATH(sh, "chmod -R a-w '%s'", dir);
 	cr_assert_eq(system(sh), 0, "%s", sh);
 }
 
 /* A user who may not write the tree (chmod -R a-w, uid 65534) runs the
  * sample: without the library Python caches nothing; with it, the user's
  * own root gets every pyc, the user's and closed to others. */
-static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *f)
+static void read_only_for_user(const struct harness_interp *py, struct harness_fixture *f)
 {
 	cr_assert(chmod(f->dir, 0755) == 0);
 	cr_assert(mkdir(f->root, 0700) == 0 && chown(f->root, 65534, 65534) == 0);
@@ -417,42 +417,42 @@ static void read_only_for_user(const struct pcr_interp *py, struct pcr_fixture *
 				    "-m",
 				    "app",
 				    NULL };
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	/* Whether this interpreter (and the library) can be run by that user. */
-	pcr_run_redirected(r, f, f->tree, (const char *[]){ "PYCACHE_REDIRECT=0", NULL },
-			   (const char *[]){ setpriv, "--reuid=" NOBODY, "--regid=" NOBODY,
-					     "--clear-groups", py->path, "-c", "pass", NULL });
+	harness_run_redirected(r, f, f->tree, (const char *[]){ "PYCACHE_REDIRECT=0", NULL },
+			       (const char *[]){ setpriv, "--reuid=" NOBODY, "--regid=" NOBODY,
+						 "--clear-groups", py->path, "-c", "pass", NULL });
 	if (r->status != 0 || r->err[0]) {
 		fprintf(stderr, "e2e: %s: not run as uid " NOBODY " (%.200s)\n", py->label, r->err);
 		free(r);
 		return;
 	}
 
-	pcr_run(r, f->tree, NULL, as_nobody);
+	harness_run(r, f->tree, NULL, as_nobody);
 	cr_assert_eq(r->status, 0, "%s: without the library: %s", py->label, r->err);
-	cr_assert_eq(pcr_count_bytecode(f->tree, NULL, 0), 0, "%s: the user could write the tree",
-		     py->label);
+	cr_assert_eq(harness_count_bytecode(f->tree, NULL, 0), 0,
+		     "%s: the user could write the tree", py->label);
 
-	pcr_run_redirected(r, f, f->tree, NULL, as_nobody);
+	harness_run_redirected(r, f, f->tree, NULL, as_nobody);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
-	pcr_assert_sample_cached(f, py, "", "a tree the user may not write");
+	harness_assert_sample_cached(f, py, "", "a tree the user may not write");
 	char pyc[PATH_MAX];
 	struct stat st;
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
 	cr_assert(stat(pyc, &st) == 0 && st.st_uid == 65534, "%s: %s is not the user's", py->label,
 		  pyc);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(faults, tree_the_user_may_not_write_is_cached_centrally)
 {
-	if (geteuid() != 0 || !pcr_have_program("setpriv", setpriv, sizeof setpriv))
+	if (geteuid() != 0 || !harness_have_program("setpriv", setpriv, sizeof setpriv))
 		cr_skip_test("needs root and setpriv to run Python as another user");
-	pcr_each_python(read_only_for_user);
+	harness_each_python(read_only_for_user);
 }
 
 /* ---- no file descriptors left ---- */
@@ -491,16 +491,17 @@ static const char emfile_program[] =
     "for fd in fds: os.close(fd)\n"
     "print(sorted(os.listdir('app/__pycache__')))\n";
 
-static void no_descriptors(const struct pcr_interp *py, struct pcr_fixture *f)
+static void no_descriptors(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_fixture plain;
-	pcr_fixture_init(&plain);
-	struct pcr_result *expect = pcr_python(&plain, py, false, NULL, "-c", emfile_program, NULL);
-	pcr_fixture_fini(&plain);
+	struct harness_fixture plain;
+	harness_fixture_init(&plain);
+	struct harness_result *expect =
+	    harness_python(&plain, py, false, NULL, "-c", emfile_program, NULL);
+	harness_fixture_fini(&plain);
 	cr_assert_eq(expect->status, 0, "%s: without the library: %s", py->label, expect->err);
 	cr_assert(strstr(expect->out, "import EMFILE"), "%s: %s", py->label, expect->out);
 
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", emfile_program, NULL);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-c", emfile_program, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, expect->out, "%s: with the library:\n%s\nwithout:\n%s", py->label,
 			 r->out, expect->out);
@@ -511,10 +512,10 @@ static void no_descriptors(const struct pcr_interp *py, struct pcr_fixture *f)
 	assert_sound(report, "", py, "no file descriptors", NULL);
 	assert_cached(f, py, "no file descriptors",
 		      (const char *[]){ "app", "version", "app/stats", "count", NULL });
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(faults, no_file_descriptors_left_fails_as_in_the_tree) { pcr_each_python(no_descriptors); }
+Test(faults, no_file_descriptors_left_fails_as_in_the_tree) { harness_each_python(no_descriptors); }
 
 /* DISABLED, for a decision: the library writes an entry's <key>.src record
  * only in the process whose mkdir made the entry, best effort. When that
@@ -522,7 +523,7 @@ Test(faults, no_file_descriptors_left_fails_as_in_the_tree) { pcr_each_python(no
  * without a record for good: `ls`, `clear DIR` and `prune --orphans` never
  * see it (the README says so of entries without a record). This test asks
  * that a later process that writes into the entry records it. */
-static void record_written_later(const struct pcr_interp *py, struct pcr_fixture *f)
+static void record_written_later(const struct harness_interp *py, struct harness_fixture *f)
 {
 	const char *program = "import os, resource\n"
 			      "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
@@ -533,21 +534,21 @@ static void record_written_later(const struct pcr_interp *py, struct pcr_fixture
 			      "except OSError: pass\n"
 			      "os.mkdir('app/__pycache__')\n"
 			      "for fd in fds: os.close(fd)\n";
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, NULL);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
-	PCR_PATH(src, "%s/app", f->tree);
+	HARNESS_PATH(src, "%s/app", f->tree);
 	layout_central_of_dir(record, sizeof record, f->root, src, NULL);
 	strcat(record, ".src");
-	PCR_PATH(expect, "%s\n", src);
-	cr_assert_geq(pcr_read_file(record, text, sizeof text), 0,
+	HARNESS_PATH(expect, "%s\n", src);
+	cr_assert_geq(harness_read_file(record, text, sizeof text), 0,
 		      "%s: the entry of %s never got its record %s", py->label, src, record);
 	cr_assert_str_eq(text, expect);
 }
 
 Test(faults, entry_made_without_descriptors_gets_its_record_later)
 {
-	pcr_each_python(record_written_later);
+	harness_each_python(record_written_later);
 }

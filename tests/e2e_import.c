@@ -9,25 +9,27 @@
 
 #include "tests/harness.h"
 
-static void clean_tree_and_versioned_names(const struct pcr_interp *py, struct pcr_fixture *f)
+static void clean_tree_and_versioned_names(const struct harness_interp *py,
+					   struct harness_fixture *f)
 {
 	const char *no_bytecode[] = { "PYTHONDONTWRITEBYTECODE=1", NULL };
-	struct pcr_result *plain = pcr_python(f, py, false, no_bytecode, "-m", "app", NULL);
+	struct harness_result *plain = harness_python(f, py, false, no_bytecode, "-m", "app", NULL);
 	cr_assert_eq(plain->status, 0, "%s: %s", py->label, plain->err);
-	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	struct harness_result *r = harness_run_app(f, py, NULL, NULL);
 	cr_assert_str_eq(r->out, plain->out, "%s: output differs from a run without the library",
 			 py->label);
 	cr_assert_str_empty(r->err, "%s: stderr: %s", py->label, r->err);
-	pcr_assert_tree_clean(f, py);
-	pcr_assert_sample_cached(f, py, "", "python -m app");
+	harness_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "python -m app");
 
 	/* The record of each entry's source directory, for pruning. */
 	char src[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
-	PCR_PATH(src, "%s/app/stats", f->tree);
+	HARNESS_PATH(src, "%s/app/stats", f->tree);
 	layout_central_of_dir(record, sizeof record, f->root, src, NULL);
 	strcat(record, ".src");
-	PCR_PATH(expect, "%s\n", src);
-	cr_assert_geq(pcr_read_file(record, text, sizeof text), 0, "%s: no %s", py->label, record);
+	HARNESS_PATH(expect, "%s\n", src);
+	cr_assert_geq(harness_read_file(record, text, sizeof text), 0, "%s: no %s", py->label,
+		      record);
 	cr_assert_str_eq(text, expect);
 	free(plain);
 	free(r);
@@ -35,40 +37,40 @@ static void clean_tree_and_versioned_names(const struct pcr_interp *py, struct p
 
 Test(import, tree_stays_clean_and_cache_holds_versioned_names)
 {
-	pcr_each_python(clean_tree_and_versioned_names);
+	harness_each_python(clean_tree_and_versioned_names);
 }
 
 static char strace[PATH_MAX];
 
 /* python -m app, redirected, under strace when there is one: the trace of its
  * file calls, or NULL without strace. */
-static char *run_app_traced(const struct pcr_interp *py, struct pcr_fixture *f)
+static char *run_app_traced(const struct harness_interp *py, struct harness_fixture *f)
 {
 	static char text[1 << 22];
 	char trace[PATH_MAX];
-	PCR_PATH(trace, "%s/trace", f->dir);
+	HARNESS_PATH(trace, "%s/trace", f->dir);
 	const char *argv[] = { strace, "-f",     "-qq", "-e",  "trace=%file", "-o",
 			       trace,  py->path, "-m",  "app", NULL };
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
+	harness_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	if (!*strace)
 		return NULL;
-	cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
+	cr_assert_geq(harness_read_file(trace, text, sizeof text), 0);
 	return text;
 }
 
-static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixture *f)
+static void warm_run_reads_central(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
-	struct stat before[PCR_SAMPLE_MODULES];
-	char pyc[PCR_SAMPLE_MODULES][PATH_MAX];
-	pcr_sample_pyc_stats(f, py, pyc, before);
+	free(harness_run_app(f, py, NULL, NULL));
+	struct stat before[HARNESS_SAMPLE_MODULES];
+	char pyc[HARNESS_SAMPLE_MODULES][PATH_MAX];
+	harness_sample_pyc_stats(f, py, pyc, before);
 
 	char *text = run_app_traced(py, f);
-	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
+	for (size_t k = 0; k < HARNESS_SAMPLE_MODULES; k++) {
 		struct stat after;
 		cr_assert(stat(pyc[k], &after) == 0);
 		cr_assert(after.st_ino == before[k].st_ino &&
@@ -78,37 +80,37 @@ static void warm_run_reads_central(const struct pcr_interp *py, struct pcr_fixtu
 	}
 	if (!text)
 		return;
-	for (size_t k = 0; k < PCR_SAMPLE_MODULES; k++) {
+	for (size_t k = 0; k < HARNESS_SAMPLE_MODULES; k++) {
 		char opened[PATH_MAX + 16];
-		PCR_PATH(opened, "\"%s\", O_RDONLY", pyc[k]);
+		HARNESS_PATH(opened, "\"%s\", O_RDONLY", pyc[k]);
 		cr_assert(strstr(text, opened), "%s: the warm run did not open %s", py->label,
 			  pyc[k]);
 	}
 	char in_tree[PATH_MAX];
-	PCR_PATH(in_tree, "%s/app/__pycache__", f->tree);
+	HARNESS_PATH(in_tree, "%s/app/__pycache__", f->tree);
 	char *hit = strstr(text, in_tree);
 	cr_assert_null(hit, "%s: a syscall touched the in-tree cache: %.200s", py->label, hit);
 }
 
 Test(import, second_run_reads_the_central_cache)
 {
-	if (!pcr_have_program("strace", strace, sizeof strace)) {
+	if (!harness_have_program("strace", strace, sizeof strace)) {
 		strace[0] = '\0';
 		fprintf(stderr,
 			"e2e: strace not found: checking the second run by inode and mtime only\n");
 	}
-	pcr_each_python(warm_run_reads_central);
+	harness_each_python(warm_run_reads_central);
 }
 
 /* A first run, from an empty cache: the tree's __pycache__ is only ever
  * looked up (the fallback after each central miss, which finds nothing), never
  * made, written, renamed into or removed; the pycs land in the cache. */
-static void cold_run_only_looks_in_tree(const struct pcr_interp *py, struct pcr_fixture *f)
+static void cold_run_only_looks_in_tree(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char *text = run_app_traced(py, f);
-	pcr_assert_sample_cached(f, py, "", "python -m app under strace");
+	harness_assert_sample_cached(f, py, "", "python -m app under strace");
 	char in_tree[PATH_MAX];
-	PCR_PATH(in_tree, "%s/app/__pycache__", f->tree);
+	HARNESS_PATH(in_tree, "%s/app/__pycache__", f->tree);
 	size_t lookups = 0;
 	for (char *line = text, *next; *line; line = next) {
 		next = strchr(line, '\n');
@@ -125,109 +127,109 @@ static void cold_run_only_looks_in_tree(const struct pcr_interp *py, struct pcr_
 	}
 	cr_assert_gt(lookups, 0, "%s: no fallback lookup in the tree: is the trace empty?",
 		     py->label);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(import, first_run_only_looks_up_the_tree)
 {
-	if (!pcr_have_program("strace", strace, sizeof strace))
+	if (!harness_have_program("strace", strace, sizeof strace))
 		cr_skip_test("strace not found: tests/setup --tests installs it");
-	pcr_each_python(cold_run_only_looks_in_tree);
+	harness_each_python(cold_run_only_looks_in_tree);
 }
 
-static void edited_source_recompiled(const struct pcr_interp *py, struct pcr_fixture *f)
+static void edited_source_recompiled(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	char pyc[PATH_MAX], old[4096], now[4096];
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app", "version", "");
-	long old_len = pcr_read_file(pyc, old, sizeof old);
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app", "version", "");
+	long old_len = harness_read_file(pyc, old, sizeof old);
 	cr_assert_gt(old_len, 16);
 
-	pcr_edit_source(f, "app/version.py", "VERSION = \"2\"\n");
-	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	harness_edit_source(f, "app/version.py", "VERSION = \"2\"\n");
+	struct harness_result *r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 2"), "%s: stale bytecode ran: %s", py->label, r->out);
-	long now_len = pcr_read_file(pyc, now, sizeof now);
+	long now_len = harness_read_file(pyc, now, sizeof now);
 	cr_assert(now_len != old_len || memcmp(old, now, (size_t)now_len) != 0,
 		  "%s: %s was not rewritten", py->label, pyc);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
-Test(import, edited_source_is_recompiled) { pcr_each_python(edited_source_recompiled); }
+Test(import, edited_source_is_recompiled) { harness_each_python(edited_source_recompiled); }
 
-static void deleted_cache_rebuilt(const struct pcr_interp *py, struct pcr_fixture *f)
+static void deleted_cache_rebuilt(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
-	pcr_rmtree(f->root);
-	cr_assert_not(pcr_exists(f->root));
-	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	free(harness_run_app(f, py, NULL, NULL));
+	harness_rmtree(f->root);
+	cr_assert_not(harness_exists(f->root));
+	struct harness_result *r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
-	pcr_assert_sample_cached(f, py, "", "python -m app");
-	pcr_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "python -m app");
+	harness_assert_tree_clean(f, py);
 	struct stat st;
 	cr_assert(stat(f->root, &st) == 0 && (st.st_mode & 0777) == 0700,
 		  "%s: the new root is not 0700", py->label);
 	free(r);
 }
 
-Test(import, deleted_cache_is_rebuilt) { pcr_each_python(deleted_cache_rebuilt); }
+Test(import, deleted_cache_is_rebuilt) { harness_each_python(deleted_cache_rebuilt); }
 
-static void optimisation_levels(const struct pcr_interp *py, struct pcr_fixture *f)
+static void optimisation_levels(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, "-O"));
-	pcr_assert_sample_cached(f, py, ".opt-1", "python -O");
-	free(pcr_run_app(f, py, NULL, "-OO"));
-	pcr_assert_sample_cached(f, py, ".opt-2", "python -OO");
-	pcr_assert_tree_clean(f, py);
+	free(harness_run_app(f, py, NULL, "-O"));
+	harness_assert_sample_cached(f, py, ".opt-1", "python -O");
+	free(harness_run_app(f, py, NULL, "-OO"));
+	harness_assert_sample_cached(f, py, ".opt-2", "python -OO");
+	harness_assert_tree_clean(f, py);
 }
 
-Test(import, optimisation_levels_keep_their_names) { pcr_each_python(optimisation_levels); }
+Test(import, optimisation_levels_keep_their_names) { harness_each_python(optimisation_levels); }
 
 /* A tree that had in-tree caches before the redirect: they are still read
  * where valid, never written; what is new goes to the cache. */
-static void in_tree_caches(const struct pcr_interp *py, struct pcr_fixture *f)
+static void in_tree_caches(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-m", "app", NULL);
+	struct harness_result *r = harness_python(f, py, false, NULL, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	char tree_pyc[PATH_MAX], before[4096], after[4096];
-	PCR_PATH(tree_pyc, "%s/app/__pycache__/version.%s.pyc", f->tree, py->tag);
-	long len = pcr_read_file(tree_pyc, before, sizeof before);
+	HARNESS_PATH(tree_pyc, "%s/app/__pycache__/version.%s.pyc", f->tree, py->tag);
+	long len = harness_read_file(tree_pyc, before, sizeof before);
 	cr_assert_gt(len, 16, "%s: the plain run wrote no %s", py->label, tree_pyc);
 
-	pcr_edit_source(f, "app/version.py", "VERSION = \"3\"\n");
-	r = pcr_run_app(f, py, NULL, NULL);
+	harness_edit_source(f, "app/version.py", "VERSION = \"3\"\n");
+	r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 3"), "%s: %s", py->label, r->out);
 	free(r);
-	cr_assert_eq(pcr_read_file(tree_pyc, after, sizeof after), len);
+	cr_assert_eq(harness_read_file(tree_pyc, after, sizeof after), len);
 	cr_assert(memcmp(before, after, (size_t)len) == 0, "%s: the in-tree pyc was written",
 		  py->label);
 	char pyc[PATH_MAX];
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app", "version", "");
-	cr_assert(pcr_exists(pyc), "%s: the recompiled module is not in the cache", py->label);
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app", "text", "");
-	cr_assert_not(pcr_exists(pyc), "%s: a valid in-tree pyc was not used", py->label);
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app", "version", "");
+	cr_assert(harness_exists(pyc), "%s: the recompiled module is not in the cache", py->label);
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app", "text", "");
+	cr_assert_not(harness_exists(pyc), "%s: a valid in-tree pyc was not used", py->label);
 }
 
-Test(import, in_tree_caches_are_read_and_never_written) { pcr_each_python(in_tree_caches); }
+Test(import, in_tree_caches_are_read_and_never_written) { harness_each_python(in_tree_caches); }
 
 /* Pycs shipped in the tree (Debian's stdlib, python3-sympy) with nothing in
  * the cache: the library looks at each directory's entry once (a stat) and
  * reads the tree's pycs directly, with no failed central open per module. */
-static void shipped_pycs(const struct pcr_interp *py, struct pcr_fixture *f)
+static void shipped_pycs(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-m", "app", NULL);
+	struct harness_result *r = harness_python(f, py, false, NULL, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	char *text = run_app_traced(py, f);
 	char tree[PATH_MAX], src[2][PATH_MAX], entry[2][PATH_MAX + 2];
-	PCR_PATH(tree, "%s/app/", f->tree);
-	PCR_PATH(src[0], "%s/app", f->tree);
-	PCR_PATH(src[1], "%s/app/stats", f->tree);
+	HARNESS_PATH(tree, "%s/app/", f->tree);
+	HARNESS_PATH(src[0], "%s/app", f->tree);
+	HARNESS_PATH(src[1], "%s/app/stats", f->tree);
 	for (int i = 0; i < 2; i++) {
 		char dir[PATH_MAX];
 		layout_central_of_dir(dir, sizeof dir, f->root, src[i], NULL);
-		PCR_PATH(entry[i], "\"%s\"", dir); /* the entry itself, quoted by strace */
+		HARNESS_PATH(entry[i], "\"%s\"", dir); /* the entry itself, quoted by strace */
 	}
 	size_t central_opens = 0, entry_looks[2] = { 0, 0 }, tree_reads = 0;
 	for (char *line = text, *next; *line; line = next) {
@@ -253,9 +255,9 @@ static void shipped_pycs(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(import, shipped_pycs_cost_no_central_open_per_module)
 {
-	if (!pcr_have_program("strace", strace, sizeof strace))
+	if (!harness_have_program("strace", strace, sizeof strace))
 		cr_skip_test("strace not found: tests/setup --tests installs it");
-	pcr_each_python(shipped_pycs);
+	harness_each_python(shipped_pycs);
 }
 
 /* What this process found missing in the cache, another process may write a
@@ -269,21 +271,21 @@ static const char seen_after_another_process[] =
     "print(os.path.exists(p), os.path.isdir(os.path.dirname(p)))\n"
     "print(len(open(p, 'rb').read()) > 16)\n";
 
-static void written_by_another_process(const struct pcr_interp *py, struct pcr_fixture *f)
+static void written_by_another_process(const struct harness_interp *py, struct harness_fixture *f)
 {
 	if (py->major < 3) {
 		cr_log_info("%s: skipped: no importlib.util.cache_from_source", py->label);
 		return;
 	}
-	struct pcr_result *r =
-	    pcr_python(f, py, true, NULL, "-c", seen_after_another_process, NULL);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", seen_after_another_process, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "False False\nTrue True\nTrue\n", "%s", py->label);
 	free(r);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(import, a_pyc_another_process_writes_is_seen_at_once)
 {
-	pcr_each_python(written_by_another_process);
+	harness_each_python(written_by_another_process);
 }

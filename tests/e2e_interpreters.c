@@ -7,7 +7,7 @@
 
 Test(interpreters, found)
 {
-	const struct pcr_interp *list;
-	cr_assert_gt(pcr_interpreters(&list), 0);
-	fprintf(stderr, "e2e: %s\n", pcr_interpreters_report());
+	const struct harness_interp *list;
+	cr_assert_gt(harness_interpreters(&list), 0);
+	fprintf(stderr, "e2e: %s\n", harness_interpreters_report());
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "cli/cli.h"
 #include "tests/harness.h"
 
 #define TREES 10
@@ -89,10 +90,10 @@ static void name_source(char *out, size_t size, int t, size_t l)
 {
 	static const char *const kinds[] = { "", "/sub", "-b" };
 	if (l == 0)
-		pcr_format(out, size, "%s/t%02d", gen.base, t);
+		harness_format(out, size, "%s/t%02d", gen.base, t);
 	else
-		pcr_format(out, size, "%s/t%02d/p%03zu%s", gen.base, t, (l - 1) / 3,
-			   kinds[(l - 1) % 3]);
+		harness_format(out, size, "%s/t%02d/p%03zu%s", gen.base, t, (l - 1) / 3,
+			       kinds[(l - 1) % 3]);
 }
 
 static void make_dir(const char *path)
@@ -125,7 +126,7 @@ static void plan(size_t i)
 		char key[33];
 		for (int k = 0; k < 16; k++)
 			sprintf(key + 2 * k, "%02x", c.digest[k]);
-		PCR_PATH(e->entry, "%s/v2/%.2s/%s", gen.root, key, key);
+		HARNESS_PATH(e->entry, "%s/v2/%.2s/%s", gen.root, key, key);
 	}
 	e->key = strrchr(e->entry, '/') + 1;
 	e->orphan = e->record == RECORDED && e->missing;
@@ -158,7 +159,7 @@ static void write_entry(size_t i)
 	if (!e->missing)
 		make_dir(e->source);
 	char shard[PATH_MAX];
-	PCR_PATH(shard, "%.*s", (int)(e->key - 1 - e->entry), e->entry);
+	HARNESS_PATH(shard, "%.*s", (int)(e->key - 1 - e->entry), e->entry);
 	make_dir(shard);
 	cr_assert(mkdir(e->entry, 0700) == 0, "mkdir %s: %s", e->entry, strerror(errno));
 	int dir = open(e->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -176,15 +177,15 @@ static void write_entry(size_t i)
 
 	char text[PATH_MAX];
 	if (e->record == RECORDED)
-		PCR_PATH(text, "%s\n", e->source);
+		HARNESS_PATH(text, "%s\n", e->source);
 	else if (e->record == RELATIVE)
-		PCR_PATH(text, "%s\n", e->source + 1);
+		HARNESS_PATH(text, "%s\n", e->source + 1);
 	else if (e->record == NO_NEWLINE)
-		PCR_PATH(text, "%s", e->source);
+		HARNESS_PATH(text, "%s", e->source);
 	if (e->record != NO_RECORD) {
 		int fd = open(shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char name[64];
-		PCR_PATH(name, "%s.src", e->key);
+		HARNESS_PATH(name, "%s.src", e->key);
 		put_file(fd, name, text, strlen(text), 0);
 		close(fd);
 	}
@@ -211,14 +212,14 @@ static void generate(void)
 	struct stat st;
 	bool shm = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
 		   access("/dev/shm", W_OK | X_OK) == 0;
-	PCR_PATH(gen.dir, "%s/pcr-e2e-large-XXXXXX", shm ? "/dev/shm" : "/tmp");
+	HARNESS_PATH(gen.dir, "%s/pcr-e2e-large-XXXXXX", shm ? "/dev/shm" : "/tmp");
 	cr_assert(mkdtemp(gen.dir), "mkdtemp %s: %s", gen.dir, strerror(errno));
-	PCR_PATH(gen.cwd, "%s/src", gen.dir);
-	PCR_PATH(gen.base, "%s/trees", gen.dir);
-	PCR_PATH(gen.root, "%s/cache", gen.dir);
+	HARNESS_PATH(gen.cwd, "%s/src", gen.dir);
+	HARNESS_PATH(gen.base, "%s/trees", gen.dir);
+	HARNESS_PATH(gen.root, "%s/cache", gen.dir);
 	gen.now = time(NULL);
 	char layout[PATH_MAX];
-	PCR_PATH(layout, "%s/v2", gen.root);
+	HARNESS_PATH(layout, "%s/v2", gen.root);
 	make_dir(gen.cwd);
 	make_dir(gen.base);
 	make_dir(gen.root);
@@ -234,7 +235,7 @@ static void generate(void)
 		    ENTRIES * FILES, (unsigned long long)gen.bytes, gen.dir, ms_since(&start));
 }
 
-static void done(void) { pcr_rmtree(gen.dir); }
+static void done(void) { harness_rmtree(gen.dir); }
 
 /* ---- what is on disk, entry by entry ---- */
 
@@ -244,9 +245,9 @@ static bool is_intact(size_t i, char *why, size_t size)
 	const struct gen_entry *e = &gen.e[i];
 	struct stat st;
 	if (lstat(e->entry, &st) < 0 || !S_ISDIR(st.st_mode))
-		return pcr_format(why, size, "no directory"), false;
+		return harness_format(why, size, "no directory"), false;
 	if (st.st_mtime != e->mtime)
-		return pcr_format(why, size, "mtime %lld moved", (long long)st.st_mtime), false;
+		return harness_format(why, size, "mtime %lld moved", (long long)st.st_mtime), false;
 	DIR *d = opendir(e->entry);
 	cr_assert(d);
 	size_t n = 0;
@@ -260,12 +261,14 @@ static bool is_intact(size_t i, char *why, size_t size)
 	}
 	closedir(d);
 	if (n != FILES || bytes != e->bytes)
-		return pcr_format(why, size, "%zu files, %llu bytes", n, (unsigned long long)bytes),
+		return harness_format(why, size, "%zu files, %llu bytes", n,
+				      (unsigned long long)bytes),
 		       false;
 	char record[PATH_MAX];
-	PCR_PATH(record, "%s.src", e->entry);
-	if (pcr_exists(record) != (e->record != NO_RECORD))
-		return pcr_format(why, size, "record %s", pcr_exists(record) ? "appeared" : "gone"),
+	HARNESS_PATH(record, "%s.src", e->entry);
+	if (harness_exists(record) != (e->record != NO_RECORD))
+		return harness_format(why, size, "record %s",
+				      harness_exists(record) ? "appeared" : "gone"),
 		       false;
 	return true;
 }
@@ -273,8 +276,8 @@ static bool is_intact(size_t i, char *why, size_t size)
 static bool is_gone(size_t i)
 {
 	char record[PATH_MAX];
-	PCR_PATH(record, "%s.src", gen.e[i].entry);
-	return !pcr_exists(gen.e[i].entry) && !pcr_exists(record);
+	HARNESS_PATH(record, "%s.src", gen.e[i].entry);
+	return !harness_exists(gen.e[i].entry) && !harness_exists(record);
 }
 
 /* Fails unless each entry marked gone is gone, with its record, and each
@@ -303,13 +306,13 @@ struct run {
 };
 
 /* The command with args, in the fixture's tree, the cache root set; stdout
- * goes through a file, as pcr_result holds 64 KiB only. It must exit 0 and
+ * goes through a file, as harness_result holds 64 KiB only. It must exit 0 and
  * say nothing on stderr. */
 static struct run *cli(const char *const *args)
 {
 	char out[PATH_MAX], env[PATH_MAX + 32];
-	PCR_PATH(out, "%s/stdout", gen.dir);
-	PCR_PATH(env, "PYCACHE_REDIRECT_DIR=%s", gen.root);
+	HARNESS_PATH(out, "%s/stdout", gen.dir);
+	HARNESS_PATH(env, "PYCACHE_REDIRECT_DIR=%s", gen.root);
 	const char *argv[32] = { "/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"",
 				 "sh",      out,  PCR_TEST_CLI };
 	size_t n = 6;
@@ -320,12 +323,12 @@ static struct run *cli(const char *const *args)
 		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", *args);
 	}
 	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	struct run *run = malloc(sizeof *run);
 	cr_assert(r && run);
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	pcr_run(r, gen.cwd, (const char *[]){ env, NULL }, argv);
+	harness_run(r, gen.cwd, (const char *[]){ env, NULL }, argv);
 	run->ms = ms_since(&start);
 	run->status = r->status;
 	memcpy(run->err, r->err, sizeof run->err);
@@ -334,7 +337,7 @@ static struct run *cli(const char *const *args)
 	cr_assert(stat(out, &st) == 0);
 	run->out = malloc((size_t)st.st_size + 1);
 	cr_assert(run->out);
-	cr_assert_eq(pcr_read_file(out, run->out, (size_t)st.st_size + 1), st.st_size);
+	cr_assert_eq(harness_read_file(out, run->out, (size_t)st.st_size + 1), st.st_size);
 	unlink(out);
 	cr_assert_eq(run->status, 0, "%s: exit %d: %s", words, run->status, run->err);
 	cr_assert_str_empty(run->err, "%s: %s", words, run->err);
@@ -350,36 +353,14 @@ static void run_free(struct run *r)
 
 /* ---- what the command should say ---- */
 
-/* Sizes in 1024 steps with one decimal, as the README documents them. */
-static void human(char *buf, size_t size, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	if (bytes < 1024) {
-		pcr_format(buf, size, "%u B", (unsigned)bytes);
-		return;
-	}
-	double v = (double)bytes / 1024;
-	size_t u = 0;
-	while (v >= 1023.95 && u + 1 < sizeof units / sizeof *units) {
-		v /= 1024;
-		u++;
-	}
-	pcr_format(buf, size, "%.1f %s", v, units[u]);
-}
-
-static void iso(char *buf, size_t size, time_t t)
-{
-	struct tm tm;
-	cr_assert(gmtime_r(&t, &tm) && strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm));
-}
-
 /* "removed 3 entries, 60 files, 58.6 KiB" (verb "removed" or "would remove"). */
 static void removed_line(char *buf, size_t size, const char *verb, size_t entries, uint64_t bytes)
 {
 	char h[32];
-	human(h, sizeof h, bytes);
-	pcr_format(buf, size, "%s %zu entr%s, %zu file%s, %s", verb, entries,
-		   entries == 1 ? "y" : "ies", entries * FILES, entries * FILES == 1 ? "" : "s", h);
+	pcr_cli_human_size(bytes, h);
+	harness_format(buf, size, "%s %zu entr%s, %zu file%s, %s", verb, entries,
+		       entries == 1 ? "y" : "ies", entries * FILES, entries * FILES == 1 ? "" : "s",
+		       h);
 }
 
 /* Whether text holds line as a whole line. */
@@ -413,7 +394,7 @@ static size_t split_lines(char *text, char **lines, size_t max)
 static unsigned long long json_number(const char *json, const char *name)
 {
 	char key[64];
-	PCR_PATH(key, "\"%s\":", name);
+	HARNESS_PATH(key, "\"%s\":", name);
 	const char *p = strstr(json, key);
 	cr_assert(p, "no %s in %s", name, json);
 	char *end;
@@ -427,13 +408,13 @@ static unsigned long long json_number(const char *json, const char *name)
 static void json_string(const char *json, const char *name, char *out, size_t size)
 {
 	char key[64];
-	PCR_PATH(key, "\"%s\":", name);
+	HARNESS_PATH(key, "\"%s\":", name);
 	const char *p = strstr(json, key);
 	cr_assert(p, "no %s in %s", name, json);
 	p += strlen(key);
 	if (*p == '"')
 		p++;
-	pcr_format(out, size, "%.*s", (int)strcspn(p, "\","), p);
+	harness_format(out, size, "%.*s", (int)strcspn(p, "\","), p);
 }
 
 /* Directory paths ordered as if '/' came before every other byte: a tree's
@@ -575,11 +556,11 @@ static void assert_stats(void)
 	cr_assert_str_eq(got, "ok");
 	json_string(j, "oldest", got, sizeof got);
 	if (s.entries)
-		iso(want, sizeof want, s.oldest);
+		pcr_cli_iso8601(s.oldest, want);
 	cr_assert_str_eq(got, s.entries ? want : "null");
 	json_string(j, "newest", got, sizeof got);
 	if (s.entries)
-		iso(want, sizeof want, s.newest);
+		pcr_cli_iso8601(s.newest, want);
 	cr_assert_str_eq(got, s.entries ? want : "null");
 	run_free(r);
 }
@@ -590,26 +571,26 @@ static void assert_stats_in_words(void)
 	struct expected_stats s = expect_stats();
 	struct run *r = cli((const char *[]){ "stats", NULL });
 	char size[32], oldest[32], newest[32], line[PATH_MAX + 64];
-	human(size, sizeof size, s.bytes);
-	iso(oldest, sizeof oldest, s.oldest);
-	iso(newest, sizeof newest, s.newest);
-	PCR_PATH(line, "cache root     %s (ok)", gen.root);
+	pcr_cli_human_size(s.bytes, size);
+	pcr_cli_iso8601(s.oldest, oldest);
+	pcr_cli_iso8601(s.newest, newest);
+	HARNESS_PATH(line, "cache root     %s (ok)", gen.root);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "entries        %zu", s.entries);
+	HARNESS_PATH(line, "entries        %zu", s.entries);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "files          %zu", s.entries * FILES);
+	HARNESS_PATH(line, "files          %zu", s.entries * FILES);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "size           %s", size);
+	HARNESS_PATH(line, "size           %s", size);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "source trees   %zu (%zu directories)", s.trees, s.sources);
+	HARNESS_PATH(line, "source trees   %zu (%zu directories)", s.trees, s.sources);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "orphans        %zu", s.orphans);
+	HARNESS_PATH(line, "orphans        %zu", s.orphans);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "unrecorded     %zu (no record of their source: kept)", s.unrecorded);
+	HARNESS_PATH(line, "unrecorded     %zu (no record of their source: kept)", s.unrecorded);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "oldest         %s", oldest);
+	HARNESS_PATH(line, "oldest         %s", oldest);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	PCR_PATH(line, "newest         %s", newest);
+	HARNESS_PATH(line, "newest         %s", newest);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
 	run_free(r);
 }
@@ -644,7 +625,7 @@ static void assert_ls(const char *dir, const char *arg, size_t entries)
 		for (size_t j = 0; j < FILES; j++) {
 			size_t bytes = file_size(in[k], names[j]);
 			char size[32];
-			human(size, sizeof size, bytes);
+			pcr_cli_human_size(bytes, size);
 			add(&h, "  %10s  %s\n", size, file_names[names[j]]);
 			add(&json, "%s{\"name\":\"%s\",\"bytes\":%zu}", j ? "," : "",
 			    file_names[names[j]], bytes);
@@ -731,10 +712,10 @@ static void would_remove(char *buf, size_t size, size_t i)
 {
 	const struct gen_entry *e = &gen.e[i];
 	char h[32];
-	human(h, sizeof h, e->bytes);
-	pcr_format(buf, size, "would remove %s: %d files, %s (%s)",
-		   e->record == RECORDED ? e->source : e->key, FILES, h,
-		   fate_words[plan_prune.of[i]]);
+	pcr_cli_human_size(e->bytes, h);
+	harness_format(buf, size, "would remove %s: %d files, %s (%s)",
+		       e->record == RECORDED ? e->source : e->key, FILES, h,
+		       fate_words[plan_prune.of[i]]);
 }
 
 /* prune with the rules: a dry run must name each entry that would go and
@@ -746,7 +727,7 @@ static void prune(const struct rules *rules, bool real)
 	decide(rules);
 	char size[32];
 	cr_assert(rules->max_bytes % 1024 == 0);
-	PCR_PATH(size, "%lluK", (unsigned long long)(rules->max_bytes / 1024));
+	HARNESS_PATH(size, "%lluK", (unsigned long long)(rules->max_bytes / 1024));
 	const char *args[12] = { "prune" };
 	size_t n = 1;
 	if (rules->orphans)
@@ -849,22 +830,22 @@ Test(large, stats_ls_doctor_and_dry_runs_change_nothing)
 	assert_stats_in_words();
 
 	char dir[PATH_MAX];
-	PCR_PATH(dir, "%s/t03", gen.base);
+	HARNESS_PATH(dir, "%s/t03", gen.base);
 	assert_ls(dir, dir, RECORDED_PER_TREE);
 	/* p010 and p010/sub, not p010-b; spelled relative to the working directory. */
-	PCR_PATH(dir, "%s/t04/p010", gen.base);
+	HARNESS_PATH(dir, "%s/t04/p010", gen.base);
 	assert_ls(dir, "../trees/t04/p010/", 2);
 	/* A tree that is gone still has its entries listed. */
-	PCR_PATH(dir, "%s/t%02d", gen.base, ORPHAN_TREE);
+	HARNESS_PATH(dir, "%s/t%02d", gen.base, ORPHAN_TREE);
 	assert_ls(dir, dir, RECORDED_PER_TREE);
 	assert_ls(gen.base, gen.base, gen.recorded);
 	/* A prefix of names is not a directory. */
-	PCR_PATH(dir, "%s/t03/p0", gen.base);
+	HARNESS_PATH(dir, "%s/t03/p0", gen.base);
 	assert_ls(dir, dir, 0);
 
 	char line[PATH_MAX + 64];
 	struct run *r = cli((const char *[]){ "doctor", NULL });
-	PCR_PATH(line, "%-8s cache root: %s is yours, writable, mode 0700", "ok", gen.root);
+	HARNESS_PATH(line, "%-8s cache root: %s is yours, writable, mode 0700", "ok", gen.root);
 	cr_assert(has_line(r->out, line), "%s", r->out);
 	cr_assert(!strstr(r->out, "problem "), "%s", r->out);
 	run_free(r);
@@ -918,9 +899,9 @@ Test(large, clear_a_directory_a_tree_then_everything)
 {
 	generate();
 	char dir[PATH_MAX];
-	PCR_PATH(dir, "%s/t04/p010", gen.base);
+	HARNESS_PATH(dir, "%s/t04/p010", gen.base);
 	clear(dir, "../trees/t04/p010/");
-	PCR_PATH(dir, "%s/t03", gen.base);
+	HARNESS_PATH(dir, "%s/t03", gen.base);
 	clear(dir, dir);
 	cr_assert_eq(expect_stats().trees, TREES - 1);
 
@@ -931,10 +912,11 @@ Test(large, clear_a_directory_a_tree_then_everything)
 	      true);
 
 	clear(NULL, NULL);
-	cr_assert_eq(pcr_count_files(gen.root, ".src"), 0);
-	cr_assert_eq(pcr_count_files(gen.root, ".pyc"), 0);
+	cr_assert_eq(harness_count_files(gen.root, ".src"), 0);
+	cr_assert_eq(harness_count_files(gen.root, ".pyc"), 0);
 	for (size_t i = 0; i < ENTRIES; i++) /* the source trees are not the cache's */
-		cr_assert(gen.e[i].missing || pcr_exists(gen.e[i].source), "%s", gen.e[i].source);
+		cr_assert(gen.e[i].missing || harness_exists(gen.e[i].source), "%s",
+			  gen.e[i].source);
 	clear(NULL, NULL);
 	done();
 }

@@ -42,10 +42,10 @@ static bool listed(const char *name, const char *const *list, size_t n)
 }
 
 /* The output of a tool run on the library. */
-static struct pcr_result *inspect(const char *tool, const char *const *args)
+static struct harness_result *inspect(const char *tool, const char *const *args)
 {
 	char path[PATH_MAX];
-	if (!pcr_have_program(tool, path, sizeof path))
+	if (!harness_have_program(tool, path, sizeof path))
 		cr_skip_test("%s is not on PATH (binutils)", tool);
 	const char *argv[8] = { path };
 	size_t n = 1;
@@ -53,15 +53,15 @@ static struct pcr_result *inspect(const char *tool, const char *const *args)
 		argv[n++] = *args;
 	argv[n++] = PCR_TEST_LIBRARY;
 	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, "/", NULL, argv);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, "/", NULL, argv);
 	cr_assert_eq(r->status, 0, "%s: %s", tool, r->err);
 	return r;
 }
 
 Test(library, exports_exactly_the_hook_table)
 {
-	struct pcr_result *r =
+	struct harness_result *r =
 	    inspect("nm", (const char *[]){ "-D", "--defined-only", "--format=posix", NULL });
 	size_t exported = 0;
 	bool seen[NTABLE] = { false };
@@ -92,7 +92,7 @@ Test(library, needs_nothing_but_libc)
 #ifdef PCR_TEST_ASAN_RUNTIME
 	cr_skip_test("a sanitized build (PCR_SANITIZE) needs the sanitizers' runtimes");
 #endif
-	struct pcr_result *r = inspect("readelf", (const char *[]){ "-d", NULL });
+	struct harness_result *r = inspect("readelf", (const char *[]){ "-d", NULL });
 	size_t needed = 0;
 	for (char *p = r->out; (p = strstr(p, "(NEEDED)")); p++) {
 		cr_assert(strncmp(strstr(p, "["), "[libc.so.6]", 11) == 0, "needs %.60s", p);
@@ -103,10 +103,10 @@ Test(library, needs_nothing_but_libc)
 }
 
 /* tests/null_calls in dir, under env; its lines. */
-static struct pcr_result *null_calls(const char *dir, const char *const *env)
+static struct harness_result *null_calls(const char *dir, const char *const *env)
 {
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, dir, env, (const char *[]){ PCR_TEST_NULL_CALLS, dir, NULL });
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, dir, env, (const char *[]){ PCR_TEST_NULL_CALLS, dir, NULL });
 	cr_assert_eq(r->status, 0, "null_calls: exit %d\n%s", r->status, r->err);
 	return r;
 }
@@ -116,17 +116,17 @@ static struct pcr_result *null_calls(const char *dir, const char *const *env)
  * libc does (result and errno, or the same signal), in both scopes. */
 Test(library, null_paths_get_libc_s_answer)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char dir[PATH_MAX];
-	PCR_PATH(dir, "%s/pkg", f.tree);
+	HARNESS_PATH(dir, "%s/pkg", f.tree);
 	cr_assert(mkdir(dir, 0755) == 0);
-	PCR_PATH(dir, "%s/pkg/__pycache__", f.tree);
+	HARNESS_PATH(dir, "%s/pkg/__pycache__", f.tree);
 	cr_assert(mkdir(dir, 0755) == 0);
-	struct pcr_result *plain = null_calls(f.tree, NULL);
+	struct harness_result *plain = null_calls(f.tree, NULL);
 	cr_assert(strstr(plain->out, "\nstat(NB) ret -1 errno 14\n"), "%s", plain->out);
 	char root[PATH_MAX + 32];
-	PCR_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	const char *scopes[] = { "PYCACHE_REDIRECT_SCOPE=python", "PYCACHE_REDIRECT_SCOPE=all" };
 	for (size_t i = 0; i < 2; i++) {
 #ifdef PCR_TEST_ASAN_RUNTIME
@@ -134,14 +134,14 @@ Test(library, null_paths_get_libc_s_answer)
 #else
 		const char *preload = "LD_PRELOAD=" PCR_TEST_LIBRARY;
 #endif
-		struct pcr_result *hooked =
+		struct harness_result *hooked =
 		    null_calls(f.tree, (const char *[]){ preload, root, scopes[i], NULL });
 		cr_assert_str_eq(hooked->out, plain->out, "%s: with the library:\n%s\nlibc:\n%s",
 				 scopes[i], hooked->out, plain->out);
 		free(hooked);
 	}
 	free(plain);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* ---- stack ---------------------------------------------------------- */
@@ -149,22 +149,23 @@ Test(library, null_paths_get_libc_s_answer)
 /* altstack_calls with a signal stack of size bytes, in dir (fresh/ made
  * again each time); whether the call ran (the process did not die on the
  * guard page), with its line in r. */
-static bool altstack_call(struct pcr_result *r, const char *dir, const char *const *env,
+static bool altstack_call(struct harness_result *r, const char *dir, const char *const *env,
 			  size_t size, const char *mode, const char *op)
 {
 	char fresh[PATH_MAX], pycache[PATH_MAX], size_arg[32];
-	PCR_PATH(fresh, "%s/fresh", dir);
-	PCR_PATH(pycache, "%s/fresh/__pycache__", dir);
+	HARNESS_PATH(fresh, "%s/fresh", dir);
+	HARNESS_PATH(pycache, "%s/fresh/__pycache__", dir);
 	rmdir(pycache);
 	mkdir(fresh, 0755);
 	snprintf(size_arg, sizeof size_arg, "%zu", size);
-	pcr_run(r, dir, env, (const char *[]){ PCR_TEST_ALTSTACK_CALLS, size_arg, mode, op, NULL });
+	harness_run(r, dir, env,
+		    (const char *[]){ PCR_TEST_ALTSTACK_CALLS, size_arg, mode, op, NULL });
 	return r->status == 0;
 }
 
 /* The smallest signal stack (to 64 bytes) that the call runs on. */
-static size_t smallest_stack(struct pcr_result *r, const char *dir, const char *const *env,
-			     const char *mode, const char *op, const struct pcr_fixture *f)
+static size_t smallest_stack(struct harness_result *r, const char *dir, const char *const *env,
+			     const char *mode, const char *op, const struct harness_fixture *f)
 {
 	size_t lo = 1024, hi = 1 << 16;
 	cr_assert(altstack_call(r, dir, env, hi, mode, op), "%s %s: exit %d on %zu bytes\n%s", op,
@@ -172,14 +173,14 @@ static size_t smallest_stack(struct pcr_result *r, const char *dir, const char *
 	while (hi - lo > 64) {
 		size_t mid = (lo + hi) / 2;
 		if (env) /* each try starts from an empty cache */
-			pcr_rmtree(f->root);
+			harness_rmtree(f->root);
 		if (altstack_call(r, dir, env, mid, mode, op))
 			hi = mid;
 		else
 			lo = mid;
 	}
 	if (env)
-		pcr_rmtree(f->root);
+		harness_rmtree(f->root);
 	cr_assert(altstack_call(r, dir, env, hi, mode, op), "%s %s: exit %d on %zu bytes\n%s", op,
 		  mode, r->status, hi, r->err); /* r holds what it printed */
 	return hi;
@@ -206,17 +207,17 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 		{ "mkdir", "first", 6144 },  { "mkdir", "warm", 6144 },
 		{ "rename", "warm", 10240 },
 	};
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char dir[PATH_MAX], root[PATH_MAX + 32];
-	PCR_PATH(dir, "%s/pkg", f.tree);
+	HARNESS_PATH(dir, "%s/pkg", f.tree);
 	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
-	PCR_PATH(dir, "%s/pkg/__pycache__", f.tree);
+	HARNESS_PATH(dir, "%s/pkg/__pycache__", f.tree);
 	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
-	PCR_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	HARNESS_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, root, "PYCACHE_REDIRECT_SCOPE=all",
 			      NULL };
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	static const char *const in_tree[] = { "fresh/__pycache__",
 					       "pkg/__pycache__/new.cpython-311.pyc",
 					       "pkg/__pycache__/moved.cpython-311.pyc",
@@ -229,10 +230,10 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 		memcpy(plain, r->out, n);
 		plain[n] = '\0';
 		for (size_t k = 0; k < sizeof in_tree / sizeof *in_tree; k++) {
-			PCR_PATH(path, "%s/%s", f.tree, in_tree[k]);
-			pcr_rmtree(path);
+			HARNESS_PATH(path, "%s/%s", f.tree, in_tree[k]);
+			harness_rmtree(path);
 		}
-		pcr_rmtree(f.root);
+		harness_rmtree(f.root);
 		size_t with = smallest_stack(r, f.tree, env, calls[i].mode, calls[i].op, &f);
 		fprintf(stderr, "stack: %s (%s): libc %zu bytes, with the library %zu (+%zu)\n",
 			calls[i].op, calls[i].mode, libc, with, with - libc);
@@ -243,11 +244,11 @@ Test(library, stack_of_a_call_from_a_signal_handler)
 		cr_expect_str_eq(r->out, plain, "%s (%s): %s against libc's %s", calls[i].op,
 				 calls[i].mode, r->out, plain);
 		for (size_t k = 0; k < sizeof in_tree / sizeof *in_tree; k++) {
-			PCR_PATH(path, "%s/%s", f.tree, in_tree[k]);
-			cr_expect(!pcr_exists(path), "%s (%s) made %s", calls[i].op, calls[i].mode,
-				  path);
+			HARNESS_PATH(path, "%s/%s", f.tree, in_tree[k]);
+			cr_expect(!harness_exists(path), "%s (%s) made %s", calls[i].op,
+				  calls[i].mode, path);
 		}
 	}
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

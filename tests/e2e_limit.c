@@ -17,15 +17,15 @@
 
 /* ---- helpers ---- */
 
-static struct pcr_result *cli_env(const struct pcr_fixture *f, const char *extra,
-				  const char *const *args)
+static struct harness_result *cli_env(const struct harness_fixture *f, const char *extra,
+				      const char *const *args)
 {
 	char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	return pcr_cli(f, NULL, (const char *[]){ dir, extra, NULL }, args);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	return harness_cli(f, NULL, (const char *[]){ dir, extra, NULL }, args);
 }
 
-static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *args)
+static struct harness_result *cli(const struct harness_fixture *f, const char *const *args)
 {
 	return cli_env(f, NULL, args);
 }
@@ -51,16 +51,16 @@ static int see(const char *path, const struct stat *st, int type, struct FTW *ft
 	return 0;
 }
 
-static void scan(const struct pcr_fixture *f)
+static void scan(const struct harness_fixture *f)
 {
 	memset(&seen, 0, sizeof seen);
 	nftw(f->root, see, 16, FTW_PHYS);
 }
 
-static off_t counter(const struct pcr_fixture *f)
+static off_t counter(const struct harness_fixture *f)
 {
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/v2/usage", f->root);
+	HARNESS_PATH(path, "%s/v2/usage", f->root);
 	struct stat st;
 	return lstat(path, &st) == 0 ? st.st_size : -1;
 }
@@ -84,29 +84,29 @@ static void date(const char *path, time_t t)
 #define BIG_SUBS 6
 #define BIG_MODS 8
 
-static void make_big(const struct pcr_fixture *f)
+static void make_big(const struct harness_fixture *f)
 {
 	char path[PATH_MAX + 64], text[4096];
-	PCR_PATH(path, "%s/big", f->tree);
+	HARNESS_PATH(path, "%s/big", f->tree);
 	cr_assert_eq(mkdir(path, 0755), 0);
-	PCR_PATH(path, "%s/big/__init__.py", f->tree);
-	pcr_write_file(path, "");
+	HARNESS_PATH(path, "%s/big/__init__.py", f->tree);
+	harness_write_file(path, "");
 	for (int s = 0; s < BIG_SUBS; s++) {
-		PCR_PATH(path, "%s/big/s%d", f->tree, s);
+		HARNESS_PATH(path, "%s/big/s%d", f->tree, s);
 		cr_assert_eq(mkdir(path, 0755), 0);
-		PCR_PATH(path, "%s/big/s%d/__init__.py", f->tree, s);
+		HARNESS_PATH(path, "%s/big/s%d/__init__.py", f->tree, s);
 		char imports[256] = "";
 		for (int m = 0; m < BIG_MODS; m++) {
 			size_t n = strlen(imports);
 			snprintf(imports + n, sizeof imports - n, "from . import m%d\n", m);
 		}
-		pcr_write_file(path, imports);
+		harness_write_file(path, imports);
 		for (int m = 0; m < BIG_MODS; m++) {
 			int n = snprintf(text, sizeof text, "TEXT = '''%d.%d ", s, m);
 			memset(text + n, 'a' + (s * BIG_MODS + m) % 26, 3100);
 			snprintf(text + n + 3100, sizeof text - (size_t)n - 3100, "'''\n");
-			PCR_PATH(path, "%s/big/s%d/m%d.py", f->tree, s, m);
-			pcr_write_file(path, text);
+			HARNESS_PATH(path, "%s/big/s%d/m%d.py", f->tree, s, m);
+			harness_write_file(path, text);
 		}
 	}
 }
@@ -121,27 +121,27 @@ static const char *import_big(void)
 	return code;
 }
 
-static void run_big(const struct pcr_fixture *f, const struct pcr_interp *py)
+static void run_big(const struct harness_fixture *f, const struct harness_interp *py)
 {
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", import_big(), NULL);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-c", import_big(), NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "ok\n");
 	free(r);
 }
 
 /* The entry directory of big/s<s>. */
-static void entry_of_sub(char *out, size_t size, const struct pcr_fixture *f, int s)
+static void entry_of_sub(char *out, size_t size, const struct harness_fixture *f, int s)
 {
 	char source[PATH_MAX];
-	PCR_PATH(source, "%s/big/s%d", f->tree, s);
+	HARNESS_PATH(source, "%s/big/s%d", f->tree, s);
 	layout_central_of_dir(out, size, f->root, source, NULL);
 }
 
 /* ---- the library's signals ---- */
 
-static void counts_what_it_writes(const struct pcr_interp *py, struct pcr_fixture *f)
+static void counts_what_it_writes(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	scan(f);
 	cr_assert_gt(seen.files, 0);
 	cr_assert_eq((uint64_t)counter(f), seen.units,
@@ -149,45 +149,48 @@ static void counts_what_it_writes(const struct pcr_interp *py, struct pcr_fixtur
 		     (long long)counter(f), seen.files, (unsigned long long)seen.units);
 	struct stat st;
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/v2/usage", f->root);
+	HARNESS_PATH(path, "%s/v2/usage", f->root);
 	cr_assert_eq(lstat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
 	/* A warm run writes nothing, and counts nothing. */
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	cr_assert_eq((uint64_t)counter(f), seen.units, "%s", py->label);
 }
 
-Test(limit, the_library_counts_what_it_writes) { pcr_each_python(counts_what_it_writes); }
+Test(limit, the_library_counts_what_it_writes) { harness_each_python(counts_what_it_writes); }
 
-static void touches_once_an_hour(const struct pcr_interp *py, struct pcr_fixture *f)
+static void touches_once_an_hour(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	char app[PATH_MAX], stats[PATH_MAX], source[PATH_MAX];
 	layout_central_of_dir(app, sizeof app, f->root, f->tree, NULL);
-	PCR_PATH(source, "%s/app", f->tree);
+	HARNESS_PATH(source, "%s/app", f->tree);
 	layout_central_of_dir(app, sizeof app, f->root, source, NULL);
-	PCR_PATH(source, "%s/app/stats", f->tree);
+	HARNESS_PATH(source, "%s/app/stats", f->tree);
 	layout_central_of_dir(stats, sizeof stats, f->root, source, NULL);
 	time_t now = time(NULL);
 	date(app, now - 7200);   /* last used two hours ago: touched on the read */
 	date(stats, now - 1800); /* half an hour ago: left */
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 	struct timespec a = mtime_of(app), s = mtime_of(stats);
 	cr_assert_geq(a.tv_sec, now - 5, "%s: a read of an hour-old entry touches it", py->label);
 	cr_assert_eq(s.tv_sec, now - 1800, "%s: a recently used entry is not touched again",
 		     py->label);
 	scan(f);
-	cr_assert_eq(seen.files, PCR_SAMPLE_MODULES, "%s: a touch writes no file", py->label);
+	cr_assert_eq(seen.files, HARNESS_SAMPLE_MODULES, "%s: a touch writes no file", py->label);
 }
 
-Test(limit, a_read_touches_an_entry_at_most_once_an_hour) { pcr_each_python(touches_once_an_hour); }
+Test(limit, a_read_touches_an_entry_at_most_once_an_hour)
+{
+	harness_each_python(touches_once_an_hour);
+}
 
 /* ---- config max-size ---- */
 
-static void expect_out(const struct pcr_fixture *f, const char *extra, const char *const *args,
+static void expect_out(const struct harness_fixture *f, const char *extra, const char *const *args,
 		       int status, const char *out)
 {
-	struct pcr_result *r = cli_env(f, extra, args);
+	struct harness_result *r = cli_env(f, extra, args);
 	cr_assert_eq(r->status, status, "%s %s: exit %d: %s", args[0], args[1] ? args[1] : "",
 		     r->status, r->err);
 	if (out)
@@ -197,14 +200,14 @@ static void expect_out(const struct pcr_fixture *f, const char *extra, const cha
 
 Test(limit, config_sets_shows_and_removes_the_limit)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
-	cr_assert(!pcr_exists(f.root), "showing creates nothing");
+	cr_assert(!harness_exists(f.root), "showing creates nothing");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "2G", NULL }, 0, "");
 	char path[PATH_MAX + 16], text[512];
-	PCR_PATH(path, "%s/config", f.root);
-	cr_assert_gt(pcr_read_file(path, text, sizeof text), 0);
+	HARNESS_PATH(path, "%s/config", f.root);
+	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
 	cr_assert(strstr(text, "\nmax-size 2G\n"), "%s", text);
 	struct stat st;
 	cr_assert_eq(lstat(f.root, &st), 0);
@@ -219,7 +222,7 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 700m\n");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "none", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
-	cr_assert_gt(pcr_read_file(path, text, sizeof text), 0);
+	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
 	cr_assert(!strstr(text, "max-size"), "none removes the setting: %s", text);
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "0", NULL }, 0, "");
@@ -238,7 +241,7 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 		{ "config", "--bogus", NULL },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct pcr_result *r = cli(&f, bad[i]);
+		struct harness_result *r = cli(&f, bad[i]);
 		cr_assert_eq(r->status, 2, "case %zu: exit %d", i, r->status);
 		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out);
@@ -247,47 +250,47 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 1G\n");
 
 	/* A bad value from the environment is a failure where it is used. */
-	struct pcr_result *r =
+	struct harness_result *r =
 	    cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=lots", (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 1);
 	cr_assert(strstr(r->err, "PYCACHE_REDIRECT_MAX_SIZE 'lots'"), "%s", r->err);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(limit, config_refuses_an_unsafe_root)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	cr_assert_eq(mkdir(f.root, 0700), 0);
 	cr_assert_eq(chmod(f.root, 0770), 0);
-	struct pcr_result *r = cli(&f, (const char *[]){ "config", "max-size", "1G", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "config", "max-size", "1G", NULL });
 	cr_assert_eq(r->status, 1);
 	cr_assert(strstr(r->err, "writable"), "%s", r->err);
 	free(r);
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/config", f.root);
-	cr_assert(!pcr_exists(path));
-	pcr_fixture_fini(&f);
+	HARNESS_PATH(path, "%s/config", f.root);
+	cr_assert(!harness_exists(path));
+	harness_fixture_fini(&f);
 }
 
 /* ---- the cleanup ---- */
 
 /* The entries of big dated s0 last used first, s5 last (the package itself
  * after them all). */
-static void date_subs(const struct pcr_fixture *f)
+static void date_subs(const struct harness_fixture *f)
 {
 	time_t now = time(NULL);
 	for (int s = 0; s < BIG_SUBS; s++) {
 		char entry[PATH_MAX];
 		entry_of_sub(entry, sizeof entry, f, s);
-		if (pcr_exists(entry))
+		if (harness_exists(entry))
 			date(entry, now - 86400 * (BIG_SUBS - s));
 	}
 }
 
 /* big imported and dated; returns the cache's size. */
-static uint64_t cached_big(const struct pcr_fixture *f, const struct pcr_interp *py)
+static uint64_t cached_big(const struct harness_fixture *f, const struct harness_interp *py)
 {
 	make_big(f);
 	run_big(f, py);
@@ -301,7 +304,7 @@ static uint64_t cached_big(const struct pcr_fixture *f, const struct pcr_interp 
 
 /* After a cleanup to limit: at most 90 % of it is left, the least recently
  * used of the first subs went first, and the counter holds what is left. */
-static void assert_cleaned(const struct pcr_fixture *f, uint64_t limit, int subs)
+static void assert_cleaned(const struct harness_fixture *f, uint64_t limit, int subs)
 {
 	scan(f);
 	cr_assert_leq(seen.bytes, limit / 10 * 9, "%llu bytes left over a limit of %llu",
@@ -311,7 +314,7 @@ static void assert_cleaned(const struct pcr_fixture *f, uint64_t limit, int subs
 	for (int s = 0; s < subs; s++) {
 		char entry[PATH_MAX];
 		entry_of_sub(entry, sizeof entry, f, s);
-		bool gone = !pcr_exists(entry);
+		bool gone = !harness_exists(entry);
 		cr_assert(!gone || gone_before, "s%d went while an older entry stayed", s);
 		gone_before = gone;
 	}
@@ -321,14 +324,14 @@ static void assert_cleaned(const struct pcr_fixture *f, uint64_t limit, int subs
 
 Test(limit, past_the_limit_the_next_stats_cleans_up_first)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	uint64_t total = cached_big(&f, py);
 	uint64_t limit = total / 2;
 	char setting[64];
-	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
-	struct pcr_result *r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	struct harness_result *r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->err, "pycache-redirect: the cache passed its size limit"), "%s",
 		  r->err);
@@ -346,22 +349,22 @@ Test(limit, past_the_limit_the_next_stats_cleans_up_first)
 	cr_assert_eq(seen.bytes, left);
 	/* And Python imports as before, writing back what went. */
 	run_big(&f, py);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(limit, under_the_limit_nothing_is_removed)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	uint64_t total = cached_big(&f, py);
 	char setting[64];
-	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)total + 4096);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)total + 4096);
 	const char *const commands[][3] = {
 		{ "stats", NULL }, { "ls", ".", NULL }, { "where", NULL }, { "run", "true", NULL }
 	};
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
-		struct pcr_result *r = cli_env(&f, setting, commands[i]);
+		struct harness_result *r = cli_env(&f, setting, commands[i]);
 		cr_assert_eq(r->status, 0, "%s: %s", commands[i][0], r->err);
 		cr_assert(!strstr(r->err, "limit"), "%s: %s", commands[i][0], r->err);
 		free(r);
@@ -369,22 +372,22 @@ Test(limit, under_the_limit_nothing_is_removed)
 	usleep(300000);
 	scan(&f);
 	cr_assert_eq(seen.bytes, total);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* run and env start the cleanup in the background: they return at once,
  * and the cache is under 90 % of the limit a moment later. */
 static void cleans_up_in_the_background(const char *const *command)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	uint64_t total = cached_big(&f, py);
 	uint64_t limit = total / 2;
 	char value[32];
-	PCR_PATH(value, "%llu", (unsigned long long)limit);
+	HARNESS_PATH(value, "%llu", (unsigned long long)limit);
 	/* The limit from the settings file this time. */
-	struct pcr_result *r = cli(&f, (const char *[]){ "config", "max-size", value, NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "config", "max-size", value, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	scan(&f);
@@ -406,7 +409,7 @@ static void cleans_up_in_the_background(const char *const *command)
 		usleep(100000);
 	}
 	assert_cleaned(&f, limit, BIG_SUBS);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(limit, run_cleans_up_in_the_background)
@@ -421,29 +424,29 @@ Test(limit, env_cleans_up_in_the_background)
 
 Test(limit, prune_without_rules_removes_orphans_then_down_to_the_limit)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	uint64_t total = cached_big(&f, py);
 	/* s5, the newest, becomes an orphan: its source directory goes. */
 	char dir[PATH_MAX + 16], orphan[PATH_MAX];
 	entry_of_sub(orphan, sizeof orphan, &f, BIG_SUBS - 1);
-	PCR_PATH(dir, "%s/big/s%d", f.tree, BIG_SUBS - 1);
-	pcr_rmtree(dir);
+	HARNESS_PATH(dir, "%s/big/s%d", f.tree, BIG_SUBS - 1);
+	harness_rmtree(dir);
 
 	/* No limit: the orphan alone. */
-	struct pcr_result *r = cli(&f, (const char *[]){ "prune", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "prune", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "removed 1 entry, "), "%s", r->out);
 	free(r);
-	cr_assert(!pcr_exists(orphan));
+	cr_assert(!harness_exists(orphan));
 	scan(&f);
 	cr_assert_eq(seen.entries, BIG_SUBS);
 
 	/* With one: then the least recently used, to 90 % of it. */
 	uint64_t limit = total / 2;
 	char setting[64];
-	PCR_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
 	r = cli_env(&f, setting, (const char *[]){ "prune", "--dry-run", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "(over the size limit)"), "%s", r->out);
@@ -454,14 +457,14 @@ Test(limit, prune_without_rules_removes_orphans_then_down_to_the_limit)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	assert_cleaned(&f, limit, BIG_SUBS - 1);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(limit, doctor_reports_the_limit)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	struct pcr_result *r =
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r =
 	    cli_env(&f, "PYCACHE_REDIRECT_MAX_SIZE=3G", (const char *[]){ "doctor", NULL });
 	cr_assert(strstr(r->out, "size limit: 3.0 GiB (PYCACHE_REDIRECT_MAX_SIZE)"), "%s", r->out);
 	free(r);
@@ -470,5 +473,5 @@ Test(limit, doctor_reports_the_limit)
 	cr_assert(strstr(r->out, "size limit"), "%s", r->out);
 	cr_assert(strstr(r->out, "PYCACHE_REDIRECT_MAX_SIZE '3 GB'"), "%s", r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

@@ -17,30 +17,30 @@
 
 /* kids/mK.py for K < KIDS: independent modules, so that each process of a
  * test imports its own. */
-static void write_kids(const struct pcr_fixture *f)
+static void write_kids(const struct harness_fixture *f)
 {
 	char path[PATH_MAX], text[64];
-	PCR_PATH(path, "%s/kids", f->tree);
+	HARNESS_PATH(path, "%s/kids", f->tree);
 	cr_assert(mkdir(path, 0755) == 0);
-	PCR_PATH(path, "%s/kids/__init__.py", f->tree);
-	pcr_write_file(path, "\n");
+	HARNESS_PATH(path, "%s/kids/__init__.py", f->tree);
+	harness_write_file(path, "\n");
 	for (int k = 0; k < KIDS; k++) {
-		PCR_PATH(path, "%s/kids/m%d.py", f->tree, k);
-		PCR_PATH(text, "NAME = 'm%d'\n", k);
-		pcr_write_file(path, text);
+		HARNESS_PATH(path, "%s/kids/m%d.py", f->tree, k);
+		HARNESS_PATH(text, "NAME = 'm%d'\n", k);
+		harness_write_file(path, text);
 	}
 }
 
 /* The pyc of kids/mK (or kids/__init__ when k < 0) in root. */
-static void kid_pyc(char *out, size_t size, const struct pcr_fixture *f, const char *root,
-		    const struct pcr_interp *py, int k)
+static void kid_pyc(char *out, size_t size, const struct harness_fixture *f, const char *root,
+		    const struct harness_interp *py, int k)
 {
 	char dir[PATH_MAX], name[128];
-	PCR_PATH(dir, "%s/kids", f->tree);
+	HARNESS_PATH(dir, "%s/kids", f->tree);
 	if (k < 0)
-		PCR_PATH(name, "__init__.%s.pyc", py->tag);
+		HARNESS_PATH(name, "__init__.%s.pyc", py->tag);
 	else
-		PCR_PATH(name, "m%d.%s.pyc", k, py->tag);
+		HARNESS_PATH(name, "m%d.%s.pyc", k, py->tag);
 	layout_central_of_dir(out, size, root, dir, name);
 }
 
@@ -56,8 +56,8 @@ static const char pyc_check[] =
 
 /* Fails unless root holds a valid pyc, closed to others, of kids/__init__
  * and of each module in mods (ending with -1). */
-static void assert_kids_cached(const struct pcr_fixture *f, const char *root,
-			       const struct pcr_interp *py, const int *mods, const char *what)
+static void assert_kids_cached(const struct harness_fixture *f, const char *root,
+			       const struct harness_interp *py, const int *mods, const char *what)
 {
 	static char pycs[KIDS + 1][PATH_MAX];
 	const char *argv[KIDS + 8] = { py->path, "-B", "-c", pyc_check };
@@ -72,19 +72,20 @@ static void assert_kids_cached(const struct pcr_fixture *f, const char *root,
 		argv[n] = pycs[i + 1];
 	}
 	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run(r, f->tree, NULL, argv);
+	harness_run(r, f->tree, NULL, argv);
 	cr_assert_eq(r->status, 0, "%s, %s: %s", py->label, what, r->err);
 	free(r);
 }
 
 /* Runs program (python -c) in f's tree under the library; its exit must be 0
  * and its stderr empty. free() the result. */
-static struct pcr_result *run_program(const struct pcr_fixture *f, const struct pcr_interp *py,
-				      const char *const *env, const char *program)
+static struct harness_result *run_program(const struct harness_fixture *f,
+					  const struct harness_interp *py, const char *const *env,
+					  const char *program)
 {
-	struct pcr_result *r = pcr_python(f, py, true, env, "-c", program, NULL);
+	struct harness_result *r = harness_python(f, py, true, env, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	return r;
@@ -117,18 +118,18 @@ static const char fork_program[] =
     "print('grandchild', wait(forked('kids.m3', 1)))\n"
     "print(kids.m1.NAME)\n";
 
-static void fork_children(const struct pcr_interp *py, struct pcr_fixture *f)
+static void fork_children(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_kids(f);
-	struct pcr_result *r = run_program(f, py, NULL, fork_program);
+	struct harness_result *r = run_program(f, py, NULL, fork_program);
 	cr_assert_str_eq(r->out, "first 0\nafter 0\ngrandchild 0\nm1\n", "%s: %s", py->label,
 			 r->out);
 	free(r);
 	assert_kids_cached(f, f->root, py, (const int[]){ 0, 1, 2, 3, -1 }, "fork");
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(processes, forked_children_import_into_the_cache) { pcr_each_python(fork_children); }
+Test(processes, forked_children_import_into_the_cache) { harness_each_python(fork_children); }
 
 /* ---- subprocess, posix_spawn, a shell between ---- */
 
@@ -168,28 +169,28 @@ static const char spawn_program[] =
 
 static char strace[PATH_MAX];
 
-static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
+static void spawned_children(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_kids(f);
 	char trace[PATH_MAX];
-	PCR_PATH(trace, "%s/trace", f->dir);
+	HARNESS_PATH(trace, "%s/trace", f->dir);
 	/* Under strace when there is one, to see that vfork was used. */
 	const char *argv[] = {
 		strace,   "-f", "-qq",         "-o", trace, "-e", "trace=vfork,clone,clone3",
 		py->path, "-c", spawn_program, NULL
 	};
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
+	harness_run_redirected(r, f, f->tree, NULL, *strace ? argv : argv + 7);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 
 	bool spawned = strstr(r->out, "posix_spawn none") == NULL;
 	char expect[1024];
-	PCR_PATH(expect,
-		 "subprocess 0 m4\nisolated 0 m5\nshell 0 m6\n%s"
-		 "ls True True\nls scope=all 0 ['__init__.%s.pyc', 'm4.%s.pyc']\noff 0 m8\n",
-		 spawned ? "m7\nposix_spawn 0\n" : "posix_spawn none\n", py->tag, py->tag);
+	HARNESS_PATH(expect,
+		     "subprocess 0 m4\nisolated 0 m5\nshell 0 m6\n%s"
+		     "ls True True\nls scope=all 0 ['__init__.%s.pyc', 'm4.%s.pyc']\noff 0 m8\n",
+		     spawned ? "m7\nposix_spawn 0\n" : "posix_spawn none\n", py->tag, py->tag);
 	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->out);
 	free(r);
 	/* posix_spawn came with CPython 3.8; PyPy 3.9 has none. */
@@ -201,7 +202,7 @@ static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
 
 	if (*strace) {
 		static char text[1 << 20];
-		cr_assert_geq(pcr_read_file(trace, text, sizeof text), 0);
+		cr_assert_geq(harness_read_file(trace, text, sizeof text), 0);
 		/* glibc's posix_spawn clones with CLONE_VFORK; CPython 3.10+'s
 		 * subprocess calls vfork. */
 		if (spawned)
@@ -215,12 +216,13 @@ static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
 	/* The child that was switched off wrote in the tree, as Python does
 	 * without the library; it alone did. */
 	char pyc[PATH_MAX];
-	PCR_PATH(pyc, "%s/kids/__pycache__/m8.%s.pyc", f->tree, py->tag);
-	cr_assert(pcr_exists(pyc), "%s: the switched-off child did not write %s", py->label, pyc);
+	HARNESS_PATH(pyc, "%s/kids/__pycache__/m8.%s.pyc", f->tree, py->tag);
+	cr_assert(harness_exists(pyc), "%s: the switched-off child did not write %s", py->label,
+		  pyc);
 	kid_pyc(pyc, sizeof pyc, f, f->root, py, 8);
-	cr_assert_not(pcr_exists(pyc), "%s: the switched-off child wrote %s", py->label, pyc);
+	cr_assert_not(harness_exists(pyc), "%s: the switched-off child wrote %s", py->label, pyc);
 	char first[PATH_MAX];
-	size_t n = pcr_count_bytecode(f->tree, first, sizeof first);
+	size_t n = harness_count_bytecode(f->tree, first, sizeof first);
 	cr_assert_eq(n, 3,
 		     "%s: %zu bytecode paths in the tree (kids/__pycache__ with the "
 		     "package's and m8's pyc expected), first %s",
@@ -229,11 +231,11 @@ static void spawned_children(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(processes, spawned_children_follow_their_own_rules)
 {
-	if (!pcr_have_program("strace", strace, sizeof strace)) {
+	if (!harness_have_program("strace", strace, sizeof strace)) {
 		strace[0] = '\0';
 		fprintf(stderr, "e2e: strace not found: not checking that vfork was used\n");
 	}
-	pcr_each_python(spawned_children);
+	harness_each_python(spawned_children);
 }
 
 /* ---- multiprocessing ---- */
@@ -250,19 +252,19 @@ static const char multiprocessing_program[] =
     "        p.join()\n"
     "        print(method, p.exitcode)\n";
 
-static void multiprocessing_children(const struct pcr_interp *py, struct pcr_fixture *f)
+static void multiprocessing_children(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_kids(f);
-	struct pcr_result *r = run_program(f, py, NULL, multiprocessing_program);
+	struct harness_result *r = run_program(f, py, NULL, multiprocessing_program);
 	cr_assert_str_eq(r->out, "fork 0\nspawn 0\nforkserver 0\n", "%s: %s", py->label, r->out);
 	free(r);
 	assert_kids_cached(f, f->root, py, (const int[]){ 9, 10, 11, -1 }, "multiprocessing");
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(processes, multiprocessing_children_import_into_the_cache)
 {
-	pcr_each_python(multiprocessing_children);
+	harness_each_python(multiprocessing_children);
 }
 
 /* ---- exec ---- */
@@ -279,12 +281,13 @@ static const char exec_program[] =
     "sys.stdout.flush()\n"
     "os.execv(sys.executable, [sys.executable, '-c', then, last, sys.argv[1]])\n";
 
-static void exec_children(const struct pcr_interp *py, struct pcr_fixture *f)
+static void exec_children(const struct harness_interp *py, struct harness_fixture *f)
 {
 	write_kids(f);
 	char other[PATH_MAX];
-	PCR_PATH(other, "%s/other-root", f->dir);
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", exec_program, other, NULL);
+	HARNESS_PATH(other, "%s/other-root", f->dir);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", exec_program, other, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert_str_eq(r->out, "m2\nm1\n", "%s: %s", py->label, r->out);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
@@ -293,11 +296,11 @@ static void exec_children(const struct pcr_interp *py, struct pcr_fixture *f)
 	assert_kids_cached(f, other, py, (const int[]){ 1, -1 }, "execve with another root");
 	char pyc[PATH_MAX];
 	kid_pyc(pyc, sizeof pyc, f, f->root, py, 1);
-	cr_assert_not(pcr_exists(pyc), "%s: %s is in the first root", py->label, pyc);
-	pcr_assert_tree_clean(f, py);
+	cr_assert_not(harness_exists(pyc), "%s: %s is in the first root", py->label, pyc);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(processes, exec_keeps_the_redirect_and_reads_the_new_environment)
 {
-	pcr_each_python(exec_children);
+	harness_each_python(exec_children);
 }

@@ -17,7 +17,7 @@
 
 #include "harness.h"
 
-static struct pcr_interp found[8];
+static struct harness_interp found[8];
 static size_t nfound;
 
 static void add(const char *path)
@@ -25,12 +25,12 @@ static void add(const char *path)
 	for (size_t i = 0; i < nfound; i++)
 		if (strcmp(found[i].path, path) == 0)
 			return;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run(r, "/", NULL,
-		(const char *[]){ path, "-c", "import sys; print('%d %d' % sys.version_info[:2])",
-				  NULL });
-	struct pcr_interp *p = &found[nfound];
+	harness_run(r, "/", NULL,
+		    (const char *[]){ path, "-c",
+				      "import sys; print('%d %d' % sys.version_info[:2])", NULL });
+	struct harness_interp *p = &found[nfound];
 	if (r->status == 0 && sscanf(r->out, "%d %d", &p->major, &p->minor) == 2 && p->major == 2 &&
 	    nfound < sizeof found / sizeof *found) {
 		snprintf(p->path, sizeof p->path, "%s", path);
@@ -59,8 +59,8 @@ static size_t pythons2(void)
 				add(g.gl_pathv[i]);
 		globfree(&g);
 		char path[PATH_MAX];
-		if (pcr_have_program("python2.7", path, sizeof path) ||
-		    pcr_have_program("python2", path, sizeof path))
+		if (harness_have_program("python2.7", path, sizeof path) ||
+		    harness_have_program("python2", path, sizeof path))
 			add(path);
 	}
 	if (nfound == 0)
@@ -69,32 +69,32 @@ static size_t pythons2(void)
 }
 
 /* A package in f's tree: pkg/{__init__,mod}.py and pkg/sub/{__init__,x}.py. */
-static void make_pkg(const struct pcr_fixture *f)
+static void make_pkg(const struct harness_fixture *f)
 {
 	char path[PATH_MAX + 32];
-	PCR_PATH(path, "%s/pkg", f->tree);
+	HARNESS_PATH(path, "%s/pkg", f->tree);
 	cr_assert_eq(mkdir(path, 0755), 0);
-	PCR_PATH(path, "%s/pkg/sub", f->tree);
+	HARNESS_PATH(path, "%s/pkg/sub", f->tree);
 	cr_assert_eq(mkdir(path, 0755), 0);
-	PCR_PATH(path, "%s/pkg/__init__.py", f->tree);
-	pcr_write_file(path, "X = 1\n");
-	PCR_PATH(path, "%s/pkg/mod.py", f->tree);
-	pcr_write_file(path, "def f():\n    return 'mod one'\n");
-	PCR_PATH(path, "%s/pkg/sub/__init__.py", f->tree);
-	pcr_write_file(path, "");
-	PCR_PATH(path, "%s/pkg/sub/x.py", f->tree);
-	pcr_write_file(path, "Y = 2\n");
+	HARNESS_PATH(path, "%s/pkg/__init__.py", f->tree);
+	harness_write_file(path, "X = 1\n");
+	HARNESS_PATH(path, "%s/pkg/mod.py", f->tree);
+	harness_write_file(path, "def f():\n    return 'mod one'\n");
+	HARNESS_PATH(path, "%s/pkg/sub/__init__.py", f->tree);
+	harness_write_file(path, "");
+	HARNESS_PATH(path, "%s/pkg/sub/x.py", f->tree);
+	harness_write_file(path, "Y = 2\n");
 }
 
 static const char import_pkg[] =
     "import pkg.mod, pkg.sub.x; print('%s %d' % (pkg.mod.f(), pkg.sub.x.Y))";
 
 /* The central pyc of <tree>/<dir>/<name>. */
-static void central(char *out, size_t size, const struct pcr_fixture *f, const char *dir,
+static void central(char *out, size_t size, const struct harness_fixture *f, const char *dir,
 		    const char *name)
 {
 	char source[PATH_MAX];
-	PCR_PATH(source, "%s/%s", f->tree, dir);
+	HARNESS_PATH(source, "%s/%s", f->tree, dir);
 	layout_central_of_dir(out, size, f->root, source, name);
 }
 
@@ -104,58 +104,59 @@ static const char *const cached[][2] = {
 
 /* Every module's pyc (suffix ".pyc" or ".pyo") is central, a regular file
  * closed to group and others, and there is no pyc in the tree. */
-static void assert_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
+static void assert_cached(const struct harness_fixture *f, const struct harness_interp *py,
 			  const char *suffix)
 {
 	for (size_t i = 0; i < sizeof cached / sizeof *cached; i++) {
 		char name[64], path[PATH_MAX];
-		PCR_PATH(name, "%s%s", cached[i][1], suffix);
+		HARNESS_PATH(name, "%s%s", cached[i][1], suffix);
 		central(path, sizeof path, f, cached[i][0], name);
 		struct stat st;
 		cr_assert_eq(lstat(path, &st), 0, "%s: no %s", py->label, path);
 		cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 077) == 0, "%s: %s mode %o",
 			  py->label, path, st.st_mode);
 	}
-	cr_assert_eq(pcr_count_files(f->tree, ".pyc") + pcr_count_files(f->tree, ".pyo"), 0,
+	cr_assert_eq(harness_count_files(f->tree, ".pyc") + harness_count_files(f->tree, ".pyo"), 0,
 		     "%s: a pyc in the tree", py->label);
 }
 
-static struct pcr_result *run(const struct pcr_fixture *f, const struct pcr_interp *py,
-			      bool redirect, const char *const *env, const char *flag,
-			      const char *code)
+static struct harness_result *run(const struct harness_fixture *f, const struct harness_interp *py,
+				  bool redirect, const char *const *env, const char *flag,
+				  const char *code)
 {
-	struct pcr_result *r = flag ? pcr_python(f, py, redirect, env, flag, "-c", code, NULL)
-				    : pcr_python(f, py, redirect, env, "-c", code, NULL);
+	struct harness_result *r =
+	    flag ? harness_python(f, py, redirect, env, flag, "-c", code, NULL)
+		 : harness_python(f, py, redirect, env, "-c", code, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d: %s", py->label, r->status, r->err);
 	return r;
 }
 
 /* Each test's body for each Python 2 found, in a fixture of its own. */
-static void each(void (*body)(const struct pcr_interp *py, struct pcr_fixture *f))
+static void each(void (*body)(const struct harness_interp *py, struct harness_fixture *f))
 {
 	size_t n = pythons2();
 	for (size_t i = 0; i < n; i++) {
 		cr_log_info("python 2: %s", found[i].path);
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
+		struct harness_fixture f;
+		harness_fixture_init(&f);
 		make_pkg(&f);
 		body(&found[i], &f);
-		pcr_fixture_fini(&f);
+		harness_fixture_fini(&f);
 	}
 }
 
-static void cold_then_warm(const struct pcr_interp *py, struct pcr_fixture *f)
+static void cold_then_warm(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = run(f, py, true, NULL, NULL, import_pkg);
+	struct harness_result *r = run(f, py, true, NULL, NULL, import_pkg);
 	cr_assert_str_eq(r->out, "mod one 2\n");
 	free(r);
 	assert_cached(f, py, ".pyc");
 	/* A record of the source directory beside each entry, as for Python 3. */
 	char entry[PATH_MAX], record[PATH_MAX + 8], text[PATH_MAX + 2], want[PATH_MAX + 2];
 	central(entry, sizeof entry, f, "pkg", NULL);
-	PCR_PATH(record, "%s.src", entry);
-	cr_assert_gt(pcr_read_file(record, text, sizeof text), 0, "no record %s", record);
-	PCR_PATH(want, "%s/pkg\n", f->tree);
+	HARNESS_PATH(record, "%s.src", entry);
+	cr_assert_gt(harness_read_file(record, text, sizeof text), 0, "no record %s", record);
+	HARNESS_PATH(want, "%s/pkg\n", f->tree);
 	cr_assert_str_eq(text, want);
 
 	/* Warm: Python 2 says it found each pyc matching its source (-v), and
@@ -167,7 +168,7 @@ static void cold_then_warm(const struct pcr_interp *py, struct pcr_fixture *f)
 	r = run(f, py, true, NULL, "-v", import_pkg);
 	cr_assert_str_eq(r->out, "mod one 2\n");
 	char matches[PATH_MAX * 2];
-	PCR_PATH(matches, "# pkg/mod.pyc matches pkg/mod.py");
+	HARNESS_PATH(matches, "# pkg/mod.pyc matches pkg/mod.py");
 	cr_assert(strstr(r->err, matches), "%s: the warm run did not read the cache:\n%s",
 		  py->label, r->err);
 	free(r);
@@ -179,17 +180,17 @@ static void cold_then_warm(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(python2, sidecar_pycs_go_to_the_cache_and_are_read_back) { each(cold_then_warm); }
 
-static void edited_source(const struct pcr_interp *py, struct pcr_fixture *f)
+static void edited_source(const struct harness_interp *py, struct harness_fixture *f)
 {
 	free(run(f, py, true, NULL, NULL, import_pkg));
-	pcr_edit_source(f, "pkg/mod.py", "def f():\n    return 'mod two'\n");
-	struct pcr_result *r = run(f, py, true, NULL, NULL, import_pkg);
+	harness_edit_source(f, "pkg/mod.py", "def f():\n    return 'mod two'\n");
+	struct harness_result *r = run(f, py, true, NULL, NULL, import_pkg);
 	cr_assert_str_eq(r->out, "mod two 2\n", "%s: the edit was not seen", py->label);
 	free(r);
 	/* The central pyc carries the new source's mtime (bytes 4-8). */
 	char pyc[PATH_MAX], src[PATH_MAX + 16], bytes[64];
 	central(pyc, sizeof pyc, f, "pkg", "mod.pyc");
-	PCR_PATH(src, "%s/pkg/mod.py", f->tree);
+	HARNESS_PATH(src, "%s/pkg/mod.py", f->tree);
 	struct stat st;
 	cr_assert_eq(stat(src, &st), 0);
 	int fd = open(pyc, O_RDONLY);
@@ -205,9 +206,9 @@ static void edited_source(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(python2, an_edited_source_is_compiled_again) { each(edited_source); }
 
-static void optimized(const struct pcr_interp *py, struct pcr_fixture *f)
+static void optimized(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = run(f, py, true, NULL, "-O", import_pkg);
+	struct harness_result *r = run(f, py, true, NULL, "-O", import_pkg);
 	cr_assert_str_eq(r->out, "mod one 2\n");
 	free(r);
 	assert_cached(f, py, ".pyo");
@@ -215,45 +216,46 @@ static void optimized(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(python2, optimized_pyo_go_to_the_cache) { each(optimized); }
 
-static void tools(const struct pcr_interp *py, struct pcr_fixture *f)
+static void tools(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "pkg", NULL);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-m", "compileall", "-q", "pkg", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	assert_cached(f, py, ".pyc");
 	char path[PATH_MAX + 16];
-	PCR_PATH(path, "%s/pkg/extra.py", f->tree);
-	pcr_write_file(path, "Z = 3\n");
-	r = pcr_python(f, py, true, NULL, "-c",
-		       "import py_compile; py_compile.compile('pkg/extra.py')", NULL);
+	HARNESS_PATH(path, "%s/pkg/extra.py", f->tree);
+	harness_write_file(path, "Z = 3\n");
+	r = harness_python(f, py, true, NULL, "-c",
+			   "import py_compile; py_compile.compile('pkg/extra.py')", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	central(path, sizeof path, f, "pkg", "extra.pyc");
-	cr_assert(pcr_exists(path), "%s: py_compile wrote no %s", py->label, path);
-	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 0);
+	cr_assert(harness_exists(path), "%s: py_compile wrote no %s", py->label, path);
+	cr_assert_eq(harness_count_files(f->tree, ".pyc"), 0);
 }
 
 Test(python2, compileall_and_py_compile_write_to_the_cache) { each(tools); }
 
-static void switched_off(const struct pcr_interp *py, struct pcr_fixture *f)
+static void switched_off(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r =
+	struct harness_result *r =
 	    run(f, py, true, (const char *[]){ "PYCACHE_REDIRECT=0", NULL }, NULL, import_pkg);
 	cr_assert_str_eq(r->out, "mod one 2\n");
 	free(r);
-	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 4,
+	cr_assert_eq(harness_count_files(f->tree, ".pyc"), 4,
 		     "%s: switched off, Python 2 writes "
 		     "its pycs beside the sources",
 		     py->label);
-	cr_assert(!pcr_exists(f->root) || pcr_count_files(f->root, ".pyc") == 0);
+	cr_assert(!harness_exists(f->root) || harness_count_files(f->root, ".pyc") == 0);
 	/* Switched on again, the in-tree pycs are read (nothing to compile), and
 	 * left as they are. */
 	r = run(f, py, true, NULL, "-v", import_pkg);
 	char matches[PATH_MAX * 2];
-	PCR_PATH(matches, "# pkg/mod.pyc matches pkg/mod.py");
+	HARNESS_PATH(matches, "# pkg/mod.pyc matches pkg/mod.py");
 	cr_assert(strstr(r->err, matches), "%s:\n%s", py->label, r->err);
 	free(r);
-	cr_assert_eq(pcr_count_files(f->tree, ".pyc"), 4);
+	cr_assert_eq(harness_count_files(f->tree, ".pyc"), 4);
 }
 
 Test(python2, switched_off_it_writes_beside_the_sources_and_on_again_reads_them)
@@ -263,9 +265,9 @@ Test(python2, switched_off_it_writes_beside_the_sources_and_on_again_reads_them)
 
 /* Python 3 keeps its own rules: a .pyc outside __pycache__ is a file like
  * any other to it (a sourceless module), never redirected. */
-static void python3_leaves_sidecars(const struct pcr_interp *py, struct pcr_fixture *f)
+static void python3_leaves_sidecars(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(
+	struct harness_result *r = harness_python(
 	    f, py, true, NULL, "-c",
 	    "import py_compile; py_compile.compile('app/version.py', cfile='sourceless.pyc');"
 	    "import sourceless; print(sourceless.__file__)",
@@ -274,11 +276,11 @@ static void python3_leaves_sidecars(const struct pcr_interp *py, struct pcr_fixt
 	cr_assert(strstr(r->out, "sourceless.pyc"), "%s: %s", py->label, r->out);
 	free(r);
 	char path[PATH_MAX + 32];
-	PCR_PATH(path, "%s/sourceless.pyc", f->tree);
-	cr_assert(pcr_exists(path), "%s wrote its sourceless pyc elsewhere", py->label);
+	HARNESS_PATH(path, "%s/sourceless.pyc", f->tree);
+	cr_assert(harness_exists(path), "%s wrote its sourceless pyc elsewhere", py->label);
 }
 
 Test(python2, python3_processes_leave_pyc_files_outside_pycache_alone)
 {
-	pcr_each_python(python3_leaves_sidecars);
+	harness_each_python(python3_leaves_sidecars);
 }

@@ -14,10 +14,11 @@
 
 #include "tests/harness.h"
 
-static struct pcr_result *run_ok(const struct pcr_fixture *f, const struct pcr_interp *py,
-				 const char *const *env, const char *program)
+static struct harness_result *run_ok(const struct harness_fixture *f,
+				     const struct harness_interp *py, const char *const *env,
+				     const char *program)
 {
-	struct pcr_result *r = pcr_python(f, py, true, env, "-c", program, NULL);
+	struct harness_result *r = harness_python(f, py, true, env, "-c", program, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	return r;
 }
@@ -52,64 +53,65 @@ static const char open_modes[] =
     "os.chmod('app/__pycache__', 0o777)\n"
     "print(app.VERSION)\n";
 
-static void umask_000(const struct pcr_interp *py, struct pcr_fixture *f)
+static void umask_000(const struct harness_interp *py, struct harness_fixture *f)
 {
 	/* A root whose parents are missing too: the library makes them. */
-	PCR_PATH(f->root, "%s/made/by/library", f->dir);
+	HARNESS_PATH(f->root, "%s/made/by/library", f->dir);
 	char path[PATH_MAX];
-	PCR_PATH(path, "%s/extra", f->tree);
+	HARNESS_PATH(path, "%s/extra", f->tree);
 	cr_assert(mkdir(path, 0777) == 0);
 	const char *sources[] = { "app/__init__.py", "app/text.py", "app/version.py",
 				  "app/stats/__init__.py", "app/stats/count.py" };
 	for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
-		PCR_PATH(path, "%s/%s", f->tree, sources[i]);
+		HARNESS_PATH(path, "%s/%s", f->tree, sources[i]);
 		cr_assert(chmod(path, 0666) == 0);
 	}
 	mode_t old = umask(0);
-	struct pcr_result *r = run_ok(f, py, NULL, open_modes);
+	struct harness_result *r = run_ok(f, py, NULL, open_modes);
 	umask(old);
 	cr_assert_str_eq(r->out, "1\n", "%s: %s", py->label, r->out);
 	free(r);
 
 	*bad_mode = '\0';
 	modes_seen = 0;
-	PCR_PATH(path, "%s/made", f->dir);
+	HARNESS_PATH(path, "%s/made", f->dir);
 	nftw(path, check_mode, 16, FTW_PHYS);
 	cr_assert_str_empty(bad_mode, "%s: with umask 000, %s", py->label, bad_mode);
 	/* made, by, library, layout, fan-outs, entries, records, pycs, ... */
 	cr_assert_geq(modes_seen, 15, "%s: only %zu paths in the cache", py->label, modes_seen);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(security, umask_000_still_makes_the_cache_private) { pcr_each_python(umask_000); }
+Test(security, umask_000_still_makes_the_cache_private) { harness_each_python(umask_000); }
 
 /* ---- symlinks planted in the cache ---- */
 
 /* The central entry of the sample's app directory. */
-static void app_entry(char *out, size_t size, const struct pcr_fixture *f, const char *name)
+static void app_entry(char *out, size_t size, const struct harness_fixture *f, const char *name)
 {
 	char src[PATH_MAX];
-	PCR_PATH(src, "%s/app", f->tree);
+	HARNESS_PATH(src, "%s/app", f->tree);
 	layout_central_of_dir(out, size, f->root, src, name);
 }
 
-static size_t files_under(const char *dir) { return pcr_count_files(dir, ""); }
+static size_t files_under(const char *dir) { return harness_count_files(dir, ""); }
 
 /* A directory of the layout (layout, a fan-out, an entry) is a symlink to a
  * directory elsewhere before Python runs: Python runs, and the files written
  * there are counted (none may be). */
-static size_t planted_directory(const struct pcr_interp *py, struct pcr_fixture *f, int level)
+static size_t planted_directory(const struct harness_interp *py, struct harness_fixture *f,
+				int level)
 {
 	char entry[PATH_MAX], link[PATH_MAX], elsewhere[PATH_MAX];
 	app_entry(entry, sizeof entry, f, NULL);
-	PCR_PATH(elsewhere, "%s/elsewhere", f->dir);
+	HARNESS_PATH(elsewhere, "%s/elsewhere", f->dir);
 	cr_assert(mkdir(elsewhere, 0700) == 0);
 	/* <root>/v2/<k0k1>/<key>: cut after the component that is planted. */
 	size_t root_len = strlen(f->root);
 	size_t cut = level == 0 ? root_len + 3 : level == 1 ? root_len + 6 : strlen(entry);
-	PCR_PATH(link, "%.*s", (int)cut, entry);
+	HARNESS_PATH(link, "%.*s", (int)cut, entry);
 	char parent[PATH_MAX];
-	PCR_PATH(parent, "%s", link);
+	HARNESS_PATH(parent, "%s", link);
 	cr_assert(mkdir(f->root, 0700) == 0);
 	for (char *p = parent + root_len; (p = strchr(p + 1, '/'));) {
 		*p = '\0';
@@ -118,22 +120,22 @@ static size_t planted_directory(const struct pcr_interp *py, struct pcr_fixture 
 	}
 	cr_assert(symlink(elsewhere, link) == 0, "symlink %s", link);
 
-	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	struct harness_result *r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
 	free(r);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	return files_under(elsewhere);
 }
 
-static void planted_directories(const struct pcr_interp *py, struct pcr_fixture *f)
+static void planted_directories(const struct harness_interp *py, struct harness_fixture *f)
 {
 	size_t written[3];
 	written[2] = planted_directory(py, f, 2);
 	for (int level = 1; level >= 0; level--) {
-		struct pcr_fixture g;
-		pcr_fixture_init(&g);
+		struct harness_fixture g;
+		harness_fixture_init(&g);
 		written[level] = planted_directory(py, &g, level);
-		pcr_fixture_fini(&g);
+		harness_fixture_fini(&g);
 	}
 	cr_assert(written[0] + written[1] + written[2] == 0,
 		  "%s: files written through a planted symlink: %zu with layout a link, %zu with "
@@ -143,7 +145,7 @@ static void planted_directories(const struct pcr_interp *py, struct pcr_fixture 
 
 Test(security, directory_symlinks_planted_in_the_cache_are_not_followed_on_write)
 {
-	pcr_each_python(planted_directories);
+	harness_each_python(planted_directories);
 }
 
 /* Calls that change what exists (unlink, rmdir, an open for writing
@@ -166,21 +168,21 @@ static const char changes_through_entry[] =
     "t('rename', lambda: os.rename('app/__pycache__/mv.pyc', 'moved.pyc'))\n"
     "print(' '.join(out))\n";
 
-static void planted_entry_changed(const struct pcr_interp *py, struct pcr_fixture *f)
+static void planted_entry_changed(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char entry[PATH_MAX], elsewhere[PATH_MAX], path[PATH_MAX];
 	app_entry(entry, sizeof entry, f, NULL);
-	PCR_PATH(elsewhere, "%s/elsewhere", f->dir);
+	HARNESS_PATH(elsewhere, "%s/elsewhere", f->dir);
 	cr_assert(mkdir(elsewhere, 0700) == 0);
 	static const char *const files[] = { "victim.pyc", "rw.pyc", "wo.pyc", "mv.pyc" };
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		PCR_PATH(path, "%s/%s", elsewhere, files[i]);
-		pcr_write_file(path, "kept\n");
+		HARNESS_PATH(path, "%s/%s", elsewhere, files[i]);
+		harness_write_file(path, "kept\n");
 	}
-	PCR_PATH(path, "%s/sub", elsewhere);
+	HARNESS_PATH(path, "%s/sub", elsewhere);
 	cr_assert(mkdir(path, 0700) == 0);
 	char parent[PATH_MAX];
-	PCR_PATH(parent, "%s", entry);
+	HARNESS_PATH(parent, "%s", entry);
 	cr_assert(mkdir(f->root, 0700) == 0);
 	for (char *p = parent + strlen(f->root); (p = strchr(p + 1, '/'));) {
 		*p = '\0';
@@ -189,63 +191,64 @@ static void planted_entry_changed(const struct pcr_interp *py, struct pcr_fixtur
 	}
 	cr_assert(symlink(elsewhere, entry) == 0, "symlink %s", entry);
 
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", changes_through_entry, NULL);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", changes_through_entry, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "unlink ELOOP r+ ELOOP wronly ELOOP rmdir ELOOP rename ELOOP\n",
 			 "%s: %s", py->label, r->out);
 	free(r);
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		PCR_PATH(path, "%s/%s", elsewhere, files[i]);
+		HARNESS_PATH(path, "%s/%s", elsewhere, files[i]);
 		char text[64];
-		pcr_read_file(path, text, sizeof text);
+		harness_read_file(path, text, sizeof text);
 		cr_assert_str_eq(text, "kept\n", "%s: %s was changed through the link", py->label,
 				 path);
 	}
-	PCR_PATH(path, "%s/sub", elsewhere);
-	cr_assert(pcr_exists(path), "%s: rmdir went through the link", py->label);
-	pcr_assert_tree_clean(f, py);
+	HARNESS_PATH(path, "%s/sub", elsewhere);
+	cr_assert(harness_exists(path), "%s: rmdir went through the link", py->label);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(security, changes_to_what_exists_never_go_through_a_planted_entry)
 {
-	pcr_each_python(planted_entry_changed);
+	harness_each_python(planted_entry_changed);
 }
 
 /* A pyc, a record and the growth counter replaced by symlinks to a file
  * elsewhere: Python rewrites the pyc (a new file renamed over the link), the
  * library writes the record and the counter, and the file is untouched. */
-static void planted_files(const struct pcr_interp *py, struct pcr_fixture *f)
+static void planted_files(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char victim[PATH_MAX], pyc[PATH_MAX], record[PATH_MAX], usage[PATH_MAX], name[64];
-	PCR_PATH(victim, "%s/victim", f->dir);
-	pcr_write_file(victim, "victim\n");
+	HARNESS_PATH(victim, "%s/victim", f->dir);
+	harness_write_file(victim, "victim\n");
 	cr_assert(chmod(victim, 0644) == 0);
 
 	/* Cold: the record of app and the counter are links before Python runs. */
 	app_entry(record, sizeof record, f, NULL);
 	strcat(record, ".src");
 	char fanout[PATH_MAX];
-	PCR_PATH(fanout, "%.*s", (int)(strrchr(record, '/') - record), record);
-	PCR_PATH(usage, "%s/v2/usage", f->root);
+	HARNESS_PATH(fanout, "%.*s", (int)(strrchr(record, '/') - record), record);
+	HARNESS_PATH(usage, "%s/v2/usage", f->root);
 	char layout[PATH_MAX];
-	PCR_PATH(layout, "%s/v2", f->root);
+	HARNESS_PATH(layout, "%s/v2", f->root);
 	cr_assert(mkdir(f->root, 0700) == 0 && mkdir(layout, 0700) == 0 &&
 		  mkdir(fanout, 0700) == 0);
 	cr_assert(symlink(victim, record) == 0 && symlink(victim, usage) == 0);
-	free(pcr_run_app(f, py, NULL, NULL));
+	free(harness_run_app(f, py, NULL, NULL));
 
 	/* Warm: a pyc is a link, and its source changes. */
-	PCR_PATH(name, "version.%s.pyc", py->tag);
+	HARNESS_PATH(name, "version.%s.pyc", py->tag);
 	app_entry(pyc, sizeof pyc, f, name);
 	cr_assert(unlink(pyc) == 0 && symlink(victim, pyc) == 0);
-	pcr_edit_source(f, "app/version.py", "VERSION = \"2\"\n");
-	struct pcr_result *r = pcr_run_app(f, py, NULL, NULL);
+	harness_edit_source(f, "app/version.py", "VERSION = \"2\"\n");
+	struct harness_result *r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 2"), "%s: %s", py->label, r->out);
 	free(r);
 
 	char text[64];
 	struct stat st;
-	cr_assert_geq(pcr_read_file(victim, text, sizeof text), 0);
+	cr_assert_geq(harness_read_file(victim, text, sizeof text), 0);
 	cr_assert_str_eq(text, "victim\n", "%s: the file a planted link named was written",
 			 py->label);
 	cr_assert(stat(victim, &st) == 0 && (st.st_mode & 07777) == 0644,
@@ -253,12 +256,12 @@ static void planted_files(const struct pcr_interp *py, struct pcr_fixture *f)
 	cr_assert(lstat(pyc, &st) == 0 && S_ISREG(st.st_mode), "%s: %s is no file", py->label, pyc);
 	cr_assert(lstat(record, &st) == 0 && S_ISLNK(st.st_mode) == 0,
 		  "%s: the record is still a link", py->label);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 Test(security, file_symlinks_planted_in_the_cache_are_replaced_not_followed)
 {
-	pcr_each_python(planted_files);
+	harness_each_python(planted_files);
 }
 
 /* A link planted in an entry (made here through the library, which maps
@@ -300,20 +303,20 @@ static const char writes[] =
     "attempt('chmod', lambda: os.chmod(link, 0o600))\n"
     "attempt('freopen r+', lambda: freopen(b'r+'))\n";
 
-static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture *f,
+static void planted_link_written(const struct harness_interp *py, struct harness_fixture *f,
 				 const char *calls, const char *expect)
 {
 	char victim[PATH_MAX], program[4096];
-	PCR_PATH(victim, "%s/victim", f->dir);
-	pcr_write_file(victim, "victim\n");
+	HARNESS_PATH(victim, "%s/victim", f->dir);
+	harness_write_file(victim, "victim\n");
 	cr_assert(chmod(victim, 0644) == 0);
-	PCR_PATH(program, "%s%s", write_through_link, calls);
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-c", program, victim, NULL);
+	HARNESS_PATH(program, "%s%s", write_through_link, calls);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-c", program, victim, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 
 	char text[64];
 	struct stat st;
-	long len = pcr_read_file(victim, text, sizeof text);
+	long len = harness_read_file(victim, text, sizeof text);
 	cr_assert(stat(victim, &st) == 0);
 	cr_assert(strcmp(text, "victim\n") == 0 && (st.st_mode & 07777) == 0644,
 		  "%s: the file a link planted in the cache names was changed "
@@ -321,10 +324,10 @@ static void planted_link_written(const struct pcr_interp *py, struct pcr_fixture
 		  py->label, (unsigned)(st.st_mode & 07777), len, r->out);
 	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->out);
 	free(r);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-static void planted_link_created(const struct pcr_interp *py, struct pcr_fixture *f)
+static void planted_link_created(const struct harness_interp *py, struct harness_fixture *f)
 {
 	planted_link_written(py, f, creates,
 			     "open w ELOOP\nopen a ELOOP\nO_CREAT|O_TRUNC ELOOP\nfreopen w ELOOP\n"
@@ -333,12 +336,12 @@ static void planted_link_created(const struct pcr_interp *py, struct pcr_fixture
 
 Test(security, creates_never_follow_a_link_planted_in_the_cache)
 {
-	pcr_each_python(planted_link_created);
+	harness_each_python(planted_link_created);
 }
 
 /* Writes to an existing name (no O_CREAT) and truncate or chmod of it: in
  * the cache, a link planted there is not followed either. */
-static void planted_link_changed(const struct pcr_interp *py, struct pcr_fixture *f)
+static void planted_link_changed(const struct harness_interp *py, struct harness_fixture *f)
 {
 	planted_link_written(py, f, writes,
 			     "open r+ ELOOP\nO_WRONLY|O_TRUNC ELOOP\ntruncate ELOOP\nchmod ELOOP\n"
@@ -347,78 +350,79 @@ static void planted_link_changed(const struct pcr_interp *py, struct pcr_fixture
 
 Test(security, writes_to_an_existing_name_never_follow_a_link_planted_in_the_cache)
 {
-	pcr_each_python(planted_link_changed);
+	harness_each_python(planted_link_changed);
 }
 
 /* ---- the root setting ---- */
 
 /* An empty PYCACHE_REDIRECT_DIR is no setting: the default root, quietly. */
-static void empty_root_setting(const struct pcr_interp *py, struct pcr_fixture *f)
+static void empty_root_setting(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char xdg[PATH_MAX], env_xdg[PATH_MAX + 32], root[PATH_MAX];
-	PCR_PATH(xdg, "%s/xdg", f->dir);
-	PCR_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
+	HARNESS_PATH(xdg, "%s/xdg", f->dir);
+	HARNESS_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
 	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT_DIR=", env_xdg,
 			      "PYCACHE_REDIRECT_LOG=1", NULL };
-	struct pcr_result *r = pcr_python(f, py, false, env, "-m", "app", NULL);
+	struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
-	PCR_PATH(root, "%s/pycache-redirect", xdg);
-	cr_assert_eq(pcr_count_files(root, ".pyc"), PCR_SAMPLE_MODULES, "%s: %zu pycs in %s",
-		     py->label, pcr_count_files(root, ".pyc"), root);
-	pcr_assert_tree_clean(f, py);
+	HARNESS_PATH(root, "%s/pycache-redirect", xdg);
+	cr_assert_eq(harness_count_files(root, ".pyc"), HARNESS_SAMPLE_MODULES,
+		     "%s: %zu pycs in %s", py->label, harness_count_files(root, ".pyc"), root);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(root_setting, empty_means_the_default_root) { pcr_each_python(empty_root_setting); }
+Test(root_setting, empty_means_the_default_root) { harness_each_python(empty_root_setting); }
 
 /* "/" in any spelling is refused with the one warning: the library would
  * otherwise make /v2 at the top of the file system. Run with -B and only a
  * lookup, so that nothing is written even where it is not refused. */
-static void slash_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void slash_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	const char *const settings[] = { "/", "//", "/./", "/tmp/..", "/usr/lib/../.." };
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
 		char setting[64];
-		PCR_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
+		HARNESS_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
 		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, setting,
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
-		struct pcr_result *r =
-		    pcr_python(f, py, false, env, "-B", "-c",
-			       "import os; print(os.path.isdir('app/__pycache__'))", NULL);
+		struct harness_result *r =
+		    harness_python(f, py, false, env, "-B", "-c",
+				   "import os; print(os.path.isdir('app/__pycache__'))", NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		cr_assert_str_eq(r->out, "False\n");
-		cr_assert_eq(pcr_count_of(r->err, "pycache-redirect: warning: "), 1,
+		cr_assert_eq(harness_count_of(r->err, "pycache-redirect: warning: "), 1,
 			     "%s: %s was not refused with one warning: %s", py->label, setting,
 			     r->err);
 		free(r);
 	}
-	cr_assert_not(pcr_exists("/v2"), "%s: /v2 exists", py->label);
+	cr_assert_not(harness_exists("/v2"), "%s: /v2 exists", py->label);
 }
 
 Test(root_setting, slash_in_any_spelling_is_refused)
 {
-	if (pcr_exists("/v2"))
+	if (harness_exists("/v2"))
 		cr_skip_test("/v2 exists on this machine");
-	pcr_each_python(slash_root);
+	harness_each_python(slash_root);
 }
 
 /* A root that is a file, not a directory: refused, and Python runs. */
-static void file_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void file_root(const struct harness_interp *py, struct harness_fixture *f)
 {
-	pcr_write_file(f->root, "not a directory\n");
+	harness_write_file(f->root, "not a directory\n");
 	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
-	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
+	struct harness_result *r = harness_run_app(f, py, log, NULL);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
-	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: %s", py->label, r->err);
+	cr_assert_eq(harness_count_of(r->err, "warning: cache root"), 1, "%s: %s", py->label,
+		     r->err);
 	cr_assert(strstr(r->err, "is not a directory"), "%s: %s", py->label, r->err);
 	free(r);
 	char text[64];
-	cr_assert_geq(pcr_read_file(f->root, text, sizeof text), 0);
+	cr_assert_geq(harness_read_file(f->root, text, sizeof text), 0);
 	cr_assert_str_eq(text, "not a directory\n");
 }
 
-Test(root_setting, root_that_is_a_file_is_refused) { pcr_each_python(file_root); }
+Test(root_setting, root_that_is_a_file_is_refused) { harness_each_python(file_root); }
 
 /* ---- names with ".." ---- */
 
@@ -464,16 +468,16 @@ static const char dotdot_program[] =
     "        except OSError: pass\n"
     "print('done')\n";
 
-static void dotdot_names(const struct pcr_interp *py, struct pcr_fixture *f)
+static void dotdot_names(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = run_ok(f, py, NULL, dotdot_program);
+	struct harness_result *r = run_ok(f, py, NULL, dotdot_program);
 	cr_assert_str_eq(r->out, "done\n", "%s: %s", py->label, r->out);
 	free(r);
 	*escaped = '\0';
 	walk_root = f->root;
 	nftw(f->dir, find_escape, 16, FTW_PHYS);
 	cr_assert_str_empty(escaped, "%s: a name with '..' made %s", py->label, escaped);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(security, dotdot_names_never_leave_the_entry) { pcr_each_python(dotdot_names); }
+Test(security, dotdot_names_never_leave_the_entry) { harness_each_python(dotdot_names); }

@@ -11,18 +11,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "tests/harness.h"
 
 /* The command in f's tree (or cwd), with the cache root set to f->root. */
-static struct pcr_result *cli_in(const struct pcr_fixture *f, const char *cwd,
-				 const char *const *args)
+static struct harness_result *cli_in(const struct harness_fixture *f, const char *cwd,
+				     const char *const *args)
 {
 	char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	return pcr_cli(f, cwd, (const char *[]){ dir, NULL }, args);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	return harness_cli(f, cwd, (const char *[]){ dir, NULL }, args);
 }
 
-static struct pcr_result *cli(const struct pcr_fixture *f, const char *const *args)
+static struct harness_result *cli(const struct harness_fixture *f, const char *const *args)
 {
 	return cli_in(f, NULL, args);
 }
@@ -51,17 +52,11 @@ static int scan_one(const char *path, const struct stat *st, int type, struct FT
 	return 0;
 }
 
-static struct scan scan(const struct pcr_fixture *f)
+static struct scan scan(const struct harness_fixture *f)
 {
 	scanned = (struct scan){ 0 };
 	nftw(f->root, scan_one, 16, FTW_PHYS);
 	return scanned;
-}
-
-static void iso(char *buf, size_t size, time_t t)
-{
-	struct tm tm;
-	cr_assert(gmtime_r(&t, &tm) && strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm));
 }
 
 static off_t size_of(const char *path)
@@ -71,41 +66,31 @@ static off_t size_of(const char *path)
 	return st.st_size;
 }
 
-/* The sizes a person reads, as the README documents them. */
-static void human(char *buf, size_t size, uint64_t bytes)
+static void run_sample(const struct harness_interp *py, const struct harness_fixture *f)
 {
-	if (bytes < 1024)
-		pcr_format(buf, size, "%u B", (unsigned)bytes);
-	else if (bytes < 1024 * 1024 - 52)
-		pcr_format(buf, size, "%.1f KiB", (double)bytes / 1024);
-	else
-		pcr_format(buf, size, "%.1f MiB", (double)bytes / (1024 * 1024));
-}
-
-static void run_sample(const struct pcr_interp *py, const struct pcr_fixture *f)
-{
-	free(pcr_run_app(f, py, NULL, NULL));
-	pcr_assert_sample_cached(f, py, "", "python -m app");
+	free(harness_run_app(f, py, NULL, NULL));
+	harness_assert_sample_cached(f, py, "", "python -m app");
 }
 
 /* ---- stats ---- */
 
-static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixture *f)
+static void stats_json_matches_disk(const struct harness_interp *py, struct harness_fixture *f)
 {
 	run_sample(py, f);
 	struct scan s = scan(f);
 	cr_assert_eq(s.entries, 2, "%s: app and app/stats", py->label);
-	cr_assert_eq(s.files, PCR_SAMPLE_MODULES);
+	cr_assert_eq(s.files, HARNESS_SAMPLE_MODULES);
 	char oldest[32], newest[32], expect[PATH_MAX + 512];
-	iso(oldest, sizeof oldest, s.oldest);
-	iso(newest, sizeof newest, s.newest);
-	PCR_PATH(expect,
-		 "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
-		 "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
-		 "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
-		 "s\",\"max_size\":null,\"max_size_from\":null}\n",
-		 f->root, PCR_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
-	struct pcr_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	pcr_cli_iso8601(s.oldest, oldest);
+	pcr_cli_iso8601(s.newest, newest);
+	HARNESS_PATH(
+	    expect,
+	    "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
+	    "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
+	    "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
+	    "s\",\"max_size\":null,\"max_size_from\":null}\n",
+	    f->root, HARNESS_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
+	struct harness_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	cr_assert_str_empty(r->err);
@@ -113,65 +98,66 @@ static void stats_json_matches_disk(const struct pcr_interp *py, struct pcr_fixt
 
 	/* The same in words. */
 	char size[32];
-	human(size, sizeof size, s.bytes);
-	PCR_PATH(expect,
-		 "cache root     %s (ok)\n"
-		 "entries        2\n"
-		 "files          %d\n"
-		 "size           %s\n"
-		 "size limit     none (pycache-redirect config max-size SIZE sets one)\n"
-		 "source trees   1 (2 directories)\n"
-		 "orphans        0\n"
-		 "oldest         %s\n"
-		 "newest         %s\n",
-		 f->root, PCR_SAMPLE_MODULES, size, oldest, newest);
+	pcr_cli_human_size(s.bytes, size);
+	HARNESS_PATH(expect,
+		     "cache root     %s (ok)\n"
+		     "entries        2\n"
+		     "files          %d\n"
+		     "size           %s\n"
+		     "size limit     none (pycache-redirect config max-size SIZE sets one)\n"
+		     "source trees   1 (2 directories)\n"
+		     "orphans        0\n"
+		     "oldest         %s\n"
+		     "newest         %s\n",
+		     f->root, HARNESS_SAMPLE_MODULES, size, oldest, newest);
 	r = cli(f, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
 }
 
-Test(store, stats_json_matches_what_is_on_disk) { pcr_each_python(stats_json_matches_disk); }
+Test(store, stats_json_matches_what_is_on_disk) { harness_each_python(stats_json_matches_disk); }
 
 /* A source directory removed after the import leaves an orphan. */
 Test(store, stats_counts_an_orphan)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	char stats[PATH_MAX], moved[PATH_MAX];
-	PCR_PATH(stats, "%s/app/stats", f.tree);
-	PCR_PATH(moved, "%s/elsewhere", f.dir);
+	HARNESS_PATH(stats, "%s/app/stats", f.tree);
+	HARNESS_PATH(moved, "%s/elsewhere", f.dir);
 	cr_assert_eq(rename(stats, moved), 0);
-	struct pcr_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, ",\"orphans\":1,"), "%s", r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* A missing root is an empty cache, and the root's name is escaped. */
 Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char root[PATH_MAX], expect[PATH_MAX * 2];
-	PCR_PATH(root, "%s/ca\"ch\\e", f.dir);
+	HARNESS_PATH(root, "%s/ca\"ch\\e", f.dir);
 	memcpy(f.root, root, sizeof root);
-	PCR_PATH(expect,
-		 "{\"root\":\"%s/ca\\\"ch\\\\e\",\"health\":\"does not exist yet\",\"entries\":0,"
-		 "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
-		 "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
-		 "\"oldest\":null,\"newest\":null,\"max_size\":null,"
-		 "\"max_size_from\":null}\n",
-		 f.dir);
-	struct pcr_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
+	HARNESS_PATH(
+	    expect,
+	    "{\"root\":\"%s/ca\\\"ch\\\\e\",\"health\":\"does not exist yet\",\"entries\":0,"
+	    "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
+	    "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
+	    "\"oldest\":null,\"newest\":null,\"max_size\":null,"
+	    "\"max_size_from\":null}\n",
+	    f.dir);
+	struct harness_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
-	cr_assert(!pcr_exists(root), "stats created the root");
+	cr_assert(!harness_exists(root), "stats created the root");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* ---- ls ---- */
@@ -182,13 +168,13 @@ static int by_name(const void *a, const void *b)
 }
 
 /* "<source>\n" and one "  <size>  <name>\n" per file of its entry, by name. */
-static void expect_listing(char *out, size_t size, const struct pcr_fixture *f, const char *rel)
+static void expect_listing(char *out, size_t size, const struct harness_fixture *f, const char *rel)
 {
 	char source[PATH_MAX], entry[PATH_MAX];
-	PCR_PATH(source, "%s/%s", f->tree, rel);
+	HARNESS_PATH(source, "%s/%s", f->tree, rel);
 	layout_central_of_dir(entry, sizeof entry, f->root, source, NULL);
 	size_t len = strlen(out);
-	pcr_format(out + len, size - len, "%s\n", source);
+	harness_format(out + len, size - len, "%s\n", source);
 	DIR *d = opendir(entry);
 	cr_assert(d, "%s", entry);
 	char *names[64];
@@ -200,32 +186,32 @@ static void expect_listing(char *out, size_t size, const struct pcr_fixture *f, 
 	qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX + 256], human_size[32];
-		PCR_PATH(path, "%s/%s", entry, names[i]);
-		human(human_size, sizeof human_size, (uint64_t)size_of(path));
+		HARNESS_PATH(path, "%s/%s", entry, names[i]);
+		pcr_cli_human_size((uint64_t)size_of(path), human_size);
 		len = strlen(out);
-		pcr_format(out + len, size - len, "  %10s  %s\n", human_size, names[i]);
+		harness_format(out + len, size - len, "  %10s  %s\n", human_size, names[i]);
 		free(names[i]);
 	}
 }
 
 Test(store, ls_of_the_sample_tree_names_its_files)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	char expect[8192] = "";
 	expect_listing(expect, sizeof expect, &f, "app");
 	expect_listing(expect, sizeof expect, &f, "app/stats");
 	cr_assert(strstr(expect, "  count.") && strstr(expect, "  __main__."), "%s", expect);
 
-	struct pcr_result *r = cli(&f, (const char *[]){ "ls", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "ls", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
 	/* The same from inside the tree, and spelled relative to it. */
 	char app[PATH_MAX];
-	PCR_PATH(app, "%s/app", f.tree);
+	HARNESS_PATH(app, "%s/app", f.tree);
 	r = cli_in(&f, app, (const char *[]){ "ls", NULL });
 	cr_assert_str_eq(r->out, expect);
 	free(r);
@@ -241,164 +227,165 @@ Test(store, ls_of_the_sample_tree_names_its_files)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_empty(r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 Test(store, ls_json_of_a_subdirectory)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	char source[PATH_MAX], entry[PATH_MAX], init[PATH_MAX + 64], count[PATH_MAX + 64];
-	PCR_PATH(source, "%s/app/stats", f.tree);
+	HARNESS_PATH(source, "%s/app/stats", f.tree);
 	layout_central_of_dir(entry, sizeof entry, f.root, source, NULL);
-	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
-	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	harness_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	harness_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
 	char expect[PATH_MAX * 3];
-	PCR_PATH(expect,
-		 "[{\"source\":\"%s\",\"entry\":\"%s\",\"files\":["
-		 "{\"name\":\"__init__.%s.pyc\",\"bytes\":%lld},"
-		 "{\"name\":\"count.%s.pyc\",\"bytes\":%lld}]}]\n",
-		 source, entry, py->tag, (long long)size_of(init), py->tag,
-		 (long long)size_of(count));
-	struct pcr_result *r = cli(&f, (const char *[]){ "ls", "--json", "app/stats", NULL });
+	HARNESS_PATH(expect,
+		     "[{\"source\":\"%s\",\"entry\":\"%s\",\"files\":["
+		     "{\"name\":\"__init__.%s.pyc\",\"bytes\":%lld},"
+		     "{\"name\":\"count.%s.pyc\",\"bytes\":%lld}]}]\n",
+		     source, entry, py->tag, (long long)size_of(init), py->tag,
+		     (long long)size_of(count));
+	struct harness_result *r = cli(&f, (const char *[]){ "ls", "--json", "app/stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
 	r = cli(&f, (const char *[]){ "ls", "--json", "/nonexistent-pcr-dir", NULL });
 	cr_assert_str_eq(r->out, "[]\n");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* ---- clear ---- */
 
 Test(store, clear_of_a_subdirectory_removes_only_its_entry)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	char stats[PATH_MAX], entry[PATH_MAX], record[PATH_MAX + 8];
-	PCR_PATH(stats, "%s/app/stats", f.tree);
+	HARNESS_PATH(stats, "%s/app/stats", f.tree);
 	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
-	PCR_PATH(record, "%s.src", entry);
-	cr_assert(pcr_exists(record));
+	HARNESS_PATH(record, "%s.src", entry);
+	cr_assert(harness_exists(record));
 	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[128];
-	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
-	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
-	human(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)));
-	PCR_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
+	harness_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	harness_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	pcr_cli_human_size((uint64_t)(size_of(init) + size_of(count)), size);
+	HARNESS_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
 	struct scan before = scan(&f);
 
-	struct pcr_result *r = cli(&f, (const char *[]){ "clear", "app/stats", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "clear", "app/stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
-	cr_assert(!pcr_exists(entry) && !pcr_exists(record));
+	cr_assert(!harness_exists(entry) && !harness_exists(record));
 	for (size_t i = 0; i < 4; i++) { /* the modules of app stay */
 		char pyc[PATH_MAX];
-		pcr_sample_pyc(pyc, sizeof pyc, &f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, "");
-		cr_assert(pcr_exists(pyc), "clear app/stats removed %s", pyc);
+		harness_sample_pyc(pyc, sizeof pyc, &f, py, harness_sample_modules[i].dir,
+				   harness_sample_modules[i].name, "");
+		cr_assert(harness_exists(pyc), "clear app/stats removed %s", pyc);
 	}
 	struct scan after = scan(&f);
 	cr_assert_eq(after.entries, 1);
 	cr_assert_eq(after.files, before.files - 2);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
-static void clear_all_then_rebuild(const struct pcr_interp *py, struct pcr_fixture *f)
+static void clear_all_then_rebuild(const struct harness_interp *py, struct harness_fixture *f)
 {
 	run_sample(py, f);
 	struct scan before = scan(f);
 	char size[32], expect[128];
-	human(size, sizeof size, before.bytes);
-	PCR_PATH(expect, "removed 2 entries, %d files, %s\n", PCR_SAMPLE_MODULES, size);
-	struct pcr_result *r = cli(f, (const char *[]){ "clear", NULL });
+	pcr_cli_human_size(before.bytes, size);
+	HARNESS_PATH(expect, "removed 2 entries, %d files, %s\n", HARNESS_SAMPLE_MODULES, size);
+	struct harness_result *r = cli(f, (const char *[]){ "clear", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	free(r);
 	struct scan after = scan(f);
 	cr_assert_eq(after.entries + after.files, 0);
-	cr_assert_eq(pcr_count_files(f->root, ".src"), 0);
+	cr_assert_eq(harness_count_files(f->root, ".src"), 0);
 
 	r = cli(f, (const char *[]){ "clear", NULL });
 	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n");
 	free(r);
 
 	run_sample(py, f); /* the next import writes it all again */
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	cr_assert_eq(scan(f).entries, 2);
 }
 
 Test(store, clear_removes_everything_and_the_next_import_rebuilds_it)
 {
-	pcr_each_python(clear_all_then_rebuild);
+	harness_each_python(clear_all_then_rebuild);
 }
 
 /* ---- prune ---- */
 
 Test(store, prune_orphans_removes_only_the_entry_of_a_deleted_directory)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	char stats[PATH_MAX], app[PATH_MAX], entry[PATH_MAX], kept[PATH_MAX], record[PATH_MAX + 8];
-	PCR_PATH(stats, "%s/app/stats", f.tree);
-	PCR_PATH(app, "%s/app", f.tree);
+	HARNESS_PATH(stats, "%s/app/stats", f.tree);
+	HARNESS_PATH(app, "%s/app", f.tree);
 	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
 	layout_central_of_dir(kept, sizeof kept, f.root, app, NULL);
-	PCR_PATH(record, "%s.src", entry);
+	HARNESS_PATH(record, "%s.src", entry);
 	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[PATH_MAX + 128];
-	pcr_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
-	pcr_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
-	human(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)));
+	harness_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
+	harness_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
+	pcr_cli_human_size((uint64_t)(size_of(init) + size_of(count)), size);
 	struct scan before = scan(&f);
-	pcr_rmtree(stats);
+	harness_rmtree(stats);
 
 	/* A dry run says what would go, and leaves it. */
-	PCR_PATH(expect,
-		 "would remove %s: 2 files, %s (orphan)\n"
-		 "would remove 1 entry, 2 files, %s\n",
-		 stats, size, size);
-	struct pcr_result *r = cli(&f, (const char *[]){ "prune", "--orphans", "--dry-run", NULL });
+	HARNESS_PATH(expect,
+		     "would remove %s: 2 files, %s (orphan)\n"
+		     "would remove 1 entry, 2 files, %s\n",
+		     stats, size, size);
+	struct harness_result *r =
+	    cli(&f, (const char *[]){ "prune", "--orphans", "--dry-run", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
-	cr_assert(pcr_exists(entry) && pcr_exists(record));
+	cr_assert(harness_exists(entry) && harness_exists(record));
 
-	PCR_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
+	HARNESS_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
 	r = cli(&f, (const char *[]){ "prune", "--orphans", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	cr_assert_str_empty(r->err);
 	free(r);
-	cr_assert(!pcr_exists(entry) && !pcr_exists(record));
-	cr_assert(pcr_exists(kept));
+	cr_assert(!harness_exists(entry) && !harness_exists(record));
+	cr_assert(harness_exists(kept));
 	struct scan after = scan(&f);
 	cr_assert_eq(after.entries, 1);
 	cr_assert_eq(after.files, before.files - 2);
 	for (size_t i = 0; i < 4; i++) { /* the modules of app stay */
 		char pyc[PATH_MAX];
-		pcr_sample_pyc(pyc, sizeof pyc, &f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, "");
-		cr_assert(pcr_exists(pyc), "prune --orphans removed %s", pyc);
+		harness_sample_pyc(pyc, sizeof pyc, &f, py, harness_sample_modules[i].dir,
+				   harness_sample_modules[i].name, "");
+		cr_assert(harness_exists(pyc), "prune --orphans removed %s", pyc);
 	}
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
-static void prune_to_zero_empties(const struct pcr_interp *py, struct pcr_fixture *f)
+static void prune_to_zero_empties(const struct harness_interp *py, struct harness_fixture *f)
 {
 	run_sample(py, f);
 	struct scan before = scan(f);
 	char size[32], expect[128];
-	human(size, sizeof size, before.bytes);
-	PCR_PATH(expect, "removed 2 entries, %d files, %s\n", PCR_SAMPLE_MODULES, size);
+	pcr_cli_human_size(before.bytes, size);
+	HARNESS_PATH(expect, "removed 2 entries, %d files, %s\n", HARNESS_SAMPLE_MODULES, size);
 	/* Everything is younger than a week, and the cache under 1 G. */
-	struct pcr_result *r =
+	struct harness_result *r =
 	    cli(f, (const char *[]){ "prune", "--older-than", "1w", "--max-size", "1G", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n", "%s", py->label);
@@ -409,17 +396,17 @@ static void prune_to_zero_empties(const struct pcr_interp *py, struct pcr_fixtur
 	free(r);
 	struct scan after = scan(f);
 	cr_assert_eq(after.entries + after.files, 0);
-	cr_assert_eq(pcr_count_files(f->root, ".src"), 0);
+	cr_assert_eq(harness_count_files(f->root, ".src"), 0);
 	run_sample(py, f); /* the next import writes it all again */
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(store, prune_max_size_0_empties_the_cache) { pcr_each_python(prune_to_zero_empties); }
+Test(store, prune_max_size_0_empties_the_cache) { harness_each_python(prune_to_zero_empties); }
 
 Test(store, prune_bad_values_exit_2)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	const char *const cases[][4] = {
 		{ "prune", "--older-than", "30", NULL },
 		{ "prune", "--older-than", "30y", NULL },
@@ -435,38 +422,38 @@ Test(store, prune_bad_values_exit_2)
 		{ "prune", "--orphans", "extra", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct pcr_result *r = cli(&f, cases[i]);
+		struct harness_result *r = cli(&f, cases[i]);
 		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][1],
 			     cases[i][2] ? cases[i][2] : "", r->status);
 		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
 	}
-	cr_assert(!pcr_exists(f.root) || pcr_count_files(f.root, ".src") == 0);
-	struct pcr_result *r =
+	cr_assert(!harness_exists(f.root) || harness_count_files(f.root, ".src") == 0);
+	struct harness_result *r =
 	    cli(&f, (const char *[]){ "prune", "--older-than", "12h", "--max-size", "500m", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	r = cli(&f, (const char *[]){ "--help", NULL });
 	cr_assert(strstr(r->out, "  prune [--orphans] [--older-than AGE] [--max-size SIZE]"));
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* ---- refusals and usage ---- */
 
 Test(store, a_refused_root_is_left_alone)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	run_sample(py, &f);
 	cr_assert_eq(chmod(f.root, 0770), 0);
 	const char *const cases[][3] = {
 		{ "stats", NULL }, { "ls", NULL }, { "clear", NULL }, { "prune", "--orphans", NULL }
 	};
 	for (size_t i = 0; i < 4; i++) {
-		struct pcr_result *r = cli(&f, cases[i]);
+		struct harness_result *r = cli(&f, cases[i]);
 		cr_assert_eq(r->status, 1, "%s: exit %d", cases[i][0], r->status);
 		cr_assert(strstr(r->err, "is writable by group or others"), "%s: %s", cases[i][0],
 			  r->err);
@@ -474,14 +461,14 @@ Test(store, a_refused_root_is_left_alone)
 		free(r);
 	}
 	cr_assert_eq(chmod(f.root, 0700), 0);
-	pcr_assert_sample_cached(&f, py, "", "after a refused clear");
-	pcr_fixture_fini(&f);
+	harness_assert_sample_cached(&f, py, "", "after a refused clear");
+	harness_fixture_fini(&f);
 }
 
 Test(store, bad_usage_exits_2)
 {
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	const char *const cases[][4] = {
 		{ "stats", "extra", NULL },  { "stats", "--bogus", NULL },
 		{ "ls", "a", "b", NULL },    { "ls", "--json=1", NULL },
@@ -489,67 +476,67 @@ Test(store, bad_usage_exits_2)
 		{ "clear", "--json", NULL }, { "clear", "", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct pcr_result *r = cli(&f, cases[i]);
+		struct harness_result *r = cli(&f, cases[i]);
 		cr_assert_eq(r->status, 2, "case %zu (%s %s): exit %d", i, cases[i][0], cases[i][1],
 			     r->status);
 		cr_assert(strstr(r->err, "pycache-redirect: "), "case %zu: %s", i, r->err);
 		cr_assert_str_empty(r->out, "case %zu wrote on stdout", i);
 		free(r);
 	}
-	struct pcr_result *r = cli(&f, (const char *[]){ "--help", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "--help", NULL });
 	cr_assert(strstr(r->out, "  stats [--json]") && strstr(r->out, "  ls [DIR] [--json]") &&
 		  strstr(r->out, "  clear [DIR]"));
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* A cache an older version left, in layout v1 (keyed by the spelling of a
  * path, which could hand one directory's pycs to another): nothing reads it;
  * stats counts it, a clear or a prune removes it, a dry run only says so,
  * and the current layout's entries stay. */
-static void write_v1(const struct pcr_fixture *f)
+static void write_v1(const struct harness_fixture *f)
 {
 	char path[PATH_MAX];
 	const char *dirs[] = { "v1", "v1/ab", "v1/ab/ab0123456789abcdef0123456789abcd" };
 	for (size_t i = 0; i < 3; i++) {
-		PCR_PATH(path, "%s/%s", f->root, dirs[i]);
+		HARNESS_PATH(path, "%s/%s", f->root, dirs[i]);
 		cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST, "%s: %s", path,
 			  strerror(errno));
 	}
-	PCR_PATH(path, "%s/%s/m.cpython-311.pyc", f->root, dirs[2]);
-	pcr_write_file(path, "0123456789");
-	PCR_PATH(path, "%s/v1/usage", f->root);
-	pcr_write_file(path, "xx");
+	HARNESS_PATH(path, "%s/%s/m.cpython-311.pyc", f->root, dirs[2]);
+	harness_write_file(path, "0123456789");
+	HARNESS_PATH(path, "%s/v1/usage", f->root);
+	harness_write_file(path, "xx");
 }
 
 Test(store, the_old_layout_is_counted_then_removed)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	free(pcr_run_app(&f, py, NULL, NULL));
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	free(harness_run_app(&f, py, NULL, NULL));
 	write_v1(&f);
 	char v1[PATH_MAX];
-	PCR_PATH(v1, "%s/v1", f.root);
+	HARNESS_PATH(v1, "%s/v1", f.root);
 
-	struct pcr_result *r = cli(&f, (const char *[]){ "stats", NULL });
+	struct harness_result *r = cli(&f, (const char *[]){ "stats", NULL });
 	cr_assert(strstr(r->out, "old layout     v1: 2 files, 12 B, no longer read"), "%s", r->out);
 	free(r);
 	r = cli(&f, (const char *[]){ "prune", "--dry-run", NULL });
 	cr_assert(strstr(r->out, "would remove the old layout v1: 2 files, 12 B\n"), "%s", r->out);
-	cr_assert(pcr_exists(v1), "a dry run removed v1");
+	cr_assert(harness_exists(v1), "a dry run removed v1");
 	free(r);
 	r = cli(&f, (const char *[]){ "prune", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "removed the old layout v1: 2 files, 12 B\n"), "%s", r->out);
-	cr_assert(!pcr_exists(v1), "prune left v1");
+	cr_assert(!harness_exists(v1), "prune left v1");
 	free(r);
-	pcr_assert_sample_cached(&f, py, "", "after the old layout went");
+	harness_assert_sample_cached(&f, py, "", "after the old layout went");
 
 	write_v1(&f);
 	r = cli(&f, (const char *[]){ "clear", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert(!pcr_exists(v1), "clear left v1");
+	cr_assert(!harness_exists(v1), "clear left v1");
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

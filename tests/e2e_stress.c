@@ -34,36 +34,37 @@ static long value_of(int s, int m) { return s * 1000 + m; }
 
 /* stress/sS/mM.py: a value, and enough code that compiling it takes a while
  * (the writers of a round overlap). */
-static void write_package(const struct pcr_fixture *f)
+static void write_package(const struct harness_fixture *f)
 {
 	char path[PATH_MAX], text[4096];
-	PCR_PATH(path, "%s/stress", f->tree);
+	HARNESS_PATH(path, "%s/stress", f->tree);
 	cr_assert(mkdir(path, 0755) == 0);
-	PCR_PATH(path, "%s/stress/__init__.py", f->tree);
-	pcr_write_file(path, "\"\"\"Generated for e2e_stress.\"\"\"\n");
+	HARNESS_PATH(path, "%s/stress/__init__.py", f->tree);
+	harness_write_file(path, "\"\"\"Generated for e2e_stress.\"\"\"\n");
 	for (int s = 0; s < SUBPACKAGES; s++) {
-		PCR_PATH(path, "%s/stress/s%d", f->tree, s);
+		HARNESS_PATH(path, "%s/stress/s%d", f->tree, s);
 		cr_assert(mkdir(path, 0755) == 0);
-		PCR_PATH(path, "%s/stress/s%d/__init__.py", f->tree, s);
-		pcr_write_file(path, "\n");
+		HARNESS_PATH(path, "%s/stress/s%d/__init__.py", f->tree, s);
+		harness_write_file(path, "\n");
 		for (int m = 0; m < MODULES; m++) {
-			PCR_PATH(path, "%s/stress/s%d/m%d.py", f->tree, s, m);
-			PCR_PATH(text,
-				 "VALUE = %ld\n"
-				 "NAMES = [%s]\n"
-				 "class Thing%d:\n"
-				 "    def __init__(self, x):\n"
-				 "        self.x = x\n"
-				 "    def scaled(self, k):\n"
-				 "        return [self.x * i for i in range(k)]\n"
-				 "def work(x):\n"
-				 "    table = {i: i * x for i in range(VALUE %% 5 + 1)}\n"
-				 "    return sum(table.values()) + len(Thing%d(x).scaled(3))\n",
-				 value_of(s, m),
-				 "'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', "
-				 "'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'omicron'",
-				 m, m);
-			pcr_write_file(path, text);
+			HARNESS_PATH(path, "%s/stress/s%d/m%d.py", f->tree, s, m);
+			HARNESS_PATH(
+			    text,
+			    "VALUE = %ld\n"
+			    "NAMES = [%s]\n"
+			    "class Thing%d:\n"
+			    "    def __init__(self, x):\n"
+			    "        self.x = x\n"
+			    "    def scaled(self, k):\n"
+			    "        return [self.x * i for i in range(k)]\n"
+			    "def work(x):\n"
+			    "    table = {i: i * x for i in range(VALUE %% 5 + 1)}\n"
+			    "    return sum(table.values()) + len(Thing%d(x).scaled(3))\n",
+			    value_of(s, m),
+			    "'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', "
+			    "'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'omicron'",
+			    m, m);
+			harness_write_file(path, text);
 		}
 	}
 }
@@ -81,7 +82,7 @@ static void expected_output(char *out, size_t size)
 			total += v;
 			work += sum + 3;
 		}
-	pcr_format(out, size, "%ld %d %ld\n", total, SUBPACKAGES * MODULES, work);
+	harness_format(out, size, "%ld %d %ld\n", total, SUBPACKAGES * MODULES, work);
 }
 
 /* argv[1] is the process's number: each starts at another module, so that
@@ -124,14 +125,14 @@ struct child {
 };
 
 /* The environment of every child: the library on, with f's root. */
-static const char **child_env(const struct pcr_fixture *f)
+static const char **child_env(const struct harness_fixture *f)
 {
 	static const char *envp[512];
 	static char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
 	size_t n = 0;
 	for (char **e = environ; *e && n < 500; e++)
-		if (!pcr_env_steers(*e)) /* what the harness keeps out, out here too */
+		if (!harness_env_steers(*e)) /* what the harness keeps out, out here too */
 			envp[n++] = *e;
 	envp[n++] = "LD_PRELOAD=" PCR_TEST_LIBRARY;
 	envp[n++] = dir;
@@ -141,17 +142,17 @@ static const char **child_env(const struct pcr_fixture *f)
 
 /* Forks n children that each wait on one pipe, then lets them all exec
  * py -c program <number> at once, in f's tree. */
-static void start_together(struct child *kids, size_t n, const struct pcr_interp *py,
-			   const struct pcr_fixture *f, const char *program)
+static void start_together(struct child *kids, size_t n, const struct harness_interp *py,
+			   const struct harness_fixture *f, const char *program)
 {
 	const char **envp = child_env(f);
 	int gate[2];
 	cr_assert(pipe(gate) == 0);
 	for (size_t i = 0; i < n; i++) {
-		PCR_PATH(kids[i].out, "%s/out.%zu", f->dir, i);
-		PCR_PATH(kids[i].err, "%s/err.%zu", f->dir, i);
+		HARNESS_PATH(kids[i].out, "%s/out.%zu", f->dir, i);
+		HARNESS_PATH(kids[i].err, "%s/err.%zu", f->dir, i);
 		char number[16];
-		PCR_PATH(number, "%zu", i);
+		HARNESS_PATH(number, "%zu", i);
 		const char *argv[] = { py->path, "-c", program, number, NULL };
 		kids[i].pid = fork();
 		cr_assert(kids[i].pid >= 0, "fork: %s", strerror(errno));
@@ -172,7 +173,7 @@ static void start_together(struct child *kids, size_t n, const struct pcr_interp
 }
 
 /* Waits for the children; fails unless each exited 0 having printed expect. */
-static void expect_all(struct child *kids, size_t n, const struct pcr_interp *py,
+static void expect_all(struct child *kids, size_t n, const struct harness_interp *py,
 		       const char *expect, int round)
 {
 	static char out[1 << 16], err[1 << 16];
@@ -180,8 +181,8 @@ static void expect_all(struct child *kids, size_t n, const struct pcr_interp *py
 		int status;
 		while (waitpid(kids[i].pid, &status, 0) < 0 && errno == EINTR)
 			;
-		pcr_read_file(kids[i].out, out, sizeof out);
-		pcr_read_file(kids[i].err, err, sizeof err);
+		harness_read_file(kids[i].out, out, sizeof out);
+		harness_read_file(kids[i].err, err, sizeof err);
 		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			  "%s, round %d, process %zu: status 0x%x\n%s", py->label, round, i,
 			  (unsigned)status, err);
@@ -193,14 +194,15 @@ static void expect_all(struct child *kids, size_t n, const struct pcr_interp *py
 
 /* ---- what is left ---- */
 
-static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py, int round)
+static void check_cache(const struct harness_fixture *f, const struct harness_interp *py, int round)
 {
 	/* Every file whole and this interpreter's, every entry recorded, every
 	 * module's pyc there (tests/check_cache.py). */
 	char want[16];
-	PCR_PATH(want, "%d", PACKAGE_PYCS);
-	struct pcr_result *r = pcr_python(f, py, false, NULL, "-B", pcr_cache_checker(f), f->root,
-					  "--records", "--pycs", want, NULL);
+	HARNESS_PATH(want, "%d", PACKAGE_PYCS);
+	struct harness_result *r =
+	    harness_python(f, py, false, NULL, "-B", harness_cache_checker(f), f->root, "--records",
+			   "--pycs", want, NULL);
 	cr_assert_eq(r->status, 0, "%s, round %d: the cache is not sound:\n%s%s", py->label, round,
 		     r->out, r->err);
 	free(r);
@@ -209,26 +211,26 @@ static void check_cache(const struct pcr_fixture *f, const struct pcr_interp *py
 	for (int s = -1; s < SUBPACKAGES; s++) {
 		char dir[PATH_MAX], record[PATH_MAX], expect[PATH_MAX + 2], text[PATH_MAX];
 		if (s < 0)
-			PCR_PATH(dir, "%s/stress", f->tree);
+			HARNESS_PATH(dir, "%s/stress", f->tree);
 		else
-			PCR_PATH(dir, "%s/stress/s%d", f->tree, s);
+			HARNESS_PATH(dir, "%s/stress/s%d", f->tree, s);
 		layout_central_of_dir(record, sizeof record, f->root, dir, NULL);
 		strcat(record, ".src");
-		PCR_PATH(expect, "%s\n", dir);
-		cr_assert_geq(pcr_read_file(record, text, sizeof text), 0, "%s, round %d: no %s",
-			      py->label, round, record);
+		HARNESS_PATH(expect, "%s\n", dir);
+		cr_assert_geq(harness_read_file(record, text, sizeof text), 0,
+			      "%s, round %d: no %s", py->label, round, record);
 		cr_assert_str_eq(text, expect, "%s, round %d: %s", py->label, round, record);
 	}
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 }
 
 /* Between rounds, half the time the cache goes (every entry is made again
  * at once), half the time every source is dated anew (every pyc is
  * rewritten at once, over the old one). */
-static void next_round(const struct pcr_fixture *f, int round)
+static void next_round(const struct harness_fixture *f, int round)
 {
 	if (round % 2 == 0) {
-		pcr_rmtree(f->root);
+		harness_rmtree(f->root);
 		return;
 	}
 	time_t stamp = time(NULL) + 10 * round;
@@ -237,13 +239,13 @@ static void next_round(const struct pcr_fixture *f, int round)
 		for (int m = -1; m < MODULES; m++) {
 			char path[PATH_MAX];
 			if (m < 0)
-				PCR_PATH(path, "%s/stress/s%d/__init__.py", f->tree, s);
+				HARNESS_PATH(path, "%s/stress/s%d/__init__.py", f->tree, s);
 			else
-				PCR_PATH(path, "%s/stress/s%d/m%d.py", f->tree, s, m);
+				HARNESS_PATH(path, "%s/stress/s%d/m%d.py", f->tree, s, m);
 			cr_assert(utimensat(AT_FDCWD, path, times, 0) == 0, "utimensat %s", path);
 		}
 	char path[PATH_MAX];
-	PCR_PATH(path, "%s/stress/__init__.py", f->tree);
+	HARNESS_PATH(path, "%s/stress/__init__.py", f->tree);
 	cr_assert(utimensat(AT_FDCWD, path, times, 0) == 0);
 }
 
@@ -255,17 +257,18 @@ static int rounds(int fallback)
 
 /* The interpreters these tests run: the first, and PyPy (slower to start:
  * fewer rounds) when it was found. */
-static void each_stressed(void (*body)(const struct pcr_interp *, struct pcr_fixture *, int),
+static void each_stressed(void (*body)(const struct harness_interp *, struct harness_fixture *,
+				       int),
 			  int first_rounds, int pypy_rounds)
 {
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
+	const struct harness_interp *list;
+	size_t n = harness_interpreters(&list);
 	for (size_t i = 0; i < n; i++) {
 		bool pypy = strncmp(list[i].tag, "pypy", 4) == 0;
 		if (i > 0 && !pypy)
 			continue;
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
+		struct harness_fixture f;
+		harness_fixture_init(&f);
 		write_package(&f);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -274,11 +277,11 @@ static void each_stressed(void (*body)(const struct pcr_interp *, struct pcr_fix
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		fprintf(stderr, "e2e_stress: %s: %d rounds in %.1f s\n", list[i].label, k,
 			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		pcr_fixture_fini(&f);
+		harness_fixture_fini(&f);
 	}
 }
 
-static void processes(const struct pcr_interp *py, struct pcr_fixture *f, int k)
+static void processes(const struct harness_interp *py, struct harness_fixture *f, int k)
 {
 	char expect[128];
 	expected_output(expect, sizeof expect);
@@ -296,7 +299,7 @@ Test(stress, sixteen_processes_import_one_cold_package_at_once)
 	each_stressed(processes, 50, 10);
 }
 
-static void threads(const struct pcr_interp *py, struct pcr_fixture *f, int k)
+static void threads(const struct harness_interp *py, struct harness_fixture *f, int k)
 {
 	char expect[128];
 	expected_output(expect, sizeof expect);

@@ -10,111 +10,111 @@
 #include "tests/harness.h"
 
 /* The sample ran as it does without the library. */
-static void assert_app_ran(struct pcr_result *r, const struct pcr_interp *py)
+static void assert_app_ran(struct harness_result *r, const struct harness_interp *py)
 {
 	cr_assert_eq(r->status, 0, "%s: exit %d: %s", py->label, r->status, r->err);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
 	free(r);
 }
 
-static void switched_off(const struct pcr_interp *py, struct pcr_fixture *f)
+static void switched_off(const struct harness_interp *py, struct harness_fixture *f)
 {
 	const char *off[] = { "PYCACHE_REDIRECT=0", NULL };
-	assert_app_ran(pcr_run_app(f, py, off, NULL), py);
+	assert_app_ran(harness_run_app(f, py, off, NULL), py);
 	char pyc[PATH_MAX];
-	PCR_PATH(pyc, "%s/app/stats/__pycache__/count.%s.pyc", f->tree, py->tag);
-	cr_assert(pcr_exists(pyc), "%s: switched off, Python should write %s", py->label, pyc);
-	cr_assert_not(pcr_exists(f->root), "%s: switched off, the root was created", py->label);
+	HARNESS_PATH(pyc, "%s/app/stats/__pycache__/count.%s.pyc", f->tree, py->tag);
+	cr_assert(harness_exists(pyc), "%s: switched off, Python should write %s", py->label, pyc);
+	cr_assert_not(harness_exists(f->root), "%s: switched off, the root was created", py->label);
 }
 
-Test(switch, off_leaves_python_as_it_is) { pcr_each_python(switched_off); }
+Test(switch, off_leaves_python_as_it_is) { harness_each_python(switched_off); }
 
 /* In the default scope, programs that are not Python see the real tree: an
  * exported LD_PRELOAD must not change what tar, cp or cat read. */
-static void scope_python(const struct pcr_interp *py, struct pcr_fixture *f)
+static void scope_python(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 16], central[PATH_MAX];
-	PCR_PATH(dir, "%s/app/__pycache__", f->tree);
+	HARNESS_PATH(dir, "%s/app/__pycache__", f->tree);
 	cr_assert(mkdir(dir, 0755) == 0);
-	PCR_PATH(file, "%s/marker", dir);
-	pcr_write_file(file, "in-tree\n");
+	HARNESS_PATH(file, "%s/marker", dir);
+	harness_write_file(file, "in-tree\n");
 
 	/* Python writes the central marker through the library. */
-	struct pcr_result *r = pcr_python(
+	struct harness_result *r = harness_python(
 	    f, py, true, NULL, "-c",
 	    "f = open('app/__pycache__/marker', 'w'); f.write('central\\n'); f.close()", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	free(r);
 	char src[PATH_MAX];
-	PCR_PATH(src, "%s/app", f->tree);
+	HARNESS_PATH(src, "%s/app", f->tree);
 	layout_central_of_dir(central, sizeof central, f->root, src, "marker");
 	char text[64];
-	cr_assert_geq(pcr_read_file(central, text, sizeof text), 0, "%s: no %s", py->label,
+	cr_assert_geq(harness_read_file(central, text, sizeof text), 0, "%s: no %s", py->label,
 		      central);
 	cr_assert_str_eq(text, "central\n");
-	cr_assert_geq(pcr_read_file(file, text, sizeof text), 0);
+	cr_assert_geq(harness_read_file(file, text, sizeof text), 0);
 	cr_assert_str_eq(text, "in-tree\n", "%s: the in-tree file was written", py->label);
 
 	const char *cat[] = { "/bin/cat", "app/__pycache__/marker", NULL };
-	struct pcr_result *c = malloc(sizeof *c);
-	pcr_run_redirected(c, f, f->tree, NULL, cat);
+	struct harness_result *c = malloc(sizeof *c);
+	harness_run_redirected(c, f, f->tree, NULL, cat);
 	cr_assert_eq(c->status, 0, "%s", c->err);
 	cr_assert_str_eq(c->out, "in-tree\n", "cat saw the cache in the default scope");
 
 	const char *all[] = { "PYCACHE_REDIRECT_SCOPE=all", NULL };
-	pcr_run_redirected(c, f, f->tree, all, cat);
+	harness_run_redirected(c, f, f->tree, all, cat);
 	cr_assert_eq(c->status, 0, "%s", c->err);
 	cr_assert_str_eq(c->out, "central\n", "cat did not see the cache with scope all");
 
-	r = pcr_python(f, py, true, NULL, "-c",
-		       "print(open('app/__pycache__/marker').read().strip())", NULL);
+	r = harness_python(f, py, true, NULL, "-c",
+			   "print(open('app/__pycache__/marker').read().strip())", NULL);
 	cr_assert_str_eq(r->out, "central\n", "%s: Python did not read the cache", py->label);
 	free(r);
 	free(c);
 }
 
-Test(scope, only_python_is_redirected_by_default) { pcr_each_python(scope_python); }
+Test(scope, only_python_is_redirected_by_default) { harness_each_python(scope_python); }
 
 /* A root in a bad state switches the redirect off with one warning (when
  * logging is on); Python still runs, and nothing lands in the bad root. */
-static void check_refused_root(const struct pcr_fixture *f, const struct pcr_interp *py,
+static void check_refused_root(const struct harness_fixture *f, const struct harness_interp *py,
 			       const char *target, const char *why)
 {
 	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
-	struct pcr_result *r = pcr_run_app(f, py, log, NULL);
-	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1,
+	struct harness_result *r = harness_run_app(f, py, log, NULL);
+	cr_assert_eq(harness_count_of(r->err, "warning: cache root"), 1,
 		     "%s (%s): expected one warning, stderr:\n%s", py->label, why, r->err);
 	cr_assert(strstr(r->err, why), "%s: the warning does not say '%s': %s", py->label, why,
 		  r->err);
 	assert_app_ran(r, py);
-	cr_assert_eq(pcr_count_files(target, ".pyc"), 0, "%s (%s): bytecode in a refused root",
+	cr_assert_eq(harness_count_files(target, ".pyc"), 0, "%s (%s): bytecode in a refused root",
 		     py->label, why);
 
 	/* Silent by default. */
-	r = pcr_run_app(f, py, NULL, NULL);
-	cr_assert_eq(pcr_count_of(r->err, "pycache-redirect"), 0, "%s: %s", py->label, r->err);
+	r = harness_run_app(f, py, NULL, NULL);
+	cr_assert_eq(harness_count_of(r->err, "pycache-redirect"), 0, "%s: %s", py->label, r->err);
 	assert_app_ran(r, py);
 }
 
-static void group_writable_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void group_writable_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	cr_assert(mkdir(f->root, 0700) == 0 && chmod(f->root, 0770) == 0);
 	check_refused_root(f, py, f->root, "writable by group or others");
 }
 
-Test(root, group_writable_root_is_refused) { pcr_each_python(group_writable_root); }
+Test(root, group_writable_root_is_refused) { harness_each_python(group_writable_root); }
 
-static void symlinked_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void symlinked_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char target[PATH_MAX];
-	PCR_PATH(target, "%s/elsewhere", f->dir);
+	HARNESS_PATH(target, "%s/elsewhere", f->dir);
 	cr_assert(mkdir(target, 0700) == 0 && symlink(target, f->root) == 0);
 	check_refused_root(f, py, target, "symbolic link");
 }
 
-Test(root, symlinked_root_is_refused) { pcr_each_python(symlinked_root); }
+Test(root, symlinked_root_is_refused) { harness_each_python(symlinked_root); }
 
-static void foreign_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void foreign_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	cr_assert(mkdir(f->root, 0700) == 0 && chown(f->root, 65534, 65534) == 0);
 	check_refused_root(f, py, f->root, "owned by another user");
@@ -124,12 +124,12 @@ Test(root, foreign_root_is_refused)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to give the cache root to another user");
-	pcr_each_python(foreign_root);
+	harness_each_python(foreign_root);
 }
 
 /* A PYCACHE_REDIRECT_DIR the library cannot use switches it off, with one
  * warning that says why. */
-static void unusable_root_setting(const struct pcr_interp *py, struct pcr_fixture *f)
+static void unusable_root_setting(const struct harness_interp *py, struct harness_fixture *f)
 {
 	static char setting[PATH_MAX + 32] = "PYCACHE_REDIRECT_DIR=/";
 	size_t len = strlen(setting);
@@ -138,52 +138,53 @@ static void unusable_root_setting(const struct pcr_interp *py, struct pcr_fixtur
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
 		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, settings[k],
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
-		struct pcr_result *r = pcr_python(f, py, false, env, "-m", "app", NULL);
-		cr_assert_eq(pcr_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"),
-			     1, "%s: %s", py->label, r->err);
+		struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
+		cr_assert_eq(
+		    harness_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,
+		    "%s: %s", py->label, r->err);
 		assert_app_ran(r, py);
 	}
 }
 
-Test(root, unusable_root_setting_switches_it_off) { pcr_each_python(unusable_root_setting); }
+Test(root, unusable_root_setting_switches_it_off) { harness_each_python(unusable_root_setting); }
 
-static void default_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void default_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char xdg[PATH_MAX], home[PATH_MAX], env_xdg[PATH_MAX + 32], env_home[PATH_MAX + 8];
-	PCR_PATH(xdg, "%s/xdg", f->dir);
-	PCR_PATH(home, "%s/home", f->dir);
-	PCR_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
-	PCR_PATH(env_home, "HOME=%s", home);
+	HARNESS_PATH(xdg, "%s/xdg", f->dir);
+	HARNESS_PATH(home, "%s/home", f->dir);
+	HARNESS_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
+	HARNESS_PATH(env_home, "HOME=%s", home);
 
 	const char *with_xdg[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, env_xdg, env_home, NULL };
-	assert_app_ran(pcr_python(f, py, false, with_xdg, "-m", "app", NULL), py);
+	assert_app_ran(harness_python(f, py, false, with_xdg, "-m", "app", NULL), py);
 	char root[PATH_MAX];
-	PCR_PATH(root, "%s/pycache-redirect", xdg);
-	cr_assert_eq(pcr_count_files(root, ".pyc"), PCR_SAMPLE_MODULES, "%s: %zu pycs in %s",
-		     py->label, pcr_count_files(root, ".pyc"), root);
-	cr_assert_eq(pcr_count_files(home, ".pyc"), 0);
+	HARNESS_PATH(root, "%s/pycache-redirect", xdg);
+	cr_assert_eq(harness_count_files(root, ".pyc"), HARNESS_SAMPLE_MODULES,
+		     "%s: %zu pycs in %s", py->label, harness_count_files(root, ".pyc"), root);
+	cr_assert_eq(harness_count_files(home, ".pyc"), 0);
 
-	pcr_rmtree(xdg);
+	harness_rmtree(xdg);
 	const char *only_home[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home, NULL };
-	assert_app_ran(pcr_python(f, py, false, only_home, "-m", "app", NULL), py);
-	PCR_PATH(root, "%s/.cache/pycache-redirect", home);
-	cr_assert_eq(pcr_count_files(root, ".pyc"), PCR_SAMPLE_MODULES, "%s: %zu pycs in %s",
-		     py->label, pcr_count_files(root, ".pyc"), root);
-	pcr_assert_tree_clean(f, py);
+	assert_app_ran(harness_python(f, py, false, only_home, "-m", "app", NULL), py);
+	HARNESS_PATH(root, "%s/.cache/pycache-redirect", home);
+	cr_assert_eq(harness_count_files(root, ".pyc"), HARNESS_SAMPLE_MODULES,
+		     "%s: %zu pycs in %s", py->label, harness_count_files(root, ".pyc"), root);
+	harness_assert_tree_clean(f, py);
 }
 
-Test(root, default_root_follows_xdg_then_home) { pcr_each_python(default_root); }
+Test(root, default_root_follows_xdg_then_home) { harness_each_python(default_root); }
 
 /* A root on a read-only file system: even root may not write there. */
-static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
+static void read_only_root(const struct harness_interp *py, struct harness_fixture *f)
 {
 	cr_assert(mkdir(f->root, 0700) == 0);
 	const char *log[] = { "PYCACHE_REDIRECT_LOG=1", NULL };
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_on_tmpfs_root(r, f, "ro,mode=0700", log,
-			      (const char *[]){ py->path, "-m", "app", NULL });
-	cr_assert_eq(pcr_count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s", py->label,
-		     r->err);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run_on_tmpfs_root(r, f, "ro,mode=0700", log,
+				  (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(harness_count_of(r->err, "warning: cache root"), 1, "%s: stderr:\n%s",
+		     py->label, r->err);
 	cr_assert(strstr(r->err, "is not writable by this user (EROFS)"), "%s: %s", py->label,
 		  r->err);
 	assert_app_ran(r, py);
@@ -191,35 +192,36 @@ static void read_only_root(const struct pcr_interp *py, struct pcr_fixture *f)
 
 Test(root, read_only_root_is_refused)
 {
-	if (!pcr_can_mount())
+	if (!harness_can_mount())
 		cr_skip_test("needs root and a private mount namespace to mount a read-only root");
-	pcr_each_python(read_only_root);
+	harness_each_python(read_only_root);
 }
 
 /* PYCACHE_REDIRECT_LOG=2 to a file: each rewritten call with the original and
  * the central path, so that a user can see what went where; stderr stays
  * clean for the program. */
-static void log_to_file(const struct pcr_interp *py, struct pcr_fixture *f)
+static void log_to_file(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char log[PATH_MAX], setting[PATH_MAX + 32];
-	PCR_PATH(log, "%s/redirect.log", f->dir);
-	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
+	HARNESS_PATH(log, "%s/redirect.log", f->dir);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
 	const char *env[] = { setting, NULL };
-	struct pcr_result *r = pcr_run_app(f, py, env, NULL);
+	struct harness_result *r = harness_run_app(f, py, env, NULL);
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	free(r);
 
 	static char text[1 << 20];
-	cr_assert_gt(pcr_read_file(log, text, sizeof text), 0, "%s: no log at %s", py->label, log);
+	cr_assert_gt(harness_read_file(log, text, sizeof text), 0, "%s: no log at %s", py->label,
+		     log);
 	char pyc[PATH_MAX], line[PATH_MAX * 2 + 16];
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app", "text", "");
-	PCR_PATH(line, " %s/app/__pycache__/text.%s.pyc -> %s\n", f->tree, py->tag, pyc);
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app", "text", "");
+	HARNESS_PATH(line, " %s/app/__pycache__/text.%s.pyc -> %s\n", f->tree, py->tag, pyc);
 	cr_assert(strstr(text, line), "%s: the log lacks%s", py->label, line);
 	char mkdir_line[PATH_MAX * 2 + 16], entry[PATH_MAX], src[PATH_MAX];
-	PCR_PATH(src, "%s/app/stats", f->tree);
+	HARNESS_PATH(src, "%s/app/stats", f->tree);
 	layout_central_of_dir(entry, sizeof entry, f->root, src, NULL);
-	PCR_PATH(mkdir_line, "pycache-redirect: mkdir %s/__pycache__ -> %s\n", src, entry);
+	HARNESS_PATH(mkdir_line, "pycache-redirect: mkdir %s/__pycache__ -> %s\n", src, entry);
 	cr_assert(strstr(text, mkdir_line), "%s: the log lacks %s", py->label, mkdir_line);
 }
 
-Test(switch, every_rewrite_is_logged_to_a_file) { pcr_each_python(log_to_file); }
+Test(switch, every_rewrite_is_logged_to_a_file) { harness_each_python(log_to_file); }

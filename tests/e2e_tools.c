@@ -8,111 +8,112 @@
 
 #include "tests/harness.h"
 
-static void compileall(const struct pcr_interp *py, struct pcr_fixture *f)
+static void compileall(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", "app", NULL);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-m", "compileall", "-q", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
-	pcr_assert_tree_clean(f, py);
-	pcr_assert_sample_cached(f, py, "", "compileall app");
+	harness_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "compileall app");
 	free(r);
 
-	pcr_rmtree(f->root);
+	harness_rmtree(f->root);
 	char app[PATH_MAX];
-	PCR_PATH(app, "%s/./app/", f->tree);
-	r = pcr_python(f, py, true, NULL, "-m", "compileall", "-q", app, NULL);
+	HARNESS_PATH(app, "%s/./app/", f->tree);
+	r = harness_python(f, py, true, NULL, "-m", "compileall", "-q", app, NULL);
 	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
-	pcr_assert_tree_clean(f, py);
-	pcr_assert_sample_cached(f, py, "", "compileall /abs/./app/");
+	harness_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "compileall /abs/./app/");
 	free(r);
 
 	/* Compiled ahead, the import reads it all from the cache. */
-	r = pcr_run_app(f, py, NULL, NULL);
+	r = harness_run_app(f, py, NULL, NULL);
 	cr_assert(strstr(r->out, "version: 1"));
 	free(r);
 }
 
-Test(tools, compileall_relative_and_absolute) { pcr_each_python(compileall); }
+Test(tools, compileall_relative_and_absolute) { harness_each_python(compileall); }
 
-static void py_compile(const struct pcr_interp *py, struct pcr_fixture *f)
+static void py_compile(const struct harness_interp *py, struct harness_fixture *f)
 {
-	struct pcr_result *r = pcr_python(f, py, true, NULL, "-m", "py_compile", "app/text.py",
-					  "app/stats/count.py", NULL);
+	struct harness_result *r = harness_python(f, py, true, NULL, "-m", "py_compile",
+						  "app/text.py", "app/stats/count.py", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s%s", py->label, r->out, r->err);
 	free(r);
 	/* The API too, twice: the second makedirs meets an existing directory. */
 	for (int k = 0; k < 2; k++) {
-		r = pcr_python(f, py, true, NULL, "-c",
-			       "import py_compile; print(py_compile.compile('app/version.py', "
-			       "doraise=True))",
-			       NULL);
+		r = harness_python(f, py, true, NULL, "-c",
+				   "import py_compile; print(py_compile.compile('app/version.py', "
+				   "doraise=True))",
+				   NULL);
 		cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 		char expect[PATH_MAX];
-		PCR_PATH(expect, "app/__pycache__/version.%s.pyc\n", py->tag);
+		HARNESS_PATH(expect, "app/__pycache__/version.%s.pyc\n", py->tag);
 		cr_assert_str_eq(r->out, expect, "%s: py_compile reports a changed path",
 				 py->label);
 		free(r);
 	}
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	const char *expected[][2] = { { "app", "text" },
 				      { "app/stats", "count" },
 				      { "app", "version" } };
 	for (size_t k = 0; k < 3; k++) {
 		char pyc[PATH_MAX];
-		pcr_sample_pyc(pyc, sizeof pyc, f, py, expected[k][0], expected[k][1], "");
-		cr_assert(pcr_exists(pyc), "%s: no %s", py->label, pyc);
+		harness_sample_pyc(pyc, sizeof pyc, f, py, expected[k][0], expected[k][1], "");
+		cr_assert(harness_exists(pyc), "%s: no %s", py->label, pyc);
 	}
 }
 
-Test(tools, py_compile_writes_centrally) { pcr_each_python(py_compile); }
+Test(tools, py_compile_writes_centrally) { harness_each_python(py_compile); }
 
 /* Programs that look at __pycache__ themselves see what Python wrote there:
  * importlib's cache_from_source names an existing file, listdir lists it,
  * and shutil.rmtree removes the cache. */
-static void virtual_directory(const struct pcr_interp *py, struct pcr_fixture *f)
+static void virtual_directory(const struct harness_interp *py, struct harness_fixture *f)
 {
-	free(pcr_run_app(f, py, NULL, NULL));
-	struct pcr_result *r =
-	    pcr_python(f, py, true, NULL, "-c",
-		       "import importlib.util, os, shutil\n"
-		       "pyc = importlib.util.cache_from_source('app/text.py')\n"
-		       "print(os.path.isfile(pyc), os.path.isdir('app/__pycache__'))\n"
-		       "print(' '.join(sorted(os.listdir('app/__pycache__'))))\n"
-		       "shutil.rmtree('app/__pycache__')\n"
-		       "print(os.path.exists('app/__pycache__'), os.path.exists(pyc))\n",
-		       NULL);
+	free(harness_run_app(f, py, NULL, NULL));
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c",
+			   "import importlib.util, os, shutil\n"
+			   "pyc = importlib.util.cache_from_source('app/text.py')\n"
+			   "print(os.path.isfile(pyc), os.path.isdir('app/__pycache__'))\n"
+			   "print(' '.join(sorted(os.listdir('app/__pycache__'))))\n"
+			   "shutil.rmtree('app/__pycache__')\n"
+			   "print(os.path.exists('app/__pycache__'), os.path.exists(pyc))\n",
+			   NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	char expect[1024];
-	PCR_PATH(expect,
-		 "True True\n__init__.%s.pyc __main__.%s.pyc text.%s.pyc version.%s.pyc\n"
-		 "False False\n",
-		 py->tag, py->tag, py->tag, py->tag);
+	HARNESS_PATH(expect,
+		     "True True\n__init__.%s.pyc __main__.%s.pyc text.%s.pyc version.%s.pyc\n"
+		     "False False\n",
+		     py->tag, py->tag, py->tag, py->tag);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	free(r);
 
 	char src[PATH_MAX], entry[PATH_MAX];
-	PCR_PATH(src, "%s/app", f->tree);
+	HARNESS_PATH(src, "%s/app", f->tree);
 	layout_central_of_dir(entry, sizeof entry, f->root, src, NULL);
-	cr_assert_not(pcr_exists(entry), "%s: rmtree left %s", py->label, entry);
-	pcr_assert_tree_clean(f, py);
+	cr_assert_not(harness_exists(entry), "%s: rmtree left %s", py->label, entry);
+	harness_assert_tree_clean(f, py);
 	/* The other entry is untouched, and the import rebuilds the removed one. */
 	char pyc[PATH_MAX];
-	pcr_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
-	cr_assert(pcr_exists(pyc), "%s: %s", py->label, pyc);
-	free(pcr_run_app(f, py, NULL, NULL));
-	pcr_assert_sample_cached(f, py, "", "the import after rmtree");
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
+	cr_assert(harness_exists(pyc), "%s: %s", py->label, pyc);
+	free(harness_run_app(f, py, NULL, NULL));
+	harness_assert_sample_cached(f, py, "", "the import after rmtree");
 }
 
-Test(tools, pycache_directory_behaves_like_one) { pcr_each_python(virtual_directory); }
+Test(tools, pycache_directory_behaves_like_one) { harness_each_python(virtual_directory); }
 
 /* With the cache on another file system, rename and link between the cache
  * and the tree work as they do in-tree (the kernel alone says EXDEV): a pyc
  * renamed out of __pycache__ makes a sourceless module, a link leaves the
  * source, a file renamed into __pycache__ lands in the cache. */
-static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fixture *f)
+static void moves_across_file_systems(const struct harness_interp *py, struct harness_fixture *f)
 {
 	cr_assert(mkdir(f->root, 0700) == 0);
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_on_tmpfs_root(
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run_on_tmpfs_root(
 	    r, f, "mode=0700", NULL,
 	    (const char *[]){ py->path, "-c",
 			      "import compileall, importlib.util, os\n"
@@ -133,13 +134,14 @@ static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fi
 	cr_assert_str_eq(r->out, "False True False\nTrue\n['moved.pyc']\n", "%s", py->label);
 
 	char moved[PATH_MAX];
-	PCR_PATH(moved, "%s/app/text_sourceless.pyc", f->tree);
-	cr_assert_gt(pcr_count_files(f->tree, "text_sourceless.pyc"), 0, "%s: no %s", py->label,
+	HARNESS_PATH(moved, "%s/app/text_sourceless.pyc", f->tree);
+	cr_assert_gt(harness_count_files(f->tree, "text_sourceless.pyc"), 0, "%s: no %s", py->label,
 		     moved);
 	/* The sourceless module imports (no cache mounted now: the tree is all). */
 	free(r);
-	r = pcr_python(f, py, true, NULL, "-c",
-		       "import app.text_sourceless as t; print(t.words('Sourceless Works'))", NULL);
+	r = harness_python(f, py, true, NULL, "-c",
+			   "import app.text_sourceless as t; print(t.words('Sourceless Works'))",
+			   NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
 	cr_assert_str_eq(r->out, "['sourceless', 'works']\n", "%s", py->label);
 	free(r);
@@ -147,8 +149,8 @@ static void moves_across_file_systems(const struct pcr_interp *py, struct pcr_fi
 
 Test(tools, moves_between_cache_and_tree_across_file_systems)
 {
-	if (!pcr_can_mount())
+	if (!harness_can_mount())
 		cr_skip_test(
 		    "needs root and a private mount namespace to put the cache on a tmpfs");
-	pcr_each_python(moves_across_file_systems);
+	harness_each_python(moves_across_file_systems);
 }

@@ -17,11 +17,12 @@
 
 /* `py -m app` under the library and env, stopped after 20 s (a hang shows as
  * exit 124); the run must have printed the sample's output. */
-static struct pcr_result *run_app_bounded(const struct pcr_fixture *f, const struct pcr_interp *py,
-					  const char *const *env)
+static struct harness_result *run_app_bounded(const struct harness_fixture *f,
+					      const struct harness_interp *py,
+					      const char *const *env)
 {
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_redirected(
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run_redirected(
 	    r, f, f->tree, env,
 	    (const char *[]){ "/usr/bin/timeout", "20", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d (124: it hung)\n%s", py->label, r->status, r->err);
@@ -30,31 +31,31 @@ static struct pcr_result *run_app_bounded(const struct pcr_fixture *f, const str
 }
 
 /* The README's own example, /tmp/pcr.log, is a name anyone can take first. */
-static void log_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
+static void log_fifo(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char log[PATH_MAX], setting[PATH_MAX + 32];
-	PCR_PATH(log, "%s/pcr.log", f->dir);
+	HARNESS_PATH(log, "%s/pcr.log", f->dir);
 	cr_assert(mkfifo(log, 0666) == 0);
-	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
-	struct pcr_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
-	cr_assert_eq(pcr_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
+	struct harness_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
+	cr_assert_eq(harness_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
 	cr_assert(strstr(r->err, " -> "), "%s: the rewrites go to stderr instead: %s", py->label,
 		  r->err);
-	pcr_assert_sample_cached(f, py, "", "after a run logging to a FIFO");
+	harness_assert_sample_cached(f, py, "", "after a run logging to a FIFO");
 	free(r);
 }
 
-Test(trust, a_fifo_at_the_log_path_is_not_waited_on) { pcr_each_python(log_fifo); }
+Test(trust, a_fifo_at_the_log_path_is_not_waited_on) { harness_each_python(log_fifo); }
 
-static void log_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
+static void log_foreign(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char log[PATH_MAX], setting[PATH_MAX + 32];
-	PCR_PATH(log, "%s/pcr.log", f->dir);
-	pcr_write_file(log, "");
+	HARNESS_PATH(log, "%s/pcr.log", f->dir);
+	harness_write_file(log, "");
 	cr_assert(chown(log, OTHER_UID, OTHER_UID) == 0 && chmod(log, 0666) == 0);
-	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
-	struct pcr_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
-	cr_assert_eq(pcr_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
+	struct harness_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
+	cr_assert_eq(harness_count_of(r->err, "warning: log file"), 1, "%s: %s", py->label, r->err);
 	struct stat st;
 	cr_assert(stat(log, &st) == 0);
 	cr_assert_eq(st.st_size, 0,
@@ -68,55 +69,55 @@ Test(trust, another_user_s_log_file_gets_nothing)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to give a file to another uid");
-	pcr_each_python(log_foreign);
+	harness_each_python(log_foreign);
 }
 
 /* The user's own log file (made by the user, any mode) is written. */
-static void log_own(const struct pcr_interp *py, struct pcr_fixture *f)
+static void log_own(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char log[PATH_MAX], setting[PATH_MAX + 32];
-	PCR_PATH(log, "%s/pcr.log", f->dir);
-	pcr_write_file(log, "");
+	HARNESS_PATH(log, "%s/pcr.log", f->dir);
+	harness_write_file(log, "");
 	cr_assert(chmod(log, 0644) == 0);
-	PCR_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
-	struct pcr_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_LOG=2:file:%s", log);
+	struct harness_result *r = run_app_bounded(f, py, (const char *[]){ setting, NULL });
 	cr_assert_str_empty(r->err, "%s: %s", py->label, r->err);
 	static char text[1 << 20];
-	cr_assert_gt(pcr_read_file(log, text, sizeof text), 0, "%s: nothing logged", py->label);
+	cr_assert_gt(harness_read_file(log, text, sizeof text), 0, "%s: nothing logged", py->label);
 	cr_assert(strstr(text, " -> "), "%s: %s", py->label, text);
 	free(r);
 }
 
-Test(trust, the_user_s_own_log_file_is_written) { pcr_each_python(log_own); }
+Test(trust, the_user_s_own_log_file_is_written) { harness_each_python(log_own); }
 
 /* A FIFO in place of the growth counter: a cold import goes on, caching. */
-static void counter_fifo(const struct pcr_interp *py, struct pcr_fixture *f)
+static void counter_fifo(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char path[PATH_MAX];
 	cr_assert(mkdir(f->root, 0700) == 0);
-	PCR_PATH(path, "%s/v2", f->root);
+	HARNESS_PATH(path, "%s/v2", f->root);
 	cr_assert(mkdir(path, 0700) == 0);
-	PCR_PATH(path, "%s/v2/usage", f->root);
+	HARNESS_PATH(path, "%s/v2/usage", f->root);
 	cr_assert(mkfifo(path, 0600) == 0);
 	free(run_app_bounded(f, py, NULL));
-	pcr_assert_sample_cached(f, py, "", "with a FIFO for a counter");
+	harness_assert_sample_cached(f, py, "", "with a FIFO for a counter");
 }
 
-Test(trust, a_fifo_at_the_counter_is_not_waited_on) { pcr_each_python(counter_fifo); }
+Test(trust, a_fifo_at_the_counter_is_not_waited_on) { harness_each_python(counter_fifo); }
 
 /* Another user's file in place of the growth counter (only root could put
  * it in a root of 0700): nothing is appended to it. */
-static void counter_foreign(const struct pcr_interp *py, struct pcr_fixture *f)
+static void counter_foreign(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char path[PATH_MAX];
 	cr_assert(mkdir(f->root, 0700) == 0);
-	PCR_PATH(path, "%s/v2", f->root);
+	HARNESS_PATH(path, "%s/v2", f->root);
 	cr_assert(mkdir(path, 0700) == 0);
-	PCR_PATH(path, "%s/v2/usage", f->root);
-	pcr_write_file(path, "");
+	HARNESS_PATH(path, "%s/v2/usage", f->root);
+	harness_write_file(path, "");
 	cr_assert(chown(path, 4242, 4242) == 0 && chmod(path, 0666) == 0);
 	free(run_app_bounded(f, py, NULL));
-	pcr_assert_sample_cached(f, py, "", "with another user's file for a counter");
+	harness_assert_sample_cached(f, py, "", "with another user's file for a counter");
 	struct stat st;
 	cr_assert(stat(path, &st) == 0);
 	cr_assert_eq(st.st_size, 0, "%s: %lld bytes appended to another user's counter", py->label,
@@ -127,7 +128,7 @@ Test(trust, another_user_s_counter_is_not_written)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to give the counter to another user");
-	pcr_each_python(counter_foreign);
+	harness_each_python(counter_foreign);
 }
 
 /* ---- the root and the directories on the way to it ---- */
@@ -146,27 +147,28 @@ static bool listed_line_ending(const char *text, const char *suffix)
 }
 
 /* What the run left under /tmp/pycache-redirect-* of its private /tmp. */
-static const char *private_tmp(const struct pcr_fixture *f)
+static const char *private_tmp(const struct harness_fixture *f)
 {
 	static char text[1 << 16];
 	char path[PATH_MAX];
-	PCR_PATH(path, "%s/private-tmp", f->dir);
-	cr_assert_geq(pcr_read_file(path, text, sizeof text), 0, "no %s", path);
+	HARNESS_PATH(path, "%s/private-tmp", f->dir);
+	cr_assert_geq(harness_read_file(path, text, sizeof text), 0, "no %s", path);
 	return text;
 }
 
 /* `py -m app` under env (which preloads the library and sets no root) in a
  * private /tmp: it runs, the tree stays clean, and the pycs are under the
  * fallback root /tmp/pycache-redirect-<uid> there. free() the result. */
-static struct pcr_result *run_to_the_fallback(const struct pcr_fixture *f,
-					      const struct pcr_interp *py, const char *const *env)
+static struct harness_result *run_to_the_fallback(const struct harness_fixture *f,
+						  const struct harness_interp *py,
+						  const char *const *env)
 {
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run_with_private_tmp(r, f, env, (const char *[]){ py->path, "-m", "app", NULL });
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run_with_private_tmp(r, f, env, (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
-	pcr_assert_tree_clean(f, py);
+	harness_assert_tree_clean(f, py);
 	char pyc[64];
-	PCR_PATH(pyc, "/text.%s.pyc", py->tag);
+	HARNESS_PATH(pyc, "/text.%s.pyc", py->tag);
 	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under the fallback:\n%s",
 		  py->label, pyc, private_tmp(f));
 	return r;
@@ -175,70 +177,71 @@ static struct pcr_result *run_to_the_fallback(const struct pcr_fixture *f,
 /* Root with another user's HOME (sudo -E, su -m): nothing is made in that
  * home, whose owner could swap what root would use; root's pycs go to
  * /tmp/pycache-redirect-0 instead, and the tree stays clean. */
-static void root_with_a_user_s_home(const struct pcr_interp *py, struct pcr_fixture *f)
+static void root_with_a_user_s_home(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char home[PATH_MAX], cache[PATH_MAX], env_home[PATH_MAX + 8];
-	PCR_PATH(home, "%s/home-bob", f->dir);
-	PCR_PATH(cache, "%s/.cache", home);
+	HARNESS_PATH(home, "%s/home-bob", f->dir);
+	HARNESS_PATH(cache, "%s/.cache", home);
 	cr_assert(mkdir(home, 0755) == 0 && chown(home, OTHER_UID, OTHER_UID) == 0);
-	PCR_PATH(env_home, "HOME=%s", home);
-	struct pcr_result *r =
+	HARNESS_PATH(env_home, "HOME=%s", home);
+	struct harness_result *r =
 	    run_to_the_fallback(f, py,
 				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
 						  "PYCACHE_REDIRECT_LOG=1", NULL });
 	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
-	cr_assert(!pcr_exists(cache), "%s: root made %s in another user's home", py->label, cache);
+	cr_assert(!harness_exists(cache), "%s: root made %s in another user's home", py->label,
+		  cache);
 	free(r);
 }
 
 Test(root, root_with_another_user_s_home_uses_the_fallback)
 {
-	if (!pcr_can_mount())
+	if (!harness_can_mount())
 		cr_skip_test("needs root and a private mount namespace for a /tmp of its own");
-	pcr_each_python(root_with_a_user_s_home);
+	harness_each_python(root_with_a_user_s_home);
 }
 
 /* A root in a directory others may write to: whoever can rename in it can
  * swap the root after any check. Set by PYCACHE_REDIRECT_DIR, it is refused
  * and the redirect is off (nothing is made under it); as a default root
  * (XDG_CACHE_HOME there), the fallback is used. */
-static void root_in_an_open_parent(const struct pcr_interp *py, struct pcr_fixture *f)
+static void root_in_an_open_parent(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char shared[PATH_MAX], dir[PATH_MAX + 32], xdg[PATH_MAX + 32], made[PATH_MAX];
-	PCR_PATH(shared, "%s/shared", f->dir);
+	HARNESS_PATH(shared, "%s/shared", f->dir);
 	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s/cache", shared);
-	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
-	PCR_PATH(made, "%s/cache", shared);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s/cache", shared);
+	HARNESS_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
+	HARNESS_PATH(made, "%s/cache", shared);
 
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(
 	    r, f->tree,
 	    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
 	    (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->err, "lies in a directory that another user owns or may write to"),
 		  "%s: %s", py->label, r->err);
-	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
+	cr_assert(!harness_exists(made), "%s: made %s", py->label, made);
 
-	pcr_fixture_fini(f); /* a fresh tree: Python cached in it */
-	pcr_fixture_init(f);
-	PCR_PATH(shared, "%s/shared", f->dir);
+	harness_fixture_fini(f); /* a fresh tree: Python cached in it */
+	harness_fixture_init(f);
+	HARNESS_PATH(shared, "%s/shared", f->dir);
 	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
-	PCR_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
-	PCR_PATH(made, "%s/pycache-redirect", shared);
+	HARNESS_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
+	HARNESS_PATH(made, "%s/pycache-redirect", shared);
 	free(r);
 	r = run_to_the_fallback(f, py,
 				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
-	cr_assert(!pcr_exists(made), "%s: made %s", py->label, made);
+	cr_assert(!harness_exists(made), "%s: made %s", py->label, made);
 	free(r);
 }
 
 Test(root, a_root_in_a_directory_others_may_write_to_is_refused)
 {
-	if (!pcr_can_mount())
+	if (!harness_can_mount())
 		cr_skip_test("needs root and a private mount namespace for a /tmp of its own");
-	pcr_each_python(root_in_an_open_parent);
+	harness_each_python(root_in_an_open_parent);
 }
 
 /* The attack the parents' check closes: another user who may rename in the
@@ -250,33 +253,33 @@ Test(root, a_root_in_a_directory_others_may_write_to_is_refused)
 Test(root, a_root_swapped_by_another_user_is_never_read)
 {
 	char setpriv[PATH_MAX];
-	if (geteuid() != 0 || !pcr_have_program("setpriv", setpriv, sizeof setpriv))
+	if (geteuid() != 0 || !harness_have_program("setpriv", setpriv, sizeof setpriv))
 		cr_skip_test("needs root and setpriv to act as another user");
-	const struct pcr_interp *py = pcr_first_python();
+	const struct harness_interp *py = harness_first_python();
 	if (py->major < 3 || strncmp(py->tag, "cpython", 7) != 0)
 		cr_skip_test("needs a CPython 3 first");
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
 	char shared[PATH_MAX], root[PATH_MAX], evil[PATH_MAX], src[PATH_MAX], uid[16];
 	cr_assert(chmod(f.dir, 0711) == 0); /* the other user reaches shared/ */
-	PCR_PATH(shared, "%s/shared", f.dir);
+	HARNESS_PATH(shared, "%s/shared", f.dir);
 	cr_assert(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
-	PCR_PATH(root, "%s/cache", shared);
+	HARNESS_PATH(root, "%s/cache", shared);
 	cr_assert(mkdir(root, 0700) == 0);
-	PCR_PATH(src, "%s/app", f.tree);
+	HARNESS_PATH(src, "%s/app", f.tree);
 	char name[64];
-	PCR_PATH(name, "version.%s.pyc", py->tag);
+	HARNESS_PATH(name, "version.%s.pyc", py->tag);
 	layout_central_of_dir(evil, sizeof evil, root, src, name);
-	PCR_PATH(uid, "%d", OTHER_UID);
-	struct pcr_result *r = malloc(sizeof *r);
-	pcr_run(r, f.tree, NULL,
-		(const char *[]){ py->path, PCR_TEST_SOURCE_DIR "/tests/swap_root.py",
-				  PCR_TEST_LIBRARY, root, evil, uid, NULL });
+	HARNESS_PATH(uid, "%d", OTHER_UID);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, NULL,
+		    (const char *[]){ py->path, PCR_TEST_SOURCE_DIR "/tests/swap_root.py",
+				      PCR_TEST_LIBRARY, root, evil, uid, NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert(!strstr(r->out, "owned"), "%s: another user's code ran: %s", py->label, r->out);
 	cr_assert(strstr(r->out, "VERSION 1\n"), "%s: %s", py->label, r->out);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }
 
 /* ---- races with the cache manager ---- */
@@ -291,49 +294,50 @@ static const char create_after_clear[] =
     "with open('app/__pycache__/x.pyc.tmp', 'wb') as f: f.write(b'x')\n"
     "print('ok')\n";
 
-static void create_after_removal(const struct pcr_interp *py, struct pcr_fixture *f)
+static void create_after_removal(const struct harness_interp *py, struct harness_fixture *f)
 {
 	char layout[PATH_MAX], src[PATH_MAX], central[PATH_MAX];
-	PCR_PATH(layout, "%s/v2", f->root);
-	struct pcr_result *r =
-	    pcr_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
+	HARNESS_PATH(layout, "%s/v2", f->root);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", create_after_clear, layout, NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert_str_eq(r->out, "ok\n", "%s: %s", py->label, r->out);
-	PCR_PATH(src, "%s/app", f->tree);
+	HARNESS_PATH(src, "%s/app", f->tree);
 	layout_central_of_dir(central, sizeof central, f->root, src, "x.pyc.tmp");
-	cr_assert(pcr_exists(central), "%s: no %s", py->label, central);
-	pcr_assert_tree_clean(f, py);
+	cr_assert(harness_exists(central), "%s: no %s", py->label, central);
+	harness_assert_tree_clean(f, py);
 	free(r);
 }
 
 Test(race, a_create_whose_entry_was_removed_makes_it_again)
 {
-	pcr_each_python(create_after_removal);
+	harness_each_python(create_after_removal);
 }
 
 /* An entry dated in the future would stay "most recently used" forever: a
  * prune counts it as used now and dates it now. */
 Test(race, prune_dates_an_entry_from_the_future_now)
 {
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	free(pcr_run_app(&f, py, NULL, NULL));
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	free(harness_run_app(&f, py, NULL, NULL));
 	char src[PATH_MAX], entry[PATH_MAX];
-	PCR_PATH(src, "%s/app", f.tree);
+	HARNESS_PATH(src, "%s/app", f.tree);
 	layout_central_of_dir(entry, sizeof entry, f.root, src, NULL);
 	time_t future = time(NULL) + 365 * 86400;
 	struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = future } };
 	cr_assert(utimensat(AT_FDCWD, entry, times, 0) == 0);
 	char env_dir[PATH_MAX + 32];
-	PCR_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
-	struct pcr_result *r = pcr_cli(&f, NULL, (const char *[]){ env_dir, NULL },
-				       (const char *[]){ "prune", "--older-than", "30d", NULL });
+	HARNESS_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct harness_result *r =
+	    harness_cli(&f, NULL, (const char *[]){ env_dir, NULL },
+			(const char *[]){ "prune", "--older-than", "30d", NULL });
 	cr_assert_eq(r->status, 0, "prune: exit %d\n%s", r->status, r->err);
 	struct stat st;
 	cr_assert(stat(entry, &st) == 0, "prune removed %s", entry);
 	cr_assert_leq(st.st_mtim.tv_sec, time(NULL), "still dated %lld",
 		      (long long)st.st_mtim.tv_sec);
 	free(r);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

@@ -17,11 +17,11 @@ static char valgrind[PATH_MAX];
 
 /* The command with args under memcheck; its exit status must be expect (any
  * when negative), and memcheck must have nothing to say. */
-static void memcheck(const struct pcr_fixture *f, const char *extra, int expect,
+static void memcheck(const struct harness_fixture *f, const char *extra, int expect,
 		     const char *const *args)
 {
 	char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
 	const char *argv[40] = { valgrind,
 				 "--quiet",
 				 "--error-exitcode=99",
@@ -34,9 +34,9 @@ static void memcheck(const struct pcr_fixture *f, const char *extra, int expect,
 	for (const char *const *a = args; *a && n < 39; a++)
 		argv[n++] = *a;
 	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run(r, f->tree, (const char *[]){ dir, extra, NULL }, argv);
+	harness_run(r, f->tree, (const char *[]){ dir, extra, NULL }, argv);
 	cr_assert_neq(r->status, VALGRIND_ERROR, "memcheck on `%s %s`:\n%s", args[0],
 		      args[1] ? args[1] : "", r->err);
 	cr_assert(expect < 0 || r->status == expect, "`%s %s` exited %d: %s", args[0],
@@ -50,21 +50,21 @@ Test(valgrind, every_command_is_clean_under_memcheck, .timeout = 900)
 #ifdef PCR_TEST_ASAN_RUNTIME
 	cr_skip_test("a sanitized build (PCR_SANITIZE): memcheck cannot run ASan's binaries");
 #endif
-	if (!pcr_have_program("valgrind", valgrind, sizeof valgrind))
+	if (!harness_have_program("valgrind", valgrind, sizeof valgrind))
 		cr_skip_test("valgrind is not installed (tests/setup --tests installs it)");
-	const struct pcr_interp *py = pcr_first_python();
-	struct pcr_fixture f;
-	pcr_fixture_init(&f);
-	free(pcr_run_app(&f, py, NULL, NULL));
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	free(harness_run_app(&f, py, NULL, NULL));
 	/* An orphan: a source directory that is gone. */
 	char gone[PATH_MAX + 32], code[PATH_MAX + 64];
-	PCR_PATH(gone, "%s/gone", f.tree);
+	HARNESS_PATH(gone, "%s/gone", f.tree);
 	cr_assert_eq(mkdir(gone, 0755), 0);
-	PCR_PATH(code, "%s/gone/m.py", f.tree);
-	pcr_write_file(code, "X = 1\n");
-	PCR_PATH(code, "import sys; sys.path.insert(0, '%s'); import m", gone);
-	free(pcr_python(&f, py, true, NULL, "-c", code, NULL));
-	pcr_rmtree(gone);
+	HARNESS_PATH(code, "%s/gone/m.py", f.tree);
+	harness_write_file(code, "X = 1\n");
+	HARNESS_PATH(code, "import sys; sys.path.insert(0, '%s'); import m", gone);
+	free(harness_python(&f, py, true, NULL, "-c", code, NULL));
+	harness_rmtree(gone);
 
 	const char *const ok[][8] = {
 		{ "--help", NULL },
@@ -102,5 +102,5 @@ Test(valgrind, every_command_is_clean_under_memcheck, .timeout = 900)
 	memcheck(&f, NULL, 1, (const char *[]){ "stats", NULL });
 	memcheck(&f, NULL, 1, (const char *[]){ "clear", NULL });
 	cr_assert_eq(chmod(f.root, 0700), 0);
-	pcr_fixture_fini(&f);
+	harness_fixture_fini(&f);
 }

@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-void pcr_format(char *buf, size_t size, const char *fmt, ...)
+void harness_format(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -29,13 +29,13 @@ void pcr_format(char *buf, size_t size, const char *fmt, ...)
 	cr_assert(n >= 0 && (size_t)n < size, "path too long for the test's buffer: %s", buf);
 }
 
-bool pcr_exists(const char *path)
+bool harness_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
 
-void pcr_write_file(const char *path, const char *text)
+void harness_write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 	cr_assert(f, "cannot write %s: %s", path, strerror(errno));
@@ -43,7 +43,7 @@ void pcr_write_file(const char *path, const char *text)
 	cr_assert(fclose(f) == 0, "cannot write %s", path);
 }
 
-long pcr_read_file(const char *path, char *buf, size_t size)
+long harness_read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -64,14 +64,14 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-void pcr_rmtree(const char *path)
+void harness_rmtree(const char *path)
 {
 	/* Directories a test made read-only must not stop the clean-up. */
-	if (pcr_exists(path))
+	if (harness_exists(path))
 		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-bool pcr_have_program(const char *name, char *path, size_t size)
+bool harness_have_program(const char *name, char *path, size_t size)
 {
 	const char *dirs = getenv("PATH");
 	char copy[PATH_MAX * 4];
@@ -86,7 +86,7 @@ bool pcr_have_program(const char *name, char *path, size_t size)
 
 /* ---- child processes ---- */
 
-bool pcr_env_steers(const char *entry)
+bool harness_env_steers(const char *entry)
 {
 	static const char *const names[] = {
 		"PYTHONDONTWRITEBYTECODE=",
@@ -126,8 +126,8 @@ static size_t sanitize_env(const char **envp, size_t n, char *preload, size_t si
 {
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
-			pcr_format(preload, size, "LD_PRELOAD=%s:%s", PCR_TEST_ASAN_RUNTIME,
-				   envp[i] + 11);
+			harness_format(preload, size, "LD_PRELOAD=%s:%s", PCR_TEST_ASAN_RUNTIME,
+				       envp[i] + 11);
 			envp[i] = preload;
 		}
 	envp[n++] = "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=0";
@@ -136,12 +136,13 @@ static size_t sanitize_env(const char **envp, size_t n, char *preload, size_t si
 }
 #endif
 
-void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env, const char *const *argv)
+void harness_run(struct harness_result *r, const char *cwd, const char *const *env,
+		 const char *const *argv)
 {
 	const char *envp[512];
 	size_t n = 0;
 	for (char **e = environ; *e && n < 400; e++)
-		if (!pcr_env_steers(*e) && !overridden(*e, env))
+		if (!harness_env_steers(*e) && !overridden(*e, env))
 			envp[n++] = *e;
 	for (; env && *env && n < 508; env++)
 		envp[n++] = *env;
@@ -171,27 +172,28 @@ void pcr_run(struct pcr_result *r, const char *cwd, const char *const *env, cons
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	close(ofd);
 	close(efd);
-	pcr_read_file(out, r->out, sizeof r->out);
-	pcr_read_file(err, r->err, sizeof r->err);
+	harness_read_file(out, r->out, sizeof r->out);
+	harness_read_file(err, r->err, sizeof r->err);
 	unlink(out);
 	unlink(err);
 }
 
-void pcr_run_redirected(struct pcr_result *r, const struct pcr_fixture *f, const char *cwd,
-			const char *const *env, const char *const *argv)
+void harness_run_redirected(struct harness_result *r, const struct harness_fixture *f,
+			    const char *cwd, const char *const *env, const char *const *argv)
 {
 	char dir[PATH_MAX + 32];
-	PCR_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
 	const char *all[64] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, dir };
 	size_t n = 2;
 	for (; env && *env && n < 63; env++)
 		all[n++] = *env;
 	all[n] = NULL;
-	pcr_run(r, cwd, all, argv);
+	harness_run(r, cwd, all, argv);
 }
 
-struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_interp *py,
-			      bool redirect, const char *const *env, ...)
+struct harness_result *harness_python(const struct harness_fixture *f,
+				      const struct harness_interp *py, bool redirect,
+				      const char *const *env, ...)
 {
 	const char *argv[32] = { py->path };
 	size_t n = 1;
@@ -202,66 +204,67 @@ struct pcr_result *pcr_python(const struct pcr_fixture *f, const struct pcr_inte
 	va_end(ap);
 	argv[n] = NULL;
 
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	if (redirect)
-		pcr_run_redirected(r, f, f->tree, env, argv);
+		harness_run_redirected(r, f, f->tree, env, argv);
 	else
-		pcr_run(r, f->tree, env, argv);
+		harness_run(r, f->tree, env, argv);
 	return r;
 }
 
-struct pcr_result *pcr_run_app(const struct pcr_fixture *f, const struct pcr_interp *py,
-			       const char *const *env, const char *flag)
+struct harness_result *harness_run_app(const struct harness_fixture *f,
+				       const struct harness_interp *py, const char *const *env,
+				       const char *flag)
 {
-	struct pcr_result *r = flag ? pcr_python(f, py, true, env, flag, "-m", "app", NULL)
-				    : pcr_python(f, py, true, env, "-m", "app", NULL);
+	struct harness_result *r = flag ? harness_python(f, py, true, env, flag, "-m", "app", NULL)
+					: harness_python(f, py, true, env, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	return r;
 }
 
-void pcr_edit_source(const struct pcr_fixture *f, const char *path, const char *text)
+void harness_edit_source(const struct harness_fixture *f, const char *path, const char *text)
 {
 	char file[PATH_MAX];
-	PCR_PATH(file, "%s/%s", f->tree, path);
-	pcr_write_file(file, text);
+	HARNESS_PATH(file, "%s/%s", f->tree, path);
+	harness_write_file(file, text);
 	time_t later = time(NULL) + 10;
 	struct timespec times[2] = { { .tv_sec = later }, { .tv_sec = later } };
 	cr_assert(utimensat(AT_FDCWD, file, times, 0) == 0, "utimensat %s", file);
 }
 
-struct pcr_result *pcr_cli(const struct pcr_fixture *f, const char *cwd, const char *const *env,
-			   const char *const *args)
+struct harness_result *harness_cli(const struct harness_fixture *f, const char *cwd,
+				   const char *const *env, const char *const *args)
 {
 	const char *argv[32] = { PCR_TEST_CLI };
 	size_t n = 1;
 	for (; *args && n < 31; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	pcr_run(r, cwd ? cwd : f->tree, env, argv);
+	harness_run(r, cwd ? cwd : f->tree, env, argv);
 	return r;
 }
 
 static char unshare[PATH_MAX];
 
-bool pcr_can_mount(void)
+bool harness_can_mount(void)
 {
-	if (geteuid() != 0 || !pcr_have_program("unshare", unshare, sizeof unshare))
+	if (geteuid() != 0 || !harness_have_program("unshare", unshare, sizeof unshare))
 		return false;
-	struct pcr_result *probe = malloc(sizeof *probe);
+	struct harness_result *probe = malloc(sizeof *probe);
 	cr_assert(probe);
-	pcr_run(probe, "/", NULL, (const char *[]){ unshare, "-m", "true", NULL });
+	harness_run(probe, "/", NULL, (const char *[]){ unshare, "-m", "true", NULL });
 	bool ok = probe->status == 0;
 	free(probe);
 	return ok;
 }
 
-void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, const char *opts,
-			   const char *const *env, const char *const *argv)
+void harness_run_on_tmpfs_root(struct harness_result *r, const struct harness_fixture *f,
+			       const char *opts, const char *const *env, const char *const *argv)
 {
-	cr_assert(*unshare, "pcr_can_mount() first");
+	cr_assert(*unshare, "harness_can_mount() first");
 	const char *all[40] = { unshare,
 				"-m",
 				"/bin/sh",
@@ -273,13 +276,13 @@ void pcr_run_on_tmpfs_root(struct pcr_result *r, const struct pcr_fixture *f, co
 	for (; *argv && n < 39; argv++)
 		all[n++] = *argv;
 	all[n] = NULL;
-	pcr_run_redirected(r, f, f->tree, env, all);
+	harness_run_redirected(r, f, f->tree, env, all);
 }
 
-void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
-			      const char *const *env, const char *const *argv)
+void harness_run_with_private_tmp(struct harness_result *r, const struct harness_fixture *f,
+				  const char *const *env, const char *const *argv)
 {
-	cr_assert(*unshare, "pcr_can_mount() first");
+	cr_assert(*unshare, "harness_can_mount() first");
 	cr_assert(strncmp(f->dir, "/tmp/", 5) == 0);
 	/* A tmpfs (mode 1777, like /tmp) in place of /tmp, holding everything
 	 * that was in /tmp (bind mounts: the fixture, a build or a checkout
@@ -306,12 +309,12 @@ void pcr_run_with_private_tmp(struct pcr_result *r, const struct pcr_fixture *f,
 	for (; *argv && n < 39; argv++)
 		all[n++] = *argv;
 	all[n] = NULL;
-	pcr_run(r, "/", env, all);
+	harness_run(r, "/", env, all);
 }
 
 /* ---- interpreters ---- */
 
-static struct pcr_interp found[32];
+static struct harness_interp found[32];
 static size_t nfound;
 static bool searched;
 
@@ -341,9 +344,9 @@ static void consider(const char *path)
 	for (size_t i = 0; i < nfound; i++)
 		if (same_file(found[i].path, path))
 			return;
-	struct pcr_interp *p = &found[nfound];
+	struct harness_interp *p = &found[nfound];
 	snprintf(p->path, sizeof p->path, "%s", path);
-	struct pcr_result *r = malloc(sizeof *r);
+	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	const char *argv[] = {
 		path, "-c",
@@ -351,7 +354,7 @@ static void consider(const char *path)
 		"'implementation', None), 'cache_tag', 'none'), v[0], v[1]))",
 		NULL
 	};
-	pcr_run(r, "/", NULL, argv);
+	harness_run(r, "/", NULL, argv);
 	if (r->status != 0 || sscanf(r->out, "%31s %d %d", p->tag, &p->major, &p->minor) != 3)
 		skip(" %s (does not run)", path);
 	else if (p->major < 3)
@@ -365,7 +368,7 @@ static void consider(const char *path)
 	free(r);
 }
 
-size_t pcr_interpreters(const struct pcr_interp **list)
+size_t harness_interpreters(const struct harness_interp **list)
 {
 	*list = found;
 	if (searched)
@@ -382,9 +385,10 @@ size_t pcr_interpreters(const struct pcr_interp **list)
 		char pattern[PATH_MAX];
 		const char *pyenv = getenv("PYENV_ROOT"), *home = getenv("HOME");
 		if (pyenv && *pyenv)
-			PCR_PATH(pattern, "%s/versions/*/bin/python", pyenv);
+			HARNESS_PATH(pattern, "%s/versions/*/bin/python", pyenv);
 		else
-			PCR_PATH(pattern, "%s/.pyenv/versions/*/bin/python", home ? home : "/root");
+			HARNESS_PATH(pattern, "%s/.pyenv/versions/*/bin/python",
+				     home ? home : "/root");
 		glob_t g;
 		if (glob(pattern, 0, NULL, &g) == 0) {
 			for (size_t i = 0; i < g.gl_pathc; i++)
@@ -394,7 +398,7 @@ size_t pcr_interpreters(const struct pcr_interp **list)
 			skip(" pyenv builds (none at %s)", pattern);
 		}
 		char pypy[PATH_MAX];
-		if (pcr_have_program("pypy3", pypy, sizeof pypy))
+		if (harness_have_program("pypy3", pypy, sizeof pypy))
 			consider(pypy);
 		else
 			skip(" pypy3 (not on PATH)");
@@ -403,11 +407,11 @@ size_t pcr_interpreters(const struct pcr_interp **list)
 	return nfound;
 }
 
-const char *pcr_interpreters_report(void)
+const char *harness_interpreters_report(void)
 {
 	static char report[PATH_MAX * 8];
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list), len;
+	const struct harness_interp *list;
+	size_t n = harness_interpreters(&list), len;
 	len = (size_t)snprintf(report, sizeof report, "%zu interpreters:", n);
 	for (size_t i = 0; i < n && len < sizeof report; i++)
 		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s",
@@ -427,7 +431,7 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 {
 	(void)ftw;
 	char dest[PATH_MAX];
-	PCR_PATH(dest, "%s%s", copy_to, path + copy_from_len);
+	HARNESS_PATH(dest, "%s%s", copy_to, path + copy_from_len);
 	if (strstr(path, "__pycache__") || strstr(path, ".pyc"))
 		return 0; /* never copy caches a stray run left in the checkout */
 	if (type == FTW_D) {
@@ -435,85 +439,85 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	} else if (type == FTW_F) {
 		char *buf = malloc((size_t)st->st_size + 1);
 		cr_assert(buf);
-		cr_assert(pcr_read_file(path, buf, (size_t)st->st_size + 1) >= 0);
-		pcr_write_file(dest, buf);
+		cr_assert(harness_read_file(path, buf, (size_t)st->st_size + 1) >= 0);
+		harness_write_file(dest, buf);
 		free(buf);
 	}
 	return 0;
 }
 
-void pcr_fixture_init(struct pcr_fixture *f)
+void harness_fixture_init(struct harness_fixture *f)
 {
-	PCR_PATH(f->dir, "%s", "/tmp/pcr-e2e-XXXXXX");
+	HARNESS_PATH(f->dir, "%s", "/tmp/pcr-e2e-XXXXXX");
 	cr_assert(mkdtemp(f->dir), "mkdtemp: %s", strerror(errno));
-	PCR_PATH(f->tree, "%s/src", f->dir);
-	PCR_PATH(f->root, "%s/cache", f->dir);
+	HARNESS_PATH(f->tree, "%s/src", f->dir);
+	HARNESS_PATH(f->root, "%s/cache", f->dir);
 	copy_to = f->tree;
 	copy_from_len = strlen(PCR_TEST_SOURCE_DIR "/tests/sample");
 	cr_assert(nftw(PCR_TEST_SOURCE_DIR "/tests/sample", copy_entry, 16, FTW_PHYS) == 0);
 	char demo[PATH_MAX];
-	PCR_PATH(demo, "%s/demo.sh", f->tree);
+	HARNESS_PATH(demo, "%s/demo.sh", f->tree);
 	unlink(demo);
 }
 
-void pcr_fixture_fini(struct pcr_fixture *f) { pcr_rmtree(f->dir); }
+void harness_fixture_fini(struct harness_fixture *f) { harness_rmtree(f->dir); }
 
-void pcr_each_python(void (*body)(const struct pcr_interp *py, struct pcr_fixture *f))
+void harness_each_python(void (*body)(const struct harness_interp *py, struct harness_fixture *f))
 {
-	const struct pcr_interp *list;
-	size_t n = pcr_interpreters(&list);
+	const struct harness_interp *list;
+	size_t n = harness_interpreters(&list);
 	for (size_t i = 0; i < n; i++) {
-		struct pcr_fixture f;
-		pcr_fixture_init(&f);
+		struct harness_fixture f;
+		harness_fixture_init(&f);
 		body(&list[i], &f);
-		pcr_fixture_fini(&f);
+		harness_fixture_fini(&f);
 	}
 }
 
-const struct pcr_interp *pcr_first_python(void)
+const struct harness_interp *harness_first_python(void)
 {
-	const struct pcr_interp *list;
-	pcr_interpreters(&list);
+	const struct harness_interp *list;
+	harness_interpreters(&list);
 	return list;
 }
 
 /* ---- what is on disk ---- */
 
-const struct pcr_sample_module pcr_sample_modules[PCR_SAMPLE_MODULES] = {
+const struct harness_sample_module harness_sample_modules[HARNESS_SAMPLE_MODULES] = {
 	{ "app", "__init__" }, { "app", "__main__" },       { "app", "text" },
 	{ "app", "version" },  { "app/stats", "__init__" }, { "app/stats", "count" },
 };
 
-void pcr_sample_pyc(char *out, size_t size, const struct pcr_fixture *f,
-		    const struct pcr_interp *py, const char *dir, const char *module,
-		    const char *opt)
+void harness_sample_pyc(char *out, size_t size, const struct harness_fixture *f,
+			const struct harness_interp *py, const char *dir, const char *module,
+			const char *opt)
 {
 	char src[PATH_MAX], name[256];
-	PCR_PATH(src, "%s/%s", f->tree, dir);
-	PCR_PATH(name, "%s.%s%s.pyc", module, py->tag, opt);
+	HARNESS_PATH(src, "%s/%s", f->tree, dir);
+	HARNESS_PATH(name, "%s.%s%s.pyc", module, py->tag, opt);
 	layout_central_of_dir(out, size, f->root, src, name);
 }
 
-void pcr_sample_pyc_stats(const struct pcr_fixture *f, const struct pcr_interp *py,
-			  char pyc[PCR_SAMPLE_MODULES][PATH_MAX],
-			  struct stat st[PCR_SAMPLE_MODULES])
+void harness_sample_pyc_stats(const struct harness_fixture *f, const struct harness_interp *py,
+			      char pyc[HARNESS_SAMPLE_MODULES][PATH_MAX],
+			      struct stat st[HARNESS_SAMPLE_MODULES])
 {
-	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
-		pcr_sample_pyc(pyc[i], PATH_MAX, f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, "");
+	for (size_t i = 0; i < HARNESS_SAMPLE_MODULES; i++) {
+		harness_sample_pyc(pyc[i], PATH_MAX, f, py, harness_sample_modules[i].dir,
+				   harness_sample_modules[i].name, "");
 		cr_assert(stat(pyc[i], &st[i]) == 0, "%s: no %s: %s", py->label, pyc[i],
 			  strerror(errno));
 	}
 }
 
-void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_interp *py,
-			      const char *opt, const char *what)
+void harness_assert_sample_cached(const struct harness_fixture *f, const struct harness_interp *py,
+				  const char *opt, const char *what)
 {
-	for (size_t i = 0; i < PCR_SAMPLE_MODULES; i++) {
+	for (size_t i = 0; i < HARNESS_SAMPLE_MODULES; i++) {
 		char pyc[PATH_MAX];
 		struct stat st;
-		pcr_sample_pyc(pyc, sizeof pyc, f, py, pcr_sample_modules[i].dir,
-			       pcr_sample_modules[i].name, opt);
+		harness_sample_pyc(pyc, sizeof pyc, f, py, harness_sample_modules[i].dir,
+				   harness_sample_modules[i].name, opt);
 		cr_assert(stat(pyc, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 16,
 			  "%s, %s: no central pyc %s", py->label, what, pyc);
 		cr_assert_eq(st.st_mode & 077, 0, "%s, %s: %s is open to others (%o)", py->label,
@@ -521,17 +525,17 @@ void pcr_assert_sample_cached(const struct pcr_fixture *f, const struct pcr_inte
 	}
 }
 
-void pcr_assert_tree_clean(const struct pcr_fixture *f, const struct pcr_interp *py)
+void harness_assert_tree_clean(const struct harness_fixture *f, const struct harness_interp *py)
 {
 	char first[PATH_MAX];
-	size_t n = pcr_count_bytecode(f->tree, first, sizeof first);
+	size_t n = harness_count_bytecode(f->tree, first, sizeof first);
 	cr_assert_eq(n, 0, "%s: %zu bytecode paths in the tree, first %s", py->label, n, first);
 }
 
 /* The documented identity (core/ident.h), computed apart from core/: the
  * file handle, the file system's fsid but on overlayfs, the spelling where
  * the file system has no fsid. */
-size_t pcr_count_of(const char *text, const char *needle)
+size_t harness_count_of(const char *text, const char *needle)
 {
 	size_t n = 0;
 	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
@@ -562,7 +566,7 @@ static int count_bytecode(const char *path, const struct stat *st, int type, str
 	return 0;
 }
 
-size_t pcr_count_bytecode(const char *dir, char *first, size_t first_size)
+size_t harness_count_bytecode(const char *dir, char *first, size_t first_size)
 {
 	walk_count = 0;
 	walk_first = first;
@@ -581,7 +585,7 @@ static int count_suffix(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-size_t pcr_count_files(const char *dir, const char *suffix)
+size_t harness_count_files(const char *dir, const char *suffix)
 {
 	walk_count = 0;
 	walk_suffix = suffix;
@@ -589,16 +593,16 @@ size_t pcr_count_files(const char *dir, const char *suffix)
 	return walk_count;
 }
 
-const char *pcr_cache_checker(const struct pcr_fixture *f)
+const char *harness_cache_checker(const struct harness_fixture *f)
 {
 	static char path[PATH_MAX];
 	char text[16384];
-	PCR_PATH(path, "%s/check_cache.py", f->dir);
-	if (!pcr_exists(path)) {
-		long n =
-		    pcr_read_file(PCR_TEST_SOURCE_DIR "/tests/check_cache.py", text, sizeof text);
+	HARNESS_PATH(path, "%s/check_cache.py", f->dir);
+	if (!harness_exists(path)) {
+		long n = harness_read_file(PCR_TEST_SOURCE_DIR "/tests/check_cache.py", text,
+					   sizeof text);
 		cr_assert(n > 0 && (size_t)n < sizeof text - 1, "tests/check_cache.py unreadable");
-		pcr_write_file(path, text);
+		harness_write_file(path, text);
 	}
 	return path;
 }

@@ -1,0 +1,142 @@
+/* The command's helpers that turn values into words and back (cli/units.c,
+ * cli/parse.c, cli/json.c), against the forms the README and the man page
+ * document: the end-to-end tests compare the command's output with these
+ * same functions, so their spelling is pinned here, once. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cli/cli.h"
+
+static const char *human(uint64_t bytes)
+{
+	static char buf[PCR_CLI_HUMAN_SIZE];
+	return pcr_cli_human_size(bytes, buf);
+}
+
+Test(cli, sizes_read_in_1024_steps_with_one_decimal)
+{
+	cr_assert_str_eq(human(0), "0 B");
+	cr_assert_str_eq(human(1023), "1023 B");
+	cr_assert_str_eq(human(1024), "1.0 KiB");
+	cr_assert_str_eq(human(2560), "2.5 KiB");
+	cr_assert_str_eq(human(12 * 1024), "12.0 KiB");
+	cr_assert_str_eq(human(1258291), "1.2 MiB");
+	cr_assert_str_eq(human(5ull << 30), "5.0 GiB");
+	cr_assert_str_eq(human(3ull << 40), "3.0 TiB");
+	cr_assert_str_eq(human(UINT64_MAX), "16.0 EiB");
+}
+
+Test(cli, a_size_that_would_round_to_1024_is_the_next_unit)
+{
+	/* 1023.95 KiB and above would print as "1024.0 KiB". */
+	cr_assert_str_eq(human(1048524), "1023.9 KiB");
+	cr_assert_str_eq(human(1048525), "1.0 MiB");
+	cr_assert_str_eq(human((1ull << 30) - 1), "1.0 GiB");
+}
+
+static uint64_t size_of(const char *s)
+{
+	uint64_t bytes = 0;
+	char why[128] = "";
+	cr_assert(pcr_cli_parse_size(s, &bytes, why, sizeof why), "%s: %s", s, why);
+	return bytes;
+}
+
+static const char *size_refused(const char *s)
+{
+	static char why[128];
+	uint64_t bytes = 12345;
+	why[0] = '\0';
+	cr_assert(!pcr_cli_parse_size(s, &bytes, why, sizeof why), "%s taken", s);
+	cr_assert_eq(bytes, 12345, "%s: nothing written on a refusal", s);
+	cr_assert(why[0], "%s: a reason", s);
+	return why;
+}
+
+Test(cli, sizes_as_typed)
+{
+	cr_assert_eq(size_of("0"), 0);
+	cr_assert_eq(size_of("100"), 100);
+	cr_assert_eq(size_of("500M"), 500ull << 20);
+	cr_assert_eq(size_of("2G"), 2ull << 30);
+	cr_assert_eq(size_of("2g"), 2ull << 30, "the unit in either case");
+	cr_assert_eq(size_of("1K"), 1024);
+	cr_assert_eq(size_of("16777215T"), 16777215ull << 40);
+}
+
+Test(cli, sizes_refused_with_a_reason)
+{
+	size_refused("");
+	size_refused("G");
+	size_refused("-1");
+	size_refused("1.5G");
+	size_refused("2GB");
+	size_refused(" 2G");
+	cr_assert(strstr(size_refused("2X"), "unknown unit"));
+	cr_assert(strstr(size_refused("16777216T"), "too large"));
+	size_refused("99999999999999999999"); /* past UINT64_MAX */
+}
+
+static uint64_t age_of(const char *s)
+{
+	uint64_t seconds = 0;
+	char why[128] = "";
+	cr_assert(pcr_cli_parse_age(s, &seconds, why, sizeof why), "%s: %s", s, why);
+	return seconds;
+}
+
+Test(cli, ages_as_typed)
+{
+	cr_assert_eq(age_of("30s"), 30);
+	cr_assert_eq(age_of("5m"), 300);
+	cr_assert_eq(age_of("12h"), 12 * 3600);
+	cr_assert_eq(age_of("30d"), 30 * 86400);
+	cr_assert_eq(age_of("2w"), 2 * 604800);
+	cr_assert_eq(age_of("0d"), 0);
+}
+
+Test(cli, ages_refused_with_a_reason)
+{
+	uint64_t seconds = 7;
+	char why[128] = "";
+	cr_assert(!pcr_cli_parse_age("30", &seconds, why, sizeof why));
+	cr_assert(strstr(why, "the unit is missing"), "%s", why);
+	cr_assert(!pcr_cli_parse_age("30D", &seconds, why, sizeof why), "units are lower case");
+	cr_assert(strstr(why, "unknown unit"), "%s", why);
+	cr_assert(!pcr_cli_parse_age("30dd", &seconds, why, sizeof why));
+	cr_assert(!pcr_cli_parse_age("d", &seconds, why, sizeof why));
+	cr_assert(!pcr_cli_parse_age("99999999999999999w", &seconds, why, sizeof why));
+	cr_assert(strstr(why, "too large"), "%s", why);
+	cr_assert_eq(seconds, 7, "nothing written on a refusal");
+}
+
+Test(cli, times_in_iso_8601_utc)
+{
+	char buf[PCR_CLI_ISO8601];
+	cr_assert_str_eq(pcr_cli_iso8601(0, buf), "1970-01-01T00:00:00Z");
+	cr_assert_str_eq(pcr_cli_iso8601(1795609698, buf), "2026-11-25T12:28:18Z");
+}
+
+static const char *json(const char *s)
+{
+	static char buf[256];
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	cr_assert_not_null(f);
+	pcr_cli_json_string(f, s);
+	cr_assert_eq(fclose(f), 0);
+	return buf;
+}
+
+Test(cli, json_strings_escaped_as_rfc_8259_asks)
+{
+	cr_assert_str_eq(json("/src/app"), "\"/src/app\"");
+	cr_assert_str_eq(json("a\"b\\c"), "\"a\\\"b\\\\c\"");
+	cr_assert_str_eq(json("line\nnext\ttab"), "\"line\\nnext\\ttab\"");
+	cr_assert_str_eq(json("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
+	cr_assert_str_eq(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"", "UTF-8 passes as it is");
+	cr_assert_str_eq(json(""), "\"\"");
+}
