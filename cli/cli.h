@@ -8,6 +8,7 @@
 #ifndef PCR_CLI_H
 #define PCR_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,9 +42,12 @@ int pcr_cli_config(int argc, char **argv);
 /* The full usage text. */
 void pcr_cli_help(FILE *out);
 
-/* A message into buf (cut at size), for what is said later or elsewhere. */
+/* A message into buf (cut at size), for what is said later or elsewhere;
+ * the va_list form for a function of its own that takes a format. */
 void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void pcr_cli_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* "pycache-redirect: <message>\n" on stderr. */
 void pcr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -108,6 +112,18 @@ bool pcr_cli_find_library_or_say(char *out, size_t outsz);
 
 /* The same, quietly: why it failed goes into why. */
 bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz);
+
+/* The entries of an LD_PRELOAD list, one a call: the dynamic loader
+ * separates them with spaces and colons. The next entry at or after *list,
+ * its length in *len, *list moved past it; ours tells whether it names a
+ * copy of the library (by its file name, in any directory). false at the
+ * end. */
+struct pcr_cli_preload_entry {
+	const char *start;
+	size_t len;
+	bool ours;
+};
+bool pcr_cli_preload_next(const char **list, struct pcr_cli_preload_entry *entry);
 
 /* The settings file <root>/config ("KEY VALUE" lines): the value of key
  * ("" when unset), and the file rewritten atomically with key set to value

@@ -38,12 +38,6 @@ struct check {
 static struct check checks[MAX_CHECKS];
 static size_t nchecks;
 
-static void vformat(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	if (vsnprintf(buf, size, fmt, ap) < 0)
-		buf[0] = '\0';
-}
-
 /* A new check's verdict and its words; fix (NULL: none) says what to do. */
 static struct check *report(bool ok, const char *name, const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -56,7 +50,7 @@ static struct check *report(bool ok, const char *name, const char *fix, const ch
 	c->ok = ok;
 	va_list ap;
 	va_start(ap, fmt);
-	vformat(c->detail, sizeof c->detail, fmt, ap);
+	pcr_cli_vformat(c->detail, sizeof c->detail, fmt, ap);
 	va_end(ap);
 	snprintf(c->fix, sizeof c->fix, "%s", fix ? fix : "");
 	return c;
@@ -68,7 +62,7 @@ static void set_fix(struct check *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vformat(c->fix, sizeof c->fix, fmt, ap);
+	pcr_cli_vformat(c->fix, sizeof c->fix, fmt, ap);
 	va_end(ap);
 }
 
@@ -318,21 +312,13 @@ static bool check_library(char *library, size_t size)
 static const char *preloaded(char *entry, size_t size)
 {
 	const char *list = getenv("LD_PRELOAD");
-	for (const char *p = list ? list : ""; *p;) {
-		size_t n = strcspn(p, " :");
-		const char *slash = memrchr(p, '/', n);
-		const char *name = slash ? slash + 1 : p;
-		size_t name_len = n - (size_t)(name - p);
-		if (name_len == strlen(PCR_LIBRARY_NAME) &&
-		    memcmp(name, PCR_LIBRARY_NAME, name_len) == 0 && n < size) {
-			memcpy(entry, p, n);
-			entry[n] = '\0';
+	struct pcr_cli_preload_entry e;
+	for (list = list ? list : ""; pcr_cli_preload_next(&list, &e);)
+		if (e.ours && e.len < size) {
+			memcpy(entry, e.start, e.len);
+			entry[e.len] = '\0';
 			return entry;
 		}
-		p += n;
-		if (*p)
-			p++;
-	}
 	return NULL;
 }
 

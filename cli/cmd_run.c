@@ -56,23 +56,13 @@ static char *preload_list(const char *library)
 	if (!list)
 		return NULL;
 	memcpy(list, library, len);
-	/* The dynamic loader takes spaces and colons as separators. */
-	for (const char *p = old; *p;) {
-		size_t n = strcspn(p, " :");
-		const char *slash = memrchr(p, '/', n);
-		const char *name = slash ? slash + 1 : p;
-		size_t name_len = n - (size_t)(name - p);
-		bool ours = name_len == strlen(PCR_LIBRARY_NAME) &&
-			    memcmp(name, PCR_LIBRARY_NAME, name_len) == 0;
-		if (n > 0 && !ours) {
+	struct pcr_cli_preload_entry e;
+	for (const char *p = old; pcr_cli_preload_next(&p, &e);)
+		if (!e.ours) {
 			list[len++] = ':';
-			memcpy(list + len, p, n);
-			len += n;
+			memcpy(list + len, e.start, e.len);
+			len += e.len;
 		}
-		p += n;
-		if (*p)
-			p++;
-	}
 	list[len] = '\0';
 	return list;
 }

@@ -1,5 +1,5 @@
-/* Finding libpycache-redirect.so: the file that run and env put in
- * LD_PRELOAD. */
+/* Finding libpycache-redirect.so, the file that run and env put in
+ * LD_PRELOAD, and telling it among LD_PRELOAD's entries. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -139,4 +139,23 @@ bool pcr_cli_find_library_or_say(char *out, size_t outsz)
 		return true;
 	pcr_cli_error("%s", why);
 	return false;
+}
+
+bool pcr_cli_preload_next(const char **list, struct pcr_cli_preload_entry *entry)
+{
+	const char *p = *list + strspn(*list, " :");
+	if (!*p)
+		return false;
+	size_t n = strcspn(p, " :");
+	const char *slash = memrchr(p, '/', n);
+	const char *name = slash ? slash + 1 : p;
+	size_t name_len = n - (size_t)(name - p);
+	*entry = (struct pcr_cli_preload_entry){
+		.start = p,
+		.len = n,
+		.ours = name_len == strlen(PCR_LIBRARY_NAME) &&
+			memcmp(name, PCR_LIBRARY_NAME, name_len) == 0,
+	};
+	*list = p + n;
+	return true;
 }

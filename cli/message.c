@@ -1,4 +1,5 @@
-/* Messages on stderr: errors, and usage errors with the hint to --help. */
+/* Messages: into a buffer for later, errors on stderr, and usage errors
+ * with the hint to --help. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -19,14 +20,18 @@ void pcr_cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void pcr_cli_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	if (vsnprintf(buf, size, fmt, ap) < 0)
+		buf[0] = '\0';
+}
+
 void pcr_cli_format(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
+	pcr_cli_vformat(buf, size, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		buf[0] = '\0';
 }
 
 int pcr_cli_usage_error(const char *fmt, ...)

@@ -1,6 +1,6 @@
 /* The command's helpers that turn values into words and back (cli/units.c,
- * cli/parse.c, cli/json.c), against the forms the README and the man page
- * document: the end-to-end tests compare the command's output with these
+ * cli/parse.c, cli/json.c) and read LD_PRELOAD (cli/library.c), against the
+ * forms the README and the man page document: the end-to-end tests compare the command's output with these
  * same functions, so their spelling is pinned here, once. */
 #include <stdint.h>
 #include <stdio.h>
@@ -139,4 +139,33 @@ Test(cli, json_strings_escaped_as_rfc_8259_asks)
 	cr_assert_str_eq(json("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
 	cr_assert_str_eq(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"", "UTF-8 passes as it is");
 	cr_assert_str_eq(json(""), "\"\"");
+}
+
+/* The entries of an LD_PRELOAD list, each "start:len:ours" and a space. */
+static const char *entries(const char *list)
+{
+	static char out[512];
+	size_t n = 0;
+	struct pcr_cli_preload_entry e;
+	out[0] = '\0';
+	while (pcr_cli_preload_next(&list, &e))
+		n += (size_t)snprintf(out + n, sizeof out - n, "%.*s:%d ", (int)e.len, e.start,
+				      e.ours);
+	return out;
+}
+
+Test(cli, preload_entries_split_at_spaces_and_colons)
+{
+	cr_assert_str_eq(entries(""), "");
+	cr_assert_str_eq(entries(" : :"), "");
+	cr_assert_str_eq(entries("/a/libx.so"), "/a/libx.so:0 ");
+	cr_assert_str_eq(entries("/a/libx.so:/b/" PCR_LIBRARY_NAME " libz.so"),
+			 "/a/libx.so:0 /b/" PCR_LIBRARY_NAME ":1 libz.so:0 ");
+	cr_assert_str_eq(entries("::" PCR_LIBRARY_NAME "  "), PCR_LIBRARY_NAME ":1 ",
+			 "a bare file name, empty entries skipped");
+	cr_assert_str_eq(entries("/x/" PCR_LIBRARY_NAME ".1:/x/lib" PCR_LIBRARY_NAME),
+			 "/x/" PCR_LIBRARY_NAME ".1:0 /x/lib" PCR_LIBRARY_NAME ":0 ",
+			 "only the file name itself is ours");
+	cr_assert_str_eq(entries("/" PCR_LIBRARY_NAME "/libx.so"),
+			 "/" PCR_LIBRARY_NAME "/libx.so:0 ", "a directory of that name is not");
 }
