@@ -46,6 +46,8 @@ static void flush(char *path, size_t size)
 	}
 	while (fd >= 0 && n > 0) {
 		ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
+		if (w < 0 && errno == EINTR) /* a host's handler without SA_RESTART */
+			continue;
 		if (w <= 0)
 			break;
 		n -= (uint64_t)w;
