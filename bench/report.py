@@ -82,13 +82,29 @@ def fmt_ratio(r):
 
 # --- reading --------------------------------------------------------------------
 
+def read_json(data, *path):
+    """One JSON file of the data directory (bench/README.md, "The data")."""
+    with open(os.path.join(data, *path), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_jsonl(data, *path):
+    """A JSON lines file of the data directory: its objects, in order; [] when
+    the file is not there (a part or a benchmark left out)."""
+    try:
+        with open(os.path.join(data, *path), encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
 def read_meta(data):
-    meta = {}
-    with open(os.path.join(data, "meta.txt")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition("=")
-            meta[k] = v
-    return meta
+    return read_json(data, "meta.json")
+
+
+def package(meta, name):
+    """The version of a Debian package the run used, or ""."""
+    return meta.get("packages", {}).get(name) or ""
 
 
 def read_times(data, part, workload, cond):
@@ -151,19 +167,22 @@ def paired_verdict(ratios, limit, overall, lo, hi):
                     "fall on both sides of the target)")
 
 
-def read_tsv(path):
-    with open(path) as f:
-        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+def read_native(data):
+    """b)'s native runs: {(case, op): [ns per call, a round each]}."""
+    native = {}
+    for row in read_jsonl(data, "b", "native.jsonl"):
+        native.setdefault((row["case"], row["op"]), []).append(float(row["ns"]))
+    return native
 
 
-def read_sanity(data):
-    """{(kind, key...): value}, in the order bench/run wrote them."""
-    rows = {}
-    with open(os.path.join(data, "sanity.txt")) as f:
-        for line in f:
-            parts = line.split()
-            rows[tuple(parts[:-1])] = parts[-1]
-    return rows
+CHECK_KEYS = ("cond", "workload", "case")
+
+
+def read_checks(data, part):
+    """{(check, cond, workload, case): value} of a part's checks, in the
+    order bench/run wrote them; a key the check has not is None."""
+    return {(row["check"],) + tuple(row.get(k) for k in CHECK_KEYS): row["value"]
+            for row in read_jsonl(data, part, "checks.jsonl")}
 
 
 PROFILE_LINE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+(.*?)(?:\s+\[[^\]]*\])?\s*$")
@@ -283,31 +302,25 @@ COND_SHORT = {"redirect": "redirect warm", "pt-redirect": "redirect", "many-redi
 
 
 def read_skips(data):
-    """{what: why} of the benchmarks bench/run left out."""
-    path = os.path.join(data, "skips.txt")
-    if not os.path.exists(path):
-        return {}
-    return dict(line.rstrip("\n").split("\t", 1) for line in open(path) if "\t" in line)
+    """{"PART-WHAT": why} of the benchmarks bench/run left out, in order."""
+    return {"%s-%s" % (row["part"], row["what"]): row["why"]
+            for row in read_jsonl(data, "skips.jsonl")}
 
 
 def read_trees(data):
     """{workload: (module imported, .py files, [top-level entries copied])}
     for Debian's packages."""
-    trees = {}
-    path = os.path.join(data, "trees.txt")
-    if os.path.exists(path):
-        for line in open(path):
-            w, module, n, *entries = line.split()
-            trees[w] = (module, int(n), entries)
-    return trees
+    return {row["workload"]: (row["module"], row["py_files"], row["entries"])
+            for row in read_jsonl(data, "a", "trees.jsonl")}
 
 
 def workload_titles(data, meta):
     """[(id, title, how)] of the workloads a) ran, with the run's figures."""
     trees = read_trees(data)
     fields = dict(meta)
-    fields["gen_count"] = int(meta.get("gen_subpackages", 100)) * int(meta.get("gen_modules", 20))
-    fields.setdefault("gen_subpackages", "100")
+    fields["gen_count"] = meta["gen_subpackages"] * meta["gen_modules"]
+    for name in ("python3-sympy", "python3-django"):
+        fields["pkg_" + name] = package(meta, name)
     rows = []
     for wl, title, how in A_WORKLOADS:
         if not glob.glob(os.path.join(data, "a", wl, "intree", "r*.json")):
@@ -423,7 +436,7 @@ def count_calls(data, wl):
     """From the logged warm run: (rewritten, fallbacks, fallbacks to the
     stdlib, {hook: rewritten}, lookups sent straight to a tree that ships its
     pycs), or None."""
-    path = os.path.join(data, "calls-%s.log" % wl)
+    path = os.path.join(data, "a", "calls-%s.log" % wl)
     if not os.path.exists(path):
         return None
     rewritten, fallback, fb_stdlib, by_hook, direct = 0, 0, 0, {}, 0
@@ -449,12 +462,9 @@ def library_own_cost(data, wl):
     """µs per run the library's mapped calls should cost, from part b's
     added ns per open (a central hit, a fallback) and the logged counts."""
     counts = count_calls(data, wl)
-    path = os.path.join(data, "b", "native.tsv")
-    if counts is None or not os.path.exists(path):
+    native = read_native(data)
+    if counts is None or not native:
         return None
-    native = {}
-    for id_, op, _, ns in read_tsv(path):
-        native.setdefault((id_, op), []).append(float(ns))
     try:
         hit = med(native[("hit-lib", "open")]) - med(native[("intree-none", "open")])
         fb = med(native[("stdlib-lib", "open")]) - med(native[("stdlib-none", "open")])
@@ -490,18 +500,11 @@ def part_a_calls(data, out):
 def part_b(data, meta, out):
     out.append("## b) The cost of one call")
     out.append("")
-    paths = {}
-    with open(os.path.join(data, "b-paths.txt")) as f:
-        for line in f:
-            _, key, path = line.split(None, 2)
-            paths[key] = path.strip()
-    n1, n2 = int(meta["cg_calls1"]), int(meta["cg_calls2"])
-    cg = {}
-    for id_, op, n, ir in read_tsv(os.path.join(data, "b", "callgrind.tsv")):
-        cg[(id_, op, int(n))] = int(ir)
-    native = {}
-    for id_, op, _, ns in read_tsv(os.path.join(data, "b", "native.tsv")):
-        native.setdefault((id_, op), []).append(float(ns))
+    paths = read_json(data, "b", "paths.json")
+    n1, n2 = meta["cg_calls1"], meta["cg_calls2"]
+    cg = {(row["case"], row["op"], row["calls"]): row["ir"]
+          for row in read_jsonl(data, "b", "callgrind.jsonl")}
+    native = read_native(data)
     present = [c for c in B_CASES if (c[0], "stat", n1) in cg]
     mhz = float(meta.get("mhz") or 0)
 
@@ -522,7 +525,7 @@ def part_b(data, meta, out):
         "- **the hook alone, natively**: `stat` replaced by a no-op in a second preloaded "
         "library (bench/nosys.c), behind the library or behind the empty one, so that no "
         "syscall is made and what differs is the hook's own work; %d calls per run;"
-        % (int(meta["b_calls"]) * 10))
+        % (meta["b_calls"] * 10))
     out.append(
         "- **instructions per call**: callgrind's total for %d calls minus its total for %d "
         "calls, over %d (start-up, warm-up and clock reads are equal in both and cancel out); "
@@ -733,10 +736,10 @@ def part_c(data, meta, out):
 
 
 def part_d(data, meta, out):
-    path = os.path.join(data, "d", "callgrind.tsv")
-    if not os.path.exists(path):
+    rows = [(row["workload"], row["cond"], row["ir"], row["seconds"])
+            for row in read_jsonl(data, "d", "callgrind.jsonl")]
+    if not rows:
         return
-    rows = read_tsv(path)
     out.append("## d) The warm imports in instructions")
     out.append("")
     out.append(
@@ -830,7 +833,7 @@ def part_e(data, meta, out):
         return
     out.append("## e) Many processes")
     out.append("")
-    procs = int(meta["e_procs"])
+    procs = meta["e_procs"]
     if conc:
         conds = [("many-intree", "in-tree, into one tree (its `__pycache__` directories deleted before every run)"),
                  ("many-redirect", "**redirect**, into one cache (deleted before every run)")]
@@ -861,7 +864,7 @@ def part_e(data, meta, out):
         out.append("**Skipped**: %s." % skips["e-pytest"])
         out.append("")
         return
-    summary = dict(read_tsv(os.path.join(data, "e", "pytest-summary.txt")))
+    summary = {row["cond"]: row["summary"] for row in read_jsonl(data, "e", "pytest-summary.jsonl")}
     conds = [("pt-intree", "in-tree `__pycache__` (baseline)"),
              ("pt-redirect", "**redirect, warm**")]
     times = {c: read_times(data, "e", "pytest", c) for c, _ in conds}
@@ -871,7 +874,7 @@ def part_e(data, meta, out):
         "module, rewritten for its asserts, in `__pycache__` under a name of its own "
         "(`*-pytest-*.pyc`), through the redirect in the cache. pytest itself and the stdlib "
         "are Debian's, with their in-tree pycs, in both. %s round(s) of %s runs, taking turns."
-        % (meta["e_files"], summary.get("pt-intree", "?"), meta.get("pkg_python3-pytest", ""),
+        % (meta["e_files"], summary.get("pt-intree", "?"), package(meta, "python3-pytest"),
            meta["e_pt_rounds"], meta["e_pt_runs"]))
     out.append("")
     time_table(out, times, conds, "pt-intree", "in-tree")
@@ -881,7 +884,6 @@ def part_e(data, meta, out):
 
 
 def sanity(data, meta, out):
-    s = read_sanity(data)
     out.append("## Checks")
     out.append("")
     lines = []
@@ -889,51 +891,53 @@ def sanity(data, meta, out):
     def check(text, v, want, ok):
         lines.append("- %s: %s (expected %s)%s" % (text, v, want, "" if ok else " **UNEXPECTED**"))
 
-    gen_pycs = int(meta.get("gen_subpackages", 100)) * (int(meta.get("gen_modules", 20)) + 1) + 2
-    for (kind, *key), v in s.items():
-        if kind == "tree_pycache":
-            c, w = key
-            if c.endswith("intree") or c == "intree-cold":
-                check("`__pycache__` directories in the %s tree of %s" % (w, c), v, "> 0", int(v) > 0)
-            else:
-                check("`__pycache__` directories in the %s tree of %s" % (w, c), v, "0", v == "0")
-        elif kind == "central_entries":
-            want = s.get(("tree_pycache", "intree", key[0]), "?")
-            check("central entries of the warm redirect for the %s tree" % key[0], v,
-                  "%s, as many as in-tree's `__pycache__` directories" % want, v == want)
-        elif kind == "central_pycs_of":
-            want = s.get(("intree_pycs", key[0]), "?")
-            check("pycs in those entries", v, "%s, as many as in-tree wrote" % want, v == want)
-        elif kind == "foreign_packages":
-            check("packages the %s workload loaded from /usr/lib/python3/dist-packages instead of "
-                  "its copy" % key[0], v, "0", v == "0")
-        elif kind == "central_pycs":
-            lines.append("- pycs in the central cache of %s after its last run: %s" % (key[0], v))
-        elif kind == "prefix_pycs":
-            lines.append("- pycs under the `PYTHONPYCACHEPREFIX` prefix: %s" % v)
-        elif kind == "prefix_pycs_stdlib":
-            lines.append("- of which the interpreter's own, under /usr (the prefix caches those too): %s" % v)
-        elif kind == "mapped_calls":
-            want = "0" if key[0] == "plain-lib" else "1"
-            check("calls the library rewrote in one call of case %s (log on)" % key[0], v, want, v == want)
-        elif kind == "startup_root_created":
-            lines.append("- the start-up runs created the cache root (made on the first `__pycache__` call): %s" % v)
-        elif kind == "conc_pycs":
-            check("pycs after the last of the concurrent runs, %s" % key[0], v, str(gen_pycs),
-                  v == str(gen_pycs))
-        elif kind == "conc_stray":
-            check("other files beside them (a writer's temporary file), %s" % key[0], v, "0", v == "0")
-        elif kind == "pytest_pycs":
-            want = meta.get("e_files", "?")
-            check("pytest's rewritten pycs, %s" % key[0], v, want, v == want)
+    gen_pycs = meta["gen_subpackages"] * (meta["gen_modules"] + 1) + 2
+    for part in ("a", "b", "c", "e"):
+        s = read_checks(data, part)
+        for (kind, cond, wl, case), v in s.items():
+            if kind == "tree_pycache":
+                if cond.endswith("intree") or cond == "intree-cold":
+                    check("`__pycache__` directories in the %s tree of %s" % (wl, cond), v, "> 0", v > 0)
+                else:
+                    check("`__pycache__` directories in the %s tree of %s" % (wl, cond), v, "0", v == 0)
+            elif kind == "central_entries":
+                want = s.get(("tree_pycache", "intree", wl, None), "?")
+                check("central entries of the warm redirect for the %s tree" % wl, v,
+                      "%s, as many as in-tree's `__pycache__` directories" % want, v == want)
+            elif kind == "central_pycs_of":
+                want = s.get(("intree_pycs", None, wl, None), "?")
+                check("pycs in those entries", v, "%s, as many as in-tree wrote" % want, v == want)
+            elif kind == "foreign_packages":
+                check("packages the %s workload loaded from /usr/lib/python3/dist-packages instead of "
+                      "its copy" % wl, v, "0", v == 0)
+            elif kind == "central_pycs":
+                lines.append("- pycs in the central cache of %s after its last run: %s"
+                             % ("%s-%s" % (cond, wl) if wl else cond, v))
+            elif kind == "prefix_pycs":
+                lines.append("- pycs under the `PYTHONPYCACHEPREFIX` prefix: %s" % v)
+            elif kind == "prefix_pycs_stdlib":
+                lines.append("- of which the interpreter's own, under /usr (the prefix caches those too): %s" % v)
+            elif kind == "mapped_calls":
+                want = 0 if case == "plain-lib" else 1
+                check("calls the library rewrote in one call of case %s (log on)" % case, v, want, v == want)
+            elif kind == "startup_root_created":
+                lines.append("- the start-up runs created the cache root (made on the first `__pycache__` call): %s"
+                             % ("yes" if v else "no"))
+            elif kind == "conc_pycs":
+                check("pycs after the last of the concurrent runs, %s" % cond, v, gen_pycs, v == gen_pycs)
+            elif kind == "conc_stray":
+                check("other files beside them (a writer's temporary file), %s" % cond, v, "0", v == 0)
+            elif kind == "pytest_pycs":
+                want = meta["e_files"]
+                check("pytest's rewritten pycs, %s" % cond, v, want, v == want)
     out += lines
     out.append("")
 
 
 def part_f(data, out):
-    """The syscall budgets: bench/syscalls' table, as bench/run saved it."""
-    path = os.path.join(data, "syscalls.md")
-    if not os.path.exists(path):
+    """The syscall budgets: bench/syscalls' rows, as bench/run saved them."""
+    rows = read_jsonl(data, "f", "syscalls.jsonl")
+    if not rows:
         return
     out.append("## f) Syscall budgets")
     out.append("")
@@ -946,8 +950,14 @@ def part_f(data, out):
                "library (10), checking its root (an lstat a component and an access), a geteuid "
                "and a statfs.")
     out.append("")
-    with open(path) as f:
-        out += [line.rstrip("\n") for line in f]
+    # The table bench/syscalls prints without --json.
+    out.append("| workload | without | with the library | difference | directories keyed | per directory |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        diff, keyed = row["with"] - row["without"], row["keyed"]
+        out.append("| %s | %d | %d | %+d | %d | %s |"
+                   % (row["workload"], row["without"], row["with"], diff, keyed,
+                      "%+.2f" % (diff / keyed) if keyed > 0 else "-"))
     out.append("")
 
 
@@ -987,7 +997,7 @@ def main():
         "Do not edit by hand: run it again." % meta["command"],
         "",
     ]
-    if meta.get("quick") == "1":
+    if meta.get("quick"):
         out += ["**A `--quick` smoke run**: smaller workloads, one round of one or two runs; "
                 "these figures measure nothing.", ""]
     out += [
@@ -1002,7 +1012,7 @@ def main():
         "| compiler | %s; build type %s |" % (meta["cc"], meta["build_type"]),
         "| tools | %s; %s |" % (meta["hyperfine"], meta["valgrind"]),
         "| Debian packages | %s |" % "; ".join(
-            "%s %s" % (p, meta.get("pkg_" + p) or "not installed")
+            "%s %s" % (p, package(meta, p) or "not installed")
             for p in ("python3-sympy", "python3-django", "python3-pytest")),
         "| project | %s |" % meta["revision"],
         "",
