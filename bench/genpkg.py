@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the import benchmark's package: bench/run's workload (i).
+"""Generate the import benchmark's package: bench/run's generated package.
 
     genpkg.py OUTDIR [--subpackages 100] [--modules 20]
 
