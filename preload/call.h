@@ -59,6 +59,8 @@ enum pcr_move {
 	PCR_MOVE_RENAME,           /* the target is replaced */
 	PCR_MOVE_RENAME_NOREPLACE, /* EEXIST when the target exists */
 	PCR_MOVE_LINK,             /* EEXIST when the target exists; the source stays */
+	PCR_MOVE_LINK_FOLLOW,      /* the same, a symlink source followed (AT_SYMLINK_FOLLOW,
+				    * as os.link calls it from Python 3.14 on) */
 };
 
 static inline enum pcr_move pcr_renameat2_move(unsigned int flags)
@@ -70,7 +72,9 @@ static inline enum pcr_move pcr_renameat2_move(unsigned int flags)
 
 static inline enum pcr_move pcr_linkat_move(int flags)
 {
-	return flags == 0 ? PCR_MOVE_LINK : PCR_MOVE_NONE;
+	return flags == 0                   ? PCR_MOVE_LINK
+	       : flags == AT_SYMLINK_FOLLOW ? PCR_MOVE_LINK_FOLLOW
+					    : PCR_MOVE_NONE;
 }
 
 /* Two-path calls (rename, link): a is looked up, b is created. */

@@ -51,11 +51,14 @@ static bool copy_bytes(int in, int out)
 	}
 }
 
-/* Copies from into tmp (created), with from's mode (at most 0600 in the
- * cache) and times. 0, or -1 with errno; tmp is removed on failure. */
-static int copy_file(int fromfd, const char *from, int tofd, const char *tmp, bool into_cache)
+/* Copies from (a symlink followed when follow is set) into tmp (created),
+ * with from's mode (at most 0600 in the cache) and times. 0, or -1 with
+ * errno; tmp is removed on failure. */
+static int copy_file(int fromfd, const char *from, bool follow, int tofd, const char *tmp,
+		     bool into_cache)
 {
-	int in = pcr_fs_real.openat(fromfd, from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+	int in =
+	    pcr_fs_real.openat(fromfd, from, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
 	if (in < 0)
 		return -1;
 	struct stat st;
@@ -102,7 +105,8 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 	if (!pcr_tmp_name(to, (unsigned long)getpid(), tmp, room))
 		return (errno = EXDEV), false;
 
-	if (copy_file(fromfd, from, tofd, tmp, b->central) < 0)
+	bool link = move == PCR_MOVE_LINK || move == PCR_MOVE_LINK_FOLLOW;
+	if (copy_file(fromfd, from, move == PCR_MOVE_LINK_FOLLOW, tofd, tmp, b->central) < 0)
 		return false;
 	/* Into place: rename replaces the target, link and a no-replace rename
 	 * fail with EEXIST as the real call would. */
@@ -111,7 +115,7 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 	int e = errno;
 	if (move != PCR_MOVE_RENAME || r < 0)
 		pcr_fs_real.unlinkat(tofd, tmp, 0);
-	if (r == 0 && move != PCR_MOVE_LINK && pcr_fs_real.unlinkat(fromfd, from, 0) < 0) {
+	if (r == 0 && !link && pcr_fs_real.unlinkat(fromfd, from, 0) < 0) {
 		/* The source could not go: undo, so that nothing is left twice. */
 		e = errno;
 		pcr_fs_real.unlinkat(tofd, to, 0);

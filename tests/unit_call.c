@@ -207,6 +207,27 @@ static int do_rename(const char *from, const char *to, bool exdev)
 	return r;
 }
 
+/* linkat with flags, across "file systems" as do_rename. */
+static int do_linkat(const char *from, const char *to, int flags, bool exdev)
+{
+	struct pcr_call a, b;
+	const char *PA, *PB;
+	int r = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call2_begin(&a, &b, "linkat", AT_FDCWD, from, AT_FDCWD, to, &PA, &PB);
+	     go; go = pcr_call2_next(&a, &b, r == -1, &PA, &PB)) {
+		note(PA);
+		note(PB);
+		if (exdev && a.central != b.central)
+			r = -1, errno = EXDEV;
+		else
+			r = linkat(AT_FDCWD, PA, AT_FDCWD, PB, flags);
+	}
+	if (r == -1 && pcr_call2_emulate(&a, &b, pcr_linkat_move(flags)))
+		r = 0;
+	return r;
+}
+
 static int count_names(const char *d)
 {
 	int n = 0;
@@ -394,6 +415,41 @@ Test(call, a_move_across_file_systems_is_a_copy)
 	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__"), &k.keyer, &m),
 	    PCR_MAP_OK);
 	cr_assert_eq(count_names(m.central), 0, "a file left in the entry");
+}
+
+/* os.link from Python 3.14 on is linkat(AT_SYMLINK_FOLLOW): out of the cache
+ * to another file system it is a copy as link's is, the source kept; into
+ * the cache from a symlink in the tree, the copy is of what it points to. */
+Test(call, a_link_that_follows_symlinks_across_file_systems_is_a_copy)
+{
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "bytecode"), 0);
+	cr_assert_eq(do_linkat(in_tree("pkg/__pycache__/m.pyc"), in_tree("pkg/m.pyc"),
+			       AT_SYMLINK_FOLLOW, true),
+		     0, "%s", strerror(errno));
+	file_is(in_tree("pkg/m.pyc"), "bytecode");
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), 0, "the source went");
+
+	unit_write_file(in_tree("pkg/other.pyc"), "other");
+	cr_assert_eq(symlink("other.pyc", in_tree("pkg/link.pyc")), 0);
+	cr_assert_eq(do_linkat(in_tree("pkg/link.pyc"), in_tree("pkg/__pycache__/l.pyc"),
+			       AT_SYMLINK_FOLLOW, true),
+		     0, "%s", strerror(errno));
+	struct pcr_mapping m;
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(
+	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__/l.pyc"), &k.keyer, &m),
+	    PCR_MAP_OK);
+	file_is(m.central, "other");
+	struct stat st;
+	cr_assert_eq(lstat(in_tree("pkg/link.pyc"), &st), 0);
+	cr_assert(S_ISLNK(st.st_mode), "the symlink stays one");
+
+	errno = 0;
+	cr_assert_eq(
+	    do_linkat(in_tree("pkg/__pycache__/m.pyc"), in_tree("pkg/x.pyc"), AT_EMPTY_PATH, true),
+	    -1, "other flags are not emulated");
+	cr_assert_eq(errno, EXDEV);
 }
 
 /* ---- the directory keys (preload/dirkey.c) ---- */
