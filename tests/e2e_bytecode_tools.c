@@ -594,10 +594,10 @@ static void import_pcrdemo(const struct harness_fixture *f, const struct harness
 {
 	struct harness_result *r = ok(
 	    run(f, true, f->dir, env,
-		(const char *[]){
-		    python, "-c",
+		HARNESS_ARGV_OF(
+		    py, python, "-c",
 		    "import pcrdemo, pcrdemo.sub.deep as d\nprint(pcrdemo.greet('pip'), d.DEPTH)",
-		    NULL }),
+		    NULL)),
 	    py, "import pcrdemo");
 	cr_assert_str_eq(r->out, "hello pip 2\n", "%s", py->label);
 	free(r);
@@ -625,17 +625,17 @@ static void pip_venv(const struct harness_interp *py, struct harness_fixture *f)
 		return;
 	}
 	free(r);
-	r = ok(run(f, false, f->dir, NULL,
-		   (const char *[]){ python, "-c",
-				     "import sysconfig\nprint(sysconfig.get_paths()['purelib'])",
-				     NULL }),
-	       py, "purelib");
+	r = ok(
+	    run(f, false, f->dir, NULL,
+		HARNESS_ARGV_OF(py, python, "-c",
+				"import sysconfig\nprint(sysconfig.get_paths()['purelib'])", NULL)),
+	    py, "purelib");
 	copy_line(site, sizeof site, r->out);
 	free(r);
 
 	free(ok(run(f, true, f->dir, s.env,
-		    (const char *[]){ python, "-m", "pip", "install", "--no-index", "--no-deps",
-				      "--no-cache-dir", "-q", s.wheel, NULL }),
+		    HARNESS_ARGV_OF(py, python, "-m", "pip", "install", "--no-index", "--no-deps",
+				    "--no-cache-dir", "-q", s.wheel, NULL)),
 		py, "pip install"));
 	char first[PATH_MAX];
 	cr_assert_eq(harness_count_bytecode(venv, first, sizeof first), 0, "%s: pip left %s",
@@ -681,7 +681,7 @@ static void pip_venv(const struct harness_interp *py, struct harness_fixture *f)
 		pcrdemo_pyc(pycs[k], sizeof pycs[k], f, py, site, k);
 	free(ok(
 	    run(f, true, f->dir, s.env,
-		(const char *[]){ python, "-m", "pip", "uninstall", "-y", "-q", "pcrdemo", NULL }),
+		HARNESS_ARGV_OF(py, python, "-m", "pip", "uninstall", "-y", "-q", "pcrdemo", NULL)),
 	    py, "pip uninstall"));
 	HARNESS_PATH(init, "%s/pcrdemo", site);
 	cr_assert_not(harness_exists(init), "%s: pip uninstall left %s", py->label, init);

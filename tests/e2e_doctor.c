@@ -60,6 +60,8 @@ Test(doctor, healthy_setup_exits_0_and_tries_every_interpreter)
 	const struct harness_interp *list;
 	size_t n = harness_interpreters(&list);
 	for (size_t i = 0; i < n; i++) {
+		if (list[i].in_root) /* doctor tries the machine's own, not the sid root's */
+			continue;
 		char real[PATH_MAX];
 		cr_assert(realpath(list[i].path, real), "%s", list[i].path);
 		cr_assert(line_with(r->out, "ok ", real), "%s not reported ok:\n%s", real, r->out);

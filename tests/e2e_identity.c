@@ -245,6 +245,11 @@ Test(identity, container_images_share_only_with_themselves)
  * tree stays clean on both. */
 static void chroots(const struct harness_interp *py, struct harness_fixture *f)
 {
+	if (py->in_root) { /* its launcher would have to be in the jail, and its root */
+		fprintf(stderr, "e2e: %s: skipped: a jail of the host's own directories\n",
+			py->label);
+		return;
+	}
 	char a[PATH_MAX], b[PATH_MAX], prefix[PATH_MAX];
 	HARNESS_PATH(a, "%s/a", f->dir);
 	HARNESS_PATH(b, "%s/b", f->dir);

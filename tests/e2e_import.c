@@ -289,3 +289,54 @@ Test(import, a_pyc_another_process_writes_is_seen_at_once)
 {
 	harness_each_python(written_by_another_process);
 }
+
+/* Python 3.15's lazy imports (PEP 810): a module imported by `lazy import` or
+ * `lazy from ... import` is loaded on first use, through the same import
+ * system, so its pyc lands centrally and is read back warm; with
+ * -X lazy_imports=all every plain import is lazy too. Older interpreters
+ * have no such statement: skipped, said so. */
+static void lazy_imports(const struct harness_interp *py, struct harness_fixture *f)
+{
+	if (py->major == 3 && py->minor < 15) {
+		fprintf(stderr, "e2e: %s: skipped lazy imports (Python 3.15 and later)\n",
+			py->label);
+		return;
+	}
+	char path[PATH_MAX];
+	HARNESS_PATH(path, "%s/lazy_main.py", f->tree);
+	harness_write_file(path,
+			   "lazy import app.text\n"
+			   "lazy from app.stats import count\n"
+			   "import sys\n"
+			   "print('app.text' in sys.modules, 'app.stats.count' in sys.modules)\n"
+			   "app.text, count\n"
+			   "print('app.text' in sys.modules, 'app.stats.count' in sys.modules)\n");
+	const char *const expect = "False False\nTrue True\n";
+	struct harness_result *r = harness_python(f, py, true, NULL, "lazy_main.py", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, expect, "%s: not lazy: %s", py->label, r->err);
+	free(r);
+	harness_assert_tree_clean(f, py);
+	char pyc[PATH_MAX];
+	struct stat first, again;
+	harness_sample_pyc(pyc, sizeof pyc, f, py, "app/stats", "count", "");
+	cr_assert_eq(stat(pyc, &first), 0, "%s: no central %s", py->label, pyc);
+
+	r = harness_python(f, py, true, NULL, "lazy_main.py", NULL);
+	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->err);
+	free(r);
+	cr_assert_eq(stat(pyc, &again), 0);
+	cr_assert(first.st_mtim.tv_sec == again.st_mtim.tv_sec &&
+		      first.st_mtim.tv_nsec == again.st_mtim.tv_nsec &&
+		      first.st_ino == again.st_ino,
+		  "%s: the warm run wrote %s again", py->label, pyc);
+
+	/* Every import lazy: the sample runs as it does, its pycs central. */
+	r = harness_python(f, py, true, NULL, "-X", "lazy_imports=all", "-m", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	free(r);
+	harness_assert_tree_clean(f, py);
+	harness_assert_sample_cached(f, py, "", "-X lazy_imports=all");
+}
+
+Test(import, lazy_imports_go_through_the_redirect) { harness_each_python(lazy_imports); }

@@ -337,35 +337,75 @@ static void skip(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void consider(const char *path)
+static void consider_in(const char *path, bool in_root)
 {
 	if (nfound == sizeof found / sizeof *found || access(path, X_OK) != 0)
 		return;
+	/* The launchers of the root are links to one program: told by name. */
 	for (size_t i = 0; i < nfound; i++)
-		if (same_file(found[i].path, path))
+		if (in_root ? strcmp(found[i].path, path) == 0 : same_file(found[i].path, path))
 			return;
 	struct harness_interp *p = &found[nfound];
 	snprintf(p->path, sizeof p->path, "%s", path);
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
+	/* The C library it runs on, as it says (a binary's own symbols name the
+	 * oldest it can run on); Python 2.7 knows no such name. */
 	const char *argv[] = {
 		path, "-c",
-		"import sys; v = sys.version_info; print('%s %d %d' % (getattr(getattr(sys, "
-		"'implementation', None), 'cache_tag', 'none'), v[0], v[1]))",
+		"import os, sys\n"
+		"try:\n"
+		"    libc = os.confstr('CS_GNU_LIBC_VERSION').replace(' ', '-')\n"
+		"except (AttributeError, ValueError, OSError):\n"
+		"    libc = 'unknown'\n"
+		"v = sys.version_info\n"
+		"print('%s %d %d %s %s' % (getattr(getattr(sys, 'implementation', None), "
+		"'cache_tag', 'none'), v[0], v[1], sys.version.split()[0], libc))\n",
 		NULL
 	};
 	harness_run(r, "/", NULL, argv);
-	if (r->status != 0 || sscanf(r->out, "%31s %d %d", p->tag, &p->major, &p->minor) != 3)
+	if (r->status != 0 || sscanf(r->out, "%31s %d %d %31s %31s", p->tag, &p->major, &p->minor,
+				     p->version, p->libc) != 5)
 		skip(" %s (does not run)", path);
 	else if (p->major < 3)
 		skip(" %s (Python 2 writes no __pycache__: e2e_python2 tests it)", path);
 	else {
 		char label[sizeof p->label];
-		snprintf(label, sizeof label, "%.31s %.40s", p->tag, path);
+		const char *name = strrchr(path, '/');
+		if (in_root)
+			snprintf(label, sizeof label, "%.31s sid:/usr/bin/%.30s", p->tag, name + 1);
+		else
+			snprintf(label, sizeof label, "%.31s %.40s", p->tag, path);
 		memcpy(p->label, label, sizeof label);
+		p->in_root = in_root;
 		nfound++;
 	}
 	free(r);
+}
+
+static void consider(const char *path) { consider_in(path, false); }
+
+/* The newest interpreters, from the Debian sid root that tests/setup makes
+ * in the build directory: launchers that run them there (tests/in_root). */
+static void consider_newest(void)
+{
+	static const char dir[] = PCR_TEST_BUILD_DIR "/newest/bin";
+	static const char *const names[] = { "python3.14", "python3.15", "pypy3" };
+#ifdef PCR_TEST_ASAN_RUNTIME
+	skip(" the newest interpreters (a sanitizer build: its runtime is not in their root)");
+	return;
+#endif
+	if (access(PCR_TEST_BUILD_DIR "/newest/root/.made", F_OK) != 0) {
+		skip(" the newest interpreters (no root in " PCR_TEST_BUILD_DIR
+		     "/newest: tests/setup --newest %s makes it)",
+		     PCR_TEST_BUILD_DIR);
+		return;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		char path[PATH_MAX];
+		HARNESS_PATH(path, "%s/%s", dir, names[i]);
+		consider_in(path, true);
+	}
 }
 
 size_t harness_interpreters(const struct harness_interp **list)
@@ -402,6 +442,7 @@ size_t harness_interpreters(const struct harness_interp **list)
 			consider(pypy);
 		else
 			skip(" pypy3 (not on PATH)");
+		consider_newest();
 	}
 	cr_assert(nfound > 0, "no Python 3 interpreter found: /usr/bin/python3 is required");
 	return nfound;
@@ -414,12 +455,28 @@ const char *harness_interpreters_report(void)
 	size_t n = harness_interpreters(&list), len;
 	len = (size_t)snprintf(report, sizeof report, "%zu interpreters:", n);
 	for (size_t i = 0; i < n && len < sizeof report; i++)
-		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s",
-					list[i].tag, list[i].path);
+		len += (size_t)snprintf(report + len, sizeof report - len, "\n    %s %s (%s, %s)",
+					list[i].tag, list[i].path, list[i].version, list[i].libc);
 	if (len < sizeof report)
 		snprintf(report + len, sizeof report - len, "\nskipped:%s",
 			 *skipped ? skipped : " none");
 	return report;
+}
+
+const char *const *harness_argv_of(const struct harness_interp *py, const char *const *argv,
+				   const char **out, size_t size)
+{
+	if (!py->in_root || strcmp(argv[0], py->path) == 0)
+		return argv;
+	size_t n = 0;
+	out[n++] = PCR_TEST_BUILD_DIR "/tests/in_root";
+	out[n++] = PCR_TEST_BUILD_DIR "/newest/root";
+	for (; *argv; argv++) {
+		cr_assert(n + 1 < size, "harness_argv_of: too many arguments");
+		out[n++] = *argv;
+	}
+	out[n] = NULL;
+	return out;
 }
 
 /* ---- the sample tree ---- */

@@ -16,6 +16,13 @@ struct harness_interp {
 	char tag[32];   /* sys.implementation.cache_tag: cpython-311, pypy39 */
 	char label[80]; /* for messages: "cpython-311 /usr/bin/python3.11" */
 	int major, minor;
+	char version[32]; /* sys.version's first word: 3.11.2 */
+	char libc[32];    /* the C library it runs on: glibc-2.36 */
+	/* Run in the Debian sid root (tests/setup --newest) through
+	 * tests/in_root: path is its launcher, the host's /tmp, /dev, /proc and
+	 * the project's directories are seen inside, nothing else of the host
+	 * (its site-packages, its other programs). */
+	bool in_root;
 };
 
 /* The interpreters found: /usr/bin/python3, $(pyenv root)/versions/3.x/bin/python,
@@ -54,6 +61,15 @@ struct harness_result {
 	char out[1 << 16];
 	char err[1 << 16];
 };
+
+/* argv as py's world runs it: for an interpreter of the sid root, a program
+ * of that root that is not py's launcher (a venv's python, made by py)
+ * runs through tests/in_root there; otherwise argv itself. out has room for
+ * size entries, argv's and three more. */
+const char *const *harness_argv_of(const struct harness_interp *py, const char *const *argv,
+				   const char **out, size_t size);
+#define HARNESS_ARGV_OF(py, ...) \
+	harness_argv_of(py, (const char *const[]){ __VA_ARGS__ }, (const char *[40]){ 0 }, 40)
 
 /* Whether an environment entry ("NAME=value") steers bytecode or the
  * redirect: what harness_run keeps out of every child's environment. */
