@@ -154,3 +154,39 @@ Test(tools, moves_between_cache_and_tree_across_file_systems)
 		    "needs root and a private mount namespace to put the cache on a tmpfs");
 	harness_each_python(moves_across_file_systems);
 }
+
+/* shutil.copy2 and copystat copy a file's extended attributes: listxattr
+ * and the others reach the central pyc as stat does, and an attribute set on
+ * it through its in-tree name is read back there. Without the hooks,
+ * copy2 of a pyc failed with ENOENT (listxattr looked in the tree). */
+static void extended_attributes(const struct harness_interp *py, struct harness_fixture *f)
+{
+	free(harness_run_app(f, py, NULL, NULL));
+	struct harness_result *r = harness_python(
+	    f, py, true, NULL, "-c",
+	    "import errno, importlib.util, os, shutil\n"
+	    "c = importlib.util.cache_from_source('app/text.py')\n"
+	    "shutil.copy2(c, 'app/copied.pyc')\n"
+	    "shutil.copystat(c, 'app/version.py')\n"
+	    "print(open(c, 'rb').read() == open('app/copied.pyc', 'rb').read())\n"
+	    "try:\n"
+	    "    os.setxattr(c, 'user.pcr', b'1')\n"
+	    "except OSError as e:\n"
+	    "    if e.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):\n"
+	    "        raise\n"
+	    "    print(True, True, True)\n"
+	    "else:\n"
+	    "    print('user.pcr' in os.listxattr(c), os.getxattr(c, 'user.pcr') == b'1',\n"
+	    "          'user.pcr' in os.listxattr(c, follow_symlinks=False))\n"
+	    "    os.removexattr(c, 'user.pcr')\n"
+	    "print('user.pcr' not in os.listxattr(c))\n",
+	    NULL);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	cr_assert_str_eq(r->out, "True\nTrue True True\nTrue\n", "%s: %s", py->label, r->err);
+	free(r);
+	char copied[PATH_MAX];
+	HARNESS_PATH(copied, "%s/app/copied.pyc", f->tree);
+	cr_assert(harness_exists(copied), "%s: no %s", py->label, copied);
+}
+
+Test(tools, extended_attributes_of_central_pycs) { harness_each_python(extended_attributes); }

@@ -47,6 +47,9 @@ static const struct call {
 	{ "fchmodat", "DNZZ" },   { "chown", "NZZ" },        { "lchown", "NZZ" },
 	{ "fchownat", "DNZZZ" },  { "utime", "NZ" },         { "utimes", "NZ" },
 	{ "utimensat", "DNZZ" },  { "truncate", "NZ" },      { "truncate64", "NZ" },
+	{ "listxattr", "NBS" },   { "llistxattr", "NBS" },   { "getxattr", "NRBS" },
+	{ "lgetxattr", "NRBS" },  { "setxattr", "NRBSZ" },   { "lsetxattr", "NRBSZ" },
+	{ "removexattr", "NR" },  { "lremovexattr", "NR" },
 };
 
 static char scratch[4096] __attribute__((aligned(64)));
