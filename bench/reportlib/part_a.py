@@ -17,6 +17,12 @@ A_CONDS = [
     ("cold", "redirect, cold (the cache root deleted before every run)"),
     ("intree-cold", "in-tree, cold (the tree's `__pycache__` directories deleted before every run)"),
 ]
+PY315_CONDS = [
+    ("py315-intree", "in-tree `__pycache__` (baseline)"),
+    ("py315-prefix", "`PYTHONPYCACHEPREFIX`"),
+    ("py315-redirect", "**redirect, warm**"),
+]
+
 FUSE_CONDS = [
     ("fuse-intree", "in-tree `__pycache__`, written through FUSE (baseline)"),
     ("fuse-prefix", "`PYTHONPYCACHEPREFIX` on the local disk"),
@@ -177,6 +183,25 @@ def section(data, meta, out):
                                    "directory identity)"))
         targets.append(target_line(data, "a", "fuse", "Behind FUSE", "fuse-redirect", "fuse-prefix",
                                    "`PYTHONPYCACHEPREFIX`", fuse, 1.0, "≤ 1.00 (no slower)"))
+    py315 = {c: read_times(data, "a", "py315", c) for c, _ in PY315_CONDS}
+    if "a-py315" in skips:
+        out.append("**With CPython 3.15: skipped**: %s." % skips["a-py315"])
+        out.append("")
+    elif all(py315.values()):
+        out.append("### The generated package with CPython 3.15")
+        out.append("")
+        out.append("`python3.15 -c 'import bigpkg.entry'` of the Debian sid root that "
+                   "`tests/setup --newest` makes (CPython 3.15 on glibc 2.43, the library built "
+                   "here), warm, each condition on its own copy; the same rounds as above. Every "
+                   "run goes through the root's launcher (tests/in_root: a mount namespace and a "
+                   "chroot), in all three conditions alike.")
+        out.append("")
+        time_table(out, py315, PY315_CONDS, "py315-intree", "in-tree")
+        targets.append(target_line(data, "a", "py315", "CPython 3.15", "py315-redirect",
+                                   "py315-intree", "in-tree", py315, 1.03, "≤ 1.03"))
+        targets.append(target_line(data, "a", "py315", "CPython 3.15", "py315-redirect",
+                                   "py315-prefix", "`PYTHONPYCACHEPREFIX`", py315, 1.0,
+                                   "≤ 1.00 (no slower)"))
     out.append("### Against DESIGN.md's targets")
     out.append("")
     out += targets

@@ -79,7 +79,7 @@ def time_table(out, times, conds, ref, ref_name):
 
 
 COND_SHORT = {"redirect": "redirect warm", "pt-redirect": "redirect", "many-redirect": "redirect",
-              "cold": "redirect cold", "fuse-redirect": "redirect warm"}
+              "cold": "redirect cold", "fuse-redirect": "redirect warm", "py315-redirect": "redirect warm"}
 
 
 def target_line(data, part, wl, name, cond, ref, ref_label, times, limit, what):
