@@ -168,11 +168,11 @@ uint64_t pcr_cli_cleanup_target(uint64_t limit);
 /* What a cleanup did, in one line on stderr. */
 void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_store_removed *r);
 
-/* Before a command uses the cache: when the library's counter says the
- * cache passed its limit, the cleanup, now (saying so on stderr) or in a
- * detached process. Quiet when anything stands in the way. */
-enum pcr_cli_upkeep { PCR_CLI_UPKEEP_INLINE, PCR_CLI_UPKEEP_DETACHED };
-void pcr_cli_upkeep(enum pcr_cli_upkeep how);
+/* Before run and env start Python: when the library's counter says the
+ * cache passed its limit, the cleanup, in a detached process. Quiet when
+ * anything stands in the way. The commands that report (stats, ls, where,
+ * doctor) never remove anything: they say that the cleanup is due. */
+void pcr_cli_upkeep(void);
 
 /* The store at root, with a progress line on stderr for its walks until
  * pcr_cli_progress_end, when stderr is a terminal and a walk takes long
@@ -180,8 +180,10 @@ void pcr_cli_upkeep(enum pcr_cli_upkeep how);
 struct pcr_store pcr_cli_progress_start(const char *root, const char *what);
 void pcr_cli_progress_end(void);
 
-/* A size, "2G" (whole numbers of bytes, or K, M, G, T in 1024 steps), and
- * an age, "30d" (s, m, h, d, w), as typed; false with the reason in why. */
+/* A size, "2G" (a whole number with B for bytes, or K, M, G, T in 1024
+ * steps; a bare number is in G, as in ccache), and an age, "30d" (s, m, h,
+ * d, w), as typed; false with the reason in why. Where a size is a limit,
+ * 0 (and "none") means no limit. */
 bool pcr_cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t whysz);
 bool pcr_cli_parse_age(const char *s, uint64_t *seconds, char *why, size_t whysz);
 

@@ -78,7 +78,13 @@ static int set(const struct pcr_config *c, const char *value)
 			      pcr_root_status_str(st));
 		return PCR_CLI_FAILURE;
 	}
-	if (!pcr_cli_setting_write(c->root, KEY_MAX_SIZE, none ? NULL : value, why, sizeof why)) {
+	/* A bare number is in G: kept with its unit, so that the file says it. */
+	char stored[64];
+	if (!none && value[strspn(value, "0123456789")] == '\0')
+		snprintf(stored, sizeof stored, "%sG", value);
+	else
+		snprintf(stored, sizeof stored, "%s", value);
+	if (!pcr_cli_setting_write(c->root, KEY_MAX_SIZE, none ? NULL : stored, why, sizeof why)) {
 		pcr_cli_error("config: %s", why);
 		return PCR_CLI_FAILURE;
 	}

@@ -251,9 +251,14 @@ static void check_limit(const struct pcr_config *c)
 		return;
 	}
 	char max[PCR_CLI_HUMAN_SIZE], est[PCR_CLI_HUMAN_SIZE];
-	report(true, "size limit", NULL, "%s (%s); about %s written so far",
+	uint64_t written = pcr_store_counter_estimate(c->root);
+	/* doctor only looks: past the limit, it says what cleans up. */
+	report(true, "size limit", NULL, "%s (%s); about %s written so far%s",
 	       pcr_cli_human_size(l.bytes, max), pcr_cli_limit_origin_str(l.origin),
-	       pcr_cli_human_size(pcr_store_counter_estimate(c->root), est));
+	       pcr_cli_human_size(written, est),
+	       written > l.bytes ? ": past it, the cleanup is due (" PCR_CLI_NAME
+				   " prune, or the next run or env in the background)"
+				 : "");
 }
 
 /* ---- the library ---- */
@@ -451,7 +456,6 @@ int pcr_cli_doctor(int argc, char **argv)
 	if (check_config(&config)) {
 		check_root(&config);
 		check_space(&config);
-		pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 		check_limit(&config);
 	}
 	static char library[PATH_MAX];

@@ -162,7 +162,7 @@ int pcr_cli_env(int argc, char **argv)
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
-	pcr_cli_upkeep(PCR_CLI_UPKEEP_DETACHED);
+	pcr_cli_upkeep();
 	char library[PATH_MAX];
 	if (!pcr_cli_find_library_or_say(library, sizeof library))
 		return PCR_CLI_FAILURE;

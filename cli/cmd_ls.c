@@ -56,7 +56,6 @@ int pcr_cli_ls(int argc, char **argv)
 	char dir[PATH_MAX];
 	if (!pcr_cli_load_config(&config) || !pcr_cli_tree_arg("ls", arg, dir, sizeof dir))
 		return PCR_CLI_FAILURE;
-	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_list l;
 	struct pcr_store_error e;
 	status = PCR_CLI_OK;

@@ -87,6 +87,11 @@ int pcr_cli_prune(int argc, char **argv)
 			if (!pcr_cli_parse_size(optarg, &rules.max_bytes, why, sizeof why))
 				return pcr_cli_usage_error("prune: --max-size '%s': %s", optarg,
 							   why);
+			/* 0 is no limit wherever a size limits the cache. */
+			if (rules.max_bytes == 0)
+				return pcr_cli_usage_error(
+				    "prune: --max-size 0 is no limit, which prunes nothing; "
+				    "'" PCR_CLI_NAME " clear' removes every entry");
 			rules.by_size = true;
 		} else if (c == OPT_DRY_RUN) {
 			rules.dry_run = true;

@@ -133,7 +133,7 @@ int pcr_cli_run(int argc, char **argv)
 	if (!pcr_cli_load_config(&config) || !pcr_cli_root_safe(&config))
 		return PCR_CLI_FAILURE;
 
-	pcr_cli_upkeep(PCR_CLI_UPKEEP_DETACHED);
+	pcr_cli_upkeep();
 	char **cmd = argv + optind;
 	execvp(cmd[0], cmd);
 	if (errno != ENOENT) {

@@ -1,4 +1,6 @@
-/* stats [--json]: what the cache holds, like ccache -s. */
+/* stats [--json]: what the cache holds, like ccache -s. It only reads (and
+ * sets the growth counter to what it counted): past the size limit it says
+ * that the cleanup is due, which prune, run and env do. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -14,6 +16,11 @@ static const char *health(const char *root)
 	int err;
 	return pcr_root_status_str(
 	    pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), false, &err));
+}
+
+static bool over_limit(const struct pcr_store_stats *s, const struct pcr_cli_limit *l)
+{
+	return l->origin != PCR_CLI_LIMIT_NONE && s->bytes > l->bytes;
 }
 
 static void json_time(const char *name, const struct pcr_store_stats *s, struct timespec t)
@@ -46,6 +53,7 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 		printf(",\"max_size\":%llu,\"max_size_from\":", (unsigned long long)l->bytes);
 		pcr_cli_json_string(stdout, pcr_cli_limit_origin_str(l->origin));
 	}
+	printf(",\"cleanup_due\":%s", over_limit(s, l) ? "true" : "false");
 	fputs("}\n", stdout);
 }
 
@@ -66,6 +74,9 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 		printf("size limit     %s (%s), %llu.%llu%% used\n",
 		       pcr_cli_human_size(l->bytes, max), pcr_cli_limit_origin_str(l->origin),
 		       (unsigned long long)permille / 10, (unsigned long long)permille % 10);
+		if (over_limit(s, l))
+			puts("               past it: the cleanup to 90% is due (" PCR_CLI_NAME
+			     " prune, or the next run or env in the background)");
 	}
 	printf("source trees   %zu (%zu director%s)\n", s->trees, s->sources,
 	       s->sources == 1 ? "y" : "ies");
@@ -96,7 +107,6 @@ int pcr_cli_stats(int argc, char **argv)
 	struct pcr_cli_limit l;
 	if (!pcr_cli_size_limit_or_say("stats", &config, &l))
 		return PCR_CLI_FAILURE;
-	pcr_cli_upkeep(PCR_CLI_UPKEEP_INLINE);
 	struct pcr_store_stats s;
 	struct pcr_store_error e;
 	struct pcr_store store = pcr_cli_progress_start(config.root, "stats");

@@ -23,23 +23,24 @@ static bool leading_number(const char *s, uint64_t *n, const char **end)
 
 bool pcr_cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t whysz)
 {
-	static const char units[] = "KMGT";
+	/* B, then 1024 steps; a bare number is in G, as ccache's sizes are. */
+	static const char units[] = "BKMGT";
 	uint64_t n;
 	const char *end;
 	if (!leading_number(s, &n, &end) || (end[0] && end[1])) {
 		pcr_cli_format(why, whysz,
-			       "give a whole number of bytes, or with K, M, G or T "
-			       "(500M, 2G)");
+			       "give a whole number of GiB, or with B, K, M, G or T "
+			       "(500M, 2G, 4096B)");
 		return false;
 	}
-	unsigned shift = 0;
+	unsigned shift = 30;
 	if (end[0]) {
 		const char *u = strchr(units, end[0] >= 'a' ? end[0] - 'a' + 'A' : end[0]);
 		if (!u) {
-			pcr_cli_format(why, whysz, "unknown unit; use K, M, G or T");
+			pcr_cli_format(why, whysz, "unknown unit; use B, K, M, G or T");
 			return false;
 		}
-		shift = 10 * (unsigned)(u - units + 1);
+		shift = 10 * (unsigned)(u - units);
 	}
 	if (shift && n > UINT64_MAX >> shift) {
 		pcr_cli_format(why, whysz, "too large");

@@ -1,9 +1,10 @@
 /* The size limit, kept without a scan in any host process: the library
- * counts what it writes (core/counter.h); the command compares the count with
- * the limit before it uses the cache and, past the limit, removes orphans and
- * then the least recently used entries down to 90 % of it, there and then or
- * in a detached process (so that run and env start at once). One cleanup
- * at a time: the one holding the lock on the counter file. */
+ * counts what it writes (core/counter.h); run and env compare the count with
+ * the limit before they start Python and, past the limit, remove orphans and
+ * then the least recently used entries down to 90 % of it in a detached
+ * process (so that they start at once); config max-size and prune do it
+ * there and then. One cleanup at a time: the one holding the lock on the
+ * counter file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ static void detach_cleanup(const char *root, uint64_t limit)
 
 static const char *environment(const char *name) { return getenv(name); }
 
-void pcr_cli_upkeep(enum pcr_cli_upkeep how)
+void pcr_cli_upkeep(void)
 {
 	/* Quietly: the command says what is wrong with the configuration. */
 	struct pcr_config c;
@@ -99,15 +100,5 @@ void pcr_cli_upkeep(enum pcr_cli_upkeep how)
 	    pcr_root_prepare(&pcr_fs_libc, c.root, (unsigned long)geteuid(), false, &err) !=
 		PCR_ROOT_OK)
 		return;
-	if (how == PCR_CLI_UPKEEP_DETACHED) {
-		detach_cleanup(c.root, l.bytes);
-		return;
-	}
-	struct pcr_store_removed r;
-	struct pcr_store_error e;
-	int status = pcr_cli_cleanup(c.root, l.bytes, true, &r, &e);
-	if (status < 0)
-		pcr_cli_store_error("cleanup", &e);
-	else if (status == 0 && r.entries > 0)
-		pcr_cli_report_cleanup(&l, &r);
+	detach_cleanup(c.root, l.bytes);
 }

@@ -227,6 +227,13 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "0", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	/* A bare number is in GiB, as in ccache: kept with its unit. */
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "10", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 10G\n");
+	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
+	cr_assert(strstr(text, "\nmax-size 10G\n"), "%s", text);
+	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=3", (const char *[]){ "config", NULL }, 0,
+		   "max-size 3 (from PYCACHE_REDIRECT_MAX_SIZE; the settings say 10G)\n");
 
 	/* Bad usage: exit 2, the file untouched. */
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
@@ -322,7 +329,7 @@ static void assert_cleaned(const struct harness_fixture *f, uint64_t limit, int 
 		     "the counter starts again from what is left");
 }
 
-Test(limit, past_the_limit_the_next_stats_cleans_up_first)
+Test(limit, past_the_limit_stats_says_the_cleanup_is_due_and_prune_does_it)
 {
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
@@ -330,23 +337,35 @@ Test(limit, past_the_limit_the_next_stats_cleans_up_first)
 	uint64_t total = cached_big(&f, py);
 	uint64_t limit = total / 2;
 	char setting[64];
-	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%lluB", (unsigned long long)limit);
+	/* The commands that report only look, and say what is due. */
+	const char *const looking[][3] = {
+		{ "stats", NULL }, { "ls", ".", NULL }, { "doctor", NULL }, { "where", NULL }
+	};
+	for (size_t i = 0; i < sizeof looking / sizeof *looking; i++) {
+		struct harness_result *r = cli_env(&f, setting, looking[i]);
+		cr_assert(!strstr(r->err, "removed"), "%s: %s", looking[i][0], r->err);
+		free(r);
+		scan(&f);
+		cr_assert_eq(seen.bytes, total, "%s removed what it reports on", looking[i][0]);
+	}
 	struct harness_result *r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert(strstr(r->err, "pycache-redirect: the cache passed its size limit"), "%s",
-		  r->err);
 	cr_assert(strstr(r->out, "(PYCACHE_REDIRECT_MAX_SIZE)"), "%s", r->out);
+	cr_assert(strstr(r->out, "past it: the cleanup to 90% is due"), "%s", r->out);
+	free(r);
+	r = cli_env(&f, setting, (const char *[]){ "stats", "--json", NULL });
+	cr_assert(strstr(r->out, "\"cleanup_due\":true"), "%s", r->out);
+	free(r);
+
+	r = cli_env(&f, setting, (const char *[]){ "prune", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	assert_cleaned(&f, limit, BIG_SUBS);
-	/* Under the limit now: the next one says nothing and removes nothing. */
-	scan(&f);
-	uint64_t left = seen.bytes;
-	r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
-	cr_assert_eq(r->status, 0);
-	cr_assert_str_empty(r->err);
+	/* Under the limit now: nothing is due. */
+	r = cli_env(&f, setting, (const char *[]){ "stats", "--json", NULL });
+	cr_assert(strstr(r->out, "\"cleanup_due\":false"), "%s", r->out);
 	free(r);
-	scan(&f);
-	cr_assert_eq(seen.bytes, left);
 	/* And Python imports as before, writing back what went. */
 	run_big(&f, py);
 	harness_fixture_fini(&f);
@@ -359,7 +378,7 @@ Test(limit, under_the_limit_nothing_is_removed)
 	harness_fixture_init(&f);
 	uint64_t total = cached_big(&f, py);
 	char setting[64];
-	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)total + 4096);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%lluB", (unsigned long long)total + 4096);
 	const char *const commands[][3] = {
 		{ "stats", NULL }, { "ls", ".", NULL }, { "where", NULL }, { "run", "true", NULL }
 	};
@@ -385,7 +404,7 @@ static void cleans_up_in_the_background(const char *const *command)
 	uint64_t total = cached_big(&f, py);
 	uint64_t limit = total / 2;
 	char value[32];
-	HARNESS_PATH(value, "%llu", (unsigned long long)limit);
+	HARNESS_PATH(value, "%lluB", (unsigned long long)limit);
 	/* The limit from the settings file this time. */
 	struct harness_result *r = cli(&f, (const char *[]){ "config", "max-size", value, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -446,7 +465,7 @@ Test(limit, prune_without_rules_removes_orphans_then_down_to_the_limit)
 	/* With one: then the least recently used, to 90 % of it. */
 	uint64_t limit = total / 2;
 	char setting[64];
-	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%llu", (unsigned long long)limit);
+	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%lluB", (unsigned long long)limit);
 	r = cli_env(&f, setting, (const char *[]){ "prune", "--dry-run", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "(over the size limit)"), "%s", r->out);

@@ -88,7 +88,7 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 	    "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
 	    "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
 	    "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
-	    "s\",\"max_size\":null,\"max_size_from\":null}\n",
+	    "s\",\"max_size\":null,\"max_size_from\":null,\"cleanup_due\":false}\n",
 	    f->root, HARNESS_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
 	struct harness_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -150,7 +150,7 @@ Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
 	    "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
 	    "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
 	    "\"oldest\":null,\"newest\":null,\"max_size\":null,"
-	    "\"max_size_from\":null}\n",
+	    "\"max_size_from\":null,\"cleanup_due\":false}\n",
 	    f.dir);
 	struct harness_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -377,7 +377,7 @@ Test(store, prune_orphans_removes_only_the_entry_of_a_deleted_directory)
 	harness_fixture_fini(&f);
 }
 
-static void prune_to_zero_empties(const struct harness_interp *py, struct harness_fixture *f)
+static void prune_to_the_least_empties(const struct harness_interp *py, struct harness_fixture *f)
 {
 	run_sample(py, f);
 	struct scan before = scan(f);
@@ -390,7 +390,14 @@ static void prune_to_zero_empties(const struct harness_interp *py, struct harnes
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n", "%s", py->label);
 	free(r);
+	/* 0 is no limit, as for config max-size: refused, nothing removed. */
 	r = cli(f, (const char *[]){ "prune", "--max-size", "0", NULL });
+	cr_assert_eq(r->status, 2, "%s", r->err);
+	cr_assert(strstr(r->err, "--max-size 0 is no limit"), "%s", r->err);
+	free(r);
+	cr_assert_eq(scan(f).files, before.files, "%s: prune --max-size 0 removed files",
+		     py->label);
+	r = cli(f, (const char *[]){ "prune", "--max-size", "1B", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	free(r);
@@ -401,7 +408,10 @@ static void prune_to_zero_empties(const struct harness_interp *py, struct harnes
 	harness_assert_tree_clean(f, py);
 }
 
-Test(store, prune_max_size_0_empties_the_cache) { harness_each_python(prune_to_zero_empties); }
+Test(store, prune_to_one_byte_empties_the_cache_and_0_is_no_limit)
+{
+	harness_each_python(prune_to_the_least_empties);
+}
 
 Test(store, prune_bad_values_exit_2)
 {

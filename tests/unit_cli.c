@@ -60,7 +60,9 @@ static const char *size_refused(const char *s)
 Test(cli, sizes_as_typed)
 {
 	cr_assert_eq(size_of("0"), 0);
-	cr_assert_eq(size_of("100"), 100);
+	cr_assert_eq(size_of("10"), 10ull << 30, "a bare number is in GiB, as in ccache");
+	cr_assert_eq(size_of("100B"), 100);
+	cr_assert_eq(size_of("100b"), 100);
 	cr_assert_eq(size_of("500M"), 500ull << 20);
 	cr_assert_eq(size_of("2G"), 2ull << 30);
 	cr_assert_eq(size_of("2g"), 2ull << 30, "the unit in either case");
@@ -78,6 +80,7 @@ Test(cli, sizes_refused_with_a_reason)
 	size_refused(" 2G");
 	cr_assert(strstr(size_refused("2X"), "unknown unit"));
 	cr_assert(strstr(size_refused("16777216T"), "too large"));
+	cr_assert(strstr(size_refused("17179869184"), "too large"), "GiB past 2^64 bytes");
 	size_refused("99999999999999999999"); /* past UINT64_MAX */
 }
 
