@@ -39,8 +39,12 @@ int pcr_cli_doctor(int argc, char **argv);
 int pcr_cli_prune(int argc, char **argv);
 int pcr_cli_config(int argc, char **argv);
 
-/* The full usage text. */
+/* The full usage text; one command's (false when there is no such
+ * command); the command a mistyped name most likely meant, or NULL
+ * (cli/help.c). */
 void pcr_cli_help(FILE *out);
+bool pcr_cli_command_help(const char *name, FILE *out);
+const char *pcr_cli_suggest_command(const char *name);
 
 /* A message into buf (cut at size), for what is said later or elsewhere;
  * the va_list form for a function of its own that takes a format. */

@@ -6,11 +6,20 @@
 
 #include "cli.h"
 
+/* help [COMMAND] */
 static int help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pcr_cli_help(stdout);
+	if (argc > 2)
+		return pcr_cli_usage_error("help: give at most one command");
+	if (argc == 2 && !pcr_cli_command_help(argv[1], stdout)) {
+		const char *meant = pcr_cli_suggest_command(argv[1]);
+		if (meant)
+			return pcr_cli_usage_error("help: no command '%s'; did you mean '%s'?",
+						   argv[1], meant);
+		return pcr_cli_usage_error("help: no command '%s'", argv[1]);
+	}
+	if (argc < 2)
+		pcr_cli_help(stdout);
 	return PCR_CLI_OK;
 }
 
@@ -24,79 +33,6 @@ static const struct subcommand {
 	{ "doctor", pcr_cli_doctor }, { "prune", pcr_cli_prune },
 	{ "config", pcr_cli_config }, { "help", help },
 };
-
-void pcr_cli_help(FILE *out)
-{
-	fputs("usage: " PCR_CLI_NAME " [--help] [--version] COMMAND [ARGS...]\n"
-	      "\n"
-	      "Keeps Python's __pycache__ out of source trees: " PCR_LIBRARY_NAME ",\n"
-	      "preloaded, redirects every __pycache__ file to a per-user cache.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  run [OPTIONS] [--] CMD [ARGS...]\n"
-	      "                      run CMD with the library preloaded; options end at CMD\n"
-	      "      --dir DIR       use DIR as the cache root (PYCACHE_REDIRECT_DIR)\n"
-	      "      --scope python|all\n"
-	      "                      which processes redirect (PYCACHE_REDIRECT_SCOPE)\n"
-	      "      --log 0|1|2     log to stderr (PYCACHE_REDIRECT_LOG)\n"
-	      "  env [--shell sh|fish|docker]\n"
-	      "                      print the lines that switch the redirect on for a\n"
-	      "                      shell (default sh) or a Dockerfile\n"
-	      "  where [PATH]        print the cache root; with PATH, where the cache keeps\n"
-	      "                      that __pycache__ path, or that source directory's\n"
-	      "                      __pycache__\n"
-	      "  stats [--json]      what the cache holds: entries, files, size, source\n"
-	      "                      trees, orphans (source directory gone), oldest and\n"
-	      "                      newest file\n"
-	      "  ls [DIR] [--json]   the cached files of the tree DIR (default: the current\n"
-	      "                      directory), per source directory, with their sizes\n"
-	      "  clear [DIR]         remove the whole cache, or the entries of the tree DIR\n"
-	      "  prune [--orphans] [--older-than AGE] [--max-size SIZE] [--dry-run]\n"
-	      "                      remove orphans, then entries not used for AGE (30d,\n"
-	      "                      12h; units s m h d w), then the least recently used\n"
-	      "                      until the cache is at most SIZE (500M, 2G, 4096B;\n"
-	      "                      B, then K M G T in 1024 steps, a bare number in G);\n"
-	      "                      --dry-run only says what would go;\n"
-	      "                      with no rule: orphans, then down to 90% of the\n"
-	      "                      size limit (config max-size)\n"
-	      "  config [max-size [SIZE|none]]\n"
-	      "                      show or set the size limit, kept in the cache root;\n"
-	      "                      past it, the next run or env prunes the cache to\n"
-	      "                      90% of it in the background (0 or none: no limit)\n"
-	      "  doctor [--json]     check that the redirect can work here: the\n"
-	      "                      configuration, the root (owner, mode, free space),\n"
-	      "                      the library, LD_PRELOAD, and a real import through\n"
-	      "                      the library for each Python found; exit 1 on a\n"
-	      "                      problem, with the fix\n"
-	      "  help                print this help\n"
-	      "\n"
-	      "Options:\n"
-	      "  -h, --help          print this help and exit\n"
-	      "  -V, --version       print the version and exit\n"
-	      "\n"
-	      "Environment:\n"
-	      "  PYCACHE_REDIRECT=0        switch the redirect off\n"
-	      "  PYCACHE_REDIRECT_DIR      the cache root, an absolute path; default\n"
-	      "                            $XDG_CACHE_HOME/pycache-redirect, else\n"
-	      "                            $HOME/.cache/pycache-redirect, else\n"
-	      "                            /tmp/pycache-redirect-<uid>\n"
-	      "  PYCACHE_REDIRECT_SCOPE    python (default): only processes that run Python;\n"
-	      "                            all: every process the library is loaded into\n"
-	      "  PYCACHE_REDIRECT_LOG      0 silent (default), 1 warnings, 2 every rewrite;\n"
-	      "                            N:file:PATH or file:PATH to log to a file\n"
-	      "  PYCACHE_REDIRECT_MAX_SIZE the size limit (2G; 0 or none: no limit), over\n"
-	      "                            config max-size\n"
-	      "  PYCACHE_REDIRECT_LIBRARY  the library to preload (default: found beside\n"
-	      "                            this program, else in " PCR_INSTALL_LIBDIR ")\n"
-	      "\n"
-	      "Example:\n"
-	      "  " PCR_CLI_NAME " run -- python3 -m pytest\n"
-	      "  eval \"$(" PCR_CLI_NAME " env)\"       # in ~/.bashrc: always on\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 a failure, 2 bad usage; run exits with CMD's status,\n"
-	      "127 when CMD is not found, 126 when it cannot be executed.\n",
-	      out);
-}
 
 enum { OPT_VERSION = PCR_CLI_OPT_HELP + 1 };
 
@@ -125,6 +61,9 @@ static int dispatch(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
 		if (strcmp(name, subcommands[i].name) == 0)
 			return subcommands[i].main(argc - optind, argv + optind);
+	const char *meant = pcr_cli_suggest_command(name);
+	if (meant)
+		return pcr_cli_usage_error("unknown command '%s'; did you mean '%s'?", name, meant);
 	return pcr_cli_usage_error("unknown command '%s'", name);
 }
 

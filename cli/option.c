@@ -67,7 +67,8 @@ int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how,
 int pcr_cli_common_option(const char *subcommand, int c, char **argv)
 {
 	if (c == 'h' || c == PCR_CLI_OPT_HELP) {
-		pcr_cli_help(stdout);
+		if (!subcommand || !pcr_cli_command_help(subcommand, stdout))
+			pcr_cli_help(stdout);
 		return PCR_CLI_OK;
 	}
 	return option_error(subcommand, c, argv);

@@ -96,6 +96,9 @@ _pycache_redirect()
 	doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
 		;;
+	help)
+		((COMP_CWORD == command_at + 1)) && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		;;
 	esac
 } &&
 	complete -F _pycache_redirect pycache-redirect

@@ -364,3 +364,67 @@ Test(cli, env_docker_lines_are_exact)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* COMMAND --help and help COMMAND print that command's part of the help,
+ * the same words --help has for it, and exit 0; a mistyped command or help
+ * topic gets the command it most likely meant. */
+Test(cli, each_command_has_its_own_help)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *all = cli(&f, NULL, (const char *[]){ "--help", NULL });
+	char names[32][32];
+	size_t n = help_commands(&f, names, 32);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "help") == 0)
+			continue;
+		struct harness_result *r =
+		    cli(&f, NULL, (const char *[]){ names[i], "--help", NULL });
+		cr_assert_eq(r->status, 0, "%s --help: %s", names[i], r->err);
+		char usage[64];
+		HARNESS_PATH(usage, "usage: pycache-redirect %s", names[i]);
+		cr_assert(strncmp(r->out, usage, strlen(usage)) == 0, "%s --help:\n%s", names[i],
+			  r->out);
+		cr_assert(!strstr(r->out, "\nCommands:\n"), "%s --help is the whole help",
+			  names[i]);
+		/* Its last line is the same line in the whole help. */
+		const char *end = strstr(r->out, "\n\nThe environment");
+		cr_assert(end, "%s --help:\n%s", names[i], r->out);
+		const char *last = end;
+		while (last > r->out && last[-1] != '\n')
+			last--;
+		char line[256];
+		HARNESS_PATH(line, "%.*s\n", (int)(end - last), last);
+		const char *words = line + strspn(line, " "); /* a synopsis' words move down */
+		cr_assert(strstr(all->out, words), "%s --help: '%s' is not in --help", names[i],
+			  words);
+		struct harness_result *h =
+		    cli(&f, NULL, (const char *[]){ "help", names[i], NULL });
+		cr_assert_eq(h->status, 0);
+		cr_assert_str_eq(h->out, r->out, "help %s differs from %s --help", names[i],
+				 names[i]);
+		free(h);
+		free(r);
+	}
+	free(all);
+	const char *const typos[][3] = {
+		{ "stat", NULL }, { "prnue", NULL }, { "doc", NULL }, { "help", "confg" }
+	};
+	const char *const meant[] = { "stats", "prune", "doctor", "config" };
+	for (size_t i = 0; i < sizeof meant / sizeof *meant; i++) {
+		struct harness_result *r = cli(&f, NULL, typos[i]);
+		cr_assert_eq(r->status, 2, "%s", typos[i][0]);
+		char want[64];
+		HARNESS_PATH(want, "did you mean '%s'?", meant[i]);
+		cr_assert(strstr(r->err, want), "%s %s: %s", typos[i][0],
+			  typos[i][1] ? typos[i][1] : "", r->err);
+		cr_assert_str_empty(r->out);
+		free(r);
+	}
+	struct harness_result *r = cli(&f, NULL, (const char *[]){ "xyzzy", NULL });
+	cr_assert_eq(r->status, 2);
+	cr_assert(strstr(r->err, "unknown command 'xyzzy'") && !strstr(r->err, "did you mean"),
+		  "%s", r->err);
+	free(r);
+	harness_fixture_fini(&f);
+}
