@@ -1,4 +1,4 @@
-/* env [--shell sh|fish|docker]: print the lines that switch the redirect on
+/* env [--shell sh|bash|zsh|fish|docker]: print the lines that switch the redirect on
  * in that syntax, with the library's path quoted for it, and the current
  * PYCACHE_REDIRECT_DIR / _SCOPE / _LOG so that the lines reproduce the
  * setting of this environment. */
@@ -123,8 +123,11 @@ static const struct shell shells[] = {
 	  "ENV ", "=", quote_docker, preload_docker },
 };
 
+/* bash and zsh read sh's lines as they are. */
 static const struct shell *find_shell(const char *name)
 {
+	if (strcmp(name, "bash") == 0 || strcmp(name, "zsh") == 0)
+		name = "sh";
 	for (size_t i = 0; i < sizeof shells / sizeof *shells; i++)
 		if (strcmp(name, shells[i].name) == 0)
 			return &shells[i];
@@ -149,8 +152,8 @@ int pcr_cli_env(int argc, char **argv)
 		case OPT_SHELL:
 			shell = find_shell(optarg);
 			if (!shell)
-				return pcr_cli_usage_error("env: --shell takes sh, fish or "
-							   "docker, not '%s'",
+				return pcr_cli_usage_error("env: --shell takes sh, bash, zsh, "
+							   "fish or docker, not '%s'",
 							   optarg);
 			break;
 		default: return pcr_cli_common_option(argv[0], c, argv);

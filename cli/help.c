@@ -16,9 +16,10 @@ static const struct {
 		 "      --scope python|all\n"
 		 "                      which processes redirect (PYCACHE_REDIRECT_SCOPE)\n"
 		 "      --log 0|1|2     log to stderr (PYCACHE_REDIRECT_LOG)\n" },
-	{ "env", "  env [--shell sh|fish|docker]\n"
+	{ "env", "  env [--shell sh|bash|zsh|fish|docker]\n"
 		 "                      print the lines that switch the redirect on for a\n"
-		 "                      shell (default sh) or a Dockerfile\n" },
+		 "                      shell (default sh, which bash and zsh read) or a\n"
+		 "                      Dockerfile\n" },
 	{ "where", "  where [PATH]        print the cache root; with PATH, where the cache keeps\n"
 		   "                      that __pycache__ path, or that source directory's\n"
 		   "                      __pycache__\n" },

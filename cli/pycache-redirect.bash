@@ -58,7 +58,7 @@ _pycache_redirect()
 		;;
 	env)
 		if [[ $prev == --shell ]]; then
-			COMPREPLY=($(compgen -W "sh fish docker" -- "$cur"))
+			COMPREPLY=($(compgen -W "sh bash zsh fish docker" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "--shell --help" -- "$cur"))
 		fi

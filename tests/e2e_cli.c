@@ -77,6 +77,33 @@ Test(cli, env_lines_switch_it_on_in_sh)
 	harness_fixture_fini(&f);
 }
 
+/* bash and zsh take sh's lines, by their own names too; bash runs them. */
+Test(cli, env_takes_bash_and_zsh_by_name)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *sh = cli(&f, NULL, (const char *[]){ "env", NULL });
+	cr_assert_eq(sh->status, 0, "%s", sh->err);
+	const char *const names[] = { "sh", "bash", "zsh" };
+	for (size_t i = 0; i < 3; i++) {
+		struct harness_result *r =
+		    cli(&f, NULL, (const char *[]){ "env", "--shell", names[i], NULL });
+		cr_assert_eq(r->status, 0, "--shell %s: %s", names[i], r->err);
+		cr_assert_str_eq(r->out, sh->out, "--shell %s", names[i]);
+		free(r);
+	}
+	char script[PATH_MAX * 2];
+	HARNESS_PATH(script, "eval \"$('%s' env --shell bash)\" && echo \"$LD_PRELOAD\"",
+		     PCR_TEST_CLI);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, NULL, (const char *[]){ "/bin/bash", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, PCR_TEST_LIBRARY), "%s", r->out);
+	free(r);
+	free(sh);
+	harness_fixture_fini(&f);
+}
+
 Test(cli, where_names_what_the_library_writes)
 {
 	const struct harness_interp *py = harness_first_python();
@@ -284,7 +311,7 @@ Test(cli, bash_completion_completes)
 		strcat(expect, names[i]);
 		strcat(expect, i + 1 < n ? " " : "\n");
 	}
-	strcat(expect, "stats\nsh fish docker\npython all\n--json\n"
+	strcat(expect, "stats\nsh bash zsh fish docker\npython all\n--json\n"
 		       "complete -F _pycache_redirect pycache-redirect\n");
 	cr_assert_str_eq(r->out, expect, "the completion and --help disagree");
 	free(r);
