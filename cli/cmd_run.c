@@ -97,6 +97,13 @@ int pcr_cli_run(int argc, char **argv)
 	if (dir) {
 		if (!*dir)
 			return pcr_cli_usage_error("run: --dir needs a directory");
+		/* As PYCACHE_REDIRECT_DIR: a relative root would mean another
+		 * place in every directory the command changes into. */
+		if (dir[0] != '/')
+			return pcr_cli_usage_error(
+			    "run: --dir %s: give an absolute path, as " PCR_ENV_DIR
+			    " takes (--dir \"$PWD/%s\")",
+			    dir, dir);
 		if (pcr_cli_absolute(dir, root, sizeof root) == 0) {
 			pcr_cli_error("run: --dir %s: %s", dir, strerror(errno));
 			return PCR_CLI_FAILURE;

@@ -148,11 +148,12 @@ Test(cli, bad_usage_exits_2_with_a_hint)
 {
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	const char *const cases[][4] = {
+	const char *const cases[][5] = {
 		{ NULL },
 		{ "frobnicate", NULL },
 		{ "run", NULL },
 		{ "run", "--dir", NULL },
+		{ "run", "--dir", "cache", "true", NULL },
 		{ "env", "--shell", "csh", NULL },
 		{ "where", "a", "b", NULL },
 		{ "--no-such-option", NULL },
