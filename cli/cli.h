@@ -199,8 +199,15 @@ const char *pcr_cli_human_size(uint64_t bytes, char buf[PCR_CLI_HUMAN_SIZE]);
 #define PCR_CLI_ISO8601 32
 const char *pcr_cli_iso8601(time_t t, char buf[PCR_CLI_ISO8601]);
 
-/* s as a JSON string, quotes included. */
+/* s as a JSON string, quotes included: valid UTF-8 whatever its bytes,
+ * control characters escaped, and a byte that is not UTF-8 as \udcXX (the
+ * surrogate Python's surrogateescape decodes it to: os.fsencode gives the
+ * byte back). And s as text, raw to a pipe or a file; on a terminal, control
+ * characters and bytes that are not UTF-8 as \xHH, and \ as \\, so that a
+ * name cannot steer the terminal (cli/names.c). */
 void pcr_cli_json_string(FILE *out, const char *s);
+void pcr_cli_print_name(FILE *out, const char *s);
+void pcr_cli_escape_name(FILE *out, const char *s); /* the terminal's form, always */
 
 struct pcr_store_error;
 

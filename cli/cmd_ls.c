@@ -33,10 +33,13 @@ static void print_human(const struct pcr_store_list *l)
 	char size[PCR_CLI_HUMAN_SIZE];
 	for (size_t i = 0; i < l->count; i++) {
 		const struct pcr_store_entry *entry = &l->entries[i];
-		printf("%s\n", entry->source);
-		for (size_t j = 0; j < entry->nfiles; j++)
-			printf("  %10s  %s\n", pcr_cli_human_size(entry->files[j].bytes, size),
-			       entry->files[j].name);
+		pcr_cli_print_name(stdout, entry->source);
+		putchar('\n');
+		for (size_t j = 0; j < entry->nfiles; j++) {
+			printf("  %10s  ", pcr_cli_human_size(entry->files[j].bytes, size));
+			pcr_cli_print_name(stdout, entry->files[j].name);
+			putchar('\n');
+		}
 	}
 }
 

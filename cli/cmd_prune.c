@@ -40,8 +40,9 @@ static int print_would_remove(const struct pcr_store_entry *entry, enum pcr_prun
 {
 	const struct dry_run *dr = arg;
 	char size[PCR_CLI_HUMAN_SIZE];
-	printf("would remove %s: %zu file%s, %s (", entry->recorded ? entry->source : entry->key,
-	       entry->nfiles, entry->nfiles == 1 ? "" : "s",
+	fputs("would remove ", stdout);
+	pcr_cli_print_name(stdout, entry->recorded ? entry->source : entry->key);
+	printf(": %zu file%s, %s (", entry->nfiles, entry->nfiles == 1 ? "" : "s",
 	       pcr_cli_human_size(entry->bytes, size));
 	if (why == PCR_PRUNE_ORPHAN)
 		fputs("orphan", stdout);

@@ -40,7 +40,10 @@ static int map(const struct pcr_config *c, const char *path)
 	}
 	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
 	switch (pcr_map_path(c->root, c->root_len, base, query, &keyer.keyer, &m)) {
-	case PCR_MAP_OK: puts(m.central); return PCR_CLI_OK;
+	case PCR_MAP_OK:
+		pcr_cli_print_name(stdout, m.central);
+		putchar('\n');
+		return PCR_CLI_OK;
 	case PCR_MAP_REFUSED:
 		pcr_cli_error("where: %s: the library never redirects this (only one "
 			      "name directly inside __pycache__ is, not ., .. or a "

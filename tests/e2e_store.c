@@ -258,6 +258,69 @@ Test(store, ls_json_of_a_subdirectory)
 	harness_fixture_fini(&f);
 }
 
+/* A tree whose directory name holds a byte that is not UTF-8 and an escape
+ * sequence: ls --json is valid UTF-8 JSON that Python reads strictly, and
+ * os.fsencode gives the name's bytes back; ls on a terminal (script(1)
+ * gives it one) shows the escape as \x1b, never sends it. */
+Test(store, hostile_names_are_valid_json_and_shown_escaped)
+{
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char weird[PATH_MAX], pkg[PATH_MAX + 16];
+	HARNESS_PATH(weird,
+		     "%s/we\xff"
+		     "ird\x1b[31m",
+		     f.tree);
+	HARNESS_PATH(pkg, "%s/hostile", weird);
+	cr_assert(mkdir(weird, 0755) == 0 && mkdir(pkg, 0755) == 0);
+	char init[PATH_MAX + 32];
+	HARNESS_PATH(init, "%s/__init__.py", pkg);
+	harness_write_file(init, "X = 1\n");
+	char pythonpath[PATH_MAX + 16];
+	HARNESS_PATH(pythonpath, "PYTHONPATH=%s", weird);
+	struct harness_result *r = harness_python(
+	    &f, py, true, (const char *[]){ pythonpath, NULL }, "-c", "import hostile", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+
+	r = cli(&f, (const char *[]){ "ls", "--json", weird, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char json[PATH_MAX + 64];
+	HARNESS_PATH(json, "%s/ls.json", f.dir);
+	harness_write_file(json, r->out);
+	cr_assert(!strchr(r->out, '\x1b') && !strchr(r->out, '\xff'), "raw bytes: %s", r->out);
+	free(r);
+	r = harness_python(&f, py, false, NULL, "-c",
+			   "import json, os, sys\n"
+			   "text = open(sys.argv[1], 'rb').read().decode('utf-8', 'strict')\n"
+			   "entries = json.loads(text)\n"
+			   "print(os.fsencode(entries[0]['source']) == os.fsencode(sys.argv[2]))\n",
+			   json, pkg, NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "True\n", "%s", r->err);
+	free(r);
+
+	char script[PATH_MAX];
+	if (!harness_have_program("script", script, sizeof script)) {
+		fprintf(stderr, "e2e: skipped ls on a terminal: no script(1)\n");
+		harness_fixture_fini(&f);
+		return;
+	}
+	char command[PATH_MAX * 2];
+	HARNESS_PATH(command, "'%s' ls .", PCR_TEST_CLI);
+	char dir[PATH_MAX + 32];
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	r = malloc(sizeof *r);
+	harness_run(r, weird, (const char *[]){ dir, NULL },
+		    (const char *[]){ script, "-qec", command, "/dev/null", NULL });
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_assert(strstr(r->out, "we\\xffird\\x1b[31m/hostile"), "%s", r->out);
+	cr_assert(!strchr(r->out, '\x1b'), "the escape reached the terminal: %s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
 /* ---- clear ---- */
 
 Test(store, clear_of_a_subdirectory_removes_only_its_entry)

@@ -142,6 +142,43 @@ Test(cli, json_strings_escaped_as_rfc_8259_asks)
 	cr_assert_str_eq(json("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
 	cr_assert_str_eq(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"", "UTF-8 passes as it is");
 	cr_assert_str_eq(json(""), "\"\"");
+	cr_assert_str_eq(json("a\x1b[31mred"), "\"a\\u001b[31mred\"", "ESC escaped");
+	cr_assert_str_eq(json("\xf0\x9f\x90\x8d"), "\"\xf0\x9f\x90\x8d\"", "4 bytes pass");
+}
+
+/* Bytes that are not UTF-8 come out as the surrogates Python's
+ * surrogateescape gives them, so that the JSON is valid UTF-8 and
+ * os.fsencode(json.loads(...)) is the name again. */
+Test(cli, json_strings_are_utf_8_whatever_the_bytes)
+{
+	cr_assert_str_eq(json("a\xff" "b"), "\"a\\udcffb\"");
+	cr_assert_str_eq(json("\xc0\xaf"), "\"\\udcc0\\udcaf\"", "an overlong /");
+	cr_assert_str_eq(json("\xed\xa0\x80"), "\"\\udced\\udca0\\udc80\"", "a surrogate");
+	cr_assert_str_eq(json("\xf4\x90\x80\x80"), "\"\\udcf4\\udc90\\udc80\\udc80\"",
+			 "past U+10FFFF");
+	cr_assert_str_eq(json("\xe2\x82"), "\"\\udce2\\udc82\"", "cut short");
+	cr_assert_str_eq(json("caf\xc3"), "\"caf\\udcc3\"", "cut at the end");
+}
+
+static const char *escaped(const char *s)
+{
+	static char buf[256];
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	cr_assert_not_null(f);
+	pcr_cli_escape_name(f, s);
+	cr_assert_eq(fclose(f), 0);
+	return buf;
+}
+
+/* On a terminal a name is shown, never obeyed. */
+Test(cli, names_on_a_terminal_cannot_steer_it)
+{
+	cr_assert_str_eq(escaped("/src/app"), "/src/app");
+	cr_assert_str_eq(escaped("caf\xc3\xa9"), "caf\xc3\xa9", "UTF-8 as it is");
+	cr_assert_str_eq(escaped("a\x1b]0;title\x07" "b"), "a\\x1b]0;title\\x07b");
+	cr_assert_str_eq(escaped("x\xc2\x9b" "y"), "x\\xc2\\x9by", "C1 CSI");
+	cr_assert_str_eq(escaped("\xff\n\x7f"), "\\xff\\x0a\\x7f");
+	cr_assert_str_eq(escaped("a\\x41"), "a\\\\x41", "a backslash stays plain");
 }
 
 /* The entries of an LD_PRELOAD list, each "start:len:ours" and a space. */
