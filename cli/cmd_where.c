@@ -1,9 +1,12 @@
-/* where [PATH]: the cache root, or where the library puts PATH (a path
- * inside __pycache__, or a source directory whose __pycache__ it is). */
+/* where [PATH]: the cache root, or where the library puts PATH: a path
+ * inside __pycache__; a Python 2 pyc beside its source (<name>.pyc); a
+ * source directory (its __pycache__'s entry) or a source file (the entry of
+ * its directory). Exit 1 when there is no such directory to key. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/config.h"
@@ -28,18 +31,35 @@ static int map(const struct pcr_config *c, const char *path)
 	}
 	struct pcr_pycache_ref ref;
 	const char *query = path;
+	bool sidecar = false;
 	if (pcr_parse_pycache(path, &ref) == PCR_PARSE_NONE) {
+		struct stat st;
+		sidecar = pcr_might_be_sidecar(path);
 		/* A source directory: ask for its __pycache__, so that the library's
-		 * one mapping answers, with its refusals (inside the root). */
-		int len = snprintf(dir, sizeof dir, "%s/" PCR_PYCACHE, path);
+		 * one mapping answers, with its refusals (inside the root); a
+		 * source file, for its directory's. */
+		int len;
+		if (sidecar)
+			len = 0;
+		else if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			const char *slash = strrchr(path, '/');
+			len = slash ? snprintf(dir, sizeof dir, "%.*s/" PCR_PYCACHE,
+					       (int)(slash - path), path)
+				    : snprintf(dir, sizeof dir, PCR_PYCACHE);
+		} else
+			len = snprintf(dir, sizeof dir, "%s/" PCR_PYCACHE, path);
 		if (len < 0 || (size_t)len >= sizeof dir) {
 			pcr_cli_error("where: %s: the path is too long to map", path);
 			return PCR_CLI_FAILURE;
 		}
-		query = dir;
+		if (!sidecar)
+			query = dir;
 	}
 	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
-	switch (pcr_map_path(c->root, c->root_len, base, query, &keyer.keyer, &m)) {
+	enum pcr_map_status st =
+	    sidecar ? pcr_map_sidecar(c->root, c->root_len, base, query, &keyer.keyer, &m)
+		    : pcr_map_path(c->root, c->root_len, base, query, &keyer.keyer, &m);
+	switch (st) {
 	case PCR_MAP_OK:
 		pcr_cli_print_name(stdout, m.central);
 		putchar('\n');
@@ -57,8 +77,8 @@ static int map(const struct pcr_config *c, const char *path)
 		break;
 	case PCR_MAP_TOO_LONG: pcr_cli_error("where: %s: the path is too long to map", path); break;
 	case PCR_MAP_NO_DIR:
-		pcr_cli_error("where: %s: no such directory, so no entry: the library keys a "
-			      "directory by what it is, not by its name",
+		pcr_cli_error("where: %s: no such file or directory, so no entry: the library "
+			      "keys a directory by what it is, not by its name",
 			      path);
 		break;
 	case PCR_MAP_NOT_PYCACHE:

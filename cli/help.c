@@ -21,8 +21,9 @@ static const struct {
 		 "                      shell (default sh, which bash and zsh read) or a\n"
 		 "                      Dockerfile\n" },
 	{ "where", "  where [PATH]        print the cache root; with PATH, where the cache keeps\n"
-		   "                      that __pycache__ path, or that source directory's\n"
-		   "                      __pycache__\n" },
+		   "                      that __pycache__ path or Python 2 pyc, or the\n"
+		   "                      __pycache__ of that source directory (or of a source\n"
+		   "                      file's directory)\n" },
 	{ "stats", "  stats [--json]      what the cache holds: entries, files, size, source\n"
 		   "                      trees, orphans (source directory gone), oldest and\n"
 		   "                      newest file\n" },

@@ -141,6 +141,19 @@ Test(cli, where_names_what_the_library_writes)
 	cr_assert(harness_exists(central), "where names %s, which the library did not write",
 		  central);
 	free(r);
+
+	/* A source file: the entry of its directory. */
+	HARNESS_PATH(central, "%s\n", expect);
+	r = cli(&f, env, (const char *[]){ "where", "app/text.py", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, central, "where app/text.py");
+	free(r);
+	/* Nothing there: no entry, exit 1. */
+	r = cli(&f, env, (const char *[]){ "where", "app/no-such-dir", NULL });
+	cr_assert_eq(r->status, 1);
+	cr_assert(strstr(r->err, "no such file or directory"), "%s", r->err);
+	cr_assert_str_empty(r->out);
+	free(r);
 	harness_fixture_fini(&f);
 }
 

@@ -176,6 +176,16 @@ static void cold_then_warm(const struct harness_interp *py, struct harness_fixtu
 	cr_assert(after.st_ino == before.st_ino && after.st_mtime == before.st_mtime,
 		  "%s: the warm run rewrote %s", py->label, pyc);
 	assert_cached(f, py, ".pyc");
+
+	/* where names that pyc, from its in-tree name beside the source. */
+	char env_dir[PATH_MAX + 32], want_where[PATH_MAX + 2];
+	HARNESS_PATH(env_dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(want_where, "%s\n", pyc);
+	r = harness_cli(f, f->tree, (const char *[]){ env_dir, NULL },
+			(const char *[]){ "where", "pkg/mod.pyc", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, want_where, "where pkg/mod.pyc");
+	free(r);
 }
 
 Test(python2, sidecar_pycs_go_to_the_cache_and_are_read_back) { each(cold_then_warm); }
