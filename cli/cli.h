@@ -77,16 +77,18 @@ int pcr_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
  * itself) is a usage error. */
 int pcr_cli_common_option(const char *subcommand, int c, char **argv);
 
-/* The arguments of a subcommand whose only options are --help and, when json
- * is not NULL, --json, and that takes at most one operand (how->operand names
- * it for messages; NULL: none). *operand is NULL when none is given.
- * PCR_CLI_PROCEED to go on, else the exit code (help printed, bad usage). */
+/* The arguments of a subcommand whose only options are --help and at most
+ * one flag (how->flag, "json" or "dry-run": *flag set when given), and that
+ * takes at most one operand (how->operand names it for messages; NULL:
+ * none). *operand is NULL when none is given. PCR_CLI_PROCEED to go on,
+ * else the exit code (help printed, bad usage). */
 struct pcr_cli_simple {
 	const char *operand;
+	const char *flag;   /* the long option without its dashes, or NULL */
 	bool options_first; /* options end at the operand */
 };
 #define PCR_CLI_PROCEED (-1)
-int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how, bool *json,
+int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how, bool *flag,
 			const char **operand);
 
 struct pcr_config;

@@ -1,4 +1,5 @@
-/* clear [DIR]: remove every entry, or those of the tree DIR. */
+/* clear [DIR] [--dry-run]: remove every entry, or those of the tree DIR;
+ * with --dry-run, say what would go and remove nothing. */
 #include <limits.h>
 #include <stdio.h>
 
@@ -8,9 +9,10 @@
 
 int pcr_cli_clear(int argc, char **argv)
 {
-	static const struct pcr_cli_simple how = { .operand = "directory" };
+	static const struct pcr_cli_simple how = { .operand = "directory", .flag = "dry-run" };
 	const char *arg;
-	int status = pcr_cli_simple_args(argc, argv, &how, NULL, &arg);
+	bool dry_run = false;
+	int status = pcr_cli_simple_args(argc, argv, &how, &dry_run, &arg);
 	if (status != PCR_CLI_PROCEED)
 		return status;
 
@@ -23,6 +25,21 @@ int pcr_cli_clear(int argc, char **argv)
 	struct pcr_store_error e;
 	status = PCR_CLI_OK;
 	struct pcr_store store = pcr_cli_progress_start(config.root, "clear");
+	if (dry_run) {
+		/* What a clear removes is what stats counts of the same tree. */
+		struct pcr_store_stats st;
+		int counted = pcr_store_stats(&store, arg ? dir : NULL, &st, &e);
+		pcr_cli_progress_end();
+		if (counted < 0) {
+			pcr_cli_store_error("clear", &e);
+			return PCR_CLI_FAILURE;
+		}
+		r = (struct pcr_store_removed){
+			.entries = st.entries, .files = st.files, .bytes = st.bytes, .old = st.old
+		};
+		pcr_cli_print_removed("would remove", &r);
+		return PCR_CLI_OK;
+	}
 	int cleared = pcr_store_clear(&store, arg ? dir : NULL, &r, &e);
 	pcr_cli_progress_end();
 	if (cleared == 0 && !arg)

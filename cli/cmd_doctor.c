@@ -444,7 +444,7 @@ static void print_json(bool all_ok)
 
 int pcr_cli_doctor(int argc, char **argv)
 {
-	static const struct pcr_cli_simple how = { .options_first = true };
+	static const struct pcr_cli_simple how = { .flag = "json", .options_first = true };
 	bool json = false;
 	const char *none;
 	int status = pcr_cli_simple_args(argc, argv, &how, &json, &none);

@@ -46,7 +46,7 @@ static void print_human(const struct pcr_store_list *l)
 int pcr_cli_ls(int argc, char **argv)
 {
 	/* DIR and --json in either order. */
-	static const struct pcr_cli_simple how = { .operand = "directory" };
+	static const struct pcr_cli_simple how = { .operand = "directory", .flag = "json" };
 	bool json = false;
 	const char *arg;
 	int status = pcr_cli_simple_args(argc, argv, &how, &json, &arg);

@@ -94,7 +94,7 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 
 int pcr_cli_stats(int argc, char **argv)
 {
-	static const struct pcr_cli_simple how = { .options_first = true };
+	static const struct pcr_cli_simple how = { .flag = "json", .options_first = true };
 	bool json = false;
 	const char *none;
 	int status = pcr_cli_simple_args(argc, argv, &how, &json, &none);

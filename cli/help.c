@@ -29,8 +29,9 @@ static const struct {
 		   "                      newest file\n" },
 	{ "ls", "  ls [DIR] [--json]   the cached files of the tree DIR (default: the current\n"
 		"                      directory), per source directory, with their sizes\n" },
-	{ "clear",
-	  "  clear [DIR]         remove the whole cache, or the entries of the tree DIR\n" },
+	{ "clear", "  clear [DIR] [--dry-run]\n"
+		   "                      remove the whole cache, or the entries of the tree DIR;\n"
+		   "                      --dry-run only says what would go\n" },
 	{ "prune", "  prune [--orphans] [--older-than AGE] [--max-size SIZE] [--dry-run]\n"
 		   "                      remove orphans, then entries not used for AGE (30d,\n"
 		   "                      12h; units s m h d w), then the least recently used\n"

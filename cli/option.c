@@ -24,28 +24,26 @@ static int option_error(const char *subcommand, int c, char **argv)
 	return pcr_cli_usage_error("%s%sunknown option '%s'", in, sep, arg);
 }
 
-enum { OPT_JSON = PCR_CLI_OPT_HELP + 1 };
+enum { OPT_FLAG = PCR_CLI_OPT_HELP + 1 };
 
-int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how, bool *json,
+int pcr_cli_simple_args(int argc, char **argv, const struct pcr_cli_simple *how, bool *flag,
 			const char **operand)
 {
-	static const struct option plain[] = {
+	struct option options[] = {
 		PCR_CLI_HELP_OPTION,
 		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option with_json[] = {
-		PCR_CLI_HELP_OPTION,
-		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
+	if (how->flag)
+		options[1] = (struct option){ how->flag, no_argument, NULL, OPT_FLAG };
 	const char *name = argv[0];
 	optind = 0;
 	int c;
 	/* "+" stops at the first operand; without it, options may follow it. */
-	while ((c = getopt_long(argc, argv, how->options_first ? "+:h" : ":h",
-				json ? with_json : plain, NULL)) != -1) {
-		if (c == OPT_JSON && json)
-			*json = true;
+	while ((c = getopt_long(argc, argv, how->options_first ? "+:h" : ":h", options, NULL)) !=
+	       -1) {
+		if (c == OPT_FLAG && how->flag)
+			*flag = true;
 		else
 			return pcr_cli_common_option(name, c, argv);
 	}

@@ -65,7 +65,9 @@ _pycache_redirect()
 		;;
 	where | clear)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--help" -- "$cur"))
+			local flags="--help"
+			[[ $command == clear ]] && flags="--dry-run --help"
+			COMPREPLY=($(compgen -W "$flags" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi

@@ -341,7 +341,17 @@ Test(store, clear_of_a_subdirectory_removes_only_its_entry)
 	HARNESS_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
 	struct scan before = scan(&f);
 
-	struct harness_result *r = cli(&f, (const char *[]){ "clear", "app/stats", NULL });
+	/* A dry run says the same, with "would remove", and removes nothing. */
+	char would[160];
+	HARNESS_PATH(would, "would remove 1 entry, 2 files, %s\n", size);
+	struct harness_result *r =
+	    cli(&f, (const char *[]){ "clear", "--dry-run", "app/stats", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, would);
+	free(r);
+	cr_assert(harness_exists(entry) && harness_exists(record), "the dry run removed the entry");
+	cr_assert_eq(scan(&f).files, before.files, "the dry run removed files");
+	r = cli(&f, (const char *[]){ "clear", "app/stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
 	free(r);
@@ -365,7 +375,14 @@ static void clear_all_then_rebuild(const struct harness_interp *py, struct harne
 	char size[32], expect[128];
 	pcr_cli_human_size(before.bytes, size);
 	HARNESS_PATH(expect, "removed 2 entries, %d files, %s\n", HARNESS_SAMPLE_MODULES, size);
-	struct harness_result *r = cli(f, (const char *[]){ "clear", NULL });
+	char would[160];
+	HARNESS_PATH(would, "would remove %s", expect + strlen("removed "));
+	struct harness_result *r = cli(f, (const char *[]){ "clear", "--dry-run", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, would, "%s", py->label);
+	free(r);
+	cr_assert_eq(scan(f).files, before.files, "%s: clear --dry-run removed files", py->label);
+	r = cli(f, (const char *[]){ "clear", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect, "%s", py->label);
 	free(r);
