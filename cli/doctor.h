@@ -21,8 +21,8 @@ struct pcr_cli_interpreter {
 	char real[PATH_MAX];  /* the binary it runs */
 };
 
-/* /usr/bin/python3, python3 on PATH, the pyenv builds of Python 3, pypy3 on
- * PATH, in that order, at most max: each binary once, a script (a pyenv
+/* /usr/bin/python3, python3 on PATH, the pyenv builds (2.7 too: the library
+ * redirects its pycs beside the sources), pypy3 on PATH, in that order, at most max: each binary once, a script (a pyenv
  * shim) taken for the binary it runs. Returns how many. The pyenv builds
  * are $PYENV_ROOT/versions/3.* (default ~/.pyenv). */
 size_t pcr_cli_find_interpreters(struct pcr_cli_interpreter *list, size_t max);

@@ -105,9 +105,13 @@ static char **probe_environment(char *const *extra)
 }
 
 #define PROBE_TAG "pcr-doctor-tag:"
-#define PROBE_CODE                                                      \
-	"import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod; " \
-	"print('" PROBE_TAG "' + str(sys.implementation.cache_tag))"
+/* Python 2 has no sys.implementation: "py2", whose pycs sit beside the
+ * sources (pcr_map_sidecar). */
+#define PROBE_TAG_PY2 "py2"
+#define PROBE_CODE                                                            \
+	"import sys; sys.path.insert(0, sys.argv[1]); import pkg.mod; "       \
+	"print('" PROBE_TAG "' + str(getattr(getattr(sys, 'implementation', " \
+	"None), 'cache_tag', '" PROBE_TAG_PY2 "' if sys.version_info[0] == 2 else None)))"
 
 /* What the probe's run says: the interpreter's cache tag, or a problem. */
 static bool probe_tag(struct pcr_cli_probe *p, const struct pcr_cli_child *r, char *tag,
@@ -143,14 +147,19 @@ static bool probe_tag(struct pcr_cli_probe *p, const struct pcr_cli_child *r, ch
 static void probe_verdict(struct pcr_cli_probe *p, const char *dir, const char *tag)
 {
 	char pycache[PATH_MAX + 32], pyc[PATH_MAX + 128], root[PATH_MAX + 8];
+	bool py2 = strcmp(tag, PROBE_TAG_PY2) == 0;
 	snprintf(pycache, sizeof pycache, "%s/tree/pkg/__pycache__", dir);
-	snprintf(pyc, sizeof pyc, "%s/mod.%s.pyc", pycache, tag);
+	if (py2) /* the sidecar beside mod.py */
+		snprintf(pyc, sizeof pyc, "%s/tree/pkg/mod.pyc", dir);
+	else
+		snprintf(pyc, sizeof pyc, "%s/mod.%s.pyc", pycache, tag);
 	snprintf(root, sizeof root, "%s/cache", dir);
 	struct stat st;
-	if (lstat(pycache, &st) == 0) {
+	if (lstat(py2 ? pyc : pycache, &st) == 0) {
 		snprintf(p->detail, sizeof p->detail,
-			 "the import wrote __pycache__ into the source tree: the library did "
-			 "not redirect this interpreter");
+			 "the import wrote %s into the source tree: the library did not "
+			 "redirect this interpreter",
+			 py2 ? "pkg/mod.pyc" : "__pycache__");
 		snprintf(p->fix, sizeof p->fix,
 			 "run it with " PCR_ENV_LOG "=1 and " PCR_ENV_SCOPE "=all to see why; "
 			 "a statically linked or setuid interpreter cannot be preloaded");
@@ -162,12 +171,15 @@ static void probe_verdict(struct pcr_cli_probe *p, const char *dir, const char *
 		return;
 	}
 	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
-	if (pcr_map_path(root, strlen(root), NULL, pyc, &keyer.keyer, m) != PCR_MAP_OK) {
+	enum pcr_map_status mapped =
+	    py2 ? pcr_map_sidecar(root, strlen(root), NULL, pyc, &keyer.keyer, m)
+		: pcr_map_path(root, strlen(root), NULL, pyc, &keyer.keyer, m);
+	if (mapped != PCR_MAP_OK) {
 		snprintf(p->detail, sizeof p->detail, "cannot map %s", pyc);
 	} else if (stat(m->central, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(p->detail, sizeof p->detail,
-			 "the import left no __pycache__ in the tree, but no bytecode in the "
-			 "cache either (expected %s)",
+			 "the import left no bytecode in the tree, but none in the cache "
+			 "either (expected %s)",
 			 m->central);
 		snprintf(p->fix, sizeof p->fix,
 			 "run it with " PCR_ENV_LOG "=2 to see the "

@@ -81,9 +81,9 @@ size_t pcr_cli_find_interpreters(struct pcr_cli_interpreter *list, size_t max)
 		consider(list, &n, max, path);
 	const char *pyenv = getenv("PYENV_ROOT"), *home = getenv("HOME");
 	if (pyenv && *pyenv)
-		snprintf(pattern, sizeof pattern, "%s/versions/3.*/bin/python", pyenv);
+		snprintf(pattern, sizeof pattern, "%s/versions/*/bin/python", pyenv);
 	else
-		snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/3.*/bin/python",
+		snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/*/bin/python",
 			 home && *home ? home : "/nonexistent");
 	glob_t g;
 	if (glob(pattern, 0, NULL, &g) == 0) {

@@ -294,3 +294,26 @@ Test(python2, python3_processes_leave_pyc_files_outside_pycache_alone)
 {
 	harness_each_python(python3_leaves_sidecars);
 }
+
+/* doctor tries the pyenv builds of Python 2 too: its test import lands
+ * beside the sources, where the library takes it into the cache. */
+static void doctor_tries_it(const struct harness_interp *py, struct harness_fixture *f)
+{
+	const char *versions = strstr(py->path, "/versions/");
+	if (!versions) {
+		cr_log_info("%s: not a pyenv build, which is what doctor looks for", py->path);
+		return;
+	}
+	char root_env[PATH_MAX + 16], dir_env[PATH_MAX + 32], real[PATH_MAX], want[PATH_MAX + 64];
+	HARNESS_PATH(root_env, "PYENV_ROOT=%.*s", (int)(versions - py->path), py->path);
+	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	cr_assert(realpath(py->path, real));
+	HARNESS_PATH(want, "(%s): an import through the library landed in the cache (py2)", real);
+	struct harness_result *r =
+	    harness_cli(f, f->tree, (const char *[]){ root_env, dir_env, NULL },
+			(const char *[]){ "doctor", NULL });
+	cr_assert(strstr(r->out, want), "doctor did not try %s:\n%s", py->path, r->out);
+	free(r);
+}
+
+Test(python2, doctor_tries_the_pyenv_builds_of_python_2) { each(doctor_tries_it); }
