@@ -119,6 +119,12 @@ bool pcr_cli_find_library_or_say(char *out, size_t outsz);
 /* The same, quietly: why it failed goes into why. */
 bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz);
 
+/* Calls fn with the name of each symbol the shared object at path exports
+ * (its dynamic symbols defined there, global or weak) until fn returns
+ * false; false with errno when path is no ELF64 shared object of this
+ * machine (cli/elf.c). Nothing of it runs. */
+bool pcr_cli_elf_exports(const char *path, bool (*fn)(const char *name, void *arg), void *arg);
+
 /* The entries of an LD_PRELOAD list, one a call: the dynamic loader
  * separates them with spaces and colons. The next entry at or after *list,
  * its length in *len, *list moved past it; ours tells whether it names a

@@ -39,6 +39,71 @@ static bool preloadable(const char *path, char *why, size_t whysz)
 	return false;
 }
 
+/* The hooks of this version's library (preload/hooks.def). */
+static const char *const hooks[] = {
+#define HOOK(NAME, ...) #NAME,
+#define HOOK_OPEN(NAME, ...) #NAME,
+#define HOOK_FOPEN(NAME) #NAME,
+#define HOOK2(NAME, ...) #NAME,
+#include "../preload/hooks.def"
+#undef HOOK
+#undef HOOK_OPEN
+#undef HOOK_FOPEN
+#undef HOOK2
+};
+#define NHOOKS (sizeof hooks / sizeof *hooks)
+
+struct exports {
+	bool seen[NHOOKS];
+	size_t others;
+	char other[64]; /* the first export that is not a hook, for the message */
+};
+
+static bool tally_export(const char *name, void *arg)
+{
+	struct exports *x = arg;
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (strcmp(name, hooks[i]) == 0) {
+			x->seen[i] = true;
+			return true;
+		}
+	if (x->others++ == 0)
+		snprintf(x->other, sizeof x->other, "%s", name);
+	return true;
+}
+
+/* Whether path is this version's library: a shared object that exports the
+ * hook table and nothing else (libc exports every hook, and thousands more);
+ * false with the reason in why. */
+static bool is_this_library(const char *value, const char *path, char *why, size_t whysz)
+{
+	struct exports x = { 0 };
+	const char *fix =
+	    "; point it at " PCR_LIBRARY_NAME " of this version (" PCR_VERSION ") or unset it";
+	if (!pcr_cli_elf_exports(path, tally_export, &x)) {
+		pcr_cli_format(why, whysz,
+			       ENV_LIBRARY "='%s' is not a shared object this machine loads%s",
+			       value, fix);
+		return false;
+	}
+	if (x.others) {
+		pcr_cli_format(why, whysz,
+			       ENV_LIBRARY "='%s' is not pycache-redirect's library: it exports "
+					   "%zu symbol%s that are not hooks (%s)%s",
+			       value, x.others, x.others == 1 ? "" : "s", x.other, fix);
+		return false;
+	}
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (!x.seen[i]) {
+			pcr_cli_format(why, whysz,
+				       ENV_LIBRARY "='%s' lacks the hook %s: another version's "
+						   "library%s",
+				       value, hooks[i], fix);
+			return false;
+		}
+	return true;
+}
+
 static bool from_environment(const char *value, char *out, size_t outsz, char *why, size_t whysz)
 {
 	if (pcr_cli_absolute(value, out, outsz) == 0) {
@@ -54,7 +119,7 @@ static bool from_environment(const char *value, char *out, size_t outsz, char *w
 			       PCR_LIBRARY_NAME);
 		return false;
 	}
-	return preloadable(out, why, whysz);
+	return is_this_library(value, out, why, whysz) && preloadable(out, why, whysz);
 }
 
 struct candidates {

@@ -469,3 +469,41 @@ Test(cli, each_command_has_its_own_help)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* PYCACHE_REDIRECT_LIBRARY names this project's library or is refused: a
+ * real shared object that is another library (libc exports every hook and
+ * thousands more; libz none) is not put in LD_PRELOAD, and run runs
+ * nothing. Read from the file: nothing of it is loaded. */
+Test(cli, run_refuses_a_library_that_is_not_ours)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char marker[PATH_MAX + 16], script[PATH_MAX * 2];
+	HARNESS_PATH(marker, "%s/ran", f.dir);
+	HARNESS_PATH(script, "touch '%s'", marker);
+	const char *const others[] = { "/lib/x86_64-linux-gnu/libc.so.6",
+				       "/usr/lib/x86_64-linux-gnu/libz.so.1", "/bin/sh" };
+	for (size_t i = 0; i < 3; i++) {
+		if (!harness_exists(others[i]))
+			continue;
+		char var[PATH_MAX + 32];
+		HARNESS_PATH(var, "PYCACHE_REDIRECT_LIBRARY=%s", others[i]);
+		struct harness_result *r =
+		    cli(&f, (const char *[]){ var, NULL },
+			(const char *[]){ "run", "/bin/sh", "-c", script, NULL });
+		cr_assert_eq(r->status, 1, "%s: exit %d", others[i], r->status);
+		cr_assert(strstr(r->err, "is not pycache-redirect's library") ||
+			      strstr(r->err, "is not a shared object"),
+			  "%s: %s", others[i], r->err);
+		cr_assert_not(harness_exists(marker), "%s: the command ran", others[i]);
+		free(r);
+	}
+	char var[PATH_MAX + 32];
+	HARNESS_PATH(var, "PYCACHE_REDIRECT_LIBRARY=%s", PCR_TEST_LIBRARY);
+	struct harness_result *r = cli(&f, (const char *[]){ var, NULL },
+				       (const char *[]){ "run", "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "the library itself: %s", r->err);
+	cr_assert(harness_exists(marker));
+	free(r);
+	harness_fixture_fini(&f);
+}
