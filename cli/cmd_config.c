@@ -1,5 +1,8 @@
-/* config [KEY [VALUE]]: the settings kept in the cache root. One key so
- * far, max-size: the size limit the cleanup keeps the cache under. */
+/* config [KEY [VALUE]]: with no argument, every setting with its value and
+ * where it comes from (the environment, <root>/config, the default), as
+ * ccache -p; with a key, that one; with a value, it is set in <root>/config.
+ * One key is kept there so far, max-size: the size limit the cleanup keeps
+ * the cache under. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,6 +33,62 @@ static int show(const struct pcr_config *c)
 		printf(" (from " PCR_CLI_ENV_MAX_SIZE "; the settings say %s)",
 		       saved[0] ? saved : "none");
 	putchar('\n');
+	return PCR_CLI_OK;
+}
+
+static const char *from_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* One line of the listing: "KEY VALUE  (SOURCE)", the values aligned. */
+static void setting(const char *key, const char *value, const char *source)
+{
+	printf("%-9s ", key);
+	pcr_cli_print_name(stdout, value);
+	printf("  (%s)\n", source);
+}
+
+/* Every setting, as the library and the command would use them here. */
+static int show_all(const struct pcr_config *c)
+{
+	const char *sw = from_env(PCR_ENV_SWITCH);
+	setting("redirect", c->enabled ? "on" : "off", sw ? PCR_ENV_SWITCH : "default");
+	char origin[128];
+	snprintf(origin, sizeof origin, "%s%s",
+		 c->root_origin == PCR_ROOT_FROM_DIR ? "" : "default: ",
+		 pcr_root_origin_str(c->root_origin));
+	setting("root", c->root_len ? c->root : "none: the setting is refused", origin);
+	const char *scope = from_env(PCR_ENV_SCOPE), *log = from_env(PCR_ENV_LOG);
+	setting("scope", c->scope == PCR_SCOPE_ALL ? "all" : "python",
+		scope ? PCR_ENV_SCOPE : "default");
+	setting("log", log ? log : "0", log ? PCR_ENV_LOG : "default");
+	struct pcr_cli_limit l;
+	char why[PATH_MAX + 128];
+	if (!pcr_cli_size_limit(c, &l, why, sizeof why)) {
+		pcr_cli_error("config: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	/* "none" from the variable or the file is a setting too: say whose. */
+	char saved[64];
+	if (!pcr_cli_setting_read(c->root, KEY_MAX_SIZE, saved, sizeof saved, why, sizeof why)) {
+		pcr_cli_error("config: %s", why);
+		return PCR_CLI_FAILURE;
+	}
+	setting(KEY_MAX_SIZE, l.origin == PCR_CLI_LIMIT_NONE ? "none" : l.text,
+		from_env(PCR_CLI_ENV_MAX_SIZE) ? PCR_CLI_ENV_MAX_SIZE
+		: saved[0]                     ? "<root>/config"
+					       : "default");
+	char library[PATH_MAX];
+	if (pcr_cli_find_library(library, sizeof library, why, sizeof why))
+		setting("library", library,
+			from_env("PYCACHE_REDIRECT_LIBRARY") ? "PYCACHE_REDIRECT_LIBRARY"
+							     : "found by the command");
+	else
+		setting("library", "none", why);
+	if (c->problem)
+		printf("note: %s\n", c->problem);
 	return PCR_CLI_OK;
 }
 
@@ -115,5 +174,5 @@ int pcr_cli_config(int argc, char **argv)
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
 		return PCR_CLI_FAILURE;
-	return value ? set(&config, value) : show(&config);
+	return value ? set(&config, value) : key ? show(&config) : show_all(&config);
 }

@@ -41,7 +41,9 @@ static const struct {
 		   "                      with no rule: orphans, then down to 90% of the\n"
 		   "                      size limit (config max-size)\n" },
 	{ "config", "  config [max-size [SIZE|none]]\n"
-		    "                      show or set the size limit, kept in the cache root;\n"
+		    "                      every setting, its value and where it comes from\n"
+		    "                      (as ccache -p); max-size: show or set the size\n"
+		    "                      limit, kept in the cache root;\n"
 		    "                      past it, the next run or env prunes the cache to\n"
 		    "                      90% of it in the background (0 or none: no limit)\n" },
 	{ "doctor", "  doctor [--json]     check that the redirect can work here: the\n"

@@ -202,7 +202,7 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 {
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
 	cr_assert(!harness_exists(f.root), "showing creates nothing");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "2G", NULL }, 0, "");
 	char path[PATH_MAX + 16], text[512];
@@ -214,25 +214,27 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	cr_assert_eq(st.st_mode & 07777, 0700, "the root is made as the library makes it");
 	cr_assert_eq(lstat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 2G\n");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 2G\n");
-	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=500M", (const char *[]){ "config", NULL }, 0,
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 2G\n");
+	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=500M",
+		   (const char *[]){ "config", "max-size", NULL }, 0,
 		   "max-size 500M (from PYCACHE_REDIRECT_MAX_SIZE; the settings say 2G)\n");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "700m", NULL }, 0, "");
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 700m\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 700m\n");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "none", NULL }, 0, "");
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
 	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
 	cr_assert(!strstr(text, "max-size"), "none removes the setting: %s", text);
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "0", NULL }, 0, "");
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size none\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
 	/* A bare number is in GiB, as in ccache: kept with its unit. */
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "10", NULL }, 0, "");
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 10G\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 10G\n");
 	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
 	cr_assert(strstr(text, "\nmax-size 10G\n"), "%s", text);
-	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=3", (const char *[]){ "config", NULL }, 0,
+	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=3",
+		   (const char *[]){ "config", "max-size", NULL }, 0,
 		   "max-size 3 (from PYCACHE_REDIRECT_MAX_SIZE; the settings say 10G)\n");
 
 	/* Bad usage: exit 2, the file untouched. */
@@ -254,7 +256,7 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 		cr_assert_str_empty(r->out);
 		free(r);
 	}
-	expect_out(&f, NULL, (const char *[]){ "config", NULL }, 0, "max-size 1G\n");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 1G\n");
 
 	/* A bad value from the environment is a failure where it is used. */
 	struct harness_result *r =
@@ -262,6 +264,38 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	cr_assert_eq(r->status, 1);
 	cr_assert(strstr(r->err, "PYCACHE_REDIRECT_MAX_SIZE 'lots'"), "%s", r->err);
 	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* config with no argument lists every setting, its value and where it
+ * comes from, as ccache -p does. */
+Test(limit, config_lists_every_setting_and_its_source)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "2G", NULL }, 0, "");
+	char root[PATH_MAX + 64], lib[PATH_MAX + 64], expect[PATH_MAX * 3];
+	HARNESS_PATH(root, "%s", f.root);
+	HARNESS_PATH(lib, "%s", PCR_TEST_LIBRARY);
+	HARNESS_PATH(expect,
+		     "redirect  on  (default)\n"
+		     "root      %s  (PYCACHE_REDIRECT_DIR)\n"
+		     "scope     all  (PYCACHE_REDIRECT_SCOPE)\n"
+		     "log       0  (default)\n"
+		     "max-size  2G  (<root>/config)\n"
+		     "library   %s  (found by the command)\n",
+		     root, lib);
+	expect_out(&f, "PYCACHE_REDIRECT_SCOPE=all", (const char *[]){ "config", NULL }, 0, expect);
+	HARNESS_PATH(expect,
+		     "redirect  on  (default)\n"
+		     "root      %s  (PYCACHE_REDIRECT_DIR)\n"
+		     "scope     python  (default)\n"
+		     "log       0  (default)\n"
+		     "max-size  none  (PYCACHE_REDIRECT_MAX_SIZE)\n"
+		     "library   %s  (found by the command)\n",
+		     root, lib);
+	expect_out(&f, "PYCACHE_REDIRECT_MAX_SIZE=none", (const char *[]){ "config", NULL }, 0,
+		   expect);
 	harness_fixture_fini(&f);
 }
 
