@@ -38,6 +38,7 @@ int pcr_cli_clear(int argc, char **argv);
 int pcr_cli_doctor(int argc, char **argv);
 int pcr_cli_prune(int argc, char **argv);
 int pcr_cli_config(int argc, char **argv);
+int pcr_cli_adopt(int argc, char **argv);
 
 /* The full usage text; one command's (false when there is no such
  * command); the command a mistyped name most likely meant, or NULL

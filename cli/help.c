@@ -46,6 +46,12 @@ static const struct {
 		    "                      limit, kept in the cache root;\n"
 		    "                      past it, the next run or env prunes the cache to\n"
 		    "                      90% of it in the background (0 or none: no limit)\n" },
+	{ "adopt", "  adopt [DIR] [--remove] [--dry-run]\n"
+		   "                      move the pycs of the real __pycache__ directories of\n"
+		   "                      the tree DIR (default: .), left from before the\n"
+		   "                      redirect, into the cache, and remove the emptied\n"
+		   "                      directories; --remove deletes them instead; one that\n"
+		   "                      holds anything but pycs is left, and said so\n" },
 	{ "doctor", "  doctor [--json]     check that the redirect can work here: the\n"
 		    "                      configuration, the root (owner, mode, free space),\n"
 		    "                      the library, LD_PRELOAD, and a real import through\n"

@@ -4,7 +4,7 @@
 _pycache_redirect()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="run env where stats ls clear prune config doctor help"
+	local commands="run env where stats ls clear prune config adopt doctor help"
 	local i command="" command_at=0
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -94,6 +94,13 @@ _pycache_redirect()
 		config) COMPREPLY=($(compgen -W "max-size --help" -- "$cur")) ;;
 		max-size) COMPREPLY=($(compgen -W "500M 1G 2G 5G none" -- "$cur")) ;;
 		esac
+		;;
+	adopt)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--remove --dry-run --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
 		;;
 	doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
