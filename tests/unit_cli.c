@@ -151,7 +151,9 @@ Test(cli, json_strings_escaped_as_rfc_8259_asks)
  * os.fsencode(json.loads(...)) is the name again. */
 Test(cli, json_strings_are_utf_8_whatever_the_bytes)
 {
-	cr_assert_str_eq(json("a\xff" "b"), "\"a\\udcffb\"");
+	cr_assert_str_eq(json("a\xff"
+			      "b"),
+			 "\"a\\udcffb\"");
 	cr_assert_str_eq(json("\xc0\xaf"), "\"\\udcc0\\udcaf\"", "an overlong /");
 	cr_assert_str_eq(json("\xed\xa0\x80"), "\"\\udced\\udca0\\udc80\"", "a surrogate");
 	cr_assert_str_eq(json("\xf4\x90\x80\x80"), "\"\\udcf4\\udc90\\udc80\\udc80\"",
@@ -175,8 +177,12 @@ Test(cli, names_on_a_terminal_cannot_steer_it)
 {
 	cr_assert_str_eq(escaped("/src/app"), "/src/app");
 	cr_assert_str_eq(escaped("caf\xc3\xa9"), "caf\xc3\xa9", "UTF-8 as it is");
-	cr_assert_str_eq(escaped("a\x1b]0;title\x07" "b"), "a\\x1b]0;title\\x07b");
-	cr_assert_str_eq(escaped("x\xc2\x9b" "y"), "x\\xc2\\x9by", "C1 CSI");
+	cr_assert_str_eq(escaped("a\x1b]0;title\x07"
+				 "b"),
+			 "a\\x1b]0;title\\x07b");
+	cr_assert_str_eq(escaped("x\xc2\x9b"
+				 "y"),
+			 "x\\xc2\\x9by", "C1 CSI");
 	cr_assert_str_eq(escaped("\xff\n\x7f"), "\\xff\\x0a\\x7f");
 	cr_assert_str_eq(escaped("a\\x41"), "a\\\\x41", "a backslash stays plain");
 }
