@@ -276,6 +276,81 @@ static size_t help_commands(const struct harness_fixture *f, char names[][32], s
 	return n;
 }
 
+static int cmp_names(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The fish completion offers what --help lists (fish sorts them), and the
+ * values of the options that take a fixed set. */
+Test(cli, fish_completion_completes)
+{
+	char fish[PATH_MAX];
+	if (!harness_have_program("fish", fish, sizeof fish))
+		cr_skip_test("fish is not on PATH (tests/setup --tests installs it)");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	const char *script =
+	    "source $argv[1]\n"
+	    "complete -C 'pycache-redirect ' | string split -f1 \\t | string join ' '\n"
+	    "complete -C 'pycache-redirect env --shell ' | string split -f1 \\t | "
+	    "string join ' '\n"
+	    "complete -C 'pycache-redirect clear --d' | string split -f1 \\t\n"
+	    "complete -C 'pycache-redirect help pr' | string split -f1 \\t\n"
+	    "true\n"; /* string split fails on a line without a tab */
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, (const char *[]){ "HOME=/nonexistent", NULL },
+		    (const char *[]){ fish, "--no-config", "-c", script, "--",
+				      PCR_TEST_SOURCE_DIR "/cli/pycache-redirect.fish", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char names[32][32], expect[1024] = "";
+	size_t n = help_commands(&f, names, 32);
+	qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		strcat(expect, names[i]);
+		strcat(expect, i + 1 < n ? " " : "\n");
+	}
+	strcat(expect, "bash docker fish sh zsh\n--dry-run\nprune\n");
+	cr_assert_str_eq(r->out, expect, "the fish completion and --help disagree");
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* The zsh completion's commands are --help's, in its order, and zsh reads
+ * the file. */
+Test(cli, zsh_completion_lists_every_command)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char text[8192];
+	cr_assert_gt(
+	    harness_read_file(PCR_TEST_SOURCE_DIR "/cli/_pycache-redirect", text, sizeof text), 0);
+	char names[32][32], listed[1024] = "", expect[1024] = "";
+	size_t n = help_commands(&f, names, 32);
+	for (size_t i = 0; i < n; i++) {
+		strcat(expect, names[i]);
+		strcat(expect, " ");
+	}
+	const char *p = strstr(text, "commands=(");
+	cr_assert(p, "no commands=( in the zsh completion");
+	for (p = strchr(p, '\n') + 1; *p != ')'; p = strchr(p, '\n') + 1) {
+		char name[32];
+		cr_assert_eq(sscanf(p, " '%31[a-z]:", name), 1, "%.40s", p);
+		strcat(listed, name);
+		strcat(listed, " ");
+	}
+	cr_assert_str_eq(listed, expect, "the zsh completion and --help disagree");
+	char zsh[PATH_MAX];
+	if (harness_have_program("zsh", zsh, sizeof zsh)) {
+		struct harness_result *r = malloc(sizeof *r);
+		harness_run(r, f.tree, NULL,
+			    (const char *[]){ zsh, "-n",
+					      PCR_TEST_SOURCE_DIR "/cli/_pycache-redirect", NULL });
+		cr_assert_eq(r->status, 0, "zsh -n: %s", r->err);
+		free(r);
+	} else {
+		fprintf(stderr, "e2e: zsh is not on PATH: its reading of the file not checked\n");
+	}
+	harness_fixture_fini(&f);
+}
+
 /* The manual page (cli/pycache-redirect.1) has a synopsis line for every
  * command that --help lists. */
 Test(cli, manual_page_covers_every_command)
@@ -363,6 +438,8 @@ Test(cli, debian_package_holds_a_working_install)
 		"./usr/lib/libpycache-redirect.so\n",
 		"./usr/share/man/man1/pycache-redirect.1\n",
 		"./usr/share/bash-completion/completions/pycache-redirect\n",
+		"./usr/share/fish/vendor_completions.d/pycache-redirect.fish\n",
+		"./usr/share/zsh/vendor-completions/_pycache-redirect\n",
 	};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		cr_assert(strstr(r->out, files[i]), "the package lacks %s%s", files[i], r->out);
