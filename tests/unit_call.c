@@ -185,47 +185,40 @@ static int do_mkdir(const char *path)
 	return r;
 }
 
-/* rename, with the cache and the tree on "different file systems" when
- * exdev is set: the real call then fails with EXDEV between the two. */
-static int do_rename(const char *from, const char *to, bool exdev)
+/* A two-path hook's loop: rename (link_flags -1) or linkat with link_flags,
+ * with the cache and the tree on "different file systems" when exdev is
+ * set: the real call then fails with EXDEV between the two. */
+static int do_two(const char *from, const char *to, int link_flags, bool exdev)
 {
 	struct pcr_call a, b;
 	const char *PA, *PB;
+	bool link = link_flags >= 0;
 	int r = -1;
 	tried[0] = '\0';
-	for (bool go = pcr_call2_begin(&a, &b, "rename", AT_FDCWD, from, AT_FDCWD, to, &PA, &PB);
+	for (bool go = pcr_call2_begin(&a, &b, link ? "linkat" : "rename", AT_FDCWD, from, AT_FDCWD,
+				       to, &PA, &PB);
 	     go; go = pcr_call2_next(&a, &b, r == -1, &PA, &PB)) {
 		note(PA);
 		note(PB);
 		if (exdev && a.central != b.central)
 			r = -1, errno = EXDEV;
 		else
-			r = rename(PA, PB);
+			r = link ? linkat(AT_FDCWD, PA, AT_FDCWD, PB, link_flags) : rename(PA, PB);
 	}
-	if (r == -1 && pcr_call2_emulate(&a, &b, PCR_MOVE_RENAME))
+	if (r == -1 &&
+	    pcr_call2_emulate(&a, &b, link ? pcr_linkat_move(link_flags) : PCR_MOVE_RENAME))
 		r = 0;
 	return r;
 }
 
-/* linkat with flags, across "file systems" as do_rename. */
+static int do_rename(const char *from, const char *to, bool exdev)
+{
+	return do_two(from, to, -1, exdev);
+}
+
 static int do_linkat(const char *from, const char *to, int flags, bool exdev)
 {
-	struct pcr_call a, b;
-	const char *PA, *PB;
-	int r = -1;
-	tried[0] = '\0';
-	for (bool go = pcr_call2_begin(&a, &b, "linkat", AT_FDCWD, from, AT_FDCWD, to, &PA, &PB);
-	     go; go = pcr_call2_next(&a, &b, r == -1, &PA, &PB)) {
-		note(PA);
-		note(PB);
-		if (exdev && a.central != b.central)
-			r = -1, errno = EXDEV;
-		else
-			r = linkat(AT_FDCWD, PA, AT_FDCWD, PB, flags);
-	}
-	if (r == -1 && pcr_call2_emulate(&a, &b, pcr_linkat_move(flags)))
-		r = 0;
-	return r;
+	return do_two(from, to, flags, exdev);
 }
 
 static int count_names(const char *d)

@@ -124,15 +124,18 @@ Test(cli, times_in_iso_8601_utc)
 	cr_assert_str_eq(pcr_cli_iso8601(1795609698, buf), "2026-11-25T12:28:18Z");
 }
 
-static const char *json(const char *s)
+/* What a printer of names writes for s. */
+static const char *printed(void (*print)(FILE *out, const char *s), const char *s)
 {
 	static char buf[256];
 	FILE *f = fmemopen(buf, sizeof buf, "w");
 	cr_assert_not_null(f);
-	pcr_cli_json_string(f, s);
+	print(f, s);
 	cr_assert_eq(fclose(f), 0);
 	return buf;
 }
+
+static const char *json(const char *s) { return printed(pcr_cli_json_string, s); }
 
 Test(cli, json_strings_escaped_as_rfc_8259_asks)
 {
@@ -162,15 +165,7 @@ Test(cli, json_strings_are_utf_8_whatever_the_bytes)
 	cr_assert_str_eq(json("caf\xc3"), "\"caf\\udcc3\"", "cut at the end");
 }
 
-static const char *escaped(const char *s)
-{
-	static char buf[256];
-	FILE *f = fmemopen(buf, sizeof buf, "w");
-	cr_assert_not_null(f);
-	pcr_cli_escape_name(f, s);
-	cr_assert_eq(fclose(f), 0);
-	return buf;
-}
+static const char *escaped(const char *s) { return printed(pcr_cli_escape_name, s); }
 
 /* On a terminal a name is shown, never obeyed. */
 Test(cli, names_on_a_terminal_cannot_steer_it)

@@ -164,44 +164,42 @@ def section(data, meta, out):
                            "path (tens of ns) on the other file calls. A difference much larger "
                            "than that is the machine, or a cost part b does not see."
                            % (hits, fallbacks, us, 100 * us / 1000 / med(base)))
-    fuse = {c: read_times(data, "a", "fuse", c) for c, _ in FUSE_CONDS}
-    if "a-fuse" in skips:
-        out.append("**Behind FUSE: skipped**: %s." % skips["a-fuse"])
+    # The three-condition workloads: (id, name, title, how, conditions, the
+    # target against in-tree).
+    three = [
+        ("fuse", "Behind FUSE", "The generated package behind FUSE",
+         "`python3 -c 'import bigpkg.entry'` in a copy of the generated package mounted "
+         "with bindfs (FUSE: every metadata call a round trip through the daemon, as on "
+         "NFS or a container's shared folder), warm, each condition on its own mount; "
+         "the same rounds as above. The library keys each directory once a process "
+         "(no round trip a module).",
+         FUSE_CONDS, (0.665, "≤ 0.665 (what it was before the directory identity)")),
+        ("py315", "CPython 3.15", "The generated package with CPython 3.15",
+         "`python3.15 -c 'import bigpkg.entry'` of the Debian sid root that "
+         "`tests/setup --newest` makes (CPython 3.15 on glibc 2.43, the library built "
+         "here), warm, each condition on its own copy; the same rounds as above. Every "
+         "run goes through the root's launcher (tests/in_root: a mount namespace and a "
+         "chroot), in all three conditions alike.",
+         PY315_CONDS, (1.03, "≤ 1.03")),
+    ]
+    for wl, name, title, how, conds, (limit, words) in three:
+        times = {c: read_times(data, "a", wl, c) for c, _ in conds}
+        intree, prefix, redirect = (c for c, _ in conds)
+        if "a-" + wl in skips:
+            out.append("**%s: skipped**: %s." % (name, skips["a-" + wl]))
+            out.append("")
+            continue
+        if not all(times.values()):
+            continue
+        out.append("### " + title)
         out.append("")
-    elif all(fuse.values()):
-        out.append("### The generated package behind FUSE")
+        out.append(how)
         out.append("")
-        out.append("`python3 -c 'import bigpkg.entry'` in a copy of the generated package mounted "
-                   "with bindfs (FUSE: every metadata call a round trip through the daemon, as on "
-                   "NFS or a container's shared folder), warm, each condition on its own mount; "
-                   "the same rounds as above. The library keys each directory once a process "
-                   "(no round trip a module).")
-        out.append("")
-        time_table(out, fuse, FUSE_CONDS, "fuse-intree", "in-tree")
-        targets.append(target_line(data, "a", "fuse", "Behind FUSE", "fuse-redirect", "fuse-intree",
-                                   "in-tree", fuse, 0.665, "≤ 0.665 (what it was before the "
-                                   "directory identity)"))
-        targets.append(target_line(data, "a", "fuse", "Behind FUSE", "fuse-redirect", "fuse-prefix",
-                                   "`PYTHONPYCACHEPREFIX`", fuse, 1.0, "≤ 1.00 (no slower)"))
-    py315 = {c: read_times(data, "a", "py315", c) for c, _ in PY315_CONDS}
-    if "a-py315" in skips:
-        out.append("**With CPython 3.15: skipped**: %s." % skips["a-py315"])
-        out.append("")
-    elif all(py315.values()):
-        out.append("### The generated package with CPython 3.15")
-        out.append("")
-        out.append("`python3.15 -c 'import bigpkg.entry'` of the Debian sid root that "
-                   "`tests/setup --newest` makes (CPython 3.15 on glibc 2.43, the library built "
-                   "here), warm, each condition on its own copy; the same rounds as above. Every "
-                   "run goes through the root's launcher (tests/in_root: a mount namespace and a "
-                   "chroot), in all three conditions alike.")
-        out.append("")
-        time_table(out, py315, PY315_CONDS, "py315-intree", "in-tree")
-        targets.append(target_line(data, "a", "py315", "CPython 3.15", "py315-redirect",
-                                   "py315-intree", "in-tree", py315, 1.03, "≤ 1.03"))
-        targets.append(target_line(data, "a", "py315", "CPython 3.15", "py315-redirect",
-                                   "py315-prefix", "`PYTHONPYCACHEPREFIX`", py315, 1.0,
-                                   "≤ 1.00 (no slower)"))
+        time_table(out, times, conds, intree, "in-tree")
+        targets.append(target_line(data, "a", wl, name, redirect, intree, "in-tree", times,
+                                   limit, words))
+        targets.append(target_line(data, "a", wl, name, redirect, prefix,
+                                   "`PYTHONPYCACHEPREFIX`", times, 1.0, "≤ 1.00 (no slower)"))
     out.append("### Against DESIGN.md's targets")
     out.append("")
     out += targets
