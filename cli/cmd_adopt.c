@@ -1,7 +1,8 @@
 /* adopt [DIR] [--remove] [--dry-run]: the real __pycache__ directories a
  * tree kept from before the redirect (Python still reads them, editors and
  * git status --ignored still show them) moved into the cache, each pyc to
- * the central name the library gives it, and the emptied directory removed.
+ * the central name the library gives it (copied, as a file of this user's),
+ * and the emptied directory removed.
  * --remove deletes them instead. A __pycache__ that holds anything but
  * pycs is left as it is, and said so. Run without the library active in
  * this process: it reads and moves the real files. */
@@ -80,22 +81,23 @@ static bool only_pycs(const char *dir, char *other, size_t size)
 	return ok;
 }
 
-/* The pyc file into the cache at m's central name: renamed when the cache
- * is on the same file system, else copied under a temporary name and
- * renamed into place, then the in-tree file removed. 0, or -1 with errno. */
+/* The pyc file into the cache at m's central name: its bytes, read from
+ * what was opened (never through a link), written as a file of this user's
+ * (0600, under a temporary name, then renamed into place), then the in-tree
+ * name removed. Never a rename: a file another user owns, or one with a
+ * second link, would come into the cache still theirs to write. 0, or -1
+ * with errno. */
 static int move_into_cache(const char *from, struct pcr_mapping *m)
 {
-	if (rename(from, m->central) == 0)
-		return chmod(m->central, 0600);
-	if (errno != EXDEV)
-		return -1;
-	int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int in = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
 		return -1;
 	struct stat st;
 	char *data = NULL;
 	int r = -1;
-	if (fstat(in, &st) == 0 && (data = malloc((size_t)st.st_size + 1)) != NULL &&
+	errno = EINVAL;
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (data = malloc((size_t)st.st_size + 1)) != NULL &&
 	    read(in, data, (size_t)st.st_size) == st.st_size) {
 		char tmp[PATH_MAX + 64];
 		r = pcr_atomic_write(&pcr_fs_libc, m->central, tmp, sizeof tmp, data,

@@ -132,3 +132,39 @@ Test(adopt, remove_deletes_them_instead)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* A pyc another user owns, with a second link they keep: adopted as a file
+ * of this user's, never the same inode, so that nobody else can write what
+ * the cache holds. */
+Test(adopt, another_users_pyc_comes_in_as_a_copy_of_ours)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a file to another uid");
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r = harness_python(&f, py, false, NULL, "-m", "app", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	char pyc[PATH_MAX], theirs[PATH_MAX + 16];
+	HARNESS_PATH(pyc, "%s/app/__pycache__/text.%s.pyc", f.tree, py->tag);
+	HARNESS_PATH(theirs, "%s/their-link", f.dir);
+	cr_assert_eq(chown(pyc, 4242, 4242), 0);
+	cr_assert_eq(chmod(pyc, 0666), 0);
+	cr_assert_eq(link(pyc, theirs), 0);
+	struct stat before;
+	cr_assert_eq(stat(pyc, &before), 0);
+
+	r = adopt(&f, (const char *[]){ "adopt", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	char central[PATH_MAX];
+	harness_sample_pyc(central, sizeof central, &f, py, "app", "text", "");
+	struct stat st;
+	cr_assert_eq(stat(central, &st), 0, "no %s", central);
+	cr_assert_eq(st.st_uid, geteuid(), "the central pyc is uid %u's", (unsigned)st.st_uid);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert(st.st_ino != before.st_ino, "the cache holds the other user's inode");
+	cr_assert_eq(st.st_nlink, 1);
+	harness_fixture_fini(&f);
+}
