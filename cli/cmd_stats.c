@@ -1,12 +1,18 @@
-/* stats [--json]: what the cache holds, like ccache -s. It only reads (and
- * sets the growth counter to what it counted): past the size limit it says
- * that the cleanup is due, which prune, run and env do. */
+/* stats [--json] [--zero]: what the cache holds and what it did (hits,
+ * misses: core/stats.h), like ccache -s. It only reads (and sets the growth
+ * counter to what it counted): past the size limit it says that the cleanup
+ * is due, which prune, run and env do. --zero sets the counts to 0 and
+ * keeps every pyc. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "../core/config.h"
 #include "../core/fs.h"
 #include "../core/root.h"
+#include "../core/stats.h"
 #include "../core/store.h"
 #include "cli.h"
 
@@ -33,7 +39,7 @@ static void json_time(const char *name, const struct pcr_store_stats *s, struct 
 }
 
 static void print_json(const char *root, const struct pcr_store_stats *s,
-		       const struct pcr_cli_limit *l)
+		       const struct pcr_cli_limit *l, const uint64_t *n)
 {
 	fputs("{\"root\":", stdout);
 	pcr_cli_json_string(stdout, root);
@@ -54,11 +60,14 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 		pcr_cli_json_string(stdout, pcr_cli_limit_origin_str(l->origin));
 	}
 	printf(",\"cleanup_due\":%s", over_limit(s, l) ? "true" : "false");
+	printf(",\"hits\":%llu,\"misses\":%llu,\"in_tree_reads\":%llu,\"refusals\":%llu",
+	       (unsigned long long)n[PCR_STAT_HIT], (unsigned long long)n[PCR_STAT_MISS],
+	       (unsigned long long)n[PCR_STAT_IN_TREE], (unsigned long long)n[PCR_STAT_REFUSED]);
 	fputs("}\n", stdout);
 }
 
 static void print_human(const char *root, const struct pcr_store_stats *s,
-			const struct pcr_cli_limit *l)
+			const struct pcr_cli_limit *l, const uint64_t *n)
 {
 	char size[PCR_CLI_HUMAN_SIZE], oldest[PCR_CLI_ISO8601], newest[PCR_CLI_ISO8601];
 	printf("cache root     %s (%s)\n", root, health(root));
@@ -90,16 +99,57 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 		       pcr_cli_human_size(s->old.bytes, size));
 	printf("oldest         %s\n", s->files ? pcr_cli_iso8601(s->oldest.tv_sec, oldest) : "-");
 	printf("newest         %s\n", s->files ? pcr_cli_iso8601(s->newest.tv_sec, newest) : "-");
+	uint64_t hits = n[PCR_STAT_HIT], misses = n[PCR_STAT_MISS];
+	printf("hits           %llu", (unsigned long long)hits);
+	if (hits + misses) /* in tenths of a percent */
+		printf(" (%llu.%llu%% of the pycs asked of the cache)",
+		       (unsigned long long)(hits * 1000 / (hits + misses) / 10),
+		       (unsigned long long)(hits * 1000 / (hits + misses) % 10));
+	printf("\nmisses         %llu (pycs compiled and written into the cache)\n",
+	       (unsigned long long)misses);
+	printf("in-tree reads  %llu (pycs read from their trees)\n",
+	       (unsigned long long)n[PCR_STAT_IN_TREE]);
+	printf("refusals       %llu (writes refused: a planted link, a full cache)\n",
+	       (unsigned long long)n[PCR_STAT_REFUSED]);
 }
+
+enum { OPT_JSON = PCR_CLI_OPT_HELP + 1, OPT_ZERO };
+
+static const struct option options[] = {
+	PCR_CLI_HELP_OPTION,
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "zero", no_argument, NULL, OPT_ZERO },
+	{ NULL, 0, NULL, 0 },
+};
 
 int pcr_cli_stats(int argc, char **argv)
 {
-	static const struct pcr_cli_simple how = { .flag = "json", .options_first = true };
-	bool json = false;
-	const char *none;
-	int status = pcr_cli_simple_args(argc, argv, &how, &json, &none);
-	if (status != PCR_CLI_PROCEED)
-		return status;
+	bool json = false, zero = false;
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, "+:h", options, NULL)) != -1;) {
+		if (c == OPT_JSON)
+			json = true;
+		else if (c == OPT_ZERO)
+			zero = true;
+		else
+			return pcr_cli_common_option(argv[0], c, argv);
+	}
+	if (optind < argc)
+		return pcr_cli_usage_error("stats: unexpected argument '%s'", argv[optind]);
+	if (zero && json)
+		return pcr_cli_usage_error("stats: --zero prints no statistics; give it alone");
+	if (zero) {
+		struct pcr_config config;
+		if (!pcr_cli_load_config(&config) || !pcr_cli_root_safe(&config))
+			return PCR_CLI_FAILURE;
+		if (pcr_store_counts_zero(config.root) < 0) {
+			pcr_cli_error("stats: cannot zero the counts in %s: %s", config.root,
+				      strerror(errno));
+			return PCR_CLI_FAILURE;
+		}
+		puts("hits, misses, in-tree reads and refusals set to 0; every pyc kept");
+		return PCR_CLI_OK;
+	}
 
 	struct pcr_config config;
 	if (!pcr_cli_load_config(&config))
@@ -118,9 +168,15 @@ int pcr_cli_stats(int argc, char **argv)
 	}
 	/* A whole scan: the library's counter starts again from the truth. */
 	pcr_store_counter_reset(config.root, s.bytes);
+	uint64_t n[PCR_STAT_COUNT];
+	if (pcr_store_counts_read(config.root, n) < 0) {
+		pcr_cli_error("stats: cannot read the counts in %s: %s", config.root,
+			      strerror(errno));
+		return PCR_CLI_FAILURE;
+	}
 	if (json)
-		print_json(config.root, &s, &l);
+		print_json(config.root, &s, &l, n);
 	else
-		print_human(config.root, &s, &l);
+		print_human(config.root, &s, &l, n);
 	return PCR_CLI_OK;
 }

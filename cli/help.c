@@ -24,9 +24,11 @@ static const struct {
 		   "                      that __pycache__ path or Python 2 pyc, or the\n"
 		   "                      __pycache__ of that source directory (or of a source\n"
 		   "                      file's directory)\n" },
-	{ "stats", "  stats [--json]      what the cache holds: entries, files, size, source\n"
+	{ "stats", "  stats [--json] [--zero]\n"
+		   "                      what the cache holds: entries, files, size, source\n"
 		   "                      trees, orphans (source directory gone), oldest and\n"
-		   "                      newest file\n" },
+		   "                      newest file; and what it did: hits, misses, in-tree\n"
+		   "                      reads, refusals; --zero sets those to 0\n" },
 	{ "ls", "  ls [DIR] [--json]   the cached files of the tree DIR (default: the current\n"
 		"                      directory), per source directory, with their sizes\n" },
 	{ "clear", "  clear [DIR] [--dry-run]\n"

@@ -172,6 +172,12 @@ uint64_t pcr_store_counter_estimate(const char *root);
 int pcr_store_counter_open(const char *root, int flags);
 int pcr_store_counter_reset(const char *root, uint64_t bytes);
 
+/* The library's counts (core/stats.h): summed over <root>/v2/stats (all 0
+ * when there is none), and set to 0 (the file emptied). 0, or -1 with errno
+ * (store_counts.c). */
+int pcr_store_counts_read(const char *root, uint64_t n[]);
+int pcr_store_counts_zero(const char *root);
+
 /* Orders directory paths as if '/' sorted before every other byte, so that
  * "/a/b/c" comes right after "/a/b", before "/a/b-c". */
 int pcr_store_path_cmp(const char *a, const char *b);

@@ -12,6 +12,7 @@
 #include "../core/path.h"
 #include "clock.h"
 #include "counter.h"
+#include "stats.h"
 #include "dirkey.h"
 #include "seen.h"
 #include "state.h"
@@ -103,12 +104,12 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 		 * Reads go on: what they could find is no more than a planted pyc,
 		 * which Python checks against its source. */
 		if ((op & (PCR_CHANGES | PCR_CREATES)) && !pcr_entry_trusted(&c->m))
-			return (errno = ELOOP), false;
+			return pcr_stats_count(PCR_STAT_REFUSED), (errno = ELOOP), false;
 		/* The library makes no symlink in the cache: one there was planted. */
 		struct stat st;
 		if ((op & PCR_NO_LINK) && pcr_fs_real.lstat(c->m.central, &st) == 0 &&
 		    S_ISLNK(st.st_mode))
-			return (errno = ELOOP), false;
+			return pcr_stats_count(PCR_STAT_REFUSED), (errno = ELOOP), false;
 		/* A lookup in an entry that does not exist: the tree's, at once. */
 		if (!(c->op & PCR_CREATES) && !pcr_seen_look_centrally(&c->m)) {
 			pcr_log(PCR_LOG_EVERY,
@@ -160,6 +161,13 @@ static bool make_entry(struct pcr_call *c)
 	return true;
 }
 
+/* Whether a central name is a pyc's, not a writer's temporary name. */
+static bool is_pyc_name(const char *central)
+{
+	size_t n = strlen(central);
+	return n > 4 && memcmp(central + n - 4, ".pyc", 4) == 0;
+}
+
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
 	if (!c->central) {
@@ -167,14 +175,21 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 		 * own, or pycs shipped in it. */
 		if (c->mapped && c->m.is_dir && failed && errno == ENOENT)
 			pcr_seen_tree_missing(&c->m);
-		else if (c->mapped && !c->m.is_dir && !failed && !(c->op & PCR_CREATES))
+		else if (c->mapped && !c->m.is_dir && !failed && !(c->op & PCR_CREATES)) {
 			pcr_seen_tree_has_pycs(&c->m);
+			if (c->op & PCR_OPENS)
+				pcr_stats_count(PCR_STAT_IN_TREE);
+		}
 		return false;
 	}
 	int e = errno;
 	bool again = false;
 	if (!failed) {
-		if (c->op & PCR_MAKES_DIR) { /* this mkdir made the entry directory */
+		if ((c->op & PCR_OPENS) && !c->m.is_dir)
+			pcr_stats_count(PCR_STAT_HIT);
+		else if ((c->op & PCR_CREATES) && !c->m.is_dir && is_pyc_name(c->m.central))
+			pcr_stats_count(PCR_STAT_MISS); /* Python 2 writes its pyc in place */
+		if (c->op & PCR_MAKES_DIR) {            /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
 			pcr_entry_made(&c->m);
 		}
@@ -256,9 +271,9 @@ static bool cache_takes(const struct pcr_call *a, off_t *size)
 		return true; /* the move itself will say what is wrong */
 	*size = st.st_size;  /* for the growth counter, which need not stat it again */
 	if ((rlim_t)st.st_size >= file_size_limit())
-		return (errno = EFBIG), false;
+		return pcr_stats_count(PCR_STAT_REFUSED), (errno = EFBIG), false;
 	if (st.st_size > 0 && cache_full())
-		return (errno = ENOSPC), false;
+		return pcr_stats_count(PCR_STAT_REFUSED), (errno = ENOSPC), false;
 	return true;
 }
 
@@ -296,6 +311,8 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const c
 	if (!failed && b->central) {
 		pcr_seen_entry_made(&b->m);
 		pcr_counter_wrote(&b->m, b->moving);
+		if (is_pyc_name(b->m.central))
+			pcr_stats_count(PCR_STAT_MISS); /* a pyc moved into place */
 	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {
 			again = true;

@@ -34,6 +34,8 @@ enum {
 				 * never makes */
 	PCR_MAKES_DIR = 1u << 3, /* mkdir: of __pycache__ itself, makes the entry and its
 				  * record */
+	PCR_OPENS = 1u << 4,     /* an open for reading: a found pyc counts as a hit or an
+				  * in-tree read (core/stats.h) */
 };
 typedef unsigned pcr_op;
 
@@ -93,14 +95,15 @@ static inline pcr_op pcr_open_op(int flags)
 {
 	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
 		return PCR_CREATES;
-	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? PCR_CHANGES : PCR_READS;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? PCR_CHANGES
+								    : PCR_READS | PCR_OPENS;
 }
 
 static inline pcr_op pcr_fopen_op(const char *mode)
 {
 	if (mode && mode[0] != 'r')
 		return PCR_CREATES;
-	return mode && strchr(mode, '+') ? PCR_CHANGES : PCR_READS;
+	return mode && strchr(mode, '+') ? PCR_CHANGES : PCR_READS | PCR_OPENS;
 }
 
 /* freopen has no O_NOFOLLOW to ask for: its writes are refused when the

@@ -3,7 +3,8 @@ without the library:
 
     python check_cache.py ROOT [--records] [--pycs N]
 
-Every file under ROOT must be the growth counter v2/usage, an entry's
+Every file under ROOT must be the growth counter v2/usage, the counts
+v2/stats (whole 32-byte records: writers append each in one write), an entry's
 <key>.src, or a pyc of this interpreter inside an entry directory: its magic
 is this interpreter's, marshal reads its body as a code object, and a
 timestamp pyc carries its source's mtime and size (when the entry's record
@@ -53,6 +54,10 @@ layout = os.path.join(root, "v2")
 for shard in sorted(os.listdir(layout)) if os.path.isdir(layout) else []:
     sdir = os.path.join(layout, shard)
     if shard == "usage" and os.path.isfile(sdir):
+        continue
+    if shard == "stats" and os.path.isfile(sdir) and not os.path.islink(sdir):
+        if os.path.getsize(sdir) % 32:
+            bad.append("a torn record in " + sdir)
         continue
     names = os.listdir(sdir)
     entries = [n for n in names if not os.path.islink(os.path.join(sdir, n))

@@ -257,15 +257,17 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Anything that is still a file but the usage counter (<root>/v2/usage)
- * and, when records_too is false, the records (<key>.src). */
+/* Anything that is still a file but the usage counter (<root>/v2/usage),
+ * the counts (<root>/v2/stats) and, when records_too is false, the records
+ * (<key>.src). */
 static bool records_too;
 
 static int find_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	const char *name = path + ftw->base;
-	if (type == FTW_F && !(ftw->level == 2 && strcmp(name, "usage") == 0) &&
+	if (type == FTW_F &&
+	    !(ftw->level == 2 && (strcmp(name, "usage") == 0 || strcmp(name, "stats") == 0)) &&
 	    (records_too || !(ftw->level == 2 && ends_with(name, ".src")))) {
 		size_t len = strlen(leftovers);
 		snprintf(leftovers + len, sizeof leftovers - len, "\n  %s", path);
@@ -361,7 +363,7 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 	nftw(f.root, find_temporary, 16, FTW_PHYS);
 	cr_assert_eq(nleftovers, 0, "temporary files left:%s", leftovers);
 
-	/* With no writer left, a clear leaves no file (but the usage counter). */
+	/* With no writer left, a clear leaves no file (but the counters). */
 	command((const char *[]){ "clear", NULL });
 	cr_assert_eq(failed.count, 0, "%s", failed.first);
 	records_too = true;

@@ -88,12 +88,24 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 	    "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
 	    "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
 	    "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
-	    "s\",\"max_size\":null,\"max_size_from\":null,\"cleanup_due\":false}\n",
+	    "s\",\"max_size\":null,\"max_size_from\":null,\"cleanup_due\":false,",
 	    f->root, HARNESS_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
 	struct harness_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert_str_eq(r->out, expect, "%s", py->label);
+	cr_assert(strncmp(r->out, expect, strlen(expect)) == 0, "%s: %s\nexpected %s", py->label,
+		  r->out, expect);
 	cr_assert_str_empty(r->err);
+	/* The counts of the one cold run: its own modules compiled (and any of
+	 * the stdlib this build left uncompiled), nothing read back yet. */
+	unsigned long long hits, misses, in_tree, refused;
+	cr_assert_eq(sscanf(r->out + strlen(expect),
+			    "\"hits\":%llu,\"misses\":%llu,\"in_tree_reads\":%llu,"
+			    "\"refusals\":%llu}\n",
+			    &hits, &misses, &in_tree, &refused),
+		     4, "%s", r->out);
+	cr_assert_eq(hits, 0, "%s: %s", py->label, r->out);
+	cr_assert_geq(misses, HARNESS_SAMPLE_MODULES, "%s: %s", py->label, r->out);
+	cr_assert_eq(refused, 0);
 	free(r);
 
 	/* The same in words. */
@@ -108,8 +120,12 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 		     "source trees   1 (2 directories)\n"
 		     "orphans        0\n"
 		     "oldest         %s\n"
-		     "newest         %s\n",
-		     f->root, HARNESS_SAMPLE_MODULES, size, oldest, newest);
+		     "newest         %s\n"
+		     "hits           0 (0.0%% of the pycs asked of the cache)\n"
+		     "misses         %llu (pycs compiled and written into the cache)\n"
+		     "in-tree reads  %llu (pycs read from their trees)\n"
+		     "refusals       0 (writes refused: a planted link, a full cache)\n",
+		     f->root, HARNESS_SAMPLE_MODULES, size, oldest, newest, misses, in_tree);
 	r = cli(f, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
@@ -119,6 +135,55 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 Test(store, stats_json_matches_what_is_on_disk) { harness_each_python(stats_json_matches_disk); }
 
 /* A source directory removed after the import leaves an orphan. */
+/* The library counts what the cache did, as ccache -s: a cold run's pycs
+ * are misses, a warm run's hits, a tree's own pycs in-tree reads; --zero
+ * sets the counts to 0 and keeps every pyc. */
+static void hits_and_misses(const struct harness_interp *py, struct harness_fixture *f)
+{
+	run_sample(py, f);
+	struct harness_result *r = cli(f, (const char *[]){ "stats", "--zero", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	free(harness_run_app(f, py, NULL, NULL)); /* warm */
+	r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	unsigned long long hits, misses;
+	const char *at = strstr(r->out, "\"hits\":");
+	cr_assert(at && sscanf(at, "\"hits\":%llu,\"misses\":%llu", &hits, &misses) == 2, "%s",
+		  r->out);
+	cr_assert_eq(hits, HARNESS_SAMPLE_MODULES, "%s: %s", py->label, r->out);
+	cr_assert_eq(misses, 0, "%s: the warm run wrote: %s", py->label, r->out);
+	free(r);
+	r = cli(f, (const char *[]){ "stats", NULL });
+	char want[64];
+	HARNESS_PATH(want, "hits           %d (", HARNESS_SAMPLE_MODULES);
+	cr_assert(strstr(r->out, want), "%s", r->out);
+	free(r);
+	size_t pycs = scan(f).files;
+	r = cli(f, (const char *[]){ "stats", "--zero", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	cr_assert_eq(scan(f).files, pycs, "--zero removed pycs");
+	r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	cr_assert(strstr(r->out, "\"hits\":0,\"misses\":0,\"in_tree_reads\":0,\"refusals\":0}"),
+		  "%s", r->out);
+	free(r);
+	/* Pycs shipped in a tree (compiled there without the library) are
+	 * in-tree reads. */
+	harness_rmtree(f->root);
+	struct harness_result *plain = harness_python(f, py, false, NULL, "-m", "app", NULL);
+	cr_assert_eq(plain->status, 0, "%s", plain->err);
+	free(plain);
+	free(harness_run_app(f, py, NULL, NULL));
+	r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	unsigned long long in_tree;
+	at = strstr(r->out, "\"in_tree_reads\":");
+	cr_assert(at && sscanf(at, "\"in_tree_reads\":%llu", &in_tree) == 1, "%s", r->out);
+	cr_assert_geq(in_tree, HARNESS_SAMPLE_MODULES, "%s: %s", py->label, r->out);
+	free(r);
+}
+
+Test(store, hits_and_misses_are_counted_and_zeroed) { harness_each_python(hits_and_misses); }
+
 Test(store, stats_counts_an_orphan)
 {
 	const struct harness_interp *py = harness_first_python();
@@ -150,7 +215,8 @@ Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
 	    "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
 	    "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
 	    "\"oldest\":null,\"newest\":null,\"max_size\":null,"
-	    "\"max_size_from\":null,\"cleanup_due\":false}\n",
+	    "\"max_size_from\":null,\"cleanup_due\":false,\"hits\":0,\"misses\":0,"
+	    "\"in_tree_reads\":0,\"refusals\":0}\n",
 	    f.dir);
 	struct harness_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);

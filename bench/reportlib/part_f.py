@@ -14,9 +14,9 @@ def section(data, meta, out):
                "The budgets (DESIGN.md for warm, issue 13 for the rest): 2 a directory more than "
                "in-tree (warm, shipped pycs), and 2 a compiled module and 2 a directory more cold. "
                "The directories keyed are the library's `name_to_handle_at` calls (the stdlib's "
-               "few included); the rest of the difference, about 18 a process, is loading the "
-               "library (10), checking its root (an lstat a component and an access), a geteuid "
-               "and a statfs.")
+               "few included); the rest of the difference, about 24 a process, is loading the "
+               "library (10), checking its root (an lstat a component and an access), a geteuid, "
+               "a statfs, and the 6 that append the process's counts at exit.")
     out.append("")
     # The table bench/syscalls prints without --json.
     out.append("| workload | without | with the library | difference | directories keyed | per directory |")
