@@ -9,7 +9,7 @@
 #include "counter.h"
 #include "store_walk.h"
 
-int pcr_store_counter_open(const char *root, int flags)
+int pcr_store_layout_file(const char *root, const char *name, int flags)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int layout = fd < 0 ? -1 : pcr_store_open_dir_at(fd, PCR_LAYOUT);
@@ -18,11 +18,16 @@ int pcr_store_counter_open(const char *root, int flags)
 		close(fd);
 	if (layout < 0)
 		return (errno = saved), -1;
-	fd = openat(layout, PCR_COUNTER_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = openat(layout, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	saved = errno;
 	close(layout);
 	errno = saved;
 	return fd;
+}
+
+int pcr_store_counter_open(const char *root, int flags)
+{
+	return pcr_store_layout_file(root, PCR_COUNTER_NAME, flags);
 }
 
 uint64_t pcr_store_counter_estimate(const char *root)

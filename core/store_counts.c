@@ -10,21 +10,9 @@
 #include "stats.h"
 #include "store_walk.h"
 
-/* <root>/v2/stats opened with flags, no symlink followed on the way. */
 static int open_counts(const char *root, int flags)
 {
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int layout = fd < 0 ? -1 : pcr_store_open_dir_at(fd, PCR_LAYOUT);
-	int saved = errno;
-	if (fd >= 0)
-		close(fd);
-	if (layout < 0)
-		return (errno = saved), -1;
-	fd = openat(layout, PCR_STATS_NAME, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	saved = errno;
-	close(layout);
-	errno = saved;
-	return fd;
+	return pcr_store_layout_file(root, PCR_STATS_NAME, flags);
 }
 
 int pcr_store_counts_read(const char *root, uint64_t n[])

@@ -59,6 +59,12 @@ int pcr_store_remove_entry(struct pcr_store_walker *w, const struct pcr_store_en
  * Python's (a directory planted inside an entry). -1 with errno. */
 int pcr_store_remove_tree_at(int parent, const char *name);
 
+/* <root>/v2/<name> opened with flags (O_NOFOLLOW, O_NONBLOCK and O_CLOEXEC
+ * added; mode 0600 for a create), no symlink followed on the way (the
+ * caller checked the root): the growth counter's file, the counts' file.
+ * -1 with errno (store_counter.c). */
+int pcr_store_layout_file(const char *root, const char *name, int flags);
+
 /* Fills e for a failed call on <root>[/a[/b[/c]]] and returns -1. */
 int pcr_store_fail(struct pcr_store_error *e, int err, const char *root, const char *a,
 		   const char *b, const char *c);
