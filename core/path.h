@@ -70,6 +70,14 @@ static inline __attribute__((always_inline)) bool pcr_might_be_pycache(const cha
 /* The first component named exactly __pycache__, and what follows it. */
 enum pcr_parse pcr_parse_pycache(const char *path, struct pcr_pycache_ref *ref);
 
+/* Whether a name (or a path) ends in ".pyc": a pyc's final name. A writer's
+ * temporary name never does: it ends in digits (core/atomic.h). */
+static inline bool pcr_is_pyc_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && memcmp(name + n - 4, ".pyc", 4) == 0;
+}
+
 /* Python 2's sidecar pycs: a last component "<name>.pyc" or "<name>.pyo",
  * written beside <name>.py. The hooks' fast test for them, in processes that
  * run Python 2 only. */

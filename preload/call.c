@@ -161,13 +161,6 @@ static bool make_entry(struct pcr_call *c)
 	return true;
 }
 
-/* Whether a central name is a pyc's, not a writer's temporary name. */
-static bool is_pyc_name(const char *central)
-{
-	size_t n = strlen(central);
-	return n > 4 && memcmp(central + n - 4, ".pyc", 4) == 0;
-}
-
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
 	if (!c->central) {
@@ -187,7 +180,7 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 	if (!failed) {
 		if ((c->op & PCR_OPENS) && !c->m.is_dir)
 			pcr_stats_count(PCR_STAT_HIT);
-		else if ((c->op & PCR_CREATES) && !c->m.is_dir && is_pyc_name(c->m.central))
+		else if ((c->op & PCR_CREATES) && !c->m.is_dir && pcr_is_pyc_name(c->m.central))
 			pcr_stats_count(PCR_STAT_MISS); /* Python 2 writes its pyc in place */
 		if (c->op & PCR_MAKES_DIR) {            /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
@@ -302,6 +295,13 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook, i
 
 /* ENOENT has two possible causes: the target's entry directory is missing,
  * or the source is only in-tree. Mend them in that order. */
+void pcr_call_moved_in(struct pcr_call *b)
+{
+	pcr_counter_wrote(&b->m, b->moving);
+	if (pcr_is_pyc_name(b->m.central))
+		pcr_stats_count(PCR_STAT_MISS); /* a pyc Python wrote */
+}
+
 bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const char **PA,
 		    const char **PB)
 {
@@ -310,9 +310,7 @@ bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const c
 	bool again = false;
 	if (!failed && b->central) {
 		pcr_seen_entry_made(&b->m);
-		pcr_counter_wrote(&b->m, b->moving);
-		if (is_pyc_name(b->m.central))
-			pcr_stats_count(PCR_STAT_MISS); /* a pyc moved into place */
+		pcr_call_moved_in(b);
 	} else if (failed && e == ENOENT) {
 		if (b->central && !b->prepared && make_entry(b)) {
 			again = true;

@@ -86,6 +86,10 @@ bool pcr_call2_begin(struct pcr_call *a, struct pcr_call *b, const char *hook, i
 bool pcr_call2_next(struct pcr_call *a, struct pcr_call *b, bool failed, const char **PA,
 		    const char **PB);
 
+/* A file was moved (or linked, or copied) into place at b's central name:
+ * its bytes go to the growth counter and, a pyc, it counts as a miss. */
+void pcr_call_moved_in(struct pcr_call *b);
+
 /* After a two-path call failed with EXDEV between the cache and the tree, of
  * a regular file: does the move by copying (preload/move.c). True when it did;
  * else errno says why (EXDEV still, when it was not to be done). */

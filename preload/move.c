@@ -15,8 +15,6 @@
 
 #include "../core/atomic.h"
 #include "state.h"
-#include "counter.h"
-#include "stats.h"
 
 /* The side of a call as the last attempt had it: the path and its dirfd. */
 static const char *side(const struct pcr_call *c, int *dirfd)
@@ -122,10 +120,8 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 		pcr_fs_real.unlinkat(tofd, to, 0);
 		r = -1;
 	}
-	if (r == 0 && b->central) {
-		pcr_counter_wrote(&b->m, b->moving);
-		pcr_stats_count(PCR_STAT_MISS);
-	}
+	if (r == 0 && b->central)
+		pcr_call_moved_in(b);
 	errno = e;
 	return r == 0;
 }
