@@ -105,6 +105,10 @@ bool pcr_cli_load_config(struct pcr_config *c);
  * writable); a missing root is fine: the library creates it. */
 bool pcr_cli_root_safe(const struct pcr_config *c);
 
+/* The same, and the root made (0700) when it is missing, as the library
+ * makes it: for the commands that write into the cache. */
+bool pcr_cli_root_made(const char *subcommand, const struct pcr_config *c);
+
 /* path made absolute against the current directory and normalised
  * lexically the way core/ spells directories; its length, or 0 with errno
  * set (ENAMETOOLONG when it does not fit in outsz). */

@@ -22,10 +22,10 @@
 #include "../core/config.h"
 #include "../core/entry.h"
 #include "../core/fs.h"
+#include "../core/grow.h"
 #include "../core/ident.h"
 #include "../core/map.h"
 #include "../core/path.h"
-#include "../core/root.h"
 #include "../core/store.h"
 #include "cli.h"
 
@@ -45,12 +45,6 @@ static struct {
 	uint64_t bytes;
 } adopt;
 
-static bool is_pyc_name(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 4 && strcmp(name + n - 4, ".pyc") == 0 && !pcr_is_tmp_name(name);
-}
-
 /* Whether dir holds regular pyc files only (and at least one); what else is
  * there goes into other for the message. */
 static bool only_pycs(const char *dir, char *other, size_t size)
@@ -67,7 +61,7 @@ static bool only_pycs(const char *dir, char *other, size_t size)
 			continue;
 		struct stat st;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode) || !is_pyc_name(de->d_name)) {
+		    !S_ISREG(st.st_mode) || !pcr_is_pyc_name(de->d_name)) {
 			snprintf(other, size, "it holds %s, which is not a pyc", de->d_name);
 			ok = false;
 		}
@@ -178,15 +172,12 @@ static void adopt_pycache(const char *pycache)
 	char(*names)[NAME_MAX + 1] = NULL;
 	size_t n = 0, cap = 0;
 	for (struct dirent *de; (de = readdir(d));) {
-		if (!is_pyc_name(de->d_name))
+		if (!pcr_is_pyc_name(de->d_name))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			char(*grown)[NAME_MAX + 1] = realloc(names, cap * sizeof *names);
-			if (!grown)
-				break;
-			names = grown;
-		}
+		char(*grown)[NAME_MAX + 1] = pcr_grow(names, n, &cap, sizeof *names, 16);
+		if (!grown)
+			break;
+		names = grown;
 		snprintf(names[n++], sizeof *names, "%s", de->d_name);
 	}
 	closedir(d);
@@ -242,25 +233,19 @@ int pcr_cli_adopt(int argc, char **argv)
 	if (!pcr_cli_load_config(&config) || !pcr_cli_tree_arg("adopt", arg, dir, sizeof dir))
 		return PCR_CLI_FAILURE;
 	/* With the library active here, these calls would see the cache. */
-	if (getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), PCR_LIBRARY_NAME) &&
-	    getenv(PCR_ENV_SCOPE) && strcmp(getenv(PCR_ENV_SCOPE), "all") == 0) {
+	bool preloaded = false;
+	const char *list = getenv("LD_PRELOAD");
+	struct pcr_cli_preload_entry entry;
+	for (list = list ? list : ""; !preloaded && pcr_cli_preload_next(&list, &entry);)
+		preloaded = entry.ours;
+	if (preloaded && getenv(PCR_ENV_SCOPE) && strcmp(getenv(PCR_ENV_SCOPE), "all") == 0) {
 		pcr_cli_error("adopt: the library is preloaded here with " PCR_ENV_SCOPE
 			      "=all, so this command would see the cache, not the tree; "
 			      "run it with " PCR_ENV_SCOPE " unset");
 		return PCR_CLI_FAILURE;
 	}
-	if (!adopt.remove && !adopt.dry_run && !pcr_cli_root_safe(&config))
+	if (!adopt.remove && !adopt.dry_run && !pcr_cli_root_made("adopt", &config))
 		return PCR_CLI_FAILURE;
-	if (!adopt.remove && !adopt.dry_run) {
-		int err;
-		enum pcr_root_status st = pcr_root_prepare(&pcr_fs_libc, config.root,
-							   (unsigned long)geteuid(), true, &err);
-		if (st != PCR_ROOT_OK) {
-			pcr_cli_error("adopt: cannot use the cache root %s: %s", config.root,
-				      pcr_root_status_str(st));
-			return PCR_CLI_FAILURE;
-		}
-	}
 	adopt.config = &config;
 	adopt.dirs = adopt.pycs = adopt.kept_dirs = adopt.failed = 0;
 	adopt.bytes = 0;

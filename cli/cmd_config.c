@@ -12,7 +12,6 @@
 
 #include "../core/config.h"
 #include "../core/fs.h"
-#include "../core/root.h"
 #include "../core/store.h"
 #include "cli.h"
 
@@ -127,16 +126,8 @@ static int set(const struct pcr_config *c, const char *value)
 	bool none = strcmp(value, "none") == 0 || strcmp(value, "0") == 0;
 	if (!none && !pcr_cli_parse_size(value, &bytes, why, sizeof why))
 		return pcr_cli_usage_error("config: " KEY_MAX_SIZE " '%s': %s", value, why);
-	int err;
-	if (!pcr_cli_root_safe(c))
+	if (!pcr_cli_root_made("config", c))
 		return PCR_CLI_FAILURE;
-	enum pcr_root_status st =
-	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
-	if (st != PCR_ROOT_OK) {
-		pcr_cli_error("config: cannot make the cache root %s: %s", c->root,
-			      pcr_root_status_str(st));
-		return PCR_CLI_FAILURE;
-	}
 	/* A bare number is in G: kept with its unit, so that the file says it. */
 	char stored[64];
 	if (!none && value[strspn(value, "0123456789")] == '\0')

@@ -32,28 +32,23 @@ static int map(const struct pcr_config *c, const char *path)
 	struct pcr_pycache_ref ref;
 	const char *query = path;
 	bool sidecar = false;
-	if (pcr_parse_pycache(path, &ref) == PCR_PARSE_NONE) {
-		struct stat st;
-		sidecar = pcr_might_be_sidecar(path);
+	if (pcr_parse_pycache(path, &ref) == PCR_PARSE_NONE &&
+	    !(sidecar = pcr_might_be_sidecar(path))) {
 		/* A source directory: ask for its __pycache__, so that the library's
 		 * one mapping answers, with its refusals (inside the root); a
 		 * source file, for its directory's. */
-		int len;
-		if (sidecar)
-			len = 0;
-		else if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			const char *slash = strrchr(path, '/');
-			len = slash ? snprintf(dir, sizeof dir, "%.*s/" PCR_PYCACHE,
-					       (int)(slash - path), path)
-				    : snprintf(dir, sizeof dir, PCR_PYCACHE);
-		} else
-			len = snprintf(dir, sizeof dir, "%s/" PCR_PYCACHE, path);
+		struct stat st;
+		const char *slash = strrchr(path, '/');
+		bool file = stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+		int len = !file   ? snprintf(dir, sizeof dir, "%s/" PCR_PYCACHE, path)
+			  : slash ? snprintf(dir, sizeof dir, "%.*s/" PCR_PYCACHE,
+					     (int)(slash - path), path)
+				  : snprintf(dir, sizeof dir, PCR_PYCACHE);
 		if (len < 0 || (size_t)len >= sizeof dir) {
 			pcr_cli_error("where: %s: the path is too long to map", path);
 			return PCR_CLI_FAILURE;
 		}
-		if (!sidecar)
-			query = dir;
+		query = dir;
 	}
 	const struct pcr_ident_keyer keyer = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
 	enum pcr_map_status st =

@@ -43,6 +43,20 @@ bool pcr_cli_load_config(struct pcr_config *c)
 	return true;
 }
 
+bool pcr_cli_root_made(const char *subcommand, const struct pcr_config *c)
+{
+	if (!pcr_cli_root_safe(c))
+		return false;
+	int err;
+	enum pcr_root_status st =
+	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
+	if (st == PCR_ROOT_OK)
+		return true;
+	pcr_cli_error("%s: cannot make the cache root %s: %s", subcommand, c->root,
+		      pcr_root_status_str(st));
+	return false;
+}
+
 /* A root that exists but that the library would refuse: say so. Whether it
  * is missing is no problem (the library creates it). */
 bool pcr_cli_root_safe(const struct pcr_config *c)
