@@ -150,11 +150,20 @@ bool pcr_cli_setting_read(const char *root, const char *key, char *value, size_t
 bool pcr_cli_setting_write(const char *root, const char *key, const char *value, char *why,
 			   size_t whysz);
 
-/* The cache's size limit: $PYCACHE_REDIRECT_MAX_SIZE, else max-size in the
- * settings file, else none ("0" and "none" say none too). false, with why,
- * when the value is not a size or the file cannot be read. */
+/* The cache's size limit, on disk: $PYCACHE_REDIRECT_MAX_SIZE, else max-size
+ * in the settings file, else the default, PCR_CLI_DEFAULT_MAX_SIZE ("0" and
+ * "none" say none). false, with why, when the value is not a size or the
+ * file cannot be read. */
 #define PCR_CLI_ENV_MAX_SIZE "PYCACHE_REDIRECT_MAX_SIZE"
-enum pcr_cli_limit_origin { PCR_CLI_LIMIT_NONE, PCR_CLI_LIMIT_ENV, PCR_CLI_LIMIT_FILE };
+/* ccache's default: 5 GiB holds the pycs of some 25 Python installs as full
+ * as Debian's python3 with every package (8,663 pycs, 200 MiB on disk). */
+#define PCR_CLI_DEFAULT_MAX_SIZE "5G"
+enum pcr_cli_limit_origin {
+	PCR_CLI_LIMIT_NONE,
+	PCR_CLI_LIMIT_ENV,
+	PCR_CLI_LIMIT_FILE,
+	PCR_CLI_LIMIT_DEFAULT
+};
 struct pcr_cli_limit {
 	enum pcr_cli_limit_origin origin;
 	uint64_t bytes;
@@ -190,6 +199,9 @@ void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_stor
  * anything stands in the way. The commands that report (stats, ls, where,
  * doctor) never remove anything: they say that the cleanup is due. */
 void pcr_cli_upkeep(void);
+/* The same, there and then, silently: prune --auto, which the library starts
+ * (preload/upkeep.c). */
+void pcr_cli_upkeep_now(void);
 
 /* The store at root, with a progress line on stderr for its walks until
  * pcr_cli_progress_end, when stderr is a terminal and a walk takes long

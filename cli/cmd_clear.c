@@ -34,9 +34,11 @@ int pcr_cli_clear(int argc, char **argv)
 			pcr_cli_store_error("clear", &e);
 			return PCR_CLI_FAILURE;
 		}
-		r = (struct pcr_store_removed){
-			.entries = st.entries, .files = st.files, .bytes = st.bytes, .old = st.old
-		};
+		r = (struct pcr_store_removed){ .entries = st.entries,
+						.files = st.files,
+						.bytes = st.bytes,
+						.disk = st.disk,
+						.old = st.old };
 		pcr_cli_print_removed("would remove", &r);
 		return PCR_CLI_OK;
 	}

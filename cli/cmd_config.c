@@ -107,8 +107,8 @@ static int apply(const struct pcr_config *c)
 		pcr_cli_store_error("config", &e);
 		return PCR_CLI_FAILURE;
 	}
-	pcr_store_counter_reset(c->root, s.bytes);
-	if (l.origin == PCR_CLI_LIMIT_NONE || s.bytes <= l.bytes)
+	pcr_store_counter_reset(c->root, s.disk);
+	if (l.origin == PCR_CLI_LIMIT_NONE || s.disk <= l.bytes)
 		return PCR_CLI_OK;
 	struct pcr_store_removed removed;
 	if (pcr_cli_cleanup(c->root, l.bytes, false, &removed, &e) < 0) {
@@ -124,17 +124,23 @@ static int set(const struct pcr_config *c, const char *value)
 	char why[PATH_MAX + 128];
 	uint64_t bytes;
 	bool none = strcmp(value, "none") == 0 || strcmp(value, "0") == 0;
-	if (!none && !pcr_cli_parse_size(value, &bytes, why, sizeof why))
+	bool by_default = strcmp(value, "default") == 0;
+	if (!none && !by_default && !pcr_cli_parse_size(value, &bytes, why, sizeof why))
 		return pcr_cli_usage_error("config: " KEY_MAX_SIZE " '%s': %s", value, why);
 	if (!pcr_cli_root_made("config", c))
 		return PCR_CLI_FAILURE;
 	/* A bare number is in G: kept with its unit, so that the file says it. */
+	/* No limit is kept as "none", over the default; "default" takes the
+	 * setting away. */
 	char stored[64];
-	if (!none && value[strspn(value, "0123456789")] == '\0')
+	if (none)
+		snprintf(stored, sizeof stored, "none");
+	else if (value[strspn(value, "0123456789")] == '\0')
 		snprintf(stored, sizeof stored, "%sG", value);
 	else
 		snprintf(stored, sizeof stored, "%s", value);
-	if (!pcr_cli_setting_write(c->root, KEY_MAX_SIZE, none ? NULL : stored, why, sizeof why)) {
+	if (!pcr_cli_setting_write(c->root, KEY_MAX_SIZE, by_default ? NULL : stored, why,
+				   sizeof why)) {
 		pcr_cli_error("config: %s", why);
 		return PCR_CLI_FAILURE;
 	}

@@ -42,8 +42,9 @@ static int print_would_remove(const struct pcr_store_entry *entry, enum pcr_prun
 	char size[PCR_CLI_HUMAN_SIZE];
 	fputs("would remove ", stdout);
 	pcr_cli_print_name(stdout, entry->recorded ? entry->source : entry->key);
-	printf(": %zu file%s, %s (", entry->nfiles, entry->nfiles == 1 ? "" : "s",
-	       pcr_cli_human_size(entry->bytes, size));
+	char disk[PCR_CLI_HUMAN_SIZE];
+	printf(": %zu file%s, %s, %s on disk (", entry->nfiles, entry->nfiles == 1 ? "" : "s",
+	       pcr_cli_human_size(entry->bytes, size), pcr_cli_human_size(entry->disk, disk));
 	if (why == PCR_PRUNE_ORPHAN)
 		fputs("orphan", stdout);
 	else if (why == PCR_PRUNE_OLD)
@@ -124,7 +125,7 @@ int pcr_cli_prune(int argc, char **argv)
 	    pcr_store_prune(&store, &rules, &r, rules.dry_run ? print_would_remove : NULL, &dr, &e);
 	pcr_cli_progress_end();
 	if (pruned == 0 && !rules.dry_run) /* a whole scan: the counter starts again */
-		pcr_store_counter_reset(config.root, r.left_bytes);
+		pcr_store_counter_reset(config.root, r.left_disk);
 	if (pruned < 0) {
 		pcr_cli_store_error("prune", &e);
 		status = PCR_CLI_FAILURE;

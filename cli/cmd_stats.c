@@ -26,7 +26,7 @@ static const char *health(const char *root)
 
 static bool over_limit(const struct pcr_store_stats *s, const struct pcr_cli_limit *l)
 {
-	return l->origin != PCR_CLI_LIMIT_NONE && s->bytes > l->bytes;
+	return l->origin != PCR_CLI_LIMIT_NONE && s->disk > l->bytes;
 }
 
 static void json_time(const char *name, const struct pcr_store_stats *s, struct timespec t)
@@ -45,9 +45,10 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 	pcr_cli_json_string(stdout, root);
 	fputs(",\"health\":", stdout);
 	pcr_cli_json_string(stdout, health(root));
-	printf(",\"entries\":%zu,\"files\":%zu,\"bytes\":%llu,\"source_dirs\":%zu,"
-	       "\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
-	       s->entries, s->files, (unsigned long long)s->bytes, s->sources, s->trees, s->orphans,
+	printf(",\"entries\":%zu,\"files\":%zu,\"bytes\":%llu,\"disk_bytes\":%llu,"
+	       "\"source_dirs\":%zu,\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
+	       s->entries, s->files, (unsigned long long)s->bytes,
+	       (unsigned long long)(s->disk + s->shards_disk), s->sources, s->trees, s->orphans,
 	       s->unrecorded);
 	printf(",\"old_layout_files\":%zu,\"old_layout_bytes\":%llu", s->old.files,
 	       (unsigned long long)s->old.bytes);
@@ -73,13 +74,17 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 	printf("cache root     %s (%s)\n", root, health(root));
 	printf("entries        %zu\n", s->entries);
 	printf("files          %zu\n", s->files);
-	printf("size           %s\n", pcr_cli_human_size(s->bytes, size));
+	char pycs[PCR_CLI_HUMAN_SIZE];
+	printf("size           %s on disk (%s of pycs)\n",
+	       pcr_cli_human_size(s->disk + s->shards_disk, size),
+	       pcr_cli_human_size(s->bytes, pycs));
 	if (l->origin == PCR_CLI_LIMIT_NONE) {
 		puts("size limit     none (pycache-redirect config max-size SIZE sets one)");
 	} else {
 		char max[PCR_CLI_HUMAN_SIZE];
 		/* In tenths of a percent; 128 bits, so that no size overflows. */
-		uint64_t permille = (uint64_t)((unsigned __int128)s->bytes * 1000 / l->bytes);
+		uint64_t permille =
+		    (uint64_t)((unsigned __int128)(s->disk + s->shards_disk) * 1000 / l->bytes);
 		printf("size limit     %s (%s), %llu.%llu%% used\n",
 		       pcr_cli_human_size(l->bytes, max), pcr_cli_limit_origin_str(l->origin),
 		       (unsigned long long)permille / 10, (unsigned long long)permille % 10);
@@ -167,7 +172,7 @@ int pcr_cli_stats(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	}
 	/* A whole scan: the library's counter starts again from the truth. */
-	pcr_store_counter_reset(config.root, s.bytes);
+	pcr_store_counter_reset(config.root, s.disk);
 	uint64_t n[PCR_STAT_COUNT];
 	if (pcr_store_counts_read(config.root, n) < 0) {
 		pcr_cli_error("stats: cannot read the counts in %s: %s", config.root,

@@ -45,11 +45,15 @@ static const char *const hooks[] = {
 #define HOOK_OPEN(NAME, ...) #NAME,
 #define HOOK_FOPEN(NAME) #NAME,
 #define HOOK2(NAME, ...) #NAME,
+#define HOOK_EXEC(NAME, ...) #NAME,
+#define HOOK_EXECL(NAME, ...) #NAME,
 #include "../preload/hooks.def"
 #undef HOOK
 #undef HOOK_OPEN
 #undef HOOK_FOPEN
 #undef HOOK2
+#undef HOOK_EXEC
+#undef HOOK_EXECL
 };
 #define NHOOKS (sizeof hooks / sizeof *hooks)
 

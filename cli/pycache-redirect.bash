@@ -92,7 +92,7 @@ _pycache_redirect()
 	config)
 		case $prev in
 		config) COMPREPLY=($(compgen -W "max-size --help" -- "$cur")) ;;
-		max-size) COMPREPLY=($(compgen -W "500M 1G 2G 5G none" -- "$cur")) ;;
+		max-size) COMPREPLY=($(compgen -W "500M 1G 2G 5G none default" -- "$cur")) ;;
 		esac
 		;;
 	adopt)

@@ -30,6 +30,6 @@ complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l orphans -
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l older-than -x -a '12h 1d 30d 4w' -d 'not used for AGE'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l max-size -x -a '500M 1G 2G' -d 'down to SIZE'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from max-size" -a max-size -d 'the size limit'
-complete -c pycache-redirect -n "__fish_seen_subcommand_from max-size" -a '500M 1G 2G 5G none'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from max-size" -a '500M 1G 2G 5G none default'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from where ls clear adopt" -a '(__fish_complete_directories)'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from help" -a "$commands"

@@ -137,11 +137,10 @@ bool pcr_cli_size_limit(const struct pcr_config *c, struct pcr_cli_limit *l, cha
 	} else {
 		if (!pcr_cli_setting_read(c->root, "max-size", value, sizeof value, why, whysz))
 			return false;
-		if (value[0])
-			l->origin = PCR_CLI_LIMIT_FILE;
+		l->origin = value[0] ? PCR_CLI_LIMIT_FILE : PCR_CLI_LIMIT_DEFAULT;
+		if (!value[0])
+			snprintf(value, sizeof value, "%s", PCR_CLI_DEFAULT_MAX_SIZE);
 	}
-	if (l->origin == PCR_CLI_LIMIT_NONE)
-		return true;
 	snprintf(l->text, sizeof l->text, "%s", value);
 	if (no_limit(value)) {
 		l->origin = PCR_CLI_LIMIT_NONE;
@@ -172,7 +171,8 @@ bool pcr_cli_size_limit_or_say(const char *subcommand, const struct pcr_config *
 
 const char *pcr_cli_limit_origin_str(enum pcr_cli_limit_origin o)
 {
-	return o == PCR_CLI_LIMIT_ENV    ? PCR_CLI_ENV_MAX_SIZE
-	       : o == PCR_CLI_LIMIT_FILE ? "pycache-redirect config"
-					 : "none";
+	return o == PCR_CLI_LIMIT_ENV       ? PCR_CLI_ENV_MAX_SIZE
+	       : o == PCR_CLI_LIMIT_FILE    ? "pycache-redirect config"
+	       : o == PCR_CLI_LIMIT_DEFAULT ? "the default"
+					    : "none";
 }

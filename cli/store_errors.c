@@ -28,9 +28,10 @@ size_t pcr_cli_tree_arg(const char *subcommand, const char *dir, char *out, size
 
 void pcr_cli_print_removed(const char *verb, const struct pcr_store_removed *r)
 {
-	char size[PCR_CLI_HUMAN_SIZE];
-	printf("%s %zu entr%s, %zu file%s, %s\n", verb, r->entries, r->entries == 1 ? "y" : "ies",
-	       r->files, r->files == 1 ? "" : "s", pcr_cli_human_size(r->bytes, size));
+	char size[PCR_CLI_HUMAN_SIZE], disk[PCR_CLI_HUMAN_SIZE];
+	printf("%s %zu entr%s, %zu file%s, %s, %s on disk\n", verb, r->entries,
+	       r->entries == 1 ? "y" : "ies", r->files, r->files == 1 ? "" : "s",
+	       pcr_cli_human_size(r->bytes, size), pcr_cli_human_size(r->disk, disk));
 	if (r->old.files)
 		printf("%s the old layout " PCR_LAYOUT_OLD ": %zu file%s, %s\n", verb, r->old.files,
 		       r->old.files == 1 ? "" : "s", pcr_cli_human_size(r->old.bytes, size));

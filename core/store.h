@@ -29,7 +29,9 @@ struct pcr_store_entry {
 	bool source_exists;    /* false (an orphan) only when recorded */
 	char source[PATH_MAX]; /* the source directory; "" when not recorded */
 	struct timespec mtime; /* the entry directory's */
-	uint64_t bytes;        /* the sum of the files' */
+	uint64_t bytes;        /* the sum of the files' sizes */
+	uint64_t disk;         /* what it takes on disk: the files', the directory's and the
+				* record's blocks (st_blocks), as du counts them */
 	size_t nfiles;
 	struct pcr_store_file *files; /* regular files only, in directory order */
 };
@@ -85,7 +87,9 @@ struct pcr_store_old {
 
 struct pcr_store_stats {
 	size_t entries, files;
-	uint64_t bytes;
+	uint64_t bytes;                 /* the pycs' sizes */
+	uint64_t disk;                  /* the entries' blocks (pcr_store_entry.disk) */
+	uint64_t shards_disk;           /* the <k0k1> directories' blocks (whole cache only) */
 	size_t sources;                 /* entries with a record: one source directory each */
 	size_t trees;                   /* recorded source directories not inside another one */
 	size_t orphans;                 /* recorded entries whose source directory is gone */
@@ -112,8 +116,9 @@ void pcr_store_list_free(struct pcr_store_list *l);
 /* What a clear or a prune removed. */
 struct pcr_store_removed {
 	size_t entries, files;
-	uint64_t bytes;
-	uint64_t left_bytes;      /* prune: the size of what stays (would stay), once done */
+	uint64_t bytes;           /* the pycs' sizes */
+	uint64_t disk;            /* the entries' blocks */
+	uint64_t left_disk;       /* prune: the entries' blocks that stay (would stay) */
 	struct pcr_store_old old; /* the old layout's, removed (a dry run's: would be) */
 };
 
@@ -133,9 +138,9 @@ struct pcr_prune_rules {
 	bool orphans; /* recorded entries whose source directory is gone */
 	bool by_age;  /* entries last used before used_before */
 	struct timespec used_before;
-	bool by_size;        /* then least recently used first, until the */
-	uint64_t max_bytes;  /* total is at most max_bytes, */
-	uint64_t only_above; /* when it is over this (0: over max_bytes) */
+	bool by_size;        /* then least recently used first, until the entries' */
+	uint64_t max_bytes;  /* blocks (pcr_store_entry.disk) are at most max_bytes, */
+	uint64_t only_above; /* when they are over this (0: over max_bytes) */
 	bool dry_run;        /* remove nothing: report and count what would go */
 };
 

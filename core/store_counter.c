@@ -52,7 +52,7 @@ int pcr_store_counter_reset(const char *root, uint64_t bytes)
 	struct stat st;
 	/* To zero first: the appended bytes go, the new length is a hole. */
 	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == 0 &&
-			ftruncate(fd, (off_t)pcr_counter_units(bytes)) == 0
+			ftruncate(fd, (off_t)pcr_counter_kib(bytes)) == 0
 		    ? 0
 		    : -1;
 	int saved = errno;

@@ -56,7 +56,7 @@ int pcr_store_list(const struct pcr_store *store, const char *dir, struct pcr_st
 {
 	*l = (struct pcr_store_list){ 0 };
 	struct list_walk lw = { .l = l };
-	int r = pcr_store_walk_all(store, dir, visit_list, &lw, false, NULL, e);
+	int r = pcr_store_walk_all(store, dir, visit_list, &lw, false, NULL, NULL, e);
 	if (r == 0 && l->count)
 		qsort(l->entries, l->count, sizeof *l->entries, cmp_entries);
 	return r;

@@ -13,7 +13,7 @@
 struct prune_kept {
 	char key[PCR_KEY_HEX + 1];
 	struct timespec mtime;
-	uint64_t bytes;
+	uint64_t disk;
 };
 
 struct prune_walk {
@@ -24,7 +24,7 @@ struct prune_walk {
 	enum pcr_prune_reason why; /* the second pass's */
 	struct prune_kept *kept;
 	size_t count, cap;
-	uint64_t kept_bytes;
+	uint64_t kept_disk; /* the blocks of the entries that stay */
 };
 
 /* The entry goes: reported, then removed, or on a dry run only counted. */
@@ -42,6 +42,7 @@ static int prune_entry(struct pcr_store_walker *w, struct pcr_store_entry *entry
 	pw->r->entries++;
 	pw->r->files += entry->nfiles;
 	pw->r->bytes += entry->bytes;
+	pw->r->disk += entry->disk;
 	return 0;
 }
 
@@ -55,7 +56,7 @@ static int keep_entry(struct pcr_store_walker *w, struct prune_walk *pw,
 	struct prune_kept *k = &pw->kept[pw->count++];
 	memcpy(k->key, entry->key, sizeof k->key);
 	k->mtime = entry->mtime;
-	k->bytes = entry->bytes;
+	k->disk = entry->disk;
 	return 0;
 }
 
@@ -69,7 +70,7 @@ static int visit_prune(struct pcr_store_walker *w, struct pcr_store_entry *entry
 		return prune_entry(w, entry, shard, d, PCR_PRUNE_ORPHAN);
 	if (rules->by_age && pcr_store_earlier(entry->mtime, rules->used_before))
 		return prune_entry(w, entry, shard, d, PCR_PRUNE_OLD);
-	pw->kept_bytes += entry->bytes;
+	pw->kept_disk += entry->disk;
 	return rules->by_size ? keep_entry(w, pw, entry) : 0;
 }
 
@@ -98,7 +99,7 @@ static int prune_to_size(struct pcr_store_walker *w, int root)
 {
 	struct prune_walk *pw = w->arg;
 	const struct pcr_prune_rules *rules = pw->rules;
-	if (pw->kept_bytes <= rules->max_bytes || pw->kept_bytes <= rules->only_above)
+	if (pw->kept_disk <= rules->max_bytes || pw->kept_disk <= rules->only_above)
 		return 0;
 	qsort(pw->kept, pw->count, sizeof *pw->kept, cmp_kept);
 	int layout = pcr_store_open_dir_at(root, PCR_LAYOUT);
@@ -109,9 +110,9 @@ static int prune_to_size(struct pcr_store_walker *w, int root)
 	w->visit = visit_prune_size;
 	pw->why = PCR_PRUNE_OVER_SIZE;
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < pw->count && pw->kept_bytes > pw->rules->max_bytes; i++) {
+	for (size_t i = 0; r == 0 && i < pw->count && pw->kept_disk > pw->rules->max_bytes; i++) {
 		const char *key = pw->kept[i].key;
-		pw->kept_bytes -= pw->kept[i].bytes;
+		pw->kept_disk -= pw->kept[i].disk;
 		char k0k1[3] = { key[0], key[1], '\0' };
 		int shard = pcr_store_open_dir_at(layout, k0k1);
 		if (shard < 0) {
@@ -149,7 +150,7 @@ int pcr_store_prune(const struct pcr_store *store, const struct pcr_prune_rules 
 	if (status == 0 && rules->by_size)
 		status = prune_to_size(&w, fd);
 	if (status == 0)
-		r->left_bytes = pw.kept_bytes;
+		r->left_disk = pw.kept_disk;
 	close(fd);
 	free(w.entry.files);
 	free(pw.kept);

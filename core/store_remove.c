@@ -75,6 +75,7 @@ int pcr_store_remove_entry(struct pcr_store_walker *w, const struct pcr_store_en
 			return -1;
 		if (unlinkat(shard, entry->key, AT_REMOVEDIR) == 0) {
 			r->entries++;
+			r->disk += entry->disk; /* as the walk found it */
 			break;
 		}
 		if (errno == ENOENT)
@@ -101,5 +102,5 @@ int pcr_store_clear(const struct pcr_store *store, const char *dir, struct pcr_s
 		    struct pcr_store_error *e)
 {
 	*r = (struct pcr_store_removed){ 0 };
-	return pcr_store_walk_all(store, dir, visit_clear, r, true, &r->old, e);
+	return pcr_store_walk_all(store, dir, visit_clear, r, true, &r->old, NULL, e);
 }

@@ -44,6 +44,7 @@ static int visit_stats(struct pcr_store_walker *w, struct pcr_store_entry *entry
 	for (size_t i = 0; i < entry->nfiles; i++, s->files++)
 		take_mtime(s, entry->files[i].mtime);
 	s->bytes += entry->bytes;
+	s->disk += entry->disk;
 	if (!entry->recorded) {
 		s->unrecorded++;
 		return 0;
@@ -79,7 +80,8 @@ int pcr_store_stats(const struct pcr_store *store, const char *dir, struct pcr_s
 {
 	*s = (struct pcr_store_stats){ 0 };
 	struct stats_walk sw = { .s = s };
-	int r = pcr_store_walk_all(store, dir, visit_stats, &sw, false, &s->old, e);
+	int r = pcr_store_walk_all(store, dir, visit_stats, &sw, false, &s->old,
+				   dir ? NULL : &s->shards_disk, e);
 	if (r == 0)
 		s->trees = count_trees(sw.sources, s->sources);
 	for (size_t i = 0; i < s->sources; i++)

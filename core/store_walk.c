@@ -96,6 +96,7 @@ static const struct pcr_ident_keyer ident_keyer = PCR_IDENT_KEYER(&pcr_fs_libc, 
  * directory the entry was made for; anything else is no record. */
 static void read_record(int shard, struct pcr_store_entry *entry)
 {
+	entry->disk = 0;
 	char name[PCR_KEY_HEX + sizeof PCR_SOURCE_SUFFIX];
 	snprintf(name, sizeof name, "%s" PCR_SOURCE_SUFFIX, entry->key);
 	entry->recorded = false;
@@ -106,8 +107,10 @@ static void read_record(int shard, struct pcr_store_entry *entry)
 		return;
 	struct stat st;
 	ssize_t n = -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX) {
+		entry->disk = pcr_store_blocks(&st);
 		n = read(fd, entry->source, PATH_MAX - 1);
+	}
 	close(fd);
 	if (n < 2 || entry->source[0] != '/' || entry->source[n - 1] != '\n' ||
 	    memchr(entry->source, '\n', (size_t)n - 1) || memchr(entry->source, '\0', (size_t)n)) {
@@ -144,6 +147,7 @@ static int add_file(struct pcr_store_walker *w, const char *name, const struct s
 	f->bytes = (uint64_t)st->st_size;
 	f->mtime = st->st_mtim;
 	entry->bytes += f->bytes;
+	entry->disk += pcr_store_blocks(st);
 	return 0;
 }
 
@@ -200,6 +204,7 @@ int pcr_store_walk_entry(struct pcr_store_walker *w, int shard, const char *k0k1
 		return pcr_store_fail(w->e, err, entry->path, NULL, NULL, NULL);
 	}
 	entry->mtime = st.st_mtim;
+	entry->disk += pcr_store_blocks(&st);
 	/* An entry dated in the future (a clock set back, a copied cache) would
 	 * stay the most recently used forever: it counts as used now, and a
 	 * tidying walk dates it now, so that it ages from here on. */
@@ -289,6 +294,9 @@ static int step_shard(struct pcr_store_walker *w, int layout, const char *k0k1, 
 		return pcr_store_not_ours(errno)
 			   ? 0
 			   : pcr_store_fail(w->e, errno, w->store->root, PCR_LAYOUT, name, NULL);
+	struct stat st;
+	if (fstat(fd, &st) == 0)
+		w->shards_disk += pcr_store_blocks(&st);
 	int r = each_name(w, fd, name, step_entry);
 	if (r == 0)
 		pcr_store_remove_if_empty(w, layout, name);
@@ -374,7 +382,8 @@ int pcr_store_old_layout(int root, bool remove, struct pcr_store_old *old,
 }
 
 int pcr_store_walk_all(const struct pcr_store *store, const char *dir, pcr_store_visit_fn visit,
-		       void *arg, bool tidy, struct pcr_store_old *old, struct pcr_store_error *e)
+		       void *arg, bool tidy, struct pcr_store_old *old, uint64_t *shards_disk,
+		       struct pcr_store_error *e)
 {
 	const char *root = store->root;
 	char norm[PATH_MAX];
@@ -396,6 +405,8 @@ int pcr_store_walk_all(const struct pcr_store *store, const char *dir, pcr_store
 	int r = pcr_store_walk_layout(&w, fd);
 	if (r == 0 && old && !dir)
 		r = pcr_store_old_layout(fd, tidy, old, e, root);
+	if (shards_disk)
+		*shards_disk = w.shards_disk;
 	close(fd);
 	free(w.entry.files);
 	return r;
@@ -421,5 +432,5 @@ int pcr_store_walk(const struct pcr_store *store, const char *dir, pcr_store_vis
 		   struct pcr_store_error *e)
 {
 	struct public_walk p = { visit, arg };
-	return pcr_store_walk_all(store, dir, visit_public, &p, false, NULL, e);
+	return pcr_store_walk_all(store, dir, visit_public, &p, false, NULL, NULL, e);
 }

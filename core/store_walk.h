@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "store.h"
@@ -27,7 +29,8 @@ struct pcr_store_walker {
 	struct pcr_store_error *e;
 	struct pcr_store_entry entry; /* reused from entry to entry */
 	size_t files_cap;
-	size_t seen; /* entries looked at, for store->progress */
+	size_t seen;          /* entries looked at, for store->progress */
+	uint64_t shards_disk; /* the <k0k1> directories' blocks, as they were walked */
 	/* Removing: also sweep crashed writers' temporary files and the
 	 * shards left empty. */
 	bool tidy;
@@ -35,9 +38,10 @@ struct pcr_store_walker {
 
 /* The entries of the layout (of dir, or all), each visited; with old (of
  * the whole cache only), the old layout counted too, and removed by a
- * tidying walk. */
+ * tidying walk; with shards_disk, the shard directories' blocks. */
 int pcr_store_walk_all(const struct pcr_store *store, const char *dir, pcr_store_visit_fn visit,
-		       void *arg, bool tidy, struct pcr_store_old *old, struct pcr_store_error *e);
+		       void *arg, bool tidy, struct pcr_store_old *old, uint64_t *shards_disk,
+		       struct pcr_store_error *e);
 
 /* The steps of a walk, for a prune's passes: the root's checks, then its
  * descriptor in *fd (-1 too when there is no root: an empty cache); the
@@ -75,6 +79,12 @@ bool pcr_store_not_ours(int err);
 int pcr_store_open_dir_at(int fd, const char *name);
 /* Like readdir, minus "." and ".."; NULL with errno 0 at the end. */
 struct dirent *pcr_store_next_name(DIR *d);
+
+/* What a file takes on disk, as du counts it. */
+static inline uint64_t pcr_store_blocks(const struct stat *st)
+{
+	return (uint64_t)st->st_blocks * 512;
+}
 
 static inline bool pcr_store_earlier(struct timespec a, struct timespec b)
 {

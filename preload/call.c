@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../core/counter.h"
 #include "../core/entry.h"
 #include "../core/fmt.h"
 #include "../core/path.h"
@@ -144,6 +145,14 @@ static bool in_tree_dir_exists(struct pcr_call *c)
 	return yes;
 }
 
+/* An entry this process made: trusted from now on, and its two blocks
+ * counted. */
+static void entry_made(struct pcr_call *c)
+{
+	pcr_entry_made(&c->m);
+	pcr_counter_wrote(&c->m, PCR_COUNTER_ENTRY_BYTES);
+}
+
 /* Make the entry directory a create needs, when the virtual __pycache__
  * exists: in-tree (a tree that had caches before the redirect), or
  * centrally until the cache manager removed it under this process (a prune
@@ -154,7 +163,7 @@ static bool make_entry(struct pcr_call *c)
 	if (!pcr_entry_known(&c->m) && !in_tree_dir_exists(c))
 		return false;
 	if (pcr_entry_create(&pcr_fs_real, &c->m) == 0)
-		pcr_entry_made(&c->m);
+		entry_made(c);
 	else if (errno != EEXIST)
 		return false;
 	pcr_seen_entry_made(&c->m);
@@ -184,7 +193,7 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			pcr_stats_count(PCR_STAT_MISS); /* Python 2 writes its pyc in place */
 		if (c->op & PCR_MAKES_DIR) {            /* this mkdir made the entry directory */
 			pcr_entry_record_source(&pcr_fs_real, &c->m);
-			pcr_entry_made(&c->m);
+			entry_made(c);
 		}
 		pcr_seen_entry_made(&c->m); /* found, or made, there */
 	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {

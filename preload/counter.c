@@ -56,13 +56,15 @@ static void flush(char *path, size_t size)
 		close(fd);
 }
 
-__attribute__((destructor)) static void flush_at_exit(void)
+void pcr_counter_flush(void)
 {
 	int saved = errno;
 	char path[PATH_MAX];
 	flush(path, sizeof path);
 	errno = saved;
 }
+
+__attribute__((destructor)) static void flush_at_exit(void) { pcr_counter_flush(); }
 
 void pcr_counter_wrote(struct pcr_mapping *m, off_t size)
 {

@@ -14,4 +14,7 @@
  * the move, or -1 to look it up. */
 void pcr_counter_wrote(struct pcr_mapping *m, off_t size);
 
+/* Appends what is pending now: at exit, and before an exec. */
+void pcr_counter_flush(void);
+
 #endif

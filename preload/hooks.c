@@ -1,11 +1,13 @@
 /* The wrappers, generated from hooks.def: a fast path inlined in the exported
  * function, and a slow path out of line that drives a pcr_call. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 
 #include "call.h"
 #include "real.h"
 #include "state.h"
+#include "stats.h"
 
 #define PCR_EXPORT __attribute__((visibility("default")))
 #define PCR_UNPAREN(...) __VA_ARGS__
@@ -150,4 +152,69 @@
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS)         \
 	}
 
+/* The exec family's: what the process counted, written out first; the real
+ * function looked up when the library is loaded, since a vfork child (which
+ * Python's subprocess is) must not run the loader's lookup. */
+#define HOOK_EXEC(NAME, PARAMS, ARGS)      \
+	static int exec_##NAME PARAMS      \
+	{                                  \
+		PCR_REAL_OR_FAIL(NAME, -1) \
+		pcr_stats_before_exec();   \
+		return real ARGS;          \
+	}                                  \
+	PCR_EXPORT int NAME PARAMS { return exec_##NAME ARGS; }
+
+/* As libc's own: the arguments up to the NULL, counted first (E2BIG past
+ * INT_MAX), in an array on the stack. */
+#define HOOK_EXECL(NAME, VNAME, ENVP)                                                \
+	PCR_EXPORT int NAME(const char *path, const char *arg, ...)                  \
+	{                                                                            \
+		size_t n = 0;                                                        \
+		va_list ap;                                                          \
+		const char *first = arg; /* nonnull in libc's header, maybe NULL */  \
+		PCR_OPAQUE(first);                                                   \
+		if (first) {                                                         \
+			va_start(ap, arg);                                           \
+			for (n = 1; va_arg(ap, const char *); n++)                   \
+				if (n == INT_MAX) {                                  \
+					va_end(ap);                                  \
+					errno = E2BIG;                               \
+					return -1;                                   \
+				}                                                    \
+			va_end(ap);                                                  \
+		}                                                                    \
+		const char *argv[n + 1];                                             \
+		argv[0] = first;                                                     \
+		va_start(ap, arg);                                                   \
+		for (size_t i = 1; i <= n; i++)                                      \
+			argv[i] = va_arg(ap, const char *);                          \
+		char *const *envp = PCR_EXECL_ENVP_##ENVP(ap);                       \
+		va_end(ap);                                                          \
+		return PCR_EXECL_CALL(VNAME, ENVP, path, (char *const *)argv, envp); \
+	}
+#define PCR_EXECL_ENVP_ENV(AP) va_arg(AP, char *const *)
+#define PCR_EXECL_ENVP_NO_ENV(AP) NULL
+#define PCR_EXECL_CALL(VNAME, ENVP, PATH, ARGV, ENVPV) \
+	PCR_EXECL_CALL_##ENVP(VNAME, PATH, ARGV, ENVPV)
+#define PCR_EXECL_CALL_NO_ENV(VNAME, PATH, ARGV, ENVPV) ((void)(ENVPV), exec_##VNAME(PATH, ARGV))
+#define PCR_EXECL_CALL_ENV(VNAME, PATH, ARGV, ENVPV) exec_##VNAME(PATH, ARGV, ENVPV)
+
 #include "hooks.def"
+
+/* The exec family's real functions, looked up as the library loads. */
+__attribute__((constructor)) static void resolve_exec(void)
+{
+#undef HOOK
+#undef HOOK_OPEN
+#undef HOOK_FOPEN
+#undef HOOK2
+#undef HOOK_EXEC
+#undef HOOK_EXECL
+#define HOOK(...)
+#define HOOK_OPEN(...)
+#define HOOK_FOPEN(...)
+#define HOOK2(...)
+#define HOOK_EXEC(NAME, ...) (void)PCR_REAL(NAME);
+#define HOOK_EXECL(...)
+#include "hooks.def"
+}

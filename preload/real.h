@@ -11,11 +11,15 @@ enum pcr_slot {
 #define HOOK_OPEN(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_FOPEN(NAME) PCR_SLOT_##NAME,
 #define HOOK2(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_EXEC(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_EXECL(NAME, ...) /* it calls its vname's wrapper */
 #include "hooks.def"
 #undef HOOK
 #undef HOOK_OPEN
 #undef HOOK_FOPEN
 #undef HOOK2
+#undef HOOK_EXEC
+#undef HOOK_EXECL
 	PCR_SLOT_COUNT
 };
 

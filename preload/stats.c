@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../core/map.h"
+#include "counter.h"
 #include "state.h"
 
 static uint64_t counts[PCR_STAT_COUNT];
@@ -60,15 +61,18 @@ static int open_layout(void)
 }
 
 /* The record, appended to <root>/v2/stats when the process counted
- * anything: six syscalls (the layout's open and fstat, the file's open, a
- * close, the write and the last close). O_NONBLOCK: a FIFO there (which
- * only the user could have made) must not stall the exit. */
-__attribute__((destructor)) static void stats_at_exit(void)
+ * anything since the last: six syscalls (the layout's open and fstat, the
+ * file's open, a close, the write and the last close). O_NONBLOCK: a FIFO
+ * there (which only the user could have made) must not stall the exit.
+ * The counts are taken (exchanged for 0), so that what another thread
+ * counts meanwhile goes into the next record. */
+static void flush(void)
 {
 	uint64_t n[PCR_STAT_COUNT];
 	bool any = false;
 	for (size_t i = 0; i < PCR_STAT_COUNT; i++)
-		any |= (n[i] = __atomic_load_n(&counts[i], __ATOMIC_RELAXED)) != 0;
+		any |= (n[i] = __atomic_exchange_n(&counts[i], 0, __ATOMIC_RELAXED)) != 0;
+	/* Counted only in calls that found the root usable. */
 	if (!any || !pcr_root_usable())
 		return;
 	int saved = errno;
@@ -88,4 +92,12 @@ __attribute__((destructor)) static void stats_at_exit(void)
 		close(fd);
 	}
 	errno = saved;
+}
+
+__attribute__((destructor)) static void stats_at_exit(void) { flush(); }
+
+void pcr_stats_before_exec(void)
+{
+	flush();
+	pcr_counter_flush();
 }

@@ -50,7 +50,8 @@ struct gen_entry {
 	unsigned rank; /* 0: the most recently used */
 	time_t mtime;  /* of the entry directory */
 	uint64_t bytes;
-	bool gone; /* removed by a command of the test */
+	uint64_t disk; /* its directory's, files' and record's blocks, as du counts them */
+	bool gone;     /* removed by a command of the test */
 };
 
 static struct {
@@ -61,7 +62,7 @@ static struct {
 	time_t now;
 	struct gen_entry e[ENTRIES];
 	size_t recorded, orphans;
-	uint64_t bytes;
+	uint64_t bytes, disk;
 } gen;
 
 /* ---- the generated cache ---- */
@@ -136,16 +137,16 @@ static void plan(size_t i)
 	e->mtime = gen.now - HOUR / 2 - (time_t)e->rank * HOUR;
 }
 
-/* A file of size bytes, text or, without text, a hole: the store reads the
- * sizes, never the bytes, and a hole costs no disk. */
+/* A file of size bytes, text or, without text, allocated but never written
+ * (the store reads the sizes and the blocks, never the bytes). */
 static void put_file(int dir, const char *name, const char *text, size_t size, time_t mtime)
 {
 	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	cr_assert(fd >= 0, "create %s: %s", name, strerror(errno));
 	if (text)
 		cr_assert_eq(write(fd, text, size), (ssize_t)size, "write %s", name);
-	else
-		cr_assert_eq(ftruncate(fd, (off_t)size), 0, "truncate %s", name);
+	else if (size)
+		cr_assert_eq(posix_fallocate(fd, 0, (off_t)size), 0, "fallocate %s", name);
 	if (mtime) {
 		struct timespec t[2] = { { .tv_sec = mtime }, { .tv_sec = mtime } };
 		cr_assert(futimens(fd, t) == 0, "futimens %s", name);
@@ -193,6 +194,46 @@ static void write_entry(size_t i)
 	gen.orphans += e->orphan;
 }
 
+static uint64_t blocks_at(int dir, const char *name)
+{
+	struct stat st;
+	cr_assert_eq(fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW), 0, "%s", name);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* What entry i takes on disk, once every entry is written. */
+static void measure_entry(size_t i)
+{
+	struct gen_entry *e = &gen.e[i];
+	e->disk = blocks_at(AT_FDCWD, e->entry);
+	int dir = open(e->entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(dir >= 0);
+	for (size_t j = 0; j < FILES; j++)
+		e->disk += blocks_at(dir, file_names[j]);
+	close(dir);
+	if (e->record != NO_RECORD) {
+		char record[PATH_MAX];
+		HARNESS_PATH(record, "%s.src", e->entry);
+		e->disk += blocks_at(AT_FDCWD, record);
+	}
+	gen.disk += e->disk;
+}
+
+/* The shard directories' blocks, which stats counts on top of the entries'. */
+static uint64_t shards_disk(void)
+{
+	char layout[PATH_MAX];
+	HARNESS_PATH(layout, "%s/v2", gen.root);
+	DIR *d = opendir(layout);
+	cr_assert(d);
+	uint64_t disk = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		if (strlen(de->d_name) == 2 && de->d_name[0] != '.')
+			disk += blocks_at(dirfd(d), de->d_name);
+	closedir(d);
+	return disk;
+}
+
 static double ms_since(const struct timespec *start)
 {
 	struct timespec now;
@@ -228,6 +269,8 @@ static void generate(void)
 		plan(i);
 	for (size_t i = 0; i < ENTRIES; i++)
 		write_entry(i);
+	for (size_t i = 0; i < ENTRIES; i++)
+		measure_entry(i);
 	/* The recorded ones of the gone tree, and ten missing leaves in each other. */
 	cr_assert_eq(gen.orphans, RECORDED_PER_TREE + (TREES - 1) * 10, "%zu orphans", gen.orphans);
 	cr_assert_eq(gen.recorded, TREES * RECORDED_PER_TREE);
@@ -353,14 +396,17 @@ static void run_free(struct run *r)
 
 /* ---- what the command should say ---- */
 
-/* "removed 3 entries, 60 files, 58.6 KiB" (verb "removed" or "would remove"). */
-static void removed_line(char *buf, size_t size, const char *verb, size_t entries, uint64_t bytes)
+/* "removed 3 entries, 60 files, 58.6 KiB, 80.0 KiB on disk" (verb "removed" or
+ * "would remove"). */
+static void removed_line(char *buf, size_t size, const char *verb, size_t entries, uint64_t bytes,
+			 uint64_t disk)
 {
-	char h[32];
+	char h[32], d[32];
 	pcr_cli_human_size(bytes, h);
-	harness_format(buf, size, "%s %zu entr%s, %zu file%s, %s", verb, entries,
+	pcr_cli_human_size(disk, d);
+	harness_format(buf, size, "%s %zu entr%s, %zu file%s, %s, %s on disk", verb, entries,
 		       entries == 1 ? "y" : "ies", entries * FILES, entries * FILES == 1 ? "" : "s",
-		       h);
+		       h, d);
 }
 
 /* Whether text holds line as a whole line. */
@@ -501,7 +547,7 @@ static void add(struct text *t, const char *fmt, ...)
  * plan. */
 struct expected_stats {
 	size_t entries, sources, trees, orphans, unrecorded;
-	uint64_t bytes;
+	uint64_t bytes, disk;
 	time_t oldest, newest; /* of the files */
 };
 
@@ -515,6 +561,7 @@ static struct expected_stats expect_stats(void)
 		const struct gen_entry *e = &gen.e[in[k]];
 		s.entries++;
 		s.bytes += e->bytes;
+		s.disk += e->disk;
 		/* File j is 7 j seconds older than its directory. */
 		time_t newest = e->mtime, oldest = e->mtime - 7 * (FILES - 1);
 		if (k == 0 || oldest < s.oldest)
@@ -545,6 +592,7 @@ static void assert_stats(void)
 	cr_assert_eq(json_number(j, "entries"), s.entries);
 	cr_assert_eq(json_number(j, "files"), s.entries * FILES);
 	cr_assert_eq(json_number(j, "bytes"), s.bytes);
+	cr_assert_eq(json_number(j, "disk_bytes"), s.disk + shards_disk());
 	cr_assert_eq(json_number(j, "source_dirs"), s.sources);
 	cr_assert_eq(json_number(j, "source_trees"), s.trees);
 	cr_assert_eq(json_number(j, "orphans"), s.orphans);
@@ -570,8 +618,9 @@ static void assert_stats_in_words(void)
 {
 	struct expected_stats s = expect_stats();
 	struct run *r = cli((const char *[]){ "stats", NULL });
-	char size[32], oldest[32], newest[32], line[PATH_MAX + 64];
-	pcr_cli_human_size(s.bytes, size);
+	char size[32], pycs[32], oldest[32], newest[32], line[PATH_MAX + 64];
+	pcr_cli_human_size(s.disk + shards_disk(), size);
+	pcr_cli_human_size(s.bytes, pycs);
 	pcr_cli_iso8601(s.oldest, oldest);
 	pcr_cli_iso8601(s.newest, newest);
 	HARNESS_PATH(line, "cache root     %s (ok)", gen.root);
@@ -580,7 +629,7 @@ static void assert_stats_in_words(void)
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
 	HARNESS_PATH(line, "files          %zu", s.entries * FILES);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
-	HARNESS_PATH(line, "size           %s", size);
+	HARNESS_PATH(line, "size           %s on disk (%s of pycs)", size, pycs);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
 	HARNESS_PATH(line, "source trees   %zu (%zu directories)", s.trees, s.sources);
 	cr_assert(has_line(r->out, line), "%s\n%s", line, r->out);
@@ -654,7 +703,7 @@ static const char *const fate_words[] = { "", "orphan", "older than 60d", "over 
 struct rules {
 	bool orphans, by_age; /* by_age: --older-than 60d */
 	bool by_size;
-	uint64_t max_bytes; /* a whole number of KiB */
+	uint64_t max_bytes; /* on disk; a whole number of KiB */
 };
 
 static struct {
@@ -663,7 +712,7 @@ static struct {
 	size_t over[ENTRIES], nover; /* the size rule's, in the order they go */
 	size_t kept[ENTRIES], nkept; /* what the size rule looked at and left */
 	size_t entries;
-	uint64_t bytes;
+	uint64_t bytes, disk;
 } plan_prune;
 
 /* What the rules remove of the entries still there, worked out as the
@@ -685,7 +734,7 @@ static void decide(const struct rules *rules)
 			plan_prune.of[i] = OLD;
 		else {
 			rest[n++] = i;
-			total += e->bytes;
+			total += e->disk;
 			continue;
 		}
 		plan_prune.first++;
@@ -695,7 +744,7 @@ static void decide(const struct rules *rules)
 		if (rules->by_size && total > rules->max_bytes) {
 			plan_prune.of[rest[k]] = OVER_SIZE;
 			plan_prune.over[plan_prune.nover++] = rest[k];
-			total -= gen.e[rest[k]].bytes;
+			total -= gen.e[rest[k]].disk;
 		} else {
 			plan_prune.kept[plan_prune.nkept++] = rest[k];
 		}
@@ -704,6 +753,7 @@ static void decide(const struct rules *rules)
 		if (plan_prune.of[i] != KEPT) {
 			plan_prune.entries++;
 			plan_prune.bytes += gen.e[i].bytes;
+			plan_prune.disk += gen.e[i].disk;
 		}
 }
 
@@ -711,10 +761,11 @@ static void decide(const struct rules *rules)
 static void would_remove(char *buf, size_t size, size_t i)
 {
 	const struct gen_entry *e = &gen.e[i];
-	char h[32];
+	char h[32], d[32];
 	pcr_cli_human_size(e->bytes, h);
-	harness_format(buf, size, "would remove %s: %d files, %s (%s)",
-		       e->record == RECORDED ? e->source : e->key, FILES, h,
+	pcr_cli_human_size(e->disk, d);
+	harness_format(buf, size, "would remove %s: %d files, %s, %s on disk (%s)",
+		       e->record == RECORDED ? e->source : e->key, FILES, h, d,
 		       fate_words[plan_prune.of[i]]);
 }
 
@@ -756,7 +807,7 @@ static void prune(const struct rules *rules, bool real)
 		would_remove(want[plan_prune.first + k], PATH_MAX, plan_prune.over[k]);
 	}
 	char last[256];
-	removed_line(last, sizeof last, "would remove", lines, plan_prune.bytes);
+	removed_line(last, sizeof last, "would remove", lines, plan_prune.bytes, plan_prune.disk);
 
 	struct run *r = cli(args);
 	cr_assert_eq(split_lines(r->out, got, lines + 2), lines + 1, "%zu entries", lines);
@@ -777,7 +828,7 @@ static void prune(const struct rules *rules, bool real)
 
 	args[n - 1] = NULL;
 	r = cli(args);
-	removed_line(last, sizeof last, "removed", lines, plan_prune.bytes);
+	removed_line(last, sizeof last, "removed", lines, plan_prune.bytes, plan_prune.disk);
 	cr_assert(strncmp(r->out, last, strlen(last)) == 0, "%s\ninstead of\n%s", r->out, last);
 	run_free(r);
 	for (size_t i = 0; i < ENTRIES; i++)
@@ -789,11 +840,11 @@ static void prune(const struct rules *rules, bool real)
 	 * used more recently than one that stays. */
 	uint64_t left = 0;
 	for (size_t k = 0; k < plan_prune.nkept; k++)
-		left += gen.e[plan_prune.kept[k]].bytes;
+		left += gen.e[plan_prune.kept[k]].disk;
 	cr_assert_leq(left, rules->max_bytes);
 	if (plan_prune.nover) {
 		const struct gen_entry *newest_gone = &gen.e[plan_prune.over[plan_prune.nover - 1]];
-		cr_assert_gt(left + newest_gone->bytes, rules->max_bytes);
+		cr_assert_gt(left + newest_gone->disk, rules->max_bytes);
 		for (size_t k = 0; k < plan_prune.nkept; k++)
 			cr_assert_lt(newest_gone->mtime, gen.e[plan_prune.kept[k]].mtime);
 	}
@@ -806,11 +857,13 @@ static void clear(const char *dir, const char *arg)
 {
 	static size_t in[ENTRIES];
 	size_t n = entries_in(dir, in);
-	uint64_t bytes = 0;
-	for (size_t k = 0; k < n; k++)
+	uint64_t bytes = 0, disk = 0;
+	for (size_t k = 0; k < n; k++) {
 		bytes += gen.e[in[k]].bytes;
+		disk += gen.e[in[k]].disk;
+	}
 	char line[256];
-	removed_line(line, sizeof line, "removed", n, bytes);
+	removed_line(line, sizeof line, "removed", n, bytes, disk);
 	strcat(line, "\n");
 	struct run *r = cli((const char *[]){ "clear", arg, NULL });
 	cr_assert_str_eq(r->out, line, "clear %s", arg ? arg : "");
@@ -853,19 +906,19 @@ Test(large, stats_ls_doctor_and_dry_runs_change_nothing)
 	cr_assert(strncmp(r->out, "{\"ok\":true,", 11) == 0, "%s", r->out);
 	run_free(r);
 
-	uint64_t above = (gen.bytes / 1024 + 1) * 1024;
+	uint64_t above = (gen.disk / 1024 + 1) * 1024;
 	prune(&(struct rules){ .by_size = true, .max_bytes = above }, false);
 	cr_assert_eq(plan_prune.entries, 0);
 	prune(&(struct rules){ .orphans = true }, false);
 	cr_assert_eq(plan_prune.entries, gen.orphans);
 	prune(&(struct rules){ .by_age = true }, false);
 	cr_assert_eq(plan_prune.entries, ENTRIES - OLD_RANK);
-	prune(&(struct rules){ .by_size = true, .max_bytes = gen.bytes / 2 / 1024 * 1024 }, false);
+	prune(&(struct rules){ .by_size = true, .max_bytes = gen.disk / 2 / 1024 * 1024 }, false);
 	/* All three: each rule has something to do. */
 	prune(&(struct rules){ .orphans = true,
 			       .by_age = true,
 			       .by_size = true,
-			       .max_bytes = gen.bytes / 4 / 1024 * 1024 },
+			       .max_bytes = gen.disk / 4 / 1024 * 1024 },
 	      false);
 	size_t counts[4] = { 0 };
 	for (size_t i = 0; i < ENTRIES; i++)
@@ -886,7 +939,7 @@ Test(large, prune_orphans_then_by_age_then_by_size)
 	cr_assert_eq(plan_prune.entries, 0);
 	prune(&(struct rules){ .by_age = true }, true);
 	cr_assert_gt(plan_prune.entries, 0);
-	prune(&(struct rules){ .by_size = true, .max_bytes = gen.bytes / 4 / 1024 * 1024 }, true);
+	prune(&(struct rules){ .by_size = true, .max_bytes = gen.disk / 4 / 1024 * 1024 }, true);
 	cr_assert_gt(plan_prune.nover, 0);
 	cr_assert_gt(plan_prune.nkept, 0);
 	/* 1K, below any entry: everything goes (0 would be no limit). */
@@ -909,7 +962,7 @@ Test(large, clear_a_directory_a_tree_then_everything)
 	prune(&(struct rules){ .orphans = true,
 			       .by_age = true,
 			       .by_size = true,
-			       .max_bytes = gen.bytes / 4 / 1024 * 1024 },
+			       .max_bytes = gen.disk / 4 / 1024 * 1024 },
 	      true);
 
 	clear(NULL, NULL);

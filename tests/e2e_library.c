@@ -15,6 +15,8 @@ static const char *const table[] = {
 #define HOOK_OPEN(NAME, ...) #NAME,
 #define HOOK_FOPEN(NAME) #NAME,
 #define HOOK2(NAME, ...) #NAME,
+#define HOOK_EXEC(NAME, ...) #NAME,
+#define HOOK_EXECL(NAME, ...) #NAME,
 #include "preload/hooks.def"
 };
 #define NTABLE (sizeof table / sizeof *table)

@@ -31,22 +31,28 @@ static struct harness_result *cli(const struct harness_fixture *f, const char *c
 }
 
 /* What is in the cache, counted here apart from the store (core/store_*.c): the files of
- * the entries, and the units (KiB, rounded up, per file) the library's
- * counter should hold for them. */
+ * the entries, what the entries take on disk (their directories, records and
+ * files, as du counts them: what the limit counts), and the units the
+ * library's counter should hold for them (the KiB of 4 KiB blocks: each file
+ * rounded up, two blocks an entry). */
 static struct {
 	size_t entries, files;
-	uint64_t bytes, units;
+	uint64_t bytes, disk, units;
 } seen;
 
 static int see(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)path;
-	if (type == FTW_D && ftw->level == 3)
+	if (ftw->level >= 3)
+		seen.disk += (uint64_t)st->st_blocks * 512;
+	if (type == FTW_D && ftw->level == 3) {
 		seen.entries++;
+		seen.units += 8;
+	}
 	if (type == FTW_F && ftw->level == 4) {
 		seen.files++;
 		seen.bytes += (uint64_t)st->st_size;
-		seen.units += ((uint64_t)st->st_size + 1023) / 1024;
+		seen.units += ((uint64_t)st->st_size + 4095) / 4096 * 4;
 	}
 	return 0;
 }
@@ -202,7 +208,8 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 {
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
+	/* ccache's default until one is set. */
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 5G\n");
 	cr_assert(!harness_exists(f.root), "showing creates nothing");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "2G", NULL }, 0, "");
 	char path[PATH_MAX + 16], text[512];
@@ -224,7 +231,11 @@ Test(limit, config_sets_shows_and_removes_the_limit)
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "none", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
 	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
-	cr_assert(!strstr(text, "max-size"), "none removes the setting: %s", text);
+	cr_assert(strstr(text, "\nmax-size none\n"), "none is kept, over the default: %s", text);
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "default", NULL }, 0, "");
+	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size 5G\n");
+	cr_assert_gt(harness_read_file(path, text, sizeof text), 0);
+	cr_assert(!strstr(text, "max-size"), "default takes the setting away: %s", text);
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "1G", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", "0", NULL }, 0, "");
 	expect_out(&f, NULL, (const char *[]){ "config", "max-size", NULL }, 0, "max-size none\n");
@@ -340,7 +351,8 @@ static uint64_t cached_big(const struct harness_fixture *f, const struct harness
 	cr_assert_eq(seen.entries, BIG_SUBS + 1);
 	cr_assert_geq(seen.bytes, (uint64_t)BIG_SUBS * BIG_MODS * 3100);
 	cr_assert_eq((uint64_t)counter(f), seen.units, "the counter saw every write");
-	return seen.bytes;
+	cr_assert_gt(seen.disk, seen.bytes, "blocks, directories and records count");
+	return seen.disk;
 }
 
 /* After a cleanup to limit: at most 90 % of it is left, the least recently
@@ -348,8 +360,8 @@ static uint64_t cached_big(const struct harness_fixture *f, const struct harness
 static void assert_cleaned(const struct harness_fixture *f, uint64_t limit, int subs)
 {
 	scan(f);
-	cr_assert_leq(seen.bytes, limit / 10 * 9, "%llu bytes left over a limit of %llu",
-		      (unsigned long long)seen.bytes, (unsigned long long)limit);
+	cr_assert_leq(seen.disk, limit / 10 * 9, "%llu bytes on disk left over a limit of %llu",
+		      (unsigned long long)seen.disk, (unsigned long long)limit);
 	cr_assert_gt(seen.entries, 0, "only down to 90 %%, not everything");
 	bool gone_before = true; /* the entries go oldest first */
 	for (int s = 0; s < subs; s++) {
@@ -359,7 +371,7 @@ static void assert_cleaned(const struct harness_fixture *f, uint64_t limit, int 
 		cr_assert(!gone || gone_before, "s%d went while an older entry stayed", s);
 		gone_before = gone;
 	}
-	cr_assert_eq((uint64_t)counter(f), (seen.bytes + 1023) / 1024,
+	cr_assert_eq((uint64_t)counter(f), (seen.disk + 1023) / 1024,
 		     "the counter starts again from what is left");
 }
 
@@ -381,7 +393,7 @@ Test(limit, past_the_limit_stats_says_the_cleanup_is_due_and_prune_does_it)
 		cr_assert(!strstr(r->err, "removed"), "%s: %s", looking[i][0], r->err);
 		free(r);
 		scan(&f);
-		cr_assert_eq(seen.bytes, total, "%s removed what it reports on", looking[i][0]);
+		cr_assert_eq(seen.disk, total, "%s removed what it reports on", looking[i][0]);
 	}
 	struct harness_result *r = cli_env(&f, setting, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -424,7 +436,7 @@ Test(limit, under_the_limit_nothing_is_removed)
 	}
 	usleep(300000);
 	scan(&f);
-	cr_assert_eq(seen.bytes, total);
+	cr_assert_eq(seen.disk, total);
 	harness_fixture_fini(&f);
 }
 
@@ -444,11 +456,11 @@ static void cleans_up_in_the_background(const char *const *command)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	free(r);
 	scan(&f);
-	cr_assert_leq(seen.bytes, limit / 10 * 9, "setting a limit applies it at once");
+	cr_assert_leq(seen.disk, limit / 10 * 9, "setting a limit applies it at once");
 	run_big(&f, py); /* writes back what went: over the limit again */
 	date_subs(&f);
 	scan(&f);
-	cr_assert_gt(seen.bytes, limit);
+	cr_assert_gt(seen.disk, limit);
 
 	r = cli(&f, command);
 	cr_assert_eq(r->status, 0, "%s: %s", command[0], r->err);
@@ -456,8 +468,8 @@ static void cleans_up_in_the_background(const char *const *command)
 	free(r);
 	for (int i = 0; i < 100; i++) {
 		scan(&f);
-		if (seen.bytes <= limit / 10 * 9 &&
-		    (uint64_t)counter(&f) == (seen.bytes + 1023) / 1024)
+		if (seen.disk <= limit / 10 * 9 &&
+		    (uint64_t)counter(&f) == (seen.disk + 1023) / 1024)
 			break;
 		usleep(100000);
 	}

@@ -33,13 +33,21 @@ static struct harness_result *cli(const struct harness_fixture *f, const char *c
 static struct scan {
 	size_t entries, files;
 	uint64_t bytes;
+	uint64_t entries_disk; /* blocks, as du counts them: entries, records, files */
+	uint64_t shards_disk;
 	time_t oldest, newest;
 } scanned;
 
-/* <root>/v2/<k0k1>/<key> is an entry, <root>/v2/<k0k1>/<key>/<name> a file. */
+/* <root>/v2/<k0k1> is a shard, <root>/v2/<k0k1>/<key> an entry (and
+ * <key>.src its record), <root>/v2/<k0k1>/<key>/<name> a file. */
 static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)path;
+	uint64_t blocks = (uint64_t)st->st_blocks * 512;
+	if (type == FTW_D && ftw->level == 2)
+		scanned.shards_disk += blocks;
+	if (ftw->level >= 3)
+		scanned.entries_disk += blocks;
 	if (type == FTW_D && ftw->level == 3)
 		scanned.entries++;
 	if (type == FTW_F && ftw->level == 4) {
@@ -66,6 +74,33 @@ static off_t size_of(const char *path)
 	return st.st_size;
 }
 
+static uint64_t blocks_of(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s", path);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* The entry's directory, its record and its files, as du counts them. */
+static uint64_t entry_disk(const char *entry, const char *const *files)
+{
+	char record[PATH_MAX + 8];
+	HARNESS_PATH(record, "%s.src", entry);
+	uint64_t disk = blocks_of(entry) + blocks_of(record);
+	for (; *files; files++)
+		disk += blocks_of(*files);
+	return disk;
+}
+
+/* "2 files, 807 B, 16.0 KiB on disk" */
+static void sizes(char *out, size_t outsz, uint64_t bytes, uint64_t disk)
+{
+	char size[32], on_disk[32];
+	pcr_cli_human_size(bytes, size);
+	pcr_cli_human_size(disk, on_disk);
+	cr_assert((size_t)snprintf(out, outsz, "%s, %s on disk", size, on_disk) < outsz);
+}
+
 static void run_sample(const struct harness_interp *py, const struct harness_fixture *f)
 {
 	free(harness_run_app(f, py, NULL, NULL));
@@ -86,10 +121,12 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 	HARNESS_PATH(
 	    expect,
 	    "{\"root\":\"%s\",\"health\":\"ok\",\"entries\":2,\"files\":%d,\"bytes\":%llu,"
-	    "\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,\"unrecorded\":0,"
-	    "\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\",\"newest\":\"%"
-	    "s\",\"max_size\":null,\"max_size_from\":null,\"cleanup_due\":false,",
-	    f->root, HARNESS_SAMPLE_MODULES, (unsigned long long)s.bytes, oldest, newest);
+	    "\"disk_bytes\":%llu,\"source_dirs\":2,\"source_trees\":1,\"orphans\":0,"
+	    "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,\"oldest\":\"%s\","
+	    "\"newest\":\"%s\",\"max_size\":5368709120,\"max_size_from\":\"the default\","
+	    "\"cleanup_due\":false,",
+	    f->root, HARNESS_SAMPLE_MODULES, (unsigned long long)s.bytes,
+	    (unsigned long long)(s.entries_disk + s.shards_disk), oldest, newest);
 	struct harness_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strncmp(r->out, expect, strlen(expect)) == 0, "%s: %s\nexpected %s", py->label,
@@ -109,14 +146,15 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 	free(r);
 
 	/* The same in words. */
-	char size[32];
-	pcr_cli_human_size(s.bytes, size);
+	char size[32], pycs[32];
+	pcr_cli_human_size(s.entries_disk + s.shards_disk, size);
+	pcr_cli_human_size(s.bytes, pycs);
 	HARNESS_PATH(expect,
 		     "cache root     %s (ok)\n"
 		     "entries        2\n"
 		     "files          %d\n"
-		     "size           %s\n"
-		     "size limit     none (pycache-redirect config max-size SIZE sets one)\n"
+		     "size           %s on disk (%s of pycs)\n"
+		     "size limit     5.0 GiB (the default), 0.0%% used\n"
 		     "source trees   1 (2 directories)\n"
 		     "orphans        0\n"
 		     "oldest         %s\n"
@@ -125,7 +163,7 @@ static void stats_json_matches_disk(const struct harness_interp *py, struct harn
 		     "misses         %llu (pycs compiled and written into the cache)\n"
 		     "in-tree reads  %llu (pycs read from their trees)\n"
 		     "refusals       0 (writes refused: a planted link, a full cache)\n",
-		     f->root, HARNESS_SAMPLE_MODULES, size, oldest, newest, misses, in_tree);
+		     f->root, HARNESS_SAMPLE_MODULES, size, pycs, oldest, newest, misses, in_tree);
 	r = cli(f, (const char *[]){ "stats", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, expect);
@@ -184,6 +222,79 @@ static void hits_and_misses(const struct harness_interp *py, struct harness_fixt
 
 Test(store, hits_and_misses_are_counted_and_zeroed) { harness_each_python(hits_and_misses); }
 
+static unsigned long long hits_now(const struct harness_fixture *f)
+{
+	struct harness_result *r = cli(f, (const char *[]){ "stats", "--json", NULL });
+	unsigned long long hits;
+	const char *at = strstr(r->out, "\"hits\":");
+	cr_assert(at && sscanf(at, "\"hits\":%llu", &hits) == 1, "%s", r->out);
+	free(r);
+	return hits;
+}
+
+static void zero_counts(const struct harness_fixture *f)
+{
+	struct harness_result *r = cli(f, (const char *[]){ "stats", "--zero", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+	cr_assert_eq(hits_now(f), 0);
+}
+
+/* A process that execs runs no exit handler: the library writes its counts
+ * before the exec, whichever member of the family it calls (a vfork
+ * child's for its parent too), and an exec that replaces a process counts
+ * nothing twice. A process that ends with _exit is not counted (README). */
+Test(store, counts_are_written_before_every_exec)
+{
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	run_sample(py, &f);
+	char central[PATH_MAX + 64], pyc[PATH_MAX + 128];
+	harness_sample_pyc(central, sizeof central, &f, py, "app", "__init__", "");
+	HARNESS_PATH(pyc, "%s/app/__pycache__/%s", f.tree, strrchr(central, '/') + 1);
+	static const struct {
+		const char *how;
+		unsigned long long hits;
+	} cases[] = {
+		{ "execve", 1 },   { "execv", 1 },  { "execvp", 1 }, { "execvpe", 1 },
+		{ "execl", 1 },    { "execlp", 1 }, { "execle", 1 }, { "fexecve", 1 },
+		{ "execveat", 1 }, { "vfork", 1 },  { "exit", 1 },   { "_exit", 0 },
+	};
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		zero_counts(&f);
+		harness_run_redirected(
+		    r, &f, f.tree, (const char *[]){ "PYCACHE_REDIRECT_SCOPE=all", NULL },
+		    (const char *[]){ PCR_TEST_EXEC_CALLS, cases[i].how, pyc, NULL });
+		cr_assert_eq(r->status, 0, "%s: %s", cases[i].how, r->err);
+		cr_assert_eq(hits_now(&f), cases[i].hits, "%s", cases[i].how);
+	}
+	free(r);
+
+	/* Python: a warm import that exits, then the same import followed by
+	 * os.execv, or by subprocess (a vfork child on 3.10+), count the same. */
+	const char *const scripts[] = {
+		"import os, subprocess, app.stats",
+		"import os, subprocess, app.stats; os.execv('/bin/true', ['true'])",
+		"import os, subprocess, app.stats; subprocess.run(['true'], check=True)",
+	};
+	unsigned long long exited = 0;
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		zero_counts(&f);
+		struct harness_result *p =
+		    harness_python(&f, py, true, NULL, "-c", scripts[i], NULL);
+		cr_assert_eq(p->status, 0, "%s: %s", scripts[i], p->err);
+		free(p);
+		if (i == 0)
+			cr_assert_gt(exited = hits_now(&f), 0);
+		else
+			cr_assert_eq(hits_now(&f), exited, "%s", scripts[i]);
+	}
+	harness_fixture_fini(&f);
+}
+
 Test(store, stats_counts_an_orphan)
 {
 	const struct harness_interp *py = harness_first_python();
@@ -212,10 +323,10 @@ Test(store, stats_of_a_missing_root_with_a_quote_in_its_name)
 	HARNESS_PATH(
 	    expect,
 	    "{\"root\":\"%s/ca\\\"ch\\\\e\",\"health\":\"does not exist yet\",\"entries\":0,"
-	    "\"files\":0,\"bytes\":0,\"source_dirs\":0,\"source_trees\":0,\"orphans\":0,"
-	    "\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
-	    "\"oldest\":null,\"newest\":null,\"max_size\":null,"
-	    "\"max_size_from\":null,\"cleanup_due\":false,\"hits\":0,\"misses\":0,"
+	    "\"files\":0,\"bytes\":0,\"disk_bytes\":0,\"source_dirs\":0,\"source_trees\":0,"
+	    "\"orphans\":0,\"unrecorded\":0,\"old_layout_files\":0,\"old_layout_bytes\":0,"
+	    "\"oldest\":null,\"newest\":null,\"max_size\":5368709120,"
+	    "\"max_size_from\":\"the default\",\"cleanup_due\":false,\"hits\":0,\"misses\":0,"
 	    "\"in_tree_reads\":0,\"refusals\":0}\n",
 	    f.dir);
 	struct harness_result *r = cli(&f, (const char *[]){ "stats", "--json", NULL });
@@ -400,10 +511,11 @@ Test(store, clear_of_a_subdirectory_removes_only_its_entry)
 	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
 	HARNESS_PATH(record, "%s.src", entry);
 	cr_assert(harness_exists(record));
-	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[128];
+	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[64], expect[128];
 	harness_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
 	harness_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
-	pcr_cli_human_size((uint64_t)(size_of(init) + size_of(count)), size);
+	sizes(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)),
+	      entry_disk(entry, (const char *[]){ init, count, NULL }));
 	HARNESS_PATH(expect, "removed 1 entry, 2 files, %s\n", size);
 	struct scan before = scan(&f);
 
@@ -438,8 +550,8 @@ static void clear_all_then_rebuild(const struct harness_interp *py, struct harne
 {
 	run_sample(py, f);
 	struct scan before = scan(f);
-	char size[32], expect[128];
-	pcr_cli_human_size(before.bytes, size);
+	char size[64], expect[128];
+	sizes(size, sizeof size, before.bytes, before.entries_disk);
 	HARNESS_PATH(expect, "removed 2 entries, %d files, %s\n", HARNESS_SAMPLE_MODULES, size);
 	char would[160];
 	HARNESS_PATH(would, "would remove %s", expect + strlen("removed "));
@@ -457,7 +569,7 @@ static void clear_all_then_rebuild(const struct harness_interp *py, struct harne
 	cr_assert_eq(harness_count_files(f->root, ".src"), 0);
 
 	r = cli(f, (const char *[]){ "clear", NULL });
-	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n");
+	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B, 0 B on disk\n");
 	free(r);
 
 	run_sample(py, f); /* the next import writes it all again */
@@ -484,10 +596,11 @@ Test(store, prune_orphans_removes_only_the_entry_of_a_deleted_directory)
 	layout_central_of_dir(entry, sizeof entry, f.root, stats, NULL);
 	layout_central_of_dir(kept, sizeof kept, f.root, app, NULL);
 	HARNESS_PATH(record, "%s.src", entry);
-	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[32], expect[PATH_MAX + 128];
+	char init[PATH_MAX + 64], count[PATH_MAX + 64], size[64], expect[PATH_MAX + 128];
 	harness_sample_pyc(init, sizeof init, &f, py, "app/stats", "__init__", "");
 	harness_sample_pyc(count, sizeof count, &f, py, "app/stats", "count", "");
-	pcr_cli_human_size((uint64_t)(size_of(init) + size_of(count)), size);
+	sizes(size, sizeof size, (uint64_t)(size_of(init) + size_of(count)),
+	      entry_disk(entry, (const char *[]){ init, count, NULL }));
 	struct scan before = scan(&f);
 	harness_rmtree(stats);
 
@@ -527,14 +640,14 @@ static void prune_to_the_least_empties(const struct harness_interp *py, struct h
 {
 	run_sample(py, f);
 	struct scan before = scan(f);
-	char size[32], expect[128];
-	pcr_cli_human_size(before.bytes, size);
+	char size[64], expect[128];
+	sizes(size, sizeof size, before.bytes, before.entries_disk);
 	HARNESS_PATH(expect, "removed 2 entries, %d files, %s\n", HARNESS_SAMPLE_MODULES, size);
 	/* Everything is younger than a week, and the cache under 1 G. */
 	struct harness_result *r =
 	    cli(f, (const char *[]){ "prune", "--older-than", "1w", "--max-size", "1G", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B\n", "%s", py->label);
+	cr_assert_str_eq(r->out, "removed 0 entries, 0 files, 0 B, 0 B on disk\n", "%s", py->label);
 	free(r);
 	/* 0 is no limit, as for config max-size: refused, nothing removed. */
 	r = cli(f, (const char *[]){ "prune", "--max-size", "0", NULL });

@@ -49,7 +49,10 @@ static const struct call {
 	{ "utimensat", "DNZZ" },  { "truncate", "NZ" },      { "truncate64", "NZ" },
 	{ "listxattr", "NBS" },   { "llistxattr", "NBS" },   { "getxattr", "NRBS" },
 	{ "lgetxattr", "NRBS" },  { "setxattr", "NRBSZ" },   { "lsetxattr", "NRBSZ" },
-	{ "removexattr", "NR" },  { "lremovexattr", "NR" },
+	{ "removexattr", "NR" },  { "lremovexattr", "NR" },  { "execve", "NZZ" },
+	{ "execv", "NZ" },        { "execvp", "NZ" },        { "execvpe", "NZZ" },
+	{ "execveat", "DNZZZ" },  { "execl", "NZ" },         { "execlp", "NZ" },
+	{ "execle", "NZZ" },
 };
 
 static char scratch[4096] __attribute__((aligned(64)));

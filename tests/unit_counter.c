@@ -15,13 +15,23 @@ Test(counter, the_counter_is_in_the_layout_directory)
 	cr_assert_eq(pcr_counter_path("/c", 2, out, 11), 0);
 }
 
-Test(counter, a_file_adds_its_size_in_kib_rounded_up)
+Test(counter, a_file_adds_the_kib_of_its_4_kib_blocks)
 {
 	cr_assert_eq(pcr_counter_units(0), 0);
-	cr_assert_eq(pcr_counter_units(1), 1);
-	cr_assert_eq(pcr_counter_units(1024), 1);
-	cr_assert_eq(pcr_counter_units(1025), 2);
-	cr_assert_eq(pcr_counter_units(UINT64_MAX), UINT64_MAX / 1024 + 1);
+	cr_assert_eq(pcr_counter_units(1), 4, "a 1-byte pyc takes a block");
+	cr_assert_eq(pcr_counter_units(4096), 4);
+	cr_assert_eq(pcr_counter_units(4097), 8);
+	cr_assert_eq(pcr_counter_units(UINT64_MAX), (UINT64_MAX / 4096 + 1) * 4);
+	cr_assert_eq(pcr_counter_units(PCR_COUNTER_ENTRY_BYTES), 8, "an entry: two blocks");
+}
+
+Test(counter, a_scan_sets_it_in_kib_rounded_up)
+{
+	cr_assert_eq(pcr_counter_kib(0), 0);
+	cr_assert_eq(pcr_counter_kib(512), 1);
+	cr_assert_eq(pcr_counter_kib(1024), 1);
+	cr_assert_eq(pcr_counter_kib(1025), 2);
+	cr_assert_eq(pcr_counter_kib(UINT64_MAX), UINT64_MAX / 1024 + 1);
 }
 
 Test(counter, an_entry_is_touched_again_after_an_hour)

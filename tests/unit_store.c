@@ -2,6 +2,7 @@
  * directory: exact counts, records missing or wrong, orphans, entries that
  * vanish during a walk, symlinks that must never be followed, and refused
  * roots. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 
@@ -116,6 +117,38 @@ static void make_source(const char *rel)
 	cr_assert(mkdir(path, 0700) == 0 || errno == EEXIST);
 }
 
+/* What an entry takes on disk, counted here as du counts it: its
+ * directory's, its files' and its record's blocks. */
+static uint64_t du_entry(const char *entry)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+	struct stat st;
+	cr_assert_eq(lstat(entry, &st), 0);
+	uint64_t blocks = (uint64_t)st.st_blocks;
+	unit_path(path, "%s.src", entry);
+	if (lstat(path, &st) == 0)
+		blocks += (uint64_t)st.st_blocks;
+	DIR *d = opendir(entry);
+	cr_assert(d);
+	for (struct dirent *de; (de = readdir(d));) {
+		unit_path(path, "%s/%s", entry, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			blocks += (uint64_t)st.st_blocks;
+	}
+	closedir(d);
+	return blocks * 512;
+}
+
+/* The blocks of the shard directory an entry is in. */
+static uint64_t du_shard_of(const char *entry)
+{
+	char shard[PATH_MAX];
+	unit_path(shard, "%.*s", (int)(strrchr(entry, '/') - entry), entry);
+	struct stat st;
+	cr_assert_eq(lstat(shard, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
 static void tree_path(char *out, const char *rel)
 {
 	int n = snprintf(out, PATH_MAX, "%s/%s", src, rel);
@@ -171,6 +204,12 @@ Test(store, stats_counts_entries_files_and_bytes_exactly)
 	cr_assert_eq(s.entries, 3);
 	cr_assert_eq(s.files, 6);
 	cr_assert_eq(s.bytes, 100 + 2000 + 50 + 1 + 2 + 3);
+	/* On disk: the entries' blocks, and the shards' directories. */
+	uint64_t disk = du_entry(entry_a) + du_entry(entry_ab) + du_entry(entry_c);
+	cr_assert_gt(disk, s.bytes);
+	cr_assert_eq(s.disk, disk);
+	cr_assert_geq(s.shards_disk, du_shard_of(entry_a));
+	cr_assert_leq(s.shards_disk, 3 * du_shard_of(entry_a), "at most three shards");
 	cr_assert_eq(s.sources, 3);
 	cr_assert_eq(s.trees, 2, "a and c: a/b is inside a");
 	cr_assert_eq(s.orphans, 0);
@@ -188,6 +227,8 @@ Test(store, stats_of_a_tree_counts_only_that_tree)
 	cr_assert_eq(s.entries, 2);
 	cr_assert_eq(s.files, 3);
 	cr_assert_eq(s.bytes, 2150);
+	cr_assert_eq(s.disk, du_entry(entry_a) + du_entry(entry_ab));
+	cr_assert_eq(s.shards_disk, 0, "a tree's: no shards");
 	cr_assert_eq(s.trees, 1);
 }
 
@@ -587,13 +628,17 @@ Test(store, prune_older_than_keeps_the_recent)
 Test(store, prune_max_size_removes_least_recently_used_until_under)
 {
 	make_four(); /* 1500 bytes: 100, 200, 400, 800 by age */
+	uint64_t gone = du_entry(e_gone), a = du_entry(e_a), b = du_entry(e_b), c = du_entry(e_c);
+	cr_assert_gt(gone, 100, "the limit counts blocks, not the pycs' bytes");
 	struct reported rep = { 0 };
 	struct pcr_store_removed r =
-	    prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1200 }, &rep);
-	/* 1500 - 100 = 1400 > 1200, - 200 = 1200: two go, exactly. */
+	    prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = b + c }, &rep);
+	/* Over b + c until gone and a went: two go, exactly. */
 	cr_assert_eq(r.entries, 2);
 	cr_assert_eq(r.files, 4);
 	cr_assert_eq(r.bytes, 300);
+	cr_assert_eq(r.disk, gone + a);
+	cr_assert_eq(r.left_disk, b + c);
 	cr_assert_eq(rep.count, 2);
 	cr_assert_str_eq(rep.keys[0], key_of(e_gone), "the least recently used first");
 	cr_assert_str_eq(rep.keys[1], key_of(e_a));
@@ -602,12 +647,12 @@ Test(store, prune_max_size_removes_least_recently_used_until_under)
 	cr_assert_eq(stats_of(NULL).bytes, 1200);
 
 	/* One byte under: the next one, b, goes too. */
-	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1199 }, NULL);
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = b + c - 1 }, NULL);
 	cr_assert_eq(r.entries, 1);
 	cr_assert_eq(r.bytes, 400);
 	cr_assert(!exists(e_b) && exists(e_c));
 	/* At or over the total: nothing. */
-	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 800 }, NULL);
+	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = c }, NULL);
 	cr_assert_eq(r.entries, 0);
 	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 0 }, NULL);
 	cr_assert_eq(r.entries, 1);
@@ -622,9 +667,9 @@ Test(store, prune_rules_apply_in_order_orphans_age_size)
 					 .by_age = true,
 					 .used_before = { .tv_sec = 2500 },
 					 .by_size = true,
-					 .max_bytes = 1000 };
+					 .max_bytes = du_entry(e_b) + du_entry(e_c) - 1 };
 	struct pcr_store_removed r = prune(rules, &rep);
-	/* gone as an orphan, a as old, then 1200 > 1000: b. */
+	/* gone as an orphan, a as old, then b and c are over: b. */
 	cr_assert_eq(r.entries, 3);
 	cr_assert_eq(r.bytes, 700);
 	cr_assert_eq(rep.count, 3);
@@ -644,10 +689,10 @@ Test(store, prune_dry_run_removes_nothing_and_reports_exactly_the_set)
 	make_four();
 	struct reported rep = { 0 };
 	struct pcr_prune_rules rules = {
-		.orphans = true, .by_size = true, .max_bytes = 1000, .dry_run = true
+		.orphans = true, .by_size = true, .max_bytes = du_entry(e_c), .dry_run = true
 	};
 	struct pcr_store_removed r = prune(rules, &rep);
-	/* gone as an orphan; then 1400 > 1000: a (200), b (400) to 800. */
+	/* gone as an orphan; then a and b, down to c. */
 	cr_assert_eq(r.entries, 3);
 	cr_assert_eq(r.files, 6);
 	cr_assert_eq(r.bytes, 700);
@@ -810,13 +855,15 @@ Test(store_paths, within_means_equal_or_below)
 Test(store, prune_says_what_is_left)
 {
 	make_four(); /* 1500 bytes, 100 of them the orphan's */
+	uint64_t a = du_entry(e_a), b = du_entry(e_b), c = du_entry(e_c);
 	struct pcr_store_removed r = prune((struct pcr_prune_rules){ .orphans = true }, NULL);
-	cr_assert_eq(r.left_bytes, 1400);
-	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1000, .dry_run = true },
-		  NULL);
-	cr_assert_eq(r.left_bytes, 800, "a dry run: what would stay");
-	r = prune((struct pcr_prune_rules){ .by_size = true, .max_bytes = 1000 }, NULL);
-	cr_assert_eq(r.left_bytes, 800);
+	cr_assert_eq(r.left_disk, a + b + c);
+	struct pcr_prune_rules rules = { .by_size = true, .max_bytes = c, .dry_run = true };
+	r = prune(rules, NULL);
+	cr_assert_eq(r.left_disk, c, "a dry run: what would stay");
+	rules.dry_run = false;
+	r = prune(rules, NULL);
+	cr_assert_eq(r.left_disk, c);
 	cr_assert_eq(stats_of(NULL).bytes, 800);
 }
 
