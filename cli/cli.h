@@ -202,6 +202,11 @@ void pcr_cli_upkeep(void);
 /* The same, there and then, silently: prune --auto, which the library starts
  * (preload/upkeep.c). */
 void pcr_cli_upkeep_now(void);
+/* The counts' records are folded into one (pcr_store_counts_fold) by the
+ * cleanups and prune once they take 64 KiB (2,048 processes), after a second
+ * for the writers that opened the file just before. */
+#define PCR_CLI_FOLD_AT (64u * 1024)
+#define PCR_CLI_FOLD_GRACE_MS 1000u
 
 /* The store at root, with a progress line on stderr for its walks until
  * pcr_cli_progress_end, when stderr is a terminal and a walk takes long

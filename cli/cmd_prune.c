@@ -2,7 +2,9 @@
  * remove orphans, then entries not used for AGE, then the least recently
  * used until the cache is at most SIZE, like ccache's --evict-older-than
  * and -M. Without a rule, the cleanup: orphans, then down to 90 % of the
- * configured size limit when there is one (like ccache -c). */
+ * configured size limit when there is one (like ccache -c). prune --auto:
+ * the same cleanup, silently and only when the growth counter says it is
+ * due, as the library starts it. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,6 +22,7 @@ enum {
 	OPT_OLDER_THAN,
 	OPT_MAX_SIZE,
 	OPT_DRY_RUN,
+	OPT_AUTO,
 };
 
 static const struct option options[] = {
@@ -28,6 +31,7 @@ static const struct option options[] = {
 	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "auto", no_argument, NULL, OPT_AUTO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +78,7 @@ int pcr_cli_prune(int argc, char **argv)
 	struct pcr_prune_rules rules = { 0 };
 	struct dry_run dr = { 0 };
 	uint64_t age = 0;
+	bool automatic = false;
 	char why[128];
 	int c;
 	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
@@ -97,12 +102,20 @@ int pcr_cli_prune(int argc, char **argv)
 			rules.by_size = true;
 		} else if (c == OPT_DRY_RUN) {
 			rules.dry_run = true;
+		} else if (c == OPT_AUTO) {
+			automatic = true;
 		} else {
 			return pcr_cli_common_option(argv[0], c, argv);
 		}
 	}
 	if (optind < argc)
 		return pcr_cli_usage_error("prune: unexpected argument '%s'", argv[optind]);
+	if (automatic) {
+		if (rules.orphans || rules.by_age || rules.by_size || rules.dry_run)
+			return pcr_cli_usage_error("prune: --auto takes no other option");
+		pcr_cli_upkeep_now();
+		return PCR_CLI_OK;
+	}
 	if (rules.by_age) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -124,8 +137,10 @@ int pcr_cli_prune(int argc, char **argv)
 	int pruned =
 	    pcr_store_prune(&store, &rules, &r, rules.dry_run ? print_would_remove : NULL, &dr, &e);
 	pcr_cli_progress_end();
-	if (pruned == 0 && !rules.dry_run) /* a whole scan: the counter starts again */
+	if (pruned == 0 && !rules.dry_run) { /* a whole scan: the counter starts again */
 		pcr_store_counter_reset(config.root, r.left_disk);
+		pcr_store_counts_fold(config.root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
+	}
 	if (pruned < 0) {
 		pcr_cli_store_error("prune", &e);
 		status = PCR_CLI_FAILURE;

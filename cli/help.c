@@ -38,11 +38,13 @@ static const struct {
 		   "                      remove orphans, then entries not used for AGE (30d,\n"
 		   "                      12h; units s m h d w), then the least recently used\n"
 		   "                      until the cache takes at most SIZE on disk (500M,\n"
-		   "                      2G, 4096B;\n"
-		   "                      B, then K M G T in 1024 steps, a bare number in G);\n"
+		   "                      2G, 4096B; B, then K M G T in 1024 steps, a bare\n"
+		   "                      number in G);\n"
 		   "                      --dry-run only says what would go;\n"
 		   "                      with no rule: orphans, then down to 90% of the\n"
-		   "                      size limit (config max-size)\n" },
+		   "                      size limit (config max-size)\n"
+		   "      --auto          that cleanup, silently, when the library's count\n"
+		   "                      says the cache is past its limit\n" },
 	{ "config", "  config [max-size [SIZE|none|default]]\n"
 		    "                      every setting, its value and where it comes from\n"
 		    "                      (as ccache -p); max-size: show or set the size\n"

@@ -87,7 +87,7 @@ _pycache_redirect()
 		--older-than) COMPREPLY=($(compgen -W "12h 1d 30d 4w" -- "$cur")); return ;;
 		--max-size) COMPREPLY=($(compgen -W "500M 1G 2G" -- "$cur")); return ;;
 		esac
-		COMPREPLY=($(compgen -W "--orphans --older-than --max-size --dry-run --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "--orphans --older-than --max-size --dry-run --auto --help" -- "$cur"))
 		;;
 	config)
 		case $prev in

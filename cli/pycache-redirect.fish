@@ -27,6 +27,7 @@ complete -c pycache-redirect -n "__fish_seen_subcommand_from stats ls doctor" -l
 complete -c pycache-redirect -n "__fish_seen_subcommand_from clear prune adopt" -l dry-run -d 'only say what would be done'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from adopt" -l remove -d 'delete them instead'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l orphans -d 'entries whose source is gone'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l auto -d 'the cleanup, when it is due'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l older-than -x -a '12h 1d 30d 4w' -d 'not used for AGE'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l max-size -x -a '500M 1G 2G' -d 'down to SIZE'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from max-size" -a max-size -d 'the size limit'

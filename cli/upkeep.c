@@ -43,7 +43,7 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 					 .only_above = limit };
 	int status = pcr_store_prune(&(struct pcr_store){ .root = root }, &rules, r, NULL, NULL, e);
 	if (status == 0)
-		pcr_store_counter_reset(root, r->left_bytes);
+		pcr_store_counter_reset(root, r->left_disk);
 	if (lock >= 0)
 		close(lock);
 	return status;
@@ -53,10 +53,10 @@ void pcr_cli_report_cleanup(const struct pcr_cli_limit *l, const struct pcr_stor
 {
 	char limit[PCR_CLI_HUMAN_SIZE], gone[PCR_CLI_HUMAN_SIZE], left[PCR_CLI_HUMAN_SIZE];
 	pcr_cli_error("the cache passed its size limit of %s (%s): removed %zu entr%s, "
-		      "%zu file%s, %s; %s left",
+		      "%zu file%s, %s on disk; %s left",
 		      pcr_cli_human_size(l->bytes, limit), pcr_cli_limit_origin_str(l->origin),
 		      r->entries, r->entries == 1 ? "y" : "ies", r->files, r->files == 1 ? "" : "s",
-		      pcr_cli_human_size(r->bytes, gone), pcr_cli_human_size(r->left_bytes, left));
+		      pcr_cli_human_size(r->disk, gone), pcr_cli_human_size(r->left_disk, left));
 }
 
 /* The cleanup, in a grandchild that nobody waits for: the caller goes on
@@ -82,23 +82,55 @@ static void detach_cleanup(const char *root, uint64_t limit)
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
 	pcr_cli_cleanup(root, limit, true, &r, &e);
+	pcr_store_counts_fold(root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
 	_exit(0);
 }
 
 static const char *environment(const char *name) { return getenv(name); }
 
-void pcr_cli_upkeep(void)
+/* The configuration, and whether its root is one the library would use. */
+static bool root_ok(struct pcr_config *c)
 {
-	/* Quietly: the command says what is wrong with the configuration. */
-	struct pcr_config c;
-	pcr_config_load(&c, environment, (unsigned long)geteuid());
+	pcr_config_load(c, environment, (unsigned long)geteuid());
+	int err;
+	return c->root_len && pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(),
+					       false, &err) == PCR_ROOT_OK;
+}
+
+/* Whether the counter says that the cache passed its limit, which is then
+ * in *limit. Quietly: the command says what is wrong with the
+ * configuration. */
+static bool cleanup_due(struct pcr_config *c, uint64_t *limit)
+{
 	struct pcr_cli_limit l;
 	char why[PATH_MAX + 128];
-	int err;
-	if (c.root_len == 0 || !pcr_cli_size_limit(&c, &l, why, sizeof why) ||
-	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_counter_estimate(c.root) <= l.bytes ||
-	    pcr_root_prepare(&pcr_fs_libc, c.root, (unsigned long)geteuid(), false, &err) !=
-		PCR_ROOT_OK)
+	if (!root_ok(c) || !pcr_cli_size_limit(c, &l, why, sizeof why) ||
+	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_counter_estimate(c->root) <= l.bytes)
+		return false;
+	*limit = l.bytes;
+	return true;
+}
+
+void pcr_cli_upkeep(void)
+{
+	struct pcr_config c;
+	uint64_t limit;
+	if (cleanup_due(&c, &limit))
+		detach_cleanup(c.root, limit);
+}
+
+void pcr_cli_upkeep_now(void)
+{
+	struct pcr_config c;
+	uint64_t limit;
+	if (!cleanup_due(&c, &limit)) {
+		if (root_ok(&c))
+			pcr_store_counts_fold(c.root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
 		return;
-	detach_cleanup(c.root, l.bytes);
+	}
+	setpriority(PRIO_PROCESS, 0, 10);
+	struct pcr_store_removed r;
+	struct pcr_store_error e;
+	pcr_cli_cleanup(c.root, limit, true, &r, &e);
+	pcr_store_counts_fold(c.root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
 }

@@ -1,11 +1,12 @@
 /* What the cache did, counted by the library and read by the command (as
  * ccache -s): <root>/v2/stats, records of PCR_STATS_RECORD bytes, one a
- * process that counted anything, appended at its exit (O_APPEND keeps
- * concurrent records whole: they are far shorter than PIPE_BUF). A record
- * is PCR_STAT_COUNT little-endian 64-bit counts in the order of enum
- * pcr_stat. The command sums the whole records; stats --zero empties the
- * file. A process that ends without its exit handlers (_exit, a signal, an
- * exec) is not counted. */
+ * process that counted anything, appended at its exit and before an exec
+ * (O_APPEND keeps concurrent records whole: they are far shorter than
+ * PIPE_BUF). A record is PCR_STAT_COUNT little-endian 64-bit counts in the
+ * order of enum pcr_stat. The command sums the whole records (and folds
+ * them into one from time to time: core/store_counts.c); stats --zero
+ * empties the files. A process that ends without its exit handlers and
+ * without an exec (_exit, a signal) is not counted. */
 #ifndef PCR_STATS_H
 #define PCR_STATS_H
 

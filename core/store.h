@@ -182,6 +182,10 @@ int pcr_store_counter_reset(const char *root, uint64_t bytes);
  * (store_counts.c). */
 int pcr_store_counts_read(const char *root, uint64_t n[]);
 int pcr_store_counts_zero(const char *root);
+/* Folds the records of <root>/v2/stats into one when the file holds at
+ * least at_least bytes, waiting grace_ms for the writers that opened it
+ * just before (store_counts.c); nothing is lost, the sum is the same. */
+int pcr_store_counts_fold(const char *root, uint64_t at_least, unsigned grace_ms);
 
 /* Orders directory paths as if '/' sorted before every other byte, so that
  * "/a/b/c" comes right after "/a/b", before "/a/b-c". */

@@ -9,17 +9,24 @@
 #include "counter.h"
 #include "store_walk.h"
 
-int pcr_store_layout_file(const char *root, const char *name, int flags)
+int pcr_store_layout_dir(const char *root)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int layout = fd < 0 ? -1 : pcr_store_open_dir_at(fd, PCR_LAYOUT);
 	int saved = errno;
 	if (fd >= 0)
 		close(fd);
+	errno = saved;
+	return layout;
+}
+
+int pcr_store_layout_file(const char *root, const char *name, int flags)
+{
+	int layout = pcr_store_layout_dir(root);
 	if (layout < 0)
-		return (errno = saved), -1;
-	fd = openat(layout, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	saved = errno;
+		return -1;
+	int fd = openat(layout, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	int saved = errno;
 	close(layout);
 	errno = saved;
 	return fd;

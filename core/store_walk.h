@@ -68,6 +68,8 @@ int pcr_store_remove_tree_at(int parent, const char *name);
  * caller checked the root): the growth counter's file, the counts' file.
  * -1 with errno (store_counter.c). */
 int pcr_store_layout_file(const char *root, const char *name, int flags);
+/* <root>/v2 itself, opened the same way. */
+int pcr_store_layout_dir(const char *root);
 
 /* Fills e for a failed call on <root>[/a[/b[/c]]] and returns -1. */
 int pcr_store_fail(struct pcr_store_error *e, int err, const char *root, const char *a,

@@ -9,6 +9,7 @@
 
 #include "../core/counter.h"
 #include "state.h"
+#include "upkeep.h"
 
 /* Units (KiB) written into the cache but not counted yet, by process: they
  * are appended in one write when they reach PCR_COUNTER_FLUSH_UNITS, and at
@@ -44,6 +45,8 @@ static void flush(char *path, size_t size)
 		close(fd);
 		fd = -1;
 	}
+	if (fd >= 0)
+		pcr_upkeep_note((uint64_t)st.st_size, n);
 	while (fd >= 0 && n > 0) {
 		ssize_t w = write(fd, units, n < sizeof units ? (size_t)n : sizeof units);
 		if (w < 0 && errno == EINTR) /* a host's handler without SA_RESTART */
@@ -64,7 +67,11 @@ void pcr_counter_flush(void)
 	errno = saved;
 }
 
-__attribute__((destructor)) static void flush_at_exit(void) { pcr_counter_flush(); }
+__attribute__((destructor)) static void flush_at_exit(void)
+{
+	pcr_counter_flush();
+	pcr_upkeep_start_if_due();
+}
 
 void pcr_counter_wrote(struct pcr_mapping *m, off_t size)
 {

@@ -8,6 +8,7 @@
 
 #include "unit.h"
 
+#include "core/stats.h"
 #include "core/store.h"
 
 static char tmp[PATH_MAX];  /* the test's directory */
@@ -1026,4 +1027,81 @@ Test(store, removals_sweep_records_whose_entry_is_gone)
 	prune((struct pcr_prune_rules){ .orphans = true }, NULL);
 	cr_assert(!exists(record));
 	cr_assert(recorded_exists(e_a) && recorded_exists(e_b), "records with entries stay");
+}
+
+/* ---- the library's counts: read, folded, zeroed ---- */
+
+static void append_records(const char *name, uint64_t hits, size_t count)
+{
+	char path[PATH_MAX + 32];
+	unit_path(path, "%s/v2", root);
+	mkdir(path, 0700);
+	unit_path(path, "%s/v2/%s", root, name);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	cr_assert(fd >= 0);
+	unsigned char record[PCR_STATS_RECORD];
+	uint64_t n[PCR_STAT_COUNT] = { hits, 1, 0, 0 };
+	pcr_stats_encode(n, record);
+	for (size_t i = 0; i < count; i++)
+		cr_assert_eq(write(fd, record, sizeof record), (ssize_t)sizeof record);
+	close(fd);
+}
+
+static uint64_t hits_read(uint64_t *misses)
+{
+	uint64_t n[PCR_STAT_COUNT];
+	cr_assert_eq(pcr_store_counts_read(root, n), 0);
+	*misses = n[PCR_STAT_MISS];
+	return n[PCR_STAT_HIT];
+}
+
+static off_t size_in_layout(const char *name)
+{
+	char path[PATH_MAX + 32];
+	unit_path(path, "%s/v2/%s", root, name);
+	struct stat st;
+	return lstat(path, &st) == 0 ? st.st_size : -1;
+}
+
+Test(store, counts_fold_into_one_record_and_keep_their_sum)
+{
+	append_records("stats", 3, 100);
+	uint64_t misses;
+	cr_assert_eq(hits_read(&misses), 300);
+	/* Under the threshold: left as it is. */
+	cr_assert_eq(pcr_store_counts_fold(root, 100 * PCR_STATS_RECORD + 1, 0), 0);
+	cr_assert_eq(size_in_layout("stats"), 100 * PCR_STATS_RECORD);
+	cr_assert_eq(pcr_store_counts_fold(root, 100 * PCR_STATS_RECORD, 0), 0);
+	cr_assert_eq(size_in_layout("stats"), -1, "the records went into the total");
+	cr_assert_eq(size_in_layout("stats.batch"), -1);
+	cr_assert_eq(size_in_layout("stats.total"), PCR_STATS_RECORD);
+	cr_assert_eq(hits_read(&misses), 300);
+	cr_assert_eq(misses, 100);
+	/* The library appends again; a second fold adds to the total. */
+	append_records("stats", 1, 5);
+	cr_assert_eq(hits_read(&misses), 305);
+	cr_assert_eq(pcr_store_counts_fold(root, 1, 0), 0);
+	cr_assert_eq(size_in_layout("stats.total"), PCR_STATS_RECORD);
+	cr_assert_eq(hits_read(&misses), 305);
+	cr_assert_eq(misses, 105);
+}
+
+Test(store, a_batch_a_fold_left_is_counted_then_folded)
+{
+	/* A fold that stopped after its rename: the batch is counted, once. */
+	append_records("stats.total", 10, 1);
+	append_records("stats.batch", 2, 4);
+	append_records("stats", 1, 3);
+	uint64_t misses;
+	cr_assert_eq(hits_read(&misses), 21);
+	cr_assert_eq(pcr_store_counts_fold(root, UINT64_MAX, 0), 0);
+	cr_assert_eq(size_in_layout("stats.batch"), -1, "the batch left is folded first");
+	cr_assert_eq(size_in_layout("stats"), 3 * PCR_STATS_RECORD, "stats waits its turn");
+	cr_assert_eq(hits_read(&misses), 21);
+	cr_assert_eq(misses, 8);
+	cr_assert_eq(pcr_store_counts_zero(root), 0);
+	cr_assert_eq(hits_read(&misses), 0);
+	cr_assert_eq(misses, 0);
+	cr_assert_eq(size_in_layout("stats.total"), -1);
+	cr_assert_eq(size_in_layout("stats"), 0);
 }
