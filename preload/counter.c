@@ -12,11 +12,13 @@
 #include "upkeep.h"
 
 /* Units (KiB) written into the cache but not counted yet, by process: they
- * are appended in one write when they reach PCR_COUNTER_FLUSH_UNITS, and at
- * exit. A process that ends without its exit handlers (_exit, a signal)
- * leaves at most that many uncounted; a forked child drops what it was
- * handed, which its parent counts. */
-#define PCR_COUNTER_FLUSH_UNITS 256
+ * are appended in one write when they reach PCR_COUNTER_FLUSH_UNITS, at exit
+ * and before an exec. A process that ends without its exit handlers (_exit,
+ * a signal) leaves at most that many uncounted; a forked child drops what
+ * it was handed, which its parent counts. 1 MiB: a small pyc takes a whole
+ * 4 KiB block, so this is the same number of appends (about 250 pycs each)
+ * as 256 KiB of pyc bytes was. */
+#define PCR_COUNTER_FLUSH_UNITS 1024
 static uint64_t pending;
 static pid_t pending_pid;
 
