@@ -180,7 +180,8 @@ bool pcr_cli_size_limit_or_say(const char *subcommand, const struct pcr_config *
 
 /* Removes orphans, then the least recently used entries, until the cache
  * is at most 90 % of limit, and resets the library's counter to what is
- * left. only_when_over: unless the counter says the limit is passed. 0 when
+ * left; limit 0: the orphans only. only_when_over: unless the counter says
+ * the limit is passed. 0 when
  * done, 1 when another cleanup is running (or, only_when_over, has done it),
  * -1 with e. */
 struct pcr_store_removed;

@@ -43,8 +43,8 @@ static const struct {
 		   "                      --dry-run only says what would go;\n"
 		   "                      with no rule: orphans, then down to 90% of the\n"
 		   "                      size limit (config max-size)\n"
-		   "      --auto          that cleanup, silently, when the library's count\n"
-		   "                      says the cache is past its limit\n" },
+		   "      --auto          silently: the orphans, and down to 90% when the\n"
+		   "                      library's count says the cache is past its limit\n" },
 	{ "config", "  config [max-size [SIZE|none|default]]\n"
 		    "                      every setting, its value and where it comes from\n"
 		    "                      (as ccache -p); max-size: show or set the size\n"

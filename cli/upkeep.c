@@ -38,7 +38,7 @@ int pcr_cli_cleanup(const char *root, uint64_t limit, bool only_when_over,
 		return 1;
 	}
 	struct pcr_prune_rules rules = { .orphans = true,
-					 .by_size = true,
+					 .by_size = limit != 0,
 					 .max_bytes = pcr_cli_cleanup_target(limit),
 					 .only_above = limit };
 	int status = pcr_store_prune(&(struct pcr_store){ .root = root }, &rules, r, NULL, NULL, e);
@@ -123,14 +123,15 @@ void pcr_cli_upkeep_now(void)
 {
 	struct pcr_config c;
 	uint64_t limit;
-	if (!cleanup_due(&c, &limit)) {
-		if (root_ok(&c))
-			pcr_store_counts_fold(c.root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
+	bool due = cleanup_due(&c, &limit);
+	if (!due && !root_ok(&c))
 		return;
-	}
 	setpriority(PRIO_PROCESS, 0, 10);
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
-	pcr_cli_cleanup(c.root, limit, true, &r, &e);
+	/* Under the limit, the orphans go all the same: an entry whose source
+	 * directory is gone (pytest's tmp_path, pip's build directories) is
+	 * never read again, and a cache that grew 64 MiB has some. */
+	pcr_cli_cleanup(c.root, due ? limit : 0, due, &r, &e);
 	pcr_store_counts_fold(c.root, PCR_CLI_FOLD_AT, PCR_CLI_FOLD_GRACE_MS);
 }
