@@ -230,7 +230,7 @@ Test(cli, installed_command_finds_installed_library)
 	harness_assert_tree_clean(&f, py);
 	harness_assert_sample_cached(&f, py, "", "the installed command");
 	char man[PATH_MAX + 64];
-	HARNESS_PATH(man, "%s/share/man/man1/pycache-redirect.1", prefix);
+	HARNESS_PATH(man, "%s/share/man/man1/pycache-redirect.1.gz", prefix);
 	cr_assert(harness_exists(man), "no man page at %s", man);
 	HARNESS_PATH(man, "%s/share/bash-completion/completions/pycache-redirect", prefix);
 	cr_assert(harness_exists(man), "no bash completion at %s", man);
@@ -421,7 +421,7 @@ Test(cli, debian_package_holds_a_working_install)
 	harness_fixture_init(&f);
 	char out[PATH_MAX], deb[PATH_MAX + 64], unpacked[PATH_MAX];
 	HARNESS_PATH(out, "%s/deb", f.dir);
-	HARNESS_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "_amd64.deb", out);
+	HARNESS_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "-1_amd64.deb", out);
 	HARNESS_PATH(unpacked, "%s/unpacked", f.dir);
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f.dir, NULL,
@@ -436,7 +436,7 @@ Test(cli, debian_package_holds_a_working_install)
 	static const char *const files[] = {
 		"./usr/bin/pycache-redirect\n",
 		"./usr/lib/libpycache-redirect.so\n",
-		"./usr/share/man/man1/pycache-redirect.1\n",
+		"./usr/share/man/man1/pycache-redirect.1.gz\n",
 		"./usr/share/bash-completion/completions/pycache-redirect\n",
 		"./usr/share/fish/vendor_completions.d/pycache-redirect.fish\n",
 		"./usr/share/zsh/vendor-completions/_pycache-redirect\n",
