@@ -198,8 +198,10 @@ Test(cli, help_and_version)
 	harness_fixture_fini(&f);
 }
 
-/* cmake --install puts the library in lib/ and the command in bin/, and the
- * installed command finds the installed library. */
+/* cmake --install puts the library in lib/pycache-redirect/ and the
+ * command in bin/, and the installed command finds the installed library
+ * and names it by its path: a prefix other than /usr has no multiarch
+ * libdir, so no $LIB. */
 Test(cli, installed_command_finds_installed_library)
 {
 	const struct harness_interp *py = harness_first_python();
@@ -220,9 +222,16 @@ Test(cli, installed_command_finds_installed_library)
 		    (const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh", "-c",
 				      "echo \"$LD_PRELOAD\"", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert(strncmp(r->out, prefix, strlen(prefix)) == 0 &&
-		      strstr(r->out, "/libpycache-redirect.so"),
-		  "the installed command preloads %s", r->out);
+	/* Configured for /usr/local, the libdir is lib: a plain path. (For /usr
+	 * it is lib/<triplet>, which the command names with $LIB, as in the
+	 * package: e2e_package.) */
+	char library[PATH_MAX + 64];
+	HARNESS_PATH(library, "%s/" PCR_TEST_LIBDIR "/pycache-redirect/libpycache-redirect.so\n",
+		     prefix);
+	if (strcmp(PCR_TEST_LIBDIR, "lib") == 0)
+		cr_assert_str_eq(r->out, library, "the installed command preloads %s", r->out);
+	library[strlen(library) - 1] = '\0';
+	cr_assert(harness_exists(library), "no library at %s", library);
 	harness_run(
 	    r, f.tree, NULL,
 	    (const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
@@ -435,7 +444,7 @@ Test(cli, debian_package_holds_a_working_install)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	static const char *const files[] = {
 		"./usr/bin/pycache-redirect\n",
-		"./usr/lib/libpycache-redirect.so\n",
+		"./usr/lib/x86_64-linux-gnu/pycache-redirect/libpycache-redirect.so\n",
 		"./usr/share/man/man1/pycache-redirect.1.gz\n",
 		"./usr/share/bash-completion/completions/pycache-redirect\n",
 		"./usr/share/fish/vendor_completions.d/pycache-redirect.fish\n",
