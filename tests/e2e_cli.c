@@ -416,59 +416,6 @@ Test(cli, bash_completion_completes)
 	harness_fixture_fini(&f);
 }
 
-/* cpack makes a Debian package of what cmake --install installs: the library,
- * the command, its manual page and completion, with the dependencies that
- * dpkg-shlibdeps finds; unpacked anywhere, its command finds its library. */
-Test(cli, debian_package_holds_a_working_install)
-{
-	char cpack[PATH_MAX], dpkg_deb[PATH_MAX];
-	if (!harness_have_program("cpack", cpack, sizeof cpack) ||
-	    !harness_have_program("dpkg-deb", dpkg_deb, sizeof dpkg_deb))
-		cr_skip_test("cpack or dpkg-deb is not on PATH");
-	const struct harness_interp *py = harness_first_python();
-	struct harness_fixture f;
-	harness_fixture_init(&f);
-	char out[PATH_MAX], deb[PATH_MAX + 64], unpacked[PATH_MAX];
-	HARNESS_PATH(out, "%s/deb", f.dir);
-	HARNESS_PATH(deb, "%s/pycache-redirect_" PCR_TEST_VERSION "-1_amd64.deb", out);
-	HARNESS_PATH(unpacked, "%s/unpacked", f.dir);
-	struct harness_result *r = malloc(sizeof *r);
-	harness_run(r, f.dir, NULL,
-		    (const char *[]){ cpack, "-G", "DEB", "--config",
-				      PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
-	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
-	if (!harness_exists(deb))
-		cr_skip_test("no amd64 package here (another architecture): %s", r->out);
-
-	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
-	static const char *const files[] = {
-		"./usr/bin/pycache-redirect\n",
-		"./usr/lib/x86_64-linux-gnu/pycache-redirect/libpycache-redirect.so\n",
-		"./usr/share/man/man1/pycache-redirect.1.gz\n",
-		"./usr/share/bash-completion/completions/pycache-redirect\n",
-		"./usr/share/fish/vendor_completions.d/pycache-redirect.fish\n",
-		"./usr/share/zsh/vendor-completions/_pycache-redirect\n",
-	};
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-		cr_assert(strstr(r->out, files[i]), "the package lacks %s%s", files[i], r->out);
-	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-f", deb, "Depends", NULL });
-	cr_assert(strstr(r->out, "libc6") && strstr(r->out, "libjemalloc"), "Depends: %s", r->out);
-
-	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
-	char bin[PATH_MAX + 32];
-	HARNESS_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
-	harness_run(
-	    r, f.tree, NULL,
-	    (const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
-	harness_assert_tree_clean(&f, py);
-	harness_assert_sample_cached(&f, py, "", "the packaged command");
-	free(r);
-	harness_fixture_fini(&f);
-}
-
 /* The Dockerfile lines, exactly: the library before an LD_PRELOAD an earlier
  * ENV set, a value with a space quoted. */
 Test(cli, env_docker_lines_are_exact)
