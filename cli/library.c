@@ -1,5 +1,6 @@
 /* Finding libpycache-redirect.so, the file that run and env put in
- * LD_PRELOAD, and telling it among LD_PRELOAD's entries. */
+ * LD_PRELOAD, naming it there (with the loader's $LIB where the install
+ * allows), and telling it among LD_PRELOAD's entries. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
