@@ -116,13 +116,33 @@ size_t pcr_cli_absolute(const char *path, char *out, size_t outsz);
 
 /* The absolute path of the library to preload, in the order
  * $PYCACHE_REDIRECT_LIBRARY, beside this program (the build tree), this
- * program's ../<libdir> (a moved prefix), the configured install libdir.
- * false, with the reason on stderr, when there is none that LD_PRELOAD can
- * name. */
+ * program's ../<libdir>/pycache-redirect (a moved prefix; libdir the
+ * configured one, or the loader's, which an install under /usr uses), the
+ * configured install libdir's pycache-redirect/. false, with the reason on
+ * stderr, when there is none that LD_PRELOAD can name. */
 bool pcr_cli_find_library_or_say(char *out, size_t outsz);
 
 /* The same, quietly: why it failed goes into why. */
 bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz);
+
+/* How LD_PRELOAD names the library at path: <prefix>/$LIB/pycache-redirect/
+ * <name> when path is <prefix>/<loader_lib>/pycache-redirect/<name> and
+ * loader_lib (PCR_LOADER_LIB, what the dynamic loader's $LIB expands to for
+ * this architecture) is not empty, so that a program of another
+ * architecture is handed the build for its own from <prefix>/<its libdir>/,
+ * never this one; else path as it is. Its length, or 0 when it does not
+ * fit. */
+size_t pcr_cli_preload_spelling(const char *path, const char *loader_lib, char *out, size_t outsz);
+
+/* pcr_cli_find_library_or_say, then that spelling: what run and env put in
+ * LD_PRELOAD. */
+bool pcr_cli_find_preload_or_say(char *out, size_t outsz);
+
+/* entry with every $LIB and ${LIB} replaced by loader_lib, as the loader
+ * replaces them in a program of this architecture: the file it opens. Its
+ * length, or 0 when it does not fit or names $LIB and loader_lib is
+ * empty. */
+size_t pcr_cli_loader_expand(const char *entry, const char *loader_lib, char *out, size_t outsz);
 
 /* Calls fn with the name of each symbol the shared object at path exports
  * (its dynamic symbols defined there, global or weak) until fn returns

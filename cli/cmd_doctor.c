@@ -278,14 +278,22 @@ static void try_dlopen(struct pcr_cli_child *r, const char *library)
 	pcr_cli_child_call(r, load_library, library, PCR_CLI_DOCTOR_TIMEOUT_MS);
 }
 
-static bool check_library(char *library, size_t size)
+/* The library's file into library, and how LD_PRELOAD names it into
+ * preload (both PATH_MAX): the loader opens the one through the other, so
+ * the test loads that spelling. */
+static bool check_library(char *library, char *preload)
 {
 	char why[PATH_MAX * 8];
-	if (!pcr_cli_find_library(library, size, why, sizeof why)) {
+	if (!pcr_cli_find_library(library, PATH_MAX, why, sizeof why)) {
 		report(false, "library",
 		       "build or install it, or set PYCACHE_REDIRECT_LIBRARY "
 		       "to " PCR_LIBRARY_NAME,
 		       "%s", why);
+		return false;
+	}
+	if (!pcr_cli_preload_spelling(library, PCR_LOADER_LIB, preload, PATH_MAX)) {
+		report(false, "library", "install it at a shorter path",
+		       "the library's path '%s' is too long", library);
 		return false;
 	}
 	struct pcr_cli_child *r = malloc(sizeof *r);
@@ -293,19 +301,24 @@ static bool check_library(char *library, size_t size)
 		report(false, "library", NULL, "out of memory");
 		return false;
 	}
-	try_dlopen(r, library);
+	try_dlopen(r, preload);
 	bool ok = r->status == 0;
 	char line[1024];
-	if (ok)
+	if (ok && strcmp(preload, library) != 0)
+		report(true, "library", NULL,
+		       "%s loads (LD_PRELOAD names it %s: the loader's $LIB gives each "
+		       "architecture its own build)",
+		       library, preload);
+	else if (ok)
 		report(true, "library", NULL, "%s loads", library);
 	else if (r->status > 128)
 		report(false, "library", "rebuild or reinstall it",
-		       "%s crashes when loaded (signal %d)", library, r->status - 128);
+		       "%s crashes when loaded (signal %d)", preload, r->status - 128);
 	else
 		report(false, "library",
 		       "rebuild or reinstall it, or point PYCACHE_REDIRECT_LIBRARY at a "
 		       "working " PCR_LIBRARY_NAME,
-		       "%s does not load: %s", library,
+		       "%s does not load: %s", preload,
 		       pcr_cli_first_line(r->out, line, sizeof line));
 	free(r);
 	return ok;
@@ -338,7 +351,16 @@ static void check_preload(const char *library)
 		    "(in ~/.bashrc to have it always on)");
 		return;
 	}
-	if (access(entry, R_OK) < 0) {
+	/* The file the loader opens for it here. */
+	char file[PATH_MAX];
+	if (!pcr_cli_loader_expand(entry, PCR_LOADER_LIB, file, sizeof file)) {
+		report(true, "LD_PRELOAD", NULL,
+		       "names %s, which this command cannot follow (it does not know what "
+		       "the loader's $LIB is here)",
+		       entry);
+		return;
+	}
+	if (access(file, R_OK) < 0) {
 		struct check *k = report(false, "LD_PRELOAD", NULL,
 					 "names %s, which cannot be read (%s): the loader "
 					 "ignores it, with an error, in every program",
@@ -348,7 +370,7 @@ static void check_preload(const char *library)
 		return;
 	}
 	char real_entry[PATH_MAX], real_library[PATH_MAX];
-	if (library && realpath(entry, real_entry) && realpath(library, real_library) &&
+	if (library && realpath(file, real_entry) && realpath(library, real_library) &&
 	    strcmp(real_entry, real_library) != 0)
 		report(true, "LD_PRELOAD", NULL,
 		       "names %s, another copy than the one this command uses (%s)", entry,
@@ -458,11 +480,11 @@ int pcr_cli_doctor(int argc, char **argv)
 		check_space(&config);
 		check_limit(&config);
 	}
-	static char library[PATH_MAX];
-	bool loads = check_library(library, sizeof library);
+	static char library[PATH_MAX], preload[PATH_MAX];
+	bool loads = check_library(library, preload);
 	check_preload(loads ? library : NULL);
 	check_python_environment();
-	check_interpreters(loads ? library : NULL);
+	check_interpreters(loads ? preload : NULL);
 
 	bool all_ok = true;
 	for (size_t i = 0; i < nchecks; i++)

@@ -167,7 +167,7 @@ int pcr_cli_env(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	pcr_cli_upkeep();
 	char library[PATH_MAX];
-	if (!pcr_cli_find_library_or_say(library, sizeof library))
+	if (!pcr_cli_find_preload_or_say(library, sizeof library))
 		return PCR_CLI_FAILURE;
 
 	puts(shell->comment);

@@ -122,7 +122,7 @@ int pcr_cli_run(int argc, char **argv)
 					   log);
 
 	char library[PATH_MAX];
-	if (!pcr_cli_find_library_or_say(library, sizeof library))
+	if (!pcr_cli_find_preload_or_say(library, sizeof library))
 		return PCR_CLI_FAILURE;
 	char *list = preload_list(library);
 	if (!list) {

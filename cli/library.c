@@ -1,5 +1,7 @@
 /* Finding libpycache-redirect.so, the file that run and env put in
- * LD_PRELOAD, and telling it among LD_PRELOAD's entries. */
+ * LD_PRELOAD, naming it there (with the loader's $LIB where the install
+ * allows), and telling it among LD_PRELOAD's entries. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +14,7 @@
 #include "cli.h"
 
 #define ENV_LIBRARY "PYCACHE_REDIRECT_LIBRARY"
-#define MAX_CANDIDATES 3
+#define MAX_CANDIDATES 4
 
 /* 0 when path is a readable regular file, else -1 with errno. */
 static int usable(const char *path)
@@ -141,9 +143,23 @@ static void add(struct candidates *c, const char *path, size_t len)
 	memcpy(c->path[c->count++], path, len + 1);
 }
 
+/* dir/../libdir/pycache-redirect/<name>, for a relative libdir. The
+ * program's directory is physical, so ".." leaves it. */
+static void add_under(struct candidates *c, const char *dir, const char *libdir)
+{
+	if (!libdir[0] || libdir[0] == '/')
+		return;
+	char up[PATH_MAX], path[PATH_MAX];
+	int len = snprintf(up, sizeof up, "../%s/" PCR_PLUGIN_DIR "/" PCR_LIBRARY_NAME, libdir);
+	if (len <= 0 || (size_t)len >= sizeof up)
+		return;
+	add(c, path, pcr_normalize_dir(dir[0] ? dir : "/", up, (size_t)len, path, sizeof path));
+}
+
 /* Beside this program (the build tree has both files in one directory),
- * then in ../<libdir> from it (an installed prefix, wherever it was moved),
- * then where the build was configured to install it. */
+ * then in ../<libdir>/pycache-redirect from it (an installed prefix,
+ * wherever it was moved; under /usr the libdir is the loader's, see
+ * CMakeLists.txt), then where the build was configured to install it. */
 static void collect(struct candidates *c)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -154,14 +170,10 @@ static void collect(struct candidates *c)
 		int len = snprintf(path, sizeof path, "%s/%s", dir, PCR_LIBRARY_NAME);
 		if (len > 0 && (size_t)len < sizeof path)
 			add(c, path, (size_t)len);
-		if (PCR_RELATIVE_LIBDIR[0] != '/') {
-			/* The program's directory is physical, so ".." leaves it. */
-			const char *up = "../" PCR_RELATIVE_LIBDIR "/" PCR_LIBRARY_NAME;
-			const char *base = dir[0] ? dir : "/";
-			add(c, path, pcr_normalize_dir(base, up, strlen(up), path, sizeof path));
-		}
+		add_under(c, dir, PCR_RELATIVE_LIBDIR);
+		add_under(c, dir, PCR_LOADER_LIB);
 	}
-	const char *installed = PCR_INSTALL_LIBDIR "/" PCR_LIBRARY_NAME;
+	const char *installed = PCR_INSTALL_LIBDIR "/" PCR_PLUGIN_DIR "/" PCR_LIBRARY_NAME;
 	add(c, installed, strlen(installed));
 }
 
@@ -208,6 +220,65 @@ bool pcr_cli_find_library_or_say(char *out, size_t outsz)
 		return true;
 	pcr_cli_error("%s", why);
 	return false;
+}
+
+/* The suffix of every installed library's path. */
+#define PLUGIN_TAIL "/" PCR_PLUGIN_DIR "/" PCR_LIBRARY_NAME
+
+size_t pcr_cli_preload_spelling(const char *path, const char *loader_lib, char *out, size_t outsz)
+{
+	size_t n = strlen(path), lib = strlen(loader_lib), tail = strlen(PLUGIN_TAIL);
+	size_t at = n > tail + lib ? n - tail - lib : 0; /* where loader_lib would start */
+	int len;
+	if (lib && at && path[at - 1] == '/' && memcmp(path + at, loader_lib, lib) == 0 &&
+	    strcmp(path + n - tail, PLUGIN_TAIL) == 0)
+		len = snprintf(out, outsz, "%.*s$LIB" PLUGIN_TAIL, (int)at, path);
+	else
+		len = snprintf(out, outsz, "%s", path);
+	return len > 0 && (size_t)len < outsz ? (size_t)len : 0;
+}
+
+bool pcr_cli_find_preload_or_say(char *out, size_t outsz)
+{
+	char path[PATH_MAX];
+	if (!pcr_cli_find_library_or_say(path, sizeof path))
+		return false;
+	if (pcr_cli_preload_spelling(path, PCR_LOADER_LIB, out, outsz))
+		return true;
+	pcr_cli_error("the library's path '%s' is too long", path);
+	return false;
+}
+
+/* $LIB or ${LIB} at s: the length of the token, else 0. The loader takes
+ * the bare form only where no name character follows. */
+static size_t lib_token(const char *s)
+{
+	if (strncmp(s, "${LIB}", 6) == 0)
+		return 6;
+	if (strncmp(s, "$LIB", 4) == 0 && !(isalnum((unsigned char)s[4]) || s[4] == '_'))
+		return 4;
+	return 0;
+}
+
+size_t pcr_cli_loader_expand(const char *entry, const char *loader_lib, char *out, size_t outsz)
+{
+	size_t used = 0, lib = strlen(loader_lib);
+	for (const char *p = entry; *p;) {
+		size_t token = lib_token(p);
+		const char *piece = token ? loader_lib : p;
+		size_t piece_len = token ? lib : 1;
+		if (token && !lib)
+			return 0;
+		if (used + piece_len >= outsz)
+			return 0;
+		memcpy(out + used, piece, piece_len);
+		used += piece_len;
+		p += token ? token : 1;
+	}
+	if (used >= outsz)
+		return 0;
+	out[used] = '\0';
+	return used;
 }
 
 bool pcr_cli_preload_next(const char **list, struct pcr_cli_preload_entry *entry)

@@ -1,5 +1,5 @@
 /* The command's helpers that turn values into words and back (cli/units.c,
- * cli/parse.c, cli/json.c) and read LD_PRELOAD (cli/library.c), against the
+ * cli/parse.c, cli/json.c) and read and spell LD_PRELOAD (cli/library.c), against the
  * forms the README and the man page document: the end-to-end tests compare the command's output with these
  * same functions, so their spelling is pinned here, once. */
 #include <stdint.h>
@@ -209,4 +209,62 @@ Test(cli, preload_entries_split_at_spaces_and_colons)
 			 "only the file name itself is ours");
 	cr_assert_str_eq(entries("/" PCR_LIBRARY_NAME "/libx.so"),
 			 "/" PCR_LIBRARY_NAME "/libx.so:0 ", "a directory of that name is not");
+}
+
+#define TAIL "/pycache-redirect/" PCR_LIBRARY_NAME
+
+static const char *spelled(const char *path, const char *loader_lib)
+{
+	static char out[256];
+	return pcr_cli_preload_spelling(path, loader_lib, out, sizeof out) ? out : "(none)";
+}
+
+/* An installed library in the loader's own libdir is named with $LIB, so
+ * that ld.so hands a program of another architecture its own build; any
+ * other path is named as it is. */
+Test(cli, preload_spelling_names_the_loaders_libdir_with_lib)
+{
+	const char *debian = "lib/x86_64-linux-gnu";
+	cr_assert_str_eq(spelled("/usr/lib/x86_64-linux-gnu" TAIL, debian), "/usr/$LIB" TAIL);
+	cr_assert_str_eq(spelled("/opt/p/lib/x86_64-linux-gnu" TAIL, debian), "/opt/p/$LIB" TAIL);
+	cr_assert_str_eq(spelled("/lib/x86_64-linux-gnu" TAIL, debian), "/$LIB" TAIL);
+	cr_assert_str_eq(spelled("/usr/lib64" TAIL, "lib64"), "/usr/$LIB" TAIL, "Fedora's");
+	cr_assert_str_eq(spelled("/usr/local/lib" TAIL, debian), "/usr/local/lib" TAIL,
+			 "a libdir that is not the loader's");
+	cr_assert_str_eq(spelled("/usr/xlib64" TAIL, "lib64"), "/usr/xlib64" TAIL,
+			 "the libdir is whole components");
+	cr_assert_str_eq(spelled("/usr/lib/x86_64-linux-gnu/" PCR_LIBRARY_NAME, debian),
+			 "/usr/lib/x86_64-linux-gnu/" PCR_LIBRARY_NAME,
+			 "only in its pycache-redirect directory");
+	cr_assert_str_eq(spelled("/tmp/build/" PCR_LIBRARY_NAME, debian),
+			 "/tmp/build/" PCR_LIBRARY_NAME, "the build tree");
+	cr_assert_str_eq(spelled("/usr/lib64" TAIL, ""), "/usr/lib64" TAIL,
+			 "the loader's libdir unknown");
+	cr_assert_str_eq(spelled("lib64" TAIL, "lib64"), "lib64" TAIL, "no directory before it");
+	char small[8];
+	cr_assert_eq(pcr_cli_preload_spelling("/usr/lib64" TAIL, "lib64", small, sizeof small), 0);
+}
+
+static const char *expanded(const char *entry, const char *loader_lib)
+{
+	static char out[256];
+	return pcr_cli_loader_expand(entry, loader_lib, out, sizeof out) ? out : "(none)";
+}
+
+/* What the loader opens for an LD_PRELOAD entry: $LIB and ${LIB}, not a
+ * longer name that begins with LIB. */
+Test(cli, loader_expand_replaces_lib_as_the_loader_does)
+{
+	cr_assert_str_eq(expanded("/usr/$LIB" TAIL, "lib64"), "/usr/lib64" TAIL);
+	cr_assert_str_eq(expanded("/usr/${LIB}" TAIL, "lib/x86_64-linux-gnu"),
+			 "/usr/lib/x86_64-linux-gnu" TAIL);
+	cr_assert_str_eq(expanded("/a/$LIB/$LIB/x.so", "l"), "/a/l/l/x.so");
+	cr_assert_str_eq(expanded("/a/$LIBX/x.so", "l"), "/a/$LIBX/x.so");
+	cr_assert_str_eq(expanded("/a/$ORIGIN/x.so", "l"), "/a/$ORIGIN/x.so");
+	cr_assert_str_eq(expanded("/plain/x.so", ""), "/plain/x.so");
+	cr_assert_str_eq(expanded("/usr/$LIB/x.so", ""), "(none)", "$LIB unknown here");
+	char small[6];
+	cr_assert_eq(pcr_cli_loader_expand("/usr/$LIB", "lib64", small, sizeof small), 0);
+	cr_assert_eq(pcr_cli_loader_expand("/usr/", "", small, sizeof small), 5);
+	cr_assert_eq(pcr_cli_loader_expand("/usr/x", "", small, sizeof small), 0);
 }

@@ -1,0 +1,162 @@
+/* The Debian package that cpack -G DEB makes of this build: lintian finds
+ * no error in it, it holds the library in its multiarch plugin directory,
+ * and, unpacked into a scratch root, its command runs Python with the tree
+ * left clean, naming the library with the loader's $LIB. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+
+#define PACKAGED_LIBRARY "usr/lib/x86_64-linux-gnu/pycache-redirect/libpycache-redirect.so"
+
+/* The package of this build, made into f's directory; its path into deb
+ * (PATH_MAX + 64). Skips the test where there is no cpack or dpkg-deb, or
+ * no amd64 package (the paths below are amd64's). */
+static void make_package(const struct harness_fixture *f, char *deb, char *dpkg_deb)
+{
+	char cpack[PATH_MAX], out[PATH_MAX];
+	if (!harness_have_program("cpack", cpack, sizeof cpack) ||
+	    !harness_have_program("dpkg-deb", dpkg_deb, PATH_MAX))
+		cr_skip_test("cpack or dpkg-deb is not on PATH (tests/setup installs cmake, "
+			     "which has cpack, and Debian has dpkg-deb)");
+	HARNESS_PATH(out, "%s/deb", f->dir);
+	harness_format(deb, PATH_MAX + 64, "%s/pycache-redirect_" PCR_TEST_VERSION "-1_amd64.deb",
+		       out);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f->dir, NULL,
+		    (const char *[]){ cpack, "-G", "DEB", "--config",
+				      PCR_TEST_BUILD_DIR "/CPackConfig.cmake", "-B", out, NULL });
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	if (!harness_exists(deb))
+		cr_skip_test("no amd64 package here (another architecture): %s", r->out);
+	free(r);
+}
+
+/* lintian, as Debian runs it on an upload: no error. Its warnings and
+ * notes are shown (the README lists the ones left, and why). */
+Test(package, lintian_finds_no_error)
+{
+	char lintian[PATH_MAX];
+	if (!harness_have_program("lintian", lintian, sizeof lintian))
+		cr_skip_test("lintian is not on PATH (tests/setup --tests installs it)");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX];
+	make_package(&f, deb, dpkg_deb);
+	struct harness_result *r = malloc(sizeof *r);
+	/* --no-cfg: no ~/.lintianrc of the user's drops or adds a check. */
+	harness_run(r, f.dir, NULL,
+		    (const char *[]){ lintian, "--no-cfg", "--fail-on", "error", "--display-level",
+				      ">=info", deb, NULL });
+	cr_assert_eq(harness_count_of(r->out, "\nE: ") + (strncmp(r->out, "E: ", 3) == 0), 0,
+		     "lintian reports errors:\n%s", r->out);
+	cr_assert_eq(r->status, 0, "lintian exits %d:\n%s%s", r->status, r->out, r->err);
+	for (const char *line = r->out; *line;) {
+		size_t n = strcspn(line, "\n");
+		if (n > 3 && line[1] == ':' && line[2] == ' ')
+			cr_log_info("lintian: %.*s", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* What the package holds: the library in /usr/lib/<triplet>/pycache-redirect/
+ * (nowhere the loader searches, so no ldconfig and no maintainer scripts),
+ * the command, its manual page gzipped, its completions, the copyright and
+ * changelog; and the dependencies that dpkg-shlibdeps finds. */
+Test(package, holds_the_library_in_its_plugin_directory)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX];
+	make_package(&f, deb, dpkg_deb);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-c", deb, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	static const char *const files[] = {
+		"./usr/bin/pycache-redirect\n",
+		"./" PACKAGED_LIBRARY "\n",
+		"./usr/share/man/man1/pycache-redirect.1.gz\n",
+		"./usr/share/doc/pycache-redirect/copyright\n",
+		"./usr/share/doc/pycache-redirect/changelog.Debian.gz\n",
+		"./usr/share/bash-completion/completions/pycache-redirect\n",
+		"./usr/share/fish/vendor_completions.d/pycache-redirect.fish\n",
+		"./usr/share/zsh/vendor-completions/_pycache-redirect\n",
+	};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		cr_assert(strstr(r->out, files[i]), "the package lacks %s%s", files[i], r->out);
+	cr_assert_eq(harness_count_of(r->out, "libpycache-redirect.so"), 1,
+		     "one copy of the library, in its directory:\n%s", r->out);
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-f", deb, "Depends", NULL });
+	cr_assert(strstr(r->out, "libc6") && strstr(r->out, "libjemalloc"), "Depends: %s", r->out);
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-I", deb, NULL });
+	cr_assert_not(strstr(r->out, "postinst") || strstr(r->out, "postrm"),
+		      "maintainer scripts (ldconfig?) in the package:\n%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* Unpacked into a scratch root (dpkg-deb -x), the command finds its library
+ * there and names it with $LIB, which the loader expands to that library:
+ * Python runs through run and through env's lines with the tree left clean
+ * and its bytecode in the cache, and doctor finds the library loads. */
+Test(package, unpacked_command_runs_python_with_the_tree_clean)
+{
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], unpacked[PATH_MAX];
+	make_package(&f, deb, dpkg_deb);
+	HARNESS_PATH(unpacked, "%s/root", f.dir);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char bin[PATH_MAX + 32], library[PATH_MAX + 96], spelled[PATH_MAX + 96];
+	HARNESS_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
+	HARNESS_PATH(library, "%s/" PACKAGED_LIBRARY, unpacked);
+	HARNESS_PATH(spelled, "%s/usr/$LIB/pycache-redirect/libpycache-redirect.so", unpacked);
+	cr_assert(harness_exists(library), "no %s", library);
+
+	harness_run(r, f.tree, NULL,
+		    (const char *[]){ bin, "run", "--dir", f.root, "--", "/bin/sh", "-c",
+				      "printf '%s\\n' \"$LD_PRELOAD\"", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char line[PATH_MAX + 100];
+	HARNESS_PATH(line, "%s\n", spelled);
+	cr_assert_str_eq(r->out, line, "run's LD_PRELOAD");
+
+	harness_run(
+	    r, f.tree, NULL,
+	    (const char *[]){ bin, "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_not(strstr(r->err, "ld.so"), "the loader complained: %s", r->err);
+	harness_assert_tree_clean(&f, py);
+	harness_assert_sample_cached(&f, py, "", "the packaged command's run");
+
+	/* The shell start-up way: eval "$(pycache-redirect env)", then Python
+	 * in a tree of its own. */
+	char script[3 * PATH_MAX], dir[PATH_MAX + 32];
+	HARNESS_PATH(script, "eval \"$('%s' env)\" && '%s' -m app", bin, py->path);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	harness_rmtree(f.root);
+	harness_run(r, f.tree, (const char *[]){ dir, NULL },
+		    (const char *[]){ "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_not(strstr(r->err, "ld.so"), "the loader complained: %s", r->err);
+	harness_assert_tree_clean(&f, py);
+	harness_assert_sample_cached(&f, py, "", "python after eval of the packaged env");
+
+	harness_run(r, f.tree, (const char *[]){ dir, NULL },
+		    (const char *[]){ bin, "doctor", NULL });
+	HARNESS_PATH(line, "library: %s loads (LD_PRELOAD names it %s:", library, spelled);
+	const char *found = strstr(r->out, line);
+	cr_assert(found, "doctor:\n%s", r->out);
+	while (found > r->out && found[-1] != '\n')
+		found--;
+	cr_assert(strncmp(found, "ok ", 3) == 0, "doctor:\n%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
