@@ -45,8 +45,10 @@ static bool command_at(char *out, size_t size, const char *dir, size_t dir_len, 
 	       !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_uid == 0 || st.st_uid == pcr_euid);
 }
 
-/* The command: beside the library (the build tree), else where the install
- * puts it relative to the library (PCR_LIBRARY_TO_COMMAND). */
+/* The command: beside the library (the build tree), else where an install
+ * puts it relative to the library's directory, <libdir>/pycache-redirect
+ * (PCR_LIBRARY_TO_COMMAND), or the loader's libdir under /usr
+ * (PCR_LOADER_LIBRARY_TO_COMMAND). */
 static bool find_command(char *out, size_t size)
 {
 	Dl_info info;
@@ -55,7 +57,8 @@ static bool find_command(char *out, size_t size)
 	const char *slash = strrchr(info.dli_fname, '/');
 	size_t dir_len = (size_t)(slash - info.dli_fname);
 	return command_at(out, size, info.dli_fname, dir_len, PCR_COMMAND_NAME) ||
-	       command_at(out, size, info.dli_fname, dir_len, PCR_LIBRARY_TO_COMMAND);
+	       command_at(out, size, info.dli_fname, dir_len, PCR_LIBRARY_TO_COMMAND) ||
+	       command_at(out, size, info.dli_fname, dir_len, PCR_LOADER_LIBRARY_TO_COMMAND);
 }
 
 /* posix_spawn_file_actions_addclosefrom_np (glibc 2.34) when this libc has

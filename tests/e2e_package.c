@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -157,6 +159,49 @@ Test(package, unpacked_command_runs_python_with_the_tree_clean)
 	while (found > r->out && found[-1] != '\n')
 		found--;
 	cr_assert(strncmp(found, "ok ", 3) == 0, "doctor:\n%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* The packaged library finds the packaged command (three levels up, in
+ * usr/bin) when its writes call for the cleanup: an orphan goes. */
+Test(package, unpacked_library_starts_the_packaged_cleanup)
+{
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], unpacked[PATH_MAX];
+	make_package(&f, deb, dpkg_deb);
+	HARNESS_PATH(unpacked, "%s/root", f.dir);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char preload[PATH_MAX + 128], dir_env[PATH_MAX + 32];
+	HARNESS_PATH(preload, "LD_PRELOAD=%s/" PACKAGED_LIBRARY, unpacked);
+	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	const char *const env[] = { preload, dir_env, NULL };
+
+	/* A package imported once, then removed: an orphan. */
+	char scratch[PATH_MAX], init[PATH_MAX + 16], gone[PATH_MAX], usage[PATH_MAX + 16];
+	HARNESS_PATH(scratch, "%s/scratch", f.tree);
+	cr_assert_eq(mkdir(scratch, 0755), 0);
+	HARNESS_PATH(init, "%s/__init__.py", scratch);
+	harness_write_file(init, "X = 1\n");
+	harness_run(r, f.tree, env, (const char *[]){ py->path, "-c", "import scratch", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	layout_central_of_dir(gone, sizeof gone, f.root, scratch, NULL);
+	cr_assert(harness_exists(gone));
+	harness_rmtree(scratch);
+
+	/* The growth counter just short of 64 MiB: the next writes cross it. */
+	HARNESS_PATH(usage, "%s/v2/usage", f.root);
+	cr_assert_eq(truncate(usage, 64 * 1024 - 1), 0);
+	harness_run(r, f.tree, env, (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	for (int i = 0; i < 100 && harness_exists(gone); i++)
+		usleep(100000);
+	cr_assert(!harness_exists(gone), "the packaged cleanup did not run");
+	harness_assert_sample_cached(&f, py, "", "after the cleanup");
 	free(r);
 	harness_fixture_fini(&f);
 }

@@ -1,4 +1,4 @@
-/* The tests' one oracle of the documented layout (docs/DESIGN.md section 1):
+/* The tests' one oracle of the documented layout (core/DESIGN.md section 1):
  * keys and central paths computed here with the system's libxxhash, apart
  * from core/, so that the tests check the layout as documented rather than
  * core/ against itself. Header only: the unit tests (tests/unit.h) and the
