@@ -355,6 +355,15 @@ static uint64_t cached_big(const struct harness_fixture *f, const struct harness
 	return seen.disk;
 }
 
+/* Half of total, as a limit; its PYCACHE_REDIRECT_MAX_SIZE setting in
+ * setting (64 bytes). */
+static uint64_t half_of(uint64_t total, char *setting)
+{
+	harness_format(setting, 64, "PYCACHE_REDIRECT_MAX_SIZE=%lluB",
+		       (unsigned long long)(total / 2));
+	return total / 2;
+}
+
 /* After a cleanup to limit: at most 90 % of it is left, the least recently
  * used of the first subs went first, and the counter holds what is left. */
 static void assert_cleaned(const struct harness_fixture *f, uint64_t limit, int subs)
@@ -380,10 +389,8 @@ Test(limit, past_the_limit_stats_says_the_cleanup_is_due_and_prune_does_it)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	uint64_t total = cached_big(&f, py);
-	uint64_t limit = total / 2;
 	char setting[64];
-	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%lluB", (unsigned long long)limit);
+	uint64_t total = cached_big(&f, py), limit = half_of(total, setting);
 	/* The commands that report only look, and say what is due. */
 	const char *const looking[][3] = {
 		{ "stats", NULL }, { "ls", ".", NULL }, { "doctor", NULL }, { "where", NULL }
@@ -514,10 +521,8 @@ Test(limit, the_library_starts_the_cleanup_every_64_mib)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	uint64_t total = cached_big(&f, py);
-	uint64_t limit = total / 2;
 	char setting[64];
-	HARNESS_PATH(setting, "PYCACHE_REDIRECT_MAX_SIZE=%lluB", (unsigned long long)limit);
+	uint64_t total = cached_big(&f, py), limit = half_of(total, setting);
 
 	/* Well short of 64 MiB: the cache stays over its limit. */
 	rewrite_big_at(&f, py, 1024, setting);

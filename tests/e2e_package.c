@@ -101,6 +101,19 @@ Test(package, holds_the_library_in_its_plugin_directory)
 	harness_fixture_fini(&f);
 }
 
+/* The package, unpacked with dpkg-deb -x into f.dir/root (PATH_MAX bytes). */
+static void unpack_package(const struct harness_fixture *f, char *unpacked)
+{
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX];
+	make_package(f, deb, dpkg_deb);
+	harness_format(unpacked, PATH_MAX, "%s/root", f->dir);
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	harness_run(r, f->dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	free(r);
+}
+
 /* Unpacked into a scratch root (dpkg-deb -x), the command finds its library
  * there and names it with $LIB, which the loader expands to that library:
  * Python runs through run and through env's lines with the tree left clean
@@ -110,12 +123,9 @@ Test(package, unpacked_command_runs_python_with_the_tree_clean)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], unpacked[PATH_MAX];
-	make_package(&f, deb, dpkg_deb);
-	HARNESS_PATH(unpacked, "%s/root", f.dir);
+	char unpacked[PATH_MAX];
+	unpack_package(&f, unpacked);
 	struct harness_result *r = malloc(sizeof *r);
-	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
 	char bin[PATH_MAX + 32], library[PATH_MAX + 96], spelled[PATH_MAX + 96];
 	HARNESS_PATH(bin, "%s/usr/bin/pycache-redirect", unpacked);
 	HARNESS_PATH(library, "%s/" PACKAGED_LIBRARY, unpacked);
@@ -170,12 +180,9 @@ Test(package, unpacked_library_starts_the_packaged_cleanup)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], unpacked[PATH_MAX];
-	make_package(&f, deb, dpkg_deb);
-	HARNESS_PATH(unpacked, "%s/root", f.dir);
+	char unpacked[PATH_MAX];
+	unpack_package(&f, unpacked);
 	struct harness_result *r = malloc(sizeof *r);
-	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-x", deb, unpacked, NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
 	char preload[PATH_MAX + 128], dir_env[PATH_MAX + 32];
 	HARNESS_PATH(preload, "LD_PRELOAD=%s/" PACKAGED_LIBRARY, unpacked);
 	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f.root);
