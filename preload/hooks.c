@@ -153,15 +153,17 @@
 	}
 
 /* The exec family's: what the process counted, written out first; the real
- * function looked up when the library is loaded, since a vfork child (which
- * Python's subprocess is) must not run the loader's lookup. */
-#define HOOK_EXEC(NAME, PARAMS, ARGS)      \
-	static int exec_##NAME PARAMS      \
-	{                                  \
-		PCR_REAL_OR_FAIL(NAME, -1) \
-		pcr_stats_before_exec();   \
-		return real ARGS;          \
-	}                                  \
+ * function looked up when the library is loaded (resolve_NAME), since a
+ * vfork child (which Python's subprocess is) must not run the loader's
+ * lookup. */
+#define HOOK_EXEC(NAME, PARAMS, ARGS)                                                           \
+	__attribute__((constructor)) static void resolve_##NAME(void) { (void)PCR_REAL(NAME); } \
+	static int exec_##NAME PARAMS                                                           \
+	{                                                                                       \
+		PCR_REAL_OR_FAIL(NAME, -1)                                                      \
+		pcr_stats_before_exec();                                                        \
+		return real ARGS;                                                               \
+	}                                                                                       \
 	PCR_EXPORT int NAME PARAMS { return exec_##NAME ARGS; }
 
 /* As libc's own: the arguments up to the NULL, counted first (E2BIG past
@@ -200,21 +202,3 @@
 #define PCR_EXECL_CALL_ENV(VNAME, PATH, ARGV, ENVPV) exec_##VNAME(PATH, ARGV, ENVPV)
 
 #include "hooks.def"
-
-/* The exec family's real functions, looked up as the library loads. */
-__attribute__((constructor)) static void resolve_exec(void)
-{
-#undef HOOK
-#undef HOOK_OPEN
-#undef HOOK_FOPEN
-#undef HOOK2
-#undef HOOK_EXEC
-#undef HOOK_EXECL
-#define HOOK(...)
-#define HOOK_OPEN(...)
-#define HOOK_FOPEN(...)
-#define HOOK2(...)
-#define HOOK_EXEC(NAME, ...) (void)PCR_REAL(NAME);
-#define HOOK_EXECL(...)
-#include "hooks.def"
-}

@@ -41,7 +41,7 @@ static bool command_at(char *out, size_t size, const char *dir, size_t dir_len, 
 	out[dir_len] = '/';
 	memcpy(out + dir_len + 1, name, name_len + 1);
 	struct stat st;
-	return stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) &&
+	return pcr_fs_real.stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) &&
 	       !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_uid == 0 || st.st_uid == pcr_euid);
 }
 
