@@ -24,6 +24,9 @@ static const char *health(const char *root)
 	    pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), false, &err));
 }
 
+/* What the cache takes on disk: its entries and the shards they are in. */
+static uint64_t on_disk(const struct pcr_store_stats *s) { return s->disk + s->shards_disk; }
+
 static bool over_limit(const struct pcr_store_stats *s, const struct pcr_cli_limit *l)
 {
 	return l->origin != PCR_CLI_LIMIT_NONE && s->disk > l->bytes;
@@ -47,9 +50,8 @@ static void print_json(const char *root, const struct pcr_store_stats *s,
 	pcr_cli_json_string(stdout, health(root));
 	printf(",\"entries\":%zu,\"files\":%zu,\"bytes\":%llu,\"disk_bytes\":%llu,"
 	       "\"source_dirs\":%zu,\"source_trees\":%zu,\"orphans\":%zu,\"unrecorded\":%zu",
-	       s->entries, s->files, (unsigned long long)s->bytes,
-	       (unsigned long long)(s->disk + s->shards_disk), s->sources, s->trees, s->orphans,
-	       s->unrecorded);
+	       s->entries, s->files, (unsigned long long)s->bytes, (unsigned long long)on_disk(s),
+	       s->sources, s->trees, s->orphans, s->unrecorded);
 	printf(",\"old_layout_files\":%zu,\"old_layout_bytes\":%llu", s->old.files,
 	       (unsigned long long)s->old.bytes);
 	json_time("oldest", s, s->oldest);
@@ -75,16 +77,14 @@ static void print_human(const char *root, const struct pcr_store_stats *s,
 	printf("entries        %zu\n", s->entries);
 	printf("files          %zu\n", s->files);
 	char pycs[PCR_CLI_HUMAN_SIZE];
-	printf("size           %s on disk (%s of pycs)\n",
-	       pcr_cli_human_size(s->disk + s->shards_disk, size),
+	printf("size           %s on disk (%s of pycs)\n", pcr_cli_human_size(on_disk(s), size),
 	       pcr_cli_human_size(s->bytes, pycs));
 	if (l->origin == PCR_CLI_LIMIT_NONE) {
 		puts("size limit     none (pycache-redirect config max-size SIZE sets one)");
 	} else {
 		char max[PCR_CLI_HUMAN_SIZE];
 		/* In tenths of a percent; 128 bits, so that no size overflows. */
-		uint64_t permille =
-		    (uint64_t)((unsigned __int128)(s->disk + s->shards_disk) * 1000 / l->bytes);
+		uint64_t permille = (uint64_t)((unsigned __int128)on_disk(s) * 1000 / l->bytes);
 		printf("size limit     %s (%s), %llu.%llu%% used\n",
 		       pcr_cli_human_size(l->bytes, max), pcr_cli_limit_origin_str(l->origin),
 		       (unsigned long long)permille / 10, (unsigned long long)permille % 10);

@@ -88,10 +88,10 @@ static void detach_cleanup(const char *root, uint64_t limit)
 
 static const char *environment(const char *name) { return getenv(name); }
 
-/* The configuration, and whether its root is one the library would use. */
-static bool root_ok(struct pcr_config *c)
+/* Whether the configuration's root is one the library would use: a walk of
+ * every level, so asked last. */
+static bool root_ok(const struct pcr_config *c)
 {
-	pcr_config_load(c, environment, (unsigned long)geteuid());
 	int err;
 	return c->root_len && pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(),
 					       false, &err) == PCR_ROOT_OK;
@@ -100,11 +100,11 @@ static bool root_ok(struct pcr_config *c)
 /* Whether the counter says that the cache passed its limit, which is then
  * in *limit. Quietly: the command says what is wrong with the
  * configuration. */
-static bool cleanup_due(struct pcr_config *c, uint64_t *limit)
+static bool over_limit(const struct pcr_config *c, uint64_t *limit)
 {
 	struct pcr_cli_limit l;
 	char why[PATH_MAX + 128];
-	if (!root_ok(c) || !pcr_cli_size_limit(c, &l, why, sizeof why) ||
+	if (c->root_len == 0 || !pcr_cli_size_limit(c, &l, why, sizeof why) ||
 	    l.origin == PCR_CLI_LIMIT_NONE || pcr_store_counter_estimate(c->root) <= l.bytes)
 		return false;
 	*limit = l.bytes;
@@ -114,18 +114,20 @@ static bool cleanup_due(struct pcr_config *c, uint64_t *limit)
 void pcr_cli_upkeep(void)
 {
 	struct pcr_config c;
+	pcr_config_load(&c, environment, (unsigned long)geteuid());
 	uint64_t limit;
-	if (cleanup_due(&c, &limit))
+	if (over_limit(&c, &limit) && root_ok(&c))
 		detach_cleanup(c.root, limit);
 }
 
 void pcr_cli_upkeep_now(void)
 {
 	struct pcr_config c;
-	uint64_t limit;
-	bool due = cleanup_due(&c, &limit);
-	if (!due && !root_ok(&c))
+	pcr_config_load(&c, environment, (unsigned long)geteuid());
+	if (!root_ok(&c))
 		return;
+	uint64_t limit;
+	bool due = over_limit(&c, &limit);
 	setpriority(PRIO_PROCESS, 0, 10);
 	struct pcr_store_removed r;
 	struct pcr_store_error e;
