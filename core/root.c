@@ -168,9 +168,14 @@ static enum pcr_root_status walk(struct walk *w, const char *root)
 		return fail(w, PCR_ROOT_FOREIGN, 0);
 	if (w->at.st_mode & (S_IWGRP | S_IWOTH))
 		return fail(w, PCR_ROOT_UNSAFE_MODE, 0);
-	if (w->fs->access(w->dir, W_OK | X_OK) < 0)
-		return fail(w, PCR_ROOT_UNWRITABLE, errno);
-	return PCR_ROOT_OK;
+	if (w->fs->access(w->dir, W_OK | X_OK) == 0)
+		return PCR_ROOT_OK;
+	/* Only a read-only mount makes a read-only cache: the levels inside a
+	 * root of mode 0500 are still writable (0700), and root's processes
+	 * ignore the mode. */
+	if (errno == EROFS && w->fs->access(w->dir, X_OK) == 0)
+		return PCR_ROOT_READ_ONLY;
+	return fail(w, PCR_ROOT_UNWRITABLE, errno);
 }
 
 enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root, unsigned long euid,
@@ -202,13 +207,15 @@ enum pcr_root_use pcr_root_choose(const struct pcr_fs *fs, const struct pcr_conf
 	*err = 0;
 	*status = c->root_len ? pcr_root_check(fs, c->root, euid, create, err, where, where_size)
 			      : PCR_ROOT_CANT_CREATE;
-	if (*status == PCR_ROOT_OK || (!create && *status == PCR_ROOT_MISSING))
-		return PCR_ROOT_USE_CONFIGURED;
+	if (pcr_root_status_usable(*status) || (!create && *status == PCR_ROOT_MISSING))
+		return PCR_ROOT_USE_CONFIGURED |
+		       (*status == PCR_ROOT_READ_ONLY ? PCR_ROOT_USE_READ_ONLY : 0);
 	enum pcr_root_status f =
 	    c->fallback_len ? pcr_root_check(fs, c->fallback, euid, create, &ignored, NULL, 0)
 			    : PCR_ROOT_CANT_CREATE;
-	if (f == PCR_ROOT_OK || (!create && f == PCR_ROOT_MISSING))
-		return PCR_ROOT_USE_FALLBACK;
+	if (pcr_root_status_usable(f) || (!create && f == PCR_ROOT_MISSING))
+		return PCR_ROOT_USE_FALLBACK |
+		       (f == PCR_ROOT_READ_ONLY ? PCR_ROOT_USE_READ_ONLY : 0);
 	return PCR_ROOT_USE_NONE;
 }
 
@@ -226,6 +233,7 @@ const char *pcr_root_status_str(enum pcr_root_status s)
 	case PCR_ROOT_IS_TOP: return "is the top of the file system, /";
 	case PCR_ROOT_UNSAFE_PARENT:
 		return "lies in a directory that another user owns or may write to";
+	case PCR_ROOT_READ_ONLY: return "is on a read-only file system: used for reads";
 	}
 	return "unknown";
 }

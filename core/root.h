@@ -23,11 +23,22 @@ enum pcr_root_status {
 	PCR_ROOT_NOT_DIR,
 	PCR_ROOT_FOREIGN,       /* owned by another user */
 	PCR_ROOT_UNSAFE_MODE,   /* group or others may write to it */
-	PCR_ROOT_UNWRITABLE,    /* the user may not write to it (mode, read-only mount) */
+	PCR_ROOT_UNWRITABLE,    /* the user may not write to it by its mode (0500): a chmod
+				 * away from writable, so refused rather than taken for a
+				 * read-only cache */
 	PCR_ROOT_IS_TOP,        /* "/" under another spelling ("/tmp/.."): never a cache */
 	PCR_ROOT_UNSAFE_PARENT, /* a directory on the way is another user's, or others may
 				 * write to it */
+	PCR_ROOT_READ_ONLY,     /* passes every check but is on a read-only mount (a
+				 * pre-warmed cache mounted :ro): used for reads only */
 };
+
+/* Whether a root in status s is used: for reads and writes (PCR_ROOT_OK) or
+ * for reads alone (PCR_ROOT_READ_ONLY). */
+static inline bool pcr_root_status_usable(enum pcr_root_status s)
+{
+	return s == PCR_ROOT_OK || s == PCR_ROOT_READ_ONLY;
+}
 
 /* Checks root (creating it and its missing parents 0700 when create is set)
  * for the user euid, as above. *err gets the errno of a failed call, else 0.
@@ -40,14 +51,19 @@ enum pcr_root_status pcr_root_check(const struct pcr_fs *fs, const char *root, u
 enum pcr_root_status pcr_root_prepare(const struct pcr_fs *fs, const char *root, unsigned long euid,
 				      bool create, int *err);
 
+/* Which root is used: one of the first three, with PCR_ROOT_USE_READ_ONLY
+ * added when that root is on a read-only mount. */
 enum pcr_root_use {
-	PCR_ROOT_USE_NONE,       /* the redirect is off */
-	PCR_ROOT_USE_CONFIGURED, /* c->root */
-	PCR_ROOT_USE_FALLBACK,   /* c->fallback: c->root was refused */
+	PCR_ROOT_USE_NONE = 0,       /* the redirect is off */
+	PCR_ROOT_USE_CONFIGURED = 1, /* c->root */
+	PCR_ROOT_USE_FALLBACK = 2,   /* c->fallback: c->root was refused */
+	PCR_ROOT_USE_READ_ONLY = 4,  /* a flag: the root is used for reads alone */
 };
 
 /* Which root the library uses with c for euid: c->root when it passes
- * pcr_root_check, else c->fallback when c has one and it passes. *status,
+ * pcr_root_check (PCR_ROOT_OK or PCR_ROOT_READ_ONLY), else c->fallback when
+ * c has one and it passes. A read-only c->root is used read-only rather
+ * than a writable fallback: its pycs are what it is mounted for. *status,
  * *err and where (as pcr_root_check's) say what was found of c->root. Without
  * create a root that is missing passes when it could be made. The library
  * and the command decide with this, so that they never disagree. */

@@ -66,8 +66,9 @@ struct pcr_store {
  * absolute directory (normalised here lexically, as core/path.h does) to
  * keep only the entries whose recorded source is dir or below it; an entry
  * without a record is never in a dir. Each returns 0, or -1 with *e filled:
- * a root that pcr_root_prepare refuses is refused; a missing one is an
- * empty cache. The code: store_walk.c (the walk every function makes, and
+ * a root that pcr_root_prepare refuses is refused, and so is a read-only
+ * one (PCR_ROOT_READ_ONLY) by what removes (clear, prune); a missing one is
+ * an empty cache. The code: store_walk.c (the walk every function makes, and
  * the sweep of what crashed writers left), store_stats.c, store_list.c,
  * store_remove.c (clear), store_prune.c, store_counter.c. */
 

@@ -140,7 +140,7 @@ int pcr_store_prune(const struct pcr_store *store, const struct pcr_prune_rules 
 	};
 	const char *root = store->root;
 	int fd;
-	if (pcr_store_open_root(root, &fd, e) < 0)
+	if (pcr_store_open_root(root, &fd, !rules->dry_run, e) < 0)
 		return -1;
 	if (fd < 0)
 		return 0;

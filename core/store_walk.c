@@ -313,7 +313,7 @@ int pcr_store_walk_layout(struct pcr_store_walker *w, int root)
 	return each_name(w, fd, NULL, step_shard);
 }
 
-int pcr_store_open_root(const char *root, int *fd, struct pcr_store_error *e)
+int pcr_store_open_root(const char *root, int *fd, bool tidy, struct pcr_store_error *e)
 {
 	*fd = -1;
 	int err;
@@ -321,7 +321,7 @@ int pcr_store_open_root(const char *root, int *fd, struct pcr_store_error *e)
 	    pcr_root_prepare(&pcr_fs_libc, root, (unsigned long)geteuid(), false, &err);
 	if (s == PCR_ROOT_MISSING)
 		return 0;
-	if (s != PCR_ROOT_OK) {
+	if (s != PCR_ROOT_OK && (tidy || s != PCR_ROOT_READ_ONLY)) {
 		pcr_store_fail(e, err, root, NULL, NULL, NULL);
 		e->root = s;
 		return -1;
@@ -398,7 +398,7 @@ int pcr_store_walk_all(const struct pcr_store *store, const char *dir, pcr_store
 		w.dir = norm;
 	}
 	int fd;
-	if (pcr_store_open_root(root, &fd, e) < 0)
+	if (pcr_store_open_root(root, &fd, tidy, e) < 0)
 		return -1;
 	if (fd < 0)
 		return 0;

@@ -44,10 +44,12 @@ int pcr_store_walk_all(const struct pcr_store *store, const char *dir, pcr_store
 		       struct pcr_store_error *e);
 
 /* The steps of a walk, for a prune's passes: the root's checks, then its
- * descriptor in *fd (-1 too when there is no root: an empty cache); the
+ * descriptor in *fd (-1 too when there is no root: an empty cache), a
+ * read-only root refused when the walk is to remove (tidy) and read
+ * otherwise; the
  * layout under it; the old layout (counted, and removed when remove is
  * set); one entry, looked at again; a shard that removals left empty. */
-int pcr_store_open_root(const char *root, int *fd, struct pcr_store_error *e);
+int pcr_store_open_root(const char *root, int *fd, bool tidy, struct pcr_store_error *e);
 int pcr_store_walk_layout(struct pcr_store_walker *w, int root);
 int pcr_store_old_layout(int root, bool remove, struct pcr_store_old *old,
 			 struct pcr_store_error *e, const char *root_path);

@@ -100,6 +100,10 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 		c->mapped = true;
 		if (!c->m.is_dir) /* a mkdir of a name in __pycache__ is a create */
 			c->op &= ~(pcr_op)PCR_MAKES_DIR;
+		/* A read-only root: a create fails as on a read-only tree, with no
+		 * call (none into the tree either: Python goes on without a pyc). */
+		if ((op & PCR_CREATES) && pcr_root_read_only())
+			return (errno = EROFS), false;
 		/* Nothing is written through a planted link: every call but a
 		 * read checks the entry's levels (once per entry and process).
 		 * Reads go on: what they could find is no more than a planted pyc,

@@ -74,8 +74,8 @@ bool pcr_seen_look_centrally(struct pcr_mapping *m)
 	bool found = pcr_fs_real.stat(m->central, &st) == 0;
 	bool exists = found || errno != ENOENT; /* unsure (EACCES...): look centrally */
 	struct timespec now;
-	if (found && S_ISDIR(st.st_mode) && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
-	    pcr_entry_touch_due(st.st_mtim, now)) {
+	if (found && S_ISDIR(st.st_mode) && !pcr_root_read_only() &&
+	    clock_gettime(CLOCK_REALTIME, &now) == 0 && pcr_entry_touch_due(st.st_mtim, now)) {
 		const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT },
 						   { .tv_nsec = UTIME_NOW } };
 		pcr_fs_real.utimensat(AT_FDCWD, m->central, times, AT_SYMLINK_NOFOLLOW);

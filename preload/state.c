@@ -18,7 +18,7 @@ int pcr_active;
 unsigned long pcr_euid;
 
 static int scope_state; /* 0 unknown, 1 hosts Python, -1 does not */
-static int root_state;  /* 0 unchecked, 1 usable, -1 refused */
+static int root_state;  /* 0 unchecked, -1 refused, else the pcr_root_use */
 
 /* Records a decision; true for the one thread whose decision it was (two
  * threads may decide at once: the same answer, said once). */
@@ -175,8 +175,9 @@ bool pcr_root_usable(void)
 	char where[256]; /* for the warning: the walk's own buffer is the stack's PATH_MAX */
 	enum pcr_root_use use =
 	    pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err, where, sizeof where);
-	s = use == PCR_ROOT_USE_CONFIGURED ? 1 : use == PCR_ROOT_USE_FALLBACK ? 2 : -1;
-	if (decide(&root_state, s) && s != 1) {
+	s = use == PCR_ROOT_USE_NONE ? -1 : (int)use;
+	bool fallback = s > 0 && (s & PCR_ROOT_USE_FALLBACK);
+	if (decide(&root_state, s) && (s < 0 || fallback)) {
 		const char *why = err ? strerrorname_np(err) : "";
 		bool parent = st == PCR_ROOT_UNSAFE_PARENT;
 		pcr_log(PCR_LOG_WARN,
@@ -184,17 +185,31 @@ bool pcr_root_usable(void)
 			    "warning: cache root ", pcr_cfg.root, " ", pcr_root_status_str(st),
 			    parent ? " (" : "", parent ? where : "", parent ? ")" : "",
 			    err ? " (" : "", why, err ? ")" : "",
-			    s == 2 ? "; using " : "; the redirect is off in this process",
-			    s == 2 ? pcr_cfg.fallback : "" },
+			    fallback ? "; using " : "; the redirect is off in this process",
+			    fallback ? pcr_cfg.fallback : "" },
 			12);
 	}
+	if (s > 0 && (s & PCR_ROOT_USE_READ_ONLY))
+		pcr_log(
+		    PCR_LOG_EVERY,
+		    (const char *[]){ "cache root ", fallback ? pcr_cfg.fallback : pcr_cfg.root,
+				      " is on a read-only file system: read from, never written "
+				      "(Python's writes of pycs fail with EROFS)" },
+		    3);
 	errno = saved;
 	return s > 0;
 }
 
+bool pcr_root_read_only(void)
+{
+	int s = __atomic_load_n(&root_state, __ATOMIC_RELAXED);
+	return s > 0 && (s & PCR_ROOT_USE_READ_ONLY);
+}
+
 const char *pcr_root(size_t *len)
 {
-	bool fallback = __atomic_load_n(&root_state, __ATOMIC_RELAXED) == 2;
+	int s = __atomic_load_n(&root_state, __ATOMIC_RELAXED);
+	bool fallback = s > 0 && (s & PCR_ROOT_USE_FALLBACK);
 	*len = fallback ? pcr_cfg.fallback_len : pcr_cfg.root_len;
 	return fallback ? pcr_cfg.fallback : pcr_cfg.root;
 }

@@ -61,6 +61,13 @@ bool pcr_root_usable(void);
  * Two loads once decided; the first call decides, in a frame of its own. */
 static inline bool pcr_ready(void) { return pcr_in_scope() && pcr_root_usable(); }
 
+/* Whether the root in use is on a read-only mount (core/root.h,
+ * PCR_ROOT_READ_ONLY), once pcr_root_usable said yes. Then nothing is
+ * written there: creates fail with EROFS (preload/call.c), and the
+ * library's own writes (an entry's record, the last-use touch, the counts
+ * at exit) are skipped; the counter and the cleanup follow from creates. */
+bool pcr_root_read_only(void);
+
 /* The root in use, once pcr_root_usable said yes, and its length. */
 const char *pcr_root(size_t *len);
 

@@ -72,8 +72,9 @@ static void flush(void)
 	bool any = false;
 	for (size_t i = 0; i < PCR_STAT_COUNT; i++)
 		any |= (n[i] = __atomic_exchange_n(&counts[i], 0, __ATOMIC_RELAXED)) != 0;
-	/* Counted only in calls that found the root usable. */
-	if (!any || !pcr_root_usable())
+	/* Counted only in calls that found the root usable; never written to
+	 * a read-only one. */
+	if (!any || !pcr_root_usable() || pcr_root_read_only())
 		return;
 	int saved = errno;
 	int layout = open_layout();

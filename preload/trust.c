@@ -38,7 +38,7 @@ static int real_dir(char *central, size_t len)
  * cache manager sees it. */
 static void mend_record(struct pcr_mapping *m)
 {
-	if (pcr_entry_record_missing(&pcr_fs_real, m))
+	if (!pcr_root_read_only() && pcr_entry_record_missing(&pcr_fs_real, m))
 		pcr_entry_record_source(&pcr_fs_real, m);
 }
 

@@ -34,6 +34,10 @@ const char *pcr_root(size_t *len)
 /* No record of the counts at exit (preload/stats.c): the roots are gone. */
 bool pcr_root_usable(void) { return false; }
 
+/* The root on a read-only mount (core/root.h), as a test sets it. */
+static bool read_only;
+bool pcr_root_read_only(void) { return read_only; }
+
 void pcr_log(enum pcr_log_level level, const char *const *parts, int n)
 {
 	(void)level, (void)parts, (void)n;
@@ -358,6 +362,114 @@ Test(call, an_entry_is_checked_once)
 	    do_rename(in_tree("pkg/__pycache__/b.pyc"), in_tree("pkg/__pycache__/c.pyc"), false),
 	    0);
 	cr_assert_eq(fs.lstat, before, "%d lstats more", fs.lstat - before);
+}
+
+/* ---- a read-only root ---- */
+
+/* The entry of "<tree>/<rel>/__pycache__", made as another process would
+ * have made it (this one has no memo of it), without its record; mtime set
+ * age seconds back. */
+static void entry_made_elsewhere(struct pcr_mapping *m, const char *rel, time_t age)
+{
+	char pycache[PATH_MAX + 64];
+	unit_path(pycache, "%s/__pycache__", in_tree(rel));
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(pcr_map_path(root, strlen(root), NULL, pycache, &k.keyer, m), PCR_MAP_OK);
+	cr_assert(pcr_entry_create_parents(&pcr_fs_libc, m) == 0);
+	m->central[m->entry_len] = '\0';
+	cr_assert(mkdir(m->central, 0700) == 0);
+	struct timespec t[2] = { { .tv_sec = time(NULL) - age }, { .tv_sec = time(NULL) - age } };
+	cr_assert(utimensat(AT_FDCWD, m->central, t, 0) == 0);
+}
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+	cr_assert(stat(path, &st) == 0, "%s", path);
+	return st.st_mtime;
+}
+
+/* A cache mounted read-only: every create fails with EROFS before any real
+ * call, so that nothing is made in the cache or in the tree (a missing
+ * entry, a mkdir of __pycache__, a write into a warm entry, a move into
+ * it); lookups still read the cache, and fall back to the tree's pycs. */
+Test(call, a_create_under_a_read_only_root_fails_with_erofs_and_makes_nothing)
+{
+	read_only = true;
+	errno = 0;
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), -1);
+	cr_assert_eq(errno, EROFS);
+	cr_assert_str_eq(tried, "", "a real call was made");
+	errno = 0;
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "x"), -1);
+	cr_assert_eq(errno, EROFS);
+	cr_assert_str_eq(tried, "", "a real call was made");
+	cr_assert(access(in_tree("pkg/__pycache__"), F_OK) != 0, "the tree got a __pycache__");
+	cr_assert_eq(count_names(root), 0, "the cache got something");
+
+	/* A warm entry (made writable, then the root is read-only): read, not
+	 * written. */
+	read_only = false;
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "warm"), 0);
+	read_only = true;
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), 0);
+	cr_assert_str_eq(tried, "central\n");
+	errno = 0;
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc.1234"), "new"), -1);
+	cr_assert_eq(errno, EROFS);
+	cr_assert_str_eq(tried, "");
+	unit_write_file(in_tree("pkg/m.pyc.tmp"), "moved");
+	errno = 0;
+	cr_assert_eq(do_rename(in_tree("pkg/m.pyc.tmp"), in_tree("pkg/__pycache__/n.pyc"), false),
+		     -1);
+	cr_assert_eq(errno, EROFS);
+	cr_assert_str_eq(tried, "");
+	file_is(in_tree("pkg/m.pyc.tmp"), "moved");
+	cr_assert(access(in_tree("pkg/__pycache__"), F_OK) != 0, "the tree got a __pycache__");
+
+	/* Pycs that ship in a tree are still read there. */
+	cr_assert(mkdir(in_tree("shipped"), 0755) == 0 &&
+		  mkdir(in_tree("shipped/__pycache__"), 0755) == 0);
+	unit_write_file(in_tree("shipped/__pycache__/s.pyc"), "shipped");
+	cr_assert_eq(do_stat(in_tree("shipped/__pycache__/s.pyc")), 0);
+}
+
+/* The library's own writes are skipped on a read-only root: an entry found
+ * without a record is not recorded, a found entry an hour old is not
+ * touched (both are done on a writable root, which the second entry
+ * shows). */
+Test(call, a_read_only_root_gets_no_record_and_no_touch)
+{
+	struct pcr_mapping m;
+	entry_made_elsewhere(&m, "pkg", 7200);
+	char entry[PATH_MAX], record[PATH_MAX + 8];
+	unit_path(entry, "%s", m.central);
+	unit_path(record, "%s.src", entry);
+	time_t old = mtime_of(entry);
+	read_only = true;
+	cr_assert_eq(do_stat(in_tree("pkg/__pycache__/m.pyc")), -1);
+	errno = 0;
+	cr_assert_eq(
+	    do_rename(in_tree("pkg/__pycache__/m.pyc"), in_tree("pkg/__pycache__/n.pyc"), false),
+	    -1);
+	cr_assert_eq(errno, EROFS);
+	cr_assert_eq(mtime_of(entry), old, "the entry was touched");
+	cr_assert(access(record, F_OK) != 0, "a record was written");
+
+	cr_assert(mkdir(in_tree("other"), 0755) == 0);
+	entry_made_elsewhere(&m, "other", 7200);
+	unit_path(entry, "%s", m.central);
+	unit_path(record, "%s.src", entry);
+	read_only = false;
+	cr_assert_eq(do_stat(in_tree("other/__pycache__/m.pyc")), -1);
+	errno = 0;
+	cr_assert_eq(do_rename(in_tree("other/__pycache__/m.pyc"),
+			       in_tree("other/__pycache__/n.pyc"), false),
+		     -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_neq(mtime_of(entry), old, "a writable root's entry was not touched");
+	cr_assert(access(record, F_OK) == 0, "a writable root's entry was not recorded");
 }
 
 /* ---- moves ---- */

@@ -266,8 +266,11 @@ static struct {
 	int mkdir_calls;
 	char mkdirs[8][64]; /* the paths mkdir got, in order */
 	mode_t modes[8];
-	int access_errno; /* access fails with this (0: succeeds) */
-	bool made_exist;  /* lstat finds what mkdir made, whatever lstat_errno says */
+	int access_errno;         /* access for writing fails with this (0: succeeds)... */
+	const char *access_at;    /* ...for this path alone (NULL: every path) */
+	int search_errno;         /* access for searching alone (X_OK) fails with this */
+	const char *read_only_at; /* access for writing this path fails with EROFS */
+	bool made_exist;          /* lstat finds what mkdir made, whatever lstat_errno says */
 } fake;
 
 static int fake_lstat(const char *path, struct stat *st)
@@ -334,10 +337,13 @@ static int fake_unlink(const char *p)
 
 static int fake_access(const char *p, int mode)
 {
-	(void)p;
-	(void)mode;
-	if (fake.access_errno)
+	bool here = !fake.access_at || strcmp(p, fake.access_at) == 0;
+	if (fake.read_only_at && strcmp(p, fake.read_only_at) == 0 && (mode & W_OK))
+		return (errno = EROFS), -1;
+	if (here && fake.access_errno && (mode & W_OK))
 		return (errno = fake.access_errno), -1;
+	if (here && fake.search_errno && mode == X_OK)
+		return (errno = fake.search_errno), -1;
 	return 0;
 }
 
@@ -351,15 +357,80 @@ static const struct pcr_fs fake_fs = {
 	.access = fake_access,
 };
 
-/* A root the user may not write to (a 0500 directory, a read-only mount)
- * would make every write fail: refused, with the reason. */
-Test(root_fake, unwritable_root_is_refused)
+/* A root the user may not write to by its mode (0500) is a chmod away from
+ * writable, and the levels inside it are writable still: refused, with the
+ * reason. */
+Test(root_fake, a_root_unwritable_by_its_mode_is_refused)
 {
-	fake.access_errno = EROFS;
+	fake.access_errno = EACCES;
 	int err = 0;
 	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err),
 		     PCR_ROOT_UNWRITABLE);
-	cr_assert_eq(err, EROFS);
+	cr_assert_eq(err, EACCES);
+}
+
+/* A root on a read-only mount (a pre-warmed cache mounted :ro) passes every
+ * other check: it is used, for reads alone. */
+Test(root_fake, a_root_on_a_read_only_mount_is_read_only)
+{
+	fake.access_errno = EROFS;
+	int err = -1;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err), PCR_ROOT_READ_ONLY);
+	cr_assert_eq(err, 0);
+	cr_assert_eq(fake.mkdir_calls, 0);
+	cr_assert(pcr_root_status_usable(PCR_ROOT_READ_ONLY));
+}
+
+/* Read-only, but not searchable: nothing in it can be read either. */
+Test(root_fake, a_read_only_root_that_cannot_be_searched_is_refused)
+{
+	fake.access_errno = EROFS;
+	fake.search_errno = EACCES;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid(), true, &err),
+		     PCR_ROOT_UNWRITABLE);
+	cr_assert_eq(err, EACCES);
+}
+
+/* Read-only changes nothing of the other checks: another user's root on a
+ * read-only mount is still refused. */
+Test(root_fake, a_read_only_root_of_another_user_is_refused)
+{
+	fake.access_errno = EROFS;
+	int err = 0;
+	check_status(pcr_root_prepare(&fake_fs, "/a/b", geteuid() + 1, true, &err),
+		     PCR_ROOT_FOREIGN);
+}
+
+static struct pcr_config config_of(const char *root, const char *fallback)
+{
+	struct pcr_config c = { .root_len = strlen(root), .fallback_len = strlen(fallback) };
+	memcpy(c.root, root, c.root_len + 1);
+	memcpy(c.fallback, fallback, c.fallback_len + 1);
+	return c;
+}
+
+/* A read-only configured root is used read-only, not swapped for a writable
+ * fallback: its pycs are what it was mounted for. */
+Test(root_fake, choose_keeps_a_read_only_root_rather_than_the_fallback)
+{
+	struct pcr_config c = config_of("/a/b", "/t/f");
+	fake.read_only_at = "/a/b";
+	enum pcr_root_status st;
+	int err;
+	cr_assert_eq(pcr_root_choose(&fake_fs, &c, geteuid(), true, &st, &err, NULL, 0),
+		     PCR_ROOT_USE_CONFIGURED | PCR_ROOT_USE_READ_ONLY);
+	check_status(st, PCR_ROOT_READ_ONLY);
+	/* The configured root refused: the fallback, and its own state told. */
+	fake.access_errno = EACCES;
+	fake.access_at = "/a/b";
+	fake.read_only_at = NULL;
+	cr_assert_eq(pcr_root_choose(&fake_fs, &c, geteuid(), true, &st, &err, NULL, 0),
+		     PCR_ROOT_USE_FALLBACK);
+	check_status(st, PCR_ROOT_UNWRITABLE);
+	fake.read_only_at = "/t/f";
+	cr_assert_eq(pcr_root_choose(&fake_fs, &c, geteuid(), true, &st, &err, NULL, 0),
+		     PCR_ROOT_USE_FALLBACK | PCR_ROOT_USE_READ_ONLY);
 }
 
 Test(root_fake, mkdir_error_is_propagated)
@@ -439,7 +510,7 @@ Test(root_fake, err_is_zero_on_success)
 
 Test(root_status, every_status_has_words)
 {
-	for (int s = PCR_ROOT_OK; s <= PCR_ROOT_UNSAFE_MODE; s++) {
+	for (int s = PCR_ROOT_OK; s <= PCR_ROOT_READ_ONLY; s++) {
 		const char *w = pcr_root_status_str((enum pcr_root_status)s);
 		cr_assert_not_null(w);
 		cr_assert_str_neq(w, "unknown");
