@@ -160,6 +160,13 @@ static void check_root(const struct pcr_config *c)
 		root_ok(c->root);
 		return;
 	}
+	if (s == PCR_ROOT_READ_ONLY) { /* a pre-warmed cache mounted read-only */
+		report(true, "cache root", NULL,
+		       "%s is yours, read-only: used for reads (its pycs are read; Python's "
+		       "writes of new ones fail and nothing goes into the source trees)",
+		       c->root);
+		return;
+	}
 	struct stat st;
 	bool have = lstat(c->root, &st) == 0;
 	struct check *k = report(false, "cache root", NULL,
@@ -188,9 +195,7 @@ static void check_root(const struct pcr_config *c)
 			have ? (unsigned)(st.st_mode & 07777) : 0u);
 		break;
 	case PCR_ROOT_UNWRITABLE:
-		set_fix(k,
-			"chmod u+rwx %s, or, on a read-only file system, set " PCR_ENV_DIR
-			" to a writable directory",
+		set_fix(k, "chmod u+rwx %s (a root that is to be read alone is mounted read-only)",
 			c->root);
 		break;
 	case PCR_ROOT_IS_TOP:
@@ -212,6 +217,11 @@ static void check_space(const struct pcr_config *c)
 	if (statvfs(where, &v) < 0) {
 		report(false, "free space", "check that the file system is mounted",
 		       "cannot read the free space of %s: %s", where, strerror(errno));
+		return;
+	}
+	if (v.f_flag & ST_RDONLY) { /* nothing is written: its free space is no matter */
+		report(true, "free space", NULL, "none needed: %s is on a read-only file system",
+		       where);
 		return;
 	}
 	unsigned long long avail = (unsigned long long)v.f_bavail * v.f_frsize;

@@ -10,7 +10,12 @@
 
 void pcr_cli_store_error(const char *subcommand, const struct pcr_store_error *e)
 {
-	if (e->root != PCR_ROOT_OK)
+	if (e->root == PCR_ROOT_READ_ONLY)
+		pcr_cli_error("%s: the cache root %s is on a read-only file system: nothing can be "
+			      "removed from it (remount it read-write, or clean the cache where it "
+			      "is written)",
+			      subcommand, e->path);
+	else if (e->root != PCR_ROOT_OK)
 		pcr_cli_error("%s: the cache root %s %s%s%s%s; refusing to touch it", subcommand,
 			      e->path, pcr_root_status_str(e->root), e->err ? " (" : "",
 			      e->err ? strerror(e->err) : "", e->err ? ")" : "");
