@@ -102,8 +102,13 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 			c->op &= ~(pcr_op)PCR_MAKES_DIR;
 		/* A read-only root: a create fails as on a read-only tree, with no
 		 * call (none into the tree either: Python goes on without a pyc). */
-		if ((op & PCR_CREATES) && pcr_root_read_only())
+		if ((op & PCR_CREATES) && pcr_root_read_only()) {
+			pcr_log(PCR_LOG_EVERY,
+				(const char *[]){ hook, " ", path,
+						  ": not created, the cache root is read-only" },
+				4);
 			return (errno = EROFS), false;
+		}
 		/* Nothing is written through a planted link: every call but a
 		 * read checks the entry's levels (once per entry and process).
 		 * Reads go on: what they could find is no more than a planted pyc,
