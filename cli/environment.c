@@ -64,9 +64,13 @@ bool pcr_cli_root_made(const char *subcommand, const struct pcr_config *c)
 	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), true, &err);
 	if (st == PCR_ROOT_OK)
 		return true;
-	pcr_cli_error("%s: cannot %s the cache root %s: %s", subcommand,
-		      st == PCR_ROOT_READ_ONLY ? "write to" : "make", c->root,
-		      pcr_root_status_str(st));
+	if (st == PCR_ROOT_READ_ONLY)
+		pcr_cli_error("%s: the cache root %s is on a read-only file system: nothing can "
+			      "be written there",
+			      subcommand, c->root);
+	else
+		pcr_cli_error("%s: cannot make the cache root %s: %s", subcommand, c->root,
+			      pcr_root_status_str(st));
 	return false;
 }
 

@@ -329,6 +329,71 @@ Test(root, a_read_only_root_is_read_and_never_written)
 	harness_each_python(read_only_root);
 }
 
+/* The command on a read-only root: what reads works (stats, ls, where,
+ * doctor's root check, the dry runs); what writes fails, exit 1, saying
+ * why (prune, clear, config). */
+Test(root, the_command_reads_a_read_only_root_and_refuses_to_clean_it)
+{
+	if (!harness_can_mount() ||
+	    !harness_have_program("unshare", unshare_path, sizeof unshare_path))
+		cr_skip_test("needs root and a private mount namespace to mount a read-only root");
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	free(harness_run_app(&f, py, NULL, NULL));
+	char *before = list_tree(f.root), *after;
+	char src[PATH_MAX], line[PATH_MAX + 8], entry[PATH_MAX];
+	HARNESS_PATH(src, "%s/app", f.tree);
+	HARNESS_PATH(line, "%s\n", src);
+	layout_central_of_dir(entry, sizeof entry, f.root, src, NULL);
+	static const struct {
+		const char *args[4];
+		int status;
+		const char *out, *err; /* NULL: anything; "": nothing */
+	} runs[] = {
+		{ { "stats" }, 0, "(is on a read-only file system: used for reads)", "" },
+		{ { "ls" }, 0, NULL, "" },
+		{ { "where" }, 0, NULL, "" },
+		{ { "where", "app" }, 0, NULL, "" },
+		{ { "prune", "--dry-run" }, 0, "would remove 0 entries", "" },
+		{ { "clear", "--dry-run" }, 0, "would remove 2 entries", "" },
+		{ { "doctor" }, -1, "ok       cache root: ", NULL },
+		{ { "prune" }, 1, "", "is on a read-only file system: nothing can be removed" },
+		{ { "clear" }, 1, "", "is on a read-only file system: nothing can be removed" },
+		{ { "config", "max-size", "1G" }, 1, "", "is on a read-only file system" },
+	};
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+		const char *argv[6] = { PCR_TEST_CLI };
+		for (size_t k = 0; k < 4 && runs[i].args[k]; k++)
+			argv[k + 1] = runs[i].args[k];
+		struct harness_result *r = run_read_only(&f, NULL, NULL, argv);
+		const char *what = runs[i].args[0];
+		if (runs[i].status >= 0)
+			cr_assert_eq(r->status, runs[i].status, "%s %s: exit %d\n%s%s", what,
+				     runs[i].args[1] ? runs[i].args[1] : "", r->status, r->out,
+				     r->err);
+		if (runs[i].out && *runs[i].out)
+			cr_assert(strstr(r->out, runs[i].out), "%s: %s", what, r->out);
+		if (runs[i].err && *runs[i].err)
+			cr_assert(strstr(r->err, runs[i].err), "%s: %s", what, r->err);
+		if (runs[i].err && !*runs[i].err)
+			cr_assert_str_empty(r->err, "%s: %s", what, r->err);
+		if (strcmp(what, "ls") == 0)
+			cr_assert(strstr(r->out, line), "ls: %s", r->out);
+		if (strcmp(what, "where") == 0)
+			cr_assert(strstr(r->out, runs[i].args[1] ? entry : f.root), "where: %s",
+				  r->out);
+		if (strcmp(what, "doctor") == 0)
+			cr_assert(strstr(r->out, "read-only: used for reads"), "doctor: %s",
+				  r->out);
+		free(r);
+	}
+	cr_assert_str_eq((after = list_tree(f.root)), before, "a command changed the cache");
+	free(after);
+	free(before);
+	harness_fixture_fini(&f);
+}
+
 /* PYCACHE_REDIRECT_LOG=2 to a file: each rewritten call with the original and
  * the central path, so that a user can see what went where; stderr stays
  * clean for the program. */
