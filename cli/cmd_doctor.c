@@ -167,6 +167,24 @@ static void check_root(const struct pcr_config *c)
 		       c->root);
 		return;
 	}
+	/* A default root refused, and its fallback as well (another user took
+	 * its name first): the fallback's problem is the one to fix. */
+	enum pcr_root_status f =
+	    c->fallback_len
+		? pcr_root_prepare(&pcr_fs_libc, c->fallback, (unsigned long)geteuid(), false, &err)
+		: PCR_ROOT_OK;
+	if (c->fallback_len && !pcr_root_status_usable(f) && f != PCR_ROOT_MISSING) {
+		struct check *k =
+		    report(false, "cache root", NULL,
+			   "%s %s, and its fallback %s %s: the library leaves "
+			   "every __pycache__ in the source trees",
+			   c->root, pcr_root_status_str(s), c->fallback, pcr_root_status_str(f));
+		set_fix(k,
+			"set " PCR_ENV_DIR " to a directory of your own, or have %s removed (by "
+			"its owner or root)",
+			c->fallback);
+		return;
+	}
 	struct stat st;
 	bool have = lstat(c->root, &st) == 0;
 	struct check *k = report(false, "cache root", NULL,

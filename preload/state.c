@@ -181,13 +181,19 @@ bool pcr_root_usable(void)
 		const char *why = err ? strerrorname_np(err) : "";
 		bool parent = st == PCR_ROOT_UNSAFE_PARENT;
 		pcr_log(PCR_LOG_WARN,
-			(const char *[]){
-			    "warning: cache root ", pcr_cfg.root, " ", pcr_root_status_str(st),
-			    parent ? " (" : "", parent ? where : "", parent ? ")" : "",
-			    err ? " (" : "", why, err ? ")" : "",
-			    fallback ? "; using " : "; the redirect is off in this process",
-			    fallback ? pcr_cfg.fallback : "" },
-			12);
+			(const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
+					  pcr_root_status_str(st), parent ? " (" : "",
+					  parent ? where : "", parent ? ")" : "", err ? " (" : "",
+					  why, err ? ")" : "",
+					  fallback               ? "; using "
+					  : pcr_cfg.fallback_len ? "; the fallback "
+								 : "",
+					  fallback || pcr_cfg.fallback_len ? pcr_cfg.fallback : "",
+					  fallback               ? ""
+					  : pcr_cfg.fallback_len ? " is refused too"
+								 : "",
+					  fallback ? "" : "; the redirect is off in this process" },
+			14);
 	}
 	if (s > 0 && (s & PCR_ROOT_USE_READ_ONLY))
 		pcr_log(

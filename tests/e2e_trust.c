@@ -282,6 +282,203 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
 	harness_fixture_fini(&f);
 }
 
+/* ---- the fallback root of a user whose HOME gives none ---- */
+
+/* nobody's HOME=/nonexistent, and docker run --user 1234's HOME=/: uid
+ * 4242 can make neither $HOME/.cache/pycache-redirect, so the library and
+ * the command use /tmp/pycache-redirect-4242, under the same checks. */
+#define FALLBACK_ROOT "/tmp/pycache-redirect-4242"
+#define AS_OTHER "--reuid=4242", "--regid=4242", "--clear-groups"
+
+static char setpriv_path[PATH_MAX];
+
+/* A tree uid 4242 owns (Python, unredirected, would cache in it), in a
+ * fixture directory it may pass through. */
+static void tree_of_the_other_user(const struct harness_fixture *f)
+{
+	char sh[PATH_MAX + 64];
+	cr_assert(chmod(f->dir, 0711) == 0);
+	HARNESS_PATH(sh, "chown -R 4242:4242 '%s'", f->tree);
+	cr_assert_eq(system(sh), 0, "%s", sh);
+}
+
+/* Whether py (and the library) can be run by uid 4242 here (not a pyenv
+ * build under root's 0700 home): said on stderr when not. */
+static bool other_user_runs(const struct harness_interp *py, const struct harness_fixture *f)
+{
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f->tree, (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, NULL },
+		    (const char *[]){ setpriv_path, AS_OTHER, py->path, "-c", "pass", NULL });
+	bool ok = r->status == 0 && !r->err[0];
+	if (!ok)
+		fprintf(stderr, "e2e: %s: not run as uid 4242 (%.200s)\n", py->label, r->err);
+	free(r);
+	return ok;
+}
+
+/* argv as uid 4242, with env, in f's tree in a private /tmp
+ * (harness_run_with_private_tmp), after the shell line before (run as root
+ * there, to plant something in that /tmp). free() the result. */
+static struct harness_result *as_other_user(const struct harness_fixture *f, const char *const *env,
+					    const char *before, const char *const *argv)
+{
+	char script[512];
+	HARNESS_PATH(script, "%s; exec \"$0\" --reuid=4242 --regid=4242 --clear-groups \"$@\"",
+		     before ? before : ":");
+	const char *all[32] = { "/bin/sh", "-ec", script, setpriv_path };
+	size_t n = 4;
+	for (; *argv && n < 31; argv++)
+		all[n++] = *argv;
+	all[n] = NULL;
+	/* The mount point an earlier private /tmp of f left. */
+	char left[PATH_MAX];
+	HARNESS_PATH(left, "%s/.private-tmp", f->dir);
+	rmdir(left);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run_with_private_tmp(r, f, env, all);
+	return r;
+}
+
+/* What `where` says of the root for uid 4242 with home: the fallback, as
+ * the fallback, and why the root from HOME is not used. */
+static void where_names_the_fallback(const struct harness_fixture *f, const char *home)
+{
+	char env_home[PATH_MAX + 8], why[PATH_MAX + 64];
+	HARNESS_PATH(env_home, "HOME=%s", home);
+	struct harness_result *r = as_other_user(f, (const char *[]){ env_home, NULL }, NULL,
+						 (const char *[]){ PCR_TEST_CLI, "where", NULL });
+	cr_assert_eq(r->status, 0, "where: exit %d\n%s", r->status, r->err);
+	cr_assert_str_eq(r->out, FALLBACK_ROOT "\n");
+	HARNESS_PATH(why, "the cache root %s/.cache/pycache-redirect cannot be created",
+		     strcmp(home, "/") == 0 ? "" : home);
+	cr_assert(strstr(r->err, why), "where, HOME=%s: %s", home, r->err);
+	cr_assert(strstr(r->err, "the library uses the fallback " FALLBACK_ROOT " instead"),
+		  "where, HOME=%s: %s", home, r->err);
+	free(r);
+}
+
+static const char *fallback_home; /* the HOME of the next body */
+
+static void home_gives_no_root(const struct harness_interp *py, struct harness_fixture *f)
+{
+	tree_of_the_other_user(f);
+	if (!other_user_runs(py, f))
+		return;
+	char env_home[PATH_MAX + 8];
+	HARNESS_PATH(env_home, "HOME=%s", fallback_home);
+	struct harness_result *r =
+	    as_other_user(f,
+			  (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+					    "PYCACHE_REDIRECT_LOG=1", NULL },
+			  NULL, (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
+	cr_assert(strstr(r->err, "using " FALLBACK_ROOT), "%s: %s", py->label, r->err);
+	free(r);
+	harness_assert_tree_clean(f, py);
+	char pyc[64];
+	HARNESS_PATH(pyc, "/text.%s.pyc", py->tag);
+	cr_assert(listed_line_ending(private_tmp(f), pyc), "%s: no %s under " FALLBACK_ROOT ":\n%s",
+		  py->label, pyc, private_tmp(f));
+	where_names_the_fallback(f, fallback_home);
+}
+
+static bool fallback_testable(void)
+{
+	return harness_can_mount() &&
+	       harness_have_program("setpriv", setpriv_path, sizeof setpriv_path);
+}
+
+Test(fallback, a_user_whose_home_is_missing_uses_tmp)
+{
+	if (!fallback_testable())
+		cr_skip_test(
+		    "needs root, setpriv and a private mount namespace for a /tmp of its own");
+	fallback_home = "/nonexistent";
+	harness_each_python(home_gives_no_root);
+}
+
+Test(fallback, a_user_whose_home_is_the_top_uses_tmp)
+{
+	if (!fallback_testable())
+		cr_skip_test(
+		    "needs root, setpriv and a private mount namespace for a /tmp of its own");
+	fallback_home = "/";
+	harness_each_python(home_gives_no_root);
+}
+
+/* The fallback taken first by another user (uid 4243), as a directory of
+ * theirs or as a symbolic link of theirs to one (f->dir/evil): never used;
+ * the redirect is off (Python caches in its tree, as without the library),
+ * nothing is written there, and both the library and the command say so. */
+static void fallback_taken(bool as_link)
+{
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	tree_of_the_other_user(&f);
+	if (!other_user_runs(py, &f)) {
+		harness_fixture_fini(&f);
+		cr_skip_test("%s cannot be run as uid 4242", py->label);
+	}
+	char evil[PATH_MAX], plant[PATH_MAX + 128];
+	HARNESS_PATH(evil, "%s/evil", f.dir);
+	cr_assert(mkdir(evil, 0700) == 0 && chmod(evil, 0777) == 0 && chown(evil, 4243, 4243) == 0);
+	if (as_link)
+		HARNESS_PATH(plant, "ln -s '%s' %s && chown -h 4243:4243 %s", evil, FALLBACK_ROOT,
+			     FALLBACK_ROOT);
+	else
+		HARNESS_PATH(plant, "mkdir -m 777 %s && chown 4243:4243 %s", FALLBACK_ROOT,
+			     FALLBACK_ROOT);
+	const char *what = as_link ? "a symbolic link of uid 4243" : "a directory of uid 4243";
+
+	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "HOME=/nonexistent",
+			      "PYCACHE_REDIRECT_LOG=1", NULL };
+	struct harness_result *r =
+	    as_other_user(&f, env, plant, (const char *[]){ py->path, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", what, r->status, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "%s: %s", what, r->out);
+	cr_assert(strstr(r->err, "the fallback " FALLBACK_ROOT " is refused too"), "%s: %s", what,
+		  r->err);
+	free(r);
+	cr_assert_gt(harness_count_bytecode(f.tree, NULL, 0), 0,
+		     "%s: Python cached nowhere: was the redirect on?", what);
+	cr_assert_str_eq(private_tmp(&f), FALLBACK_ROOT "\n",
+			 "%s: something was written in the other user's fallback", what);
+	cr_assert_eq(harness_count_files(evil, ""), 0, "%s: written where the link points", what);
+
+	r = as_other_user(&f, (const char *[]){ "HOME=/nonexistent", NULL }, plant,
+			  (const char *[]){ PCR_TEST_CLI, "where", NULL });
+	cr_assert_eq(r->status, 1, "%s: where: exit %d\n%s%s", what, r->status, r->out, r->err);
+	cr_assert(strstr(r->err, "the fallback " FALLBACK_ROOT " is owned by another user; the "
+				 "redirect is off"),
+		  "%s: where: %s", what, r->err);
+	free(r);
+	r = as_other_user(&f, (const char *[]){ "HOME=/nonexistent", NULL }, plant,
+			  (const char *[]){ PCR_TEST_CLI, "doctor", NULL });
+	cr_assert_eq(r->status, 1, "%s: doctor: exit %d\n%s%s", what, r->status, r->out, r->err);
+	cr_assert(strstr(r->out, "and its fallback " FALLBACK_ROOT " is owned by another user"),
+		  "%s: doctor: %s", what, r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+Test(fallback, another_user_s_directory_at_the_fallback_is_never_used)
+{
+	if (!fallback_testable())
+		cr_skip_test(
+		    "needs root, setpriv and a private mount namespace for a /tmp of its own");
+	fallback_taken(false);
+}
+
+Test(fallback, another_user_s_symlink_at_the_fallback_is_never_followed)
+{
+	if (!fallback_testable())
+		cr_skip_test(
+		    "needs root, setpriv and a private mount namespace for a /tmp of its own");
+	fallback_taken(true);
+}
+
 /* ---- races with the cache manager ---- */
 
 /* A clear or prune between py_compile's mkdir of __pycache__ and its create
