@@ -177,31 +177,30 @@ bool pcr_root_usable(void)
 	    pcr_root_choose(&pcr_fs_real, &pcr_cfg, euid, true, &st, &err, where, sizeof where);
 	s = use == PCR_ROOT_USE_NONE ? -1 : (int)use;
 	bool fallback = s > 0 && (s & PCR_ROOT_USE_FALLBACK);
-	if (decide(&root_state, s) && (s < 0 || fallback)) {
+	bool decided = decide(&root_state, s);
+	if (decided && (s < 0 || fallback)) {
 		const char *why = err ? strerrorname_np(err) : "";
-		bool parent = st == PCR_ROOT_UNSAFE_PARENT;
+		bool parent = st == PCR_ROOT_UNSAFE_PARENT,
+		     other = pcr_cfg.fallback_len && !fallback;
+		const char *outcome = fallback ? "" : "; the redirect is off in this process";
 		pcr_log(PCR_LOG_WARN,
 			(const char *[]){ "warning: cache root ", pcr_cfg.root, " ",
 					  pcr_root_status_str(st), parent ? " (" : "",
 					  parent ? where : "", parent ? ")" : "", err ? " (" : "",
 					  why, err ? ")" : "",
-					  fallback               ? "; using "
-					  : pcr_cfg.fallback_len ? "; the fallback "
-								 : "",
-					  fallback || pcr_cfg.fallback_len ? pcr_cfg.fallback : "",
-					  fallback               ? ""
-					  : pcr_cfg.fallback_len ? " is refused too"
-								 : "",
-					  fallback ? "" : "; the redirect is off in this process" },
+					  fallback ? "; using "
+					  : other  ? "; the fallback "
+						   : "",
+					  fallback || other ? pcr_cfg.fallback : "",
+					  other ? " is refused too" : "", outcome },
 			14);
 	}
-	if (s > 0 && (s & PCR_ROOT_USE_READ_ONLY))
-		pcr_log(
-		    PCR_LOG_EVERY,
-		    (const char *[]){ "cache root ", fallback ? pcr_cfg.fallback : pcr_cfg.root,
-				      " is on a read-only file system: read from, never written "
-				      "(Python's writes of pycs fail with EROFS)" },
-		    3);
+	if (decided && s > 0 && (s & PCR_ROOT_USE_READ_ONLY))
+		pcr_log(PCR_LOG_EVERY,
+			(const char *[]){ "cache root ", fallback ? pcr_cfg.fallback : pcr_cfg.root,
+					  " is on a read-only file system: read from, never "
+					  "written (Python's writes of pycs fail with EROFS)" },
+			3);
 	errno = saved;
 	return s > 0;
 }
