@@ -139,6 +139,44 @@ static void assert_runs_clean(const struct kit *k, struct harness_fixture *f, co
 	free(r);
 }
 
+/* The library installed under prefix finds the command installed with it
+ * (prefix/bin, two levels up) when its writes call for the cleanup: an
+ * orphan entry goes. Preloaded by hand, so that nothing but the library
+ * knows where the command is. */
+static void assert_library_starts_the_cleanup(const struct kit *k, struct harness_fixture *f,
+					      const char *prefix, const char *python)
+{
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	char preload[PATH_MAX + 80], dir_env[PATH_MAX + 32];
+	HARNESS_PATH(preload, "LD_PRELOAD=%s/lib/pycache-redirect/libpycache-redirect.so", prefix);
+	HARNESS_PATH(dir_env, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	const char *const env[] = { k->env_home, preload, dir_env, NULL };
+
+	/* A package imported once, then removed: an orphan. */
+	char scratch[PATH_MAX], init[PATH_MAX + 16], gone[PATH_MAX], usage[PATH_MAX + 16];
+	HARNESS_PATH(scratch, "%s/scratch", f->tree);
+	cr_assert_eq(mkdir(scratch, 0755), 0);
+	HARNESS_PATH(init, "%s/__init__.py", scratch);
+	harness_write_file(init, "X = 1\n");
+	harness_run(r, f->tree, env, (const char *[]){ python, "-c", "import scratch", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	layout_central_of_dir(gone, sizeof gone, f->root, scratch, NULL);
+	cr_assert(harness_exists(gone), "no central directory %s", gone);
+	harness_rmtree(scratch);
+
+	/* The growth counter just short of 64 MiB: the next writes cross it. */
+	HARNESS_PATH(usage, "%s/v2/usage", f->root);
+	cr_assert_eq(truncate(usage, 64 * 1024 - 1), 0);
+	harness_run(r, f->tree, env, (const char *[]){ python, "-m", "app", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	for (int i = 0; i < 100 && harness_exists(gone); i++)
+		usleep(100000);
+	cr_assert(!harness_exists(gone), "the cleanup of %s/bin/pycache-redirect did not run",
+		  prefix);
+	free(r);
+}
+
 /* What the built files need, as objdump reads them: the tag they earn.
  * manylinux_2_X_x86_64 when they need glibc alone (X its newest version
  * they name), else linux_x86_64. Empty when there is no objdump. */
@@ -204,7 +242,8 @@ static void only_wheel(const char *dir, char *path)
 /* pip wheel --no-index of the copy: the wheel's name, tag, RECORD and
  * members are right (tests/check_wheel.py), its tag is what its files need
  * (objdump), and installed with pip install --no-index into a fresh venv,
- * its command (executable) runs Python with the tree clean. */
+ * its command (executable) runs Python with the tree clean, and its
+ * library starts the venv's command for the cleanup. */
 Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 {
 	struct harness_fixture f;
@@ -248,6 +287,7 @@ Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 	cr_assert(stat(command, &st) == 0 && (st.st_mode & 0111) == 0111,
 		  "%s is not executable by all (mode %o)", command, (unsigned)st.st_mode);
 	assert_runs_clean(&k, &f, command, k.venv, python);
+	assert_library_starts_the_cleanup(&k, &f, k.venv, python);
 	free(r);
 	harness_fixture_fini(&f);
 }
