@@ -197,15 +197,16 @@ def _run(argv, **kwargs):
 def _build(work):
     """Builds and installs into work/stage; returns the stage."""
     build, stage = os.path.join(work, "build"), os.path.join(work, "stage")
-    cmake = "cmake"
     # Configured for /usr/local (cmake's default prefix), which the command
     # looks in last, and a libdir of lib: the venv's lib/pycache-redirect.
-    _run([cmake, "-S", SOURCE, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
+    _run(["cmake", "-S", SOURCE, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
           "-DPCR_TESTS=OFF", "-DCMAKE_INSTALL_PREFIX=/usr/local",
           "-DCMAKE_INSTALL_LIBDIR=lib", "-DCMAKE_INSTALL_BINDIR=bin"])
+    # cmake --build reads CMAKE_BUILD_PARALLEL_LEVEL itself; else every core.
     jobs = [] if os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") else ["-j", str(os.cpu_count() or 1)]
-    _run([cmake, "--build", build, "--target", "pcr_cli", "pcr_preload", "pcr_compressed"] + jobs)
-    _run([cmake, "--install", build, "--prefix", stage, "--strip"])
+    targets = ["pcr_cli", "pcr_preload", "pcr_compressed"]
+    _run(["cmake", "--build", build, "--target"] + targets + jobs)
+    _run(["cmake", "--install", build, "--prefix", stage, "--strip"])
     return stage
 
 
@@ -303,11 +304,12 @@ def _source_files():
     a git checkout would take whatever lies around in it."""
     try:
         out = subprocess.run(["git", "-C", SOURCE, "ls-files", "-z", "--cached"],
-                             check=True, capture_output=True).stdout
+                             check=True, stdout=subprocess.PIPE).stdout
     except (FileNotFoundError, subprocess.CalledProcessError):
         raise BuildError("an sdist is made from a git checkout (git ls-files); "
                          "this tree is not one") from None
-    return sorted(p for p in out.decode().split("\0") if p and os.path.isfile(os.path.join(SOURCE, p)))
+    names = out.decode().split("\0")
+    return sorted(p for p in names if p and os.path.isfile(os.path.join(SOURCE, p)))
 
 
 def build_sdist(sdist_directory, config_settings=None):
