@@ -352,3 +352,31 @@ Test(wheel, pipx_install_links_a_command_that_finds_its_library)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* Without cmake on PATH, pip's build stops and says what the build needs
+ * (the packages of xxHash and jemalloc among them), and makes no wheel. */
+Test(wheel, without_cmake_the_build_says_what_it_needs)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct kit k;
+	kit_init(&k, &f);
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	char dist[PATH_MAX], path[PATH_MAX + 16];
+	HARNESS_PATH(dist, "%s/dist", f.dir);
+	HARNESS_PATH(path, "PATH=%s/nothing", f.dir);
+	const char *env[] = { k.env[0], k.env[1], k.env[2], k.env[3], k.env[4], path, NULL };
+	harness_run(r, f.dir, env,
+		    (const char *[]){ k.pip, "wheel", "--no-index", "--no-deps", "-w", dist,
+				      k.checkout, NULL });
+	cr_assert_neq(r->status, 0, "pip wheel without cmake: %s%s", r->out, r->err);
+	const char *all = strstr(r->out, "cmake is not installed") ? r->out : r->err;
+	cr_assert(strstr(all, "pycache-redirect: error: cmake is not installed") &&
+		      strstr(all, "libxxhash-dev") && strstr(all, "libjemalloc-dev"),
+		  "pip wheel without cmake:\n%s%s", r->out, r->err);
+	cr_assert_eq(harness_count_files(f.dir, ".whl"), 0, "a wheel without cmake");
+	assert_checkout_unchanged(&k);
+	free(r);
+	harness_fixture_fini(&f);
+}
