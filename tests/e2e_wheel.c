@@ -183,16 +183,17 @@ static void assert_library_starts_the_cleanup(const struct kit *k, struct harnes
 	free(r);
 }
 
-/* What the built files need, as objdump reads them: the tag they earn.
- * manylinux_2_X_x86_64 when they need glibc alone (X its newest version
- * they name), else linux_x86_64. Empty when there is no objdump. */
-static void expected_tag(const char *out_dir, char *tag, size_t size)
+/* What the files in dir named in names (n of them) need, as objdump reads
+ * them: the tag they earn. manylinux_2_X_x86_64 when they need glibc alone
+ * (X its newest version they name), else linux_x86_64. Empty when there is
+ * no objdump. */
+static void expected_tag(const char *dir, const char *const *names, size_t n, char *tag,
+			 size_t size)
 {
 	char objdump[PATH_MAX];
 	tag[0] = '\0';
 	if (!harness_have_program("objdump", objdump, sizeof objdump))
 		return;
-	static const char *const names[] = { "pycache-redirect", "libpycache-redirect.so" };
 	static const char *const glibc_only[] = { "libc.so.6",  "libm.so.6",
 						  "libdl.so.2", "libpthread.so.0",
 						  "librt.so.1", "ld-linux-x86-64.so.2" };
@@ -200,18 +201,18 @@ static void expected_tag(const char *out_dir, char *tag, size_t size)
 	cr_assert(r);
 	int newest = 0;
 	bool others = false;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX + 32];
-		HARNESS_PATH(path, "%s/%s", out_dir, names[i]);
-		harness_run(r, out_dir, NULL, (const char *[]){ objdump, "-p", path, NULL });
+		HARNESS_PATH(path, "%s/%s", dir, names[i]);
+		harness_run(r, dir, NULL, (const char *[]){ objdump, "-p", path, NULL });
 		cr_assert_eq(r->status, 0, "objdump -p %s: %s", path, r->err);
 		for (const char *p = r->out; (p = strstr(p, "NEEDED"));) {
 			p += strlen("NEEDED");
 			p += strspn(p, " ");
-			size_t n = strcspn(p, "\n"), known = 0;
+			size_t len = strcspn(p, "\n"), known = 0;
 			for (size_t j = 0; j < sizeof glibc_only / sizeof *glibc_only; j++)
-				known +=
-				    strlen(glibc_only[j]) == n && strncmp(p, glibc_only[j], n) == 0;
+				known += strlen(glibc_only[j]) == len &&
+					 strncmp(p, glibc_only[j], len) == 0;
 			others |= known == 0;
 		}
 		for (const char *p = r->out; (p = strstr(p, "GLIBC_2."));) {
@@ -225,6 +226,33 @@ static void expected_tag(const char *out_dir, char *tag, size_t size)
 		snprintf(tag, size, "linux_x86_64");
 	else
 		snprintf(tag, size, "manylinux_2_%d_x86_64", newest);
+	free(r);
+}
+
+/* The back end's verdict on the library alone, which needs glibc alone:
+ * the manylinux branch, against objdump's reading. python -B: no pyc of the
+ * back end in the tree under test. */
+static void assert_library_alone_is_manylinux(const struct kit *k, const char *dir)
+{
+	static const char *const library[] = { "libpycache-redirect.so" };
+	char tag[64], line[96], path[PATH_MAX + 32];
+	expected_tag(dir, library, 1, tag, sizeof tag);
+	if (!tag[0])
+		return;
+	cr_assert(strncmp(tag, "manylinux_2_", 12) == 0,
+		  "objdump finds the library needs more than glibc: %s", tag);
+	HARNESS_PATH(path, "%s/%s", dir, library[0]);
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	harness_run(r, dir, k->env,
+		    (const char *[]){ k->py->path, "-B", "-c",
+				      "import sys; sys.path.insert(0, sys.argv[1]); "
+				      "import pip_backend; "
+				      "print(pip_backend._platform_tag(sys.argv[2:])[0])",
+				      PCR_TEST_SOURCE_DIR "/cli", path, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	HARNESS_PATH(line, "%s\n", tag);
+	cr_assert_str_eq(r->out, line, "the back end's tag for the library alone");
 	free(r);
 }
 
@@ -247,9 +275,10 @@ static void only_wheel(const char *dir, char *path)
 
 /* pip wheel --no-index of the copy: the wheel's name, tag, RECORD and
  * members are right (tests/check_wheel.py), its tag is what its files need
- * (objdump), and installed with pip install --no-index into a fresh venv,
- * its command (executable) runs Python with the tree clean, and its
- * library starts the venv's command for the cleanup. */
+ * (objdump; the back end would tag the library alone manylinux), and
+ * installed with pip install --no-index into a fresh venv, its command
+ * (executable) runs Python with the tree clean, and its library starts the
+ * venv's command for the cleanup. */
 Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 {
 	struct harness_fixture f;
@@ -274,8 +303,9 @@ Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 	harness_run(r, f.dir, k.env,
 		    (const char *[]){ k.py->path, checker, wheel, PCR_TEST_VERSION, elf, NULL });
 	cr_assert_eq(r->status, 0, "%s: %s%s", wheel, r->out, r->err);
+	static const char *const both[] = { "pycache-redirect", "libpycache-redirect.so" };
 	char tag[64], line[96];
-	expected_tag(elf, tag, sizeof tag);
+	expected_tag(elf, both, 2, tag, sizeof tag);
 	if (tag[0]) {
 		HARNESS_PATH(line, "tag %s\n", tag);
 		cr_assert(strncmp(r->out, line, strlen(line)) == 0,
@@ -283,6 +313,7 @@ Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 	} else {
 		cr_log_info("no objdump on PATH: the tag is not checked against the files");
 	}
+	assert_library_alone_is_manylinux(&k, elf);
 	cr_log_info("%s: %s", wheel, r->out);
 
 	harness_run(r, f.dir, k.env,
