@@ -96,7 +96,9 @@ static void foot(FILE *out)
 	      "  PYCACHE_REDIRECT_MAX_SIZE the size limit on disk (2G; 0 or none: no\n"
 	      "                            limit), over config max-size and the default, 5G\n"
 	      "  PYCACHE_REDIRECT_LIBRARY  the library to preload (default: found beside\n"
-	      "                            this program, else in " PCR_INSTALL_LIBDIR ")\n"
+	      "                            this program, else in ../LIBDIR/" PCR_PLUGIN_DIR "/\n"
+	      "                            from it, else in " PCR_INSTALL_LIBDIR "/" PCR_PLUGIN_DIR
+	      ")\n"
 	      "\n"
 	      "Example:\n"
 	      "  " PCR_CLI_NAME " run -- python3 -m pytest\n"
