@@ -77,7 +77,7 @@ static bool only_pycs(const char *dir, char *other, size_t size)
 
 /* The pyc file into the cache at m's central name: its bytes, read from
  * what was opened (never through a link), written as a file of this user's
- * (0600, under a temporary name, then renamed into place), then the in-tree
+ * (with its mode, under a temporary name, then renamed into place), then the in-tree
  * name removed. Never a rename: a file another user owns, or one with a
  * second link, would come into the cache still theirs to write. 0, or -1
  * with errno. */
@@ -95,7 +95,7 @@ static int move_into_cache(const char *from, struct pcr_mapping *m)
 	    read(in, data, (size_t)st.st_size) == st.st_size) {
 		char tmp[PATH_MAX + 64];
 		r = pcr_atomic_write(&pcr_fs_libc, m->central, tmp, sizeof tmp, data,
-				     (size_t)st.st_size, 0600);
+				     (size_t)st.st_size, st.st_mode & 0777);
 	}
 	int e = errno;
 	free(data);

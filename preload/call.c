@@ -359,7 +359,7 @@ FILE *pcr_fopen_central(const char *path, const char *mode)
 		else if (*m == 'e')
 			flags |= O_CLOEXEC;
 	}
-	int fd = pcr_fs_real.open(path, flags | O_NOFOLLOW, 0600);
+	int fd = pcr_fs_real.open(path, flags | O_NOFOLLOW, 0666); /* as fopen: the umask's */
 	if (fd < 0)
 		return NULL;
 	FILE *f = fdopen(fd, mode);

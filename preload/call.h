@@ -132,14 +132,25 @@ static inline pcr_op pcr_change_op(int flags)
 }
 
 /* fopen of a central file to create or write: open(2) with the flags mode
- * asks for, O_NOFOLLOW and mode 0600, then fdopen. NULL with errno. */
+ * asks for, O_NOFOLLOW and mode 0666 (the umask's, as fopen), then fdopen.
+ * NULL with errno. */
 FILE *pcr_fopen_central(const char *path, const char *mode);
 
-/* A central file is never more open than mask allows, whatever the caller
- * or the umask asked for. */
-static inline mode_t pcr_mode(const struct pcr_call *c, mode_t mode, mode_t mask)
+/* A directory made in the cache, and the mode a chmod gives the entry
+ * directory that stands for a __pycache__, are never more open than 0700:
+ * the layout's directories are what keeps other users out. A central file
+ * gets the mode its caller asked for, as in the tree (Python's pycs take
+ * their source's mode): nobody else can reach it through those
+ * directories, and a pyc copied or moved out of the cache keeps the mode it
+ * would have had in-tree. */
+static inline mode_t pcr_dir_mode(const struct pcr_call *c, mode_t mode)
 {
-	return c->central ? mode & mask : mode;
+	return c->central ? mode & 0700 : mode;
+}
+
+static inline mode_t pcr_chmod_mode(const struct pcr_call *c, mode_t mode)
+{
+	return c->central && c->m.is_dir ? mode & 0700 : mode;
 }
 
 /* A central file is created or written without following a planted

@@ -74,7 +74,7 @@
 		int r = -1;                                                                        \
 		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, pcr_open_op(flags), &P); go; \
 		     go = pcr_call_next(&c, r == -1, &P))                                          \
-			r = real(PCR_UNPAREN MAPPED, pcr_mode(&c, mode, 0600));                    \
+			r = real(PCR_UNPAREN MAPPED, mode);                                        \
 		return r;                                                                          \
 	}                                                                                          \
 	PCR_NOINLINE int slow_##NAME(PCR_UNPAREN PARAMS, mode_t mode, bool tested)                 \

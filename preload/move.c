@@ -51,10 +51,9 @@ static bool copy_bytes(int in, int out)
 }
 
 /* Copies from (a symlink followed when follow is set) into tmp (created),
- * with from's mode (at most 0600 in the cache) and times. 0, or -1 with
+ * with from's mode and times (as a rename keeps them). 0, or -1 with
  * errno; tmp is removed on failure. */
-static int copy_file(int fromfd, const char *from, bool follow, int tofd, const char *tmp,
-		     bool into_cache)
+static int copy_file(int fromfd, const char *from, bool follow, int tofd, const char *tmp)
 {
 	int in =
 	    pcr_fs_real.openat(fromfd, from, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
@@ -68,7 +67,7 @@ static int copy_file(int fromfd, const char *from, bool follow, int tofd, const 
 		ok = false;
 	}
 	if (ok) {
-		mode_t mode = st.st_mode & (into_cache ? 0600 : 07777);
+		mode_t mode = st.st_mode & 07777;
 		out = pcr_fs_real.openat(
 		    tofd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		ok = out >= 0;
@@ -105,7 +104,7 @@ bool pcr_call2_emulate(const struct pcr_call *a, struct pcr_call *b, enum pcr_mo
 		return (errno = EXDEV), false;
 
 	bool link = move == PCR_MOVE_LINK || move == PCR_MOVE_LINK_FOLLOW;
-	if (copy_file(fromfd, from, move == PCR_MOVE_LINK_FOLLOW, tofd, tmp, b->central) < 0)
+	if (copy_file(fromfd, from, move == PCR_MOVE_LINK_FOLLOW, tofd, tmp) < 0)
 		return false;
 	/* Into place: rename replaces the target, link and a no-replace rename
 	 * fail with EEXIST as the real call would. */

@@ -2,6 +2,7 @@
  * before the redirect, moved into the cache (or removed), so that the tree
  * is clean and the warm run reads the adopted pycs without compiling. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,14 @@
 #include <unistd.h>
 
 #include "tests/harness.h"
+
+/* The umask the command runs with (it is the tests' own). */
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return mask;
+}
 
 static struct harness_result *adopt(const struct harness_fixture *f, const char *const *args)
 {
@@ -62,6 +71,19 @@ static void adopts(const struct harness_interp *py, struct harness_fixture *f)
 	free(r);
 	cr_assert_eq(harness_count_files(f->tree, ".pyc"), before, "the dry run moved pycs");
 	cr_assert(!harness_exists(f->root), "the dry run made the root");
+	/* The modes Python gave the pycs in the tree; one made another's. */
+	mode_t in_tree[HARNESS_SAMPLE_MODULES];
+	for (size_t i = 0; i < HARNESS_SAMPLE_MODULES; i++) {
+		char pyc[PATH_MAX];
+		struct stat st;
+		HARNESS_PATH(pyc, "%s/%s/__pycache__/%s.%s.pyc", f->tree,
+			     harness_sample_modules[i].dir, harness_sample_modules[i].name,
+			     py->tag);
+		if (i == 2)
+			cr_assert_eq(chmod(pyc, 0640), 0, "%s: %s", pyc, strerror(errno));
+		cr_assert_eq(stat(pyc, &st), 0, "%s: %s", pyc, strerror(errno));
+		in_tree[i] = st.st_mode & 07777;
+	}
 
 	r = adopt(f, (const char *[]){ "adopt", NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
@@ -77,15 +99,16 @@ static void adopts(const struct harness_interp *py, struct harness_fixture *f)
 	cr_assert(harness_exists(path), "a __pycache__ with more than pycs was touched");
 	HARNESS_PATH(path, "%s/elsewhere/y.pyc", f->dir);
 	cr_assert(harness_exists(path), "adopt followed a symlinked __pycache__");
-	/* Each pyc at its central name, 0600, in entries with their records. */
+	/* Each pyc at its central name, with its mode, in entries with their
+	 * records. */
 	struct stat st[HARNESS_SAMPLE_MODULES];
 	for (size_t i = 0; i < HARNESS_SAMPLE_MODULES; i++) {
 		char pyc[PATH_MAX];
 		harness_sample_pyc(pyc, sizeof pyc, f, py, harness_sample_modules[i].dir,
 				   harness_sample_modules[i].name, "");
 		cr_assert_eq(stat(pyc, &st[i]), 0, "%s: no %s", py->label, pyc);
-		cr_assert_eq(st[i].st_mode & 07777, 0600, "%s: %s is %o", py->label, pyc,
-			     st[i].st_mode & 07777);
+		cr_assert_eq(st[i].st_mode & 07777, in_tree[i], "%s: %s is %o, not %o", py->label,
+			     pyc, st[i].st_mode & 07777, in_tree[i]);
 	}
 	cr_assert_eq(harness_count_files(f->root, ".src"), 2);
 
@@ -163,7 +186,8 @@ Test(adopt, another_users_pyc_comes_in_as_a_copy_of_ours)
 	struct stat st;
 	cr_assert_eq(stat(central, &st), 0, "no %s", central);
 	cr_assert_eq(st.st_uid, geteuid(), "the central pyc is uid %u's", (unsigned)st.st_uid);
-	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(st.st_mode & 07777, 0666 & ~current_umask(),
+		     "the mode it had, under the umask");
 	cr_assert(st.st_ino != before.st_ino, "the cache holds the other user's inode");
 	cr_assert_eq(st.st_nlink, 1);
 	harness_fixture_fini(&f);

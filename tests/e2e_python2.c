@@ -103,7 +103,8 @@ static const char *const cached[][2] = {
 };
 
 /* Every module's pyc (suffix ".pyc" or ".pyo") is central, a regular file
- * closed to group and others, and there is no pyc in the tree. */
+ * of the user's with the mode Python gave it, in an entry that is the
+ * user's alone (0700), and there is no pyc in the tree. */
 static void assert_cached(const struct harness_fixture *f, const struct harness_interp *py,
 			  const char *suffix)
 {
@@ -113,8 +114,12 @@ static void assert_cached(const struct harness_fixture *f, const struct harness_
 		central(path, sizeof path, f, cached[i][0], name);
 		struct stat st;
 		cr_assert_eq(lstat(path, &st), 0, "%s: no %s", py->label, path);
-		cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 077) == 0, "%s: %s mode %o",
-			  py->label, path, st.st_mode);
+		cr_assert(S_ISREG(st.st_mode) && st.st_uid == geteuid(), "%s: %s mode %o uid %u",
+			  py->label, path, st.st_mode, (unsigned)st.st_uid);
+		*strrchr(path, '/') = '\0';
+		cr_assert(lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+			      (st.st_mode & 07777) == 0700,
+			  "%s: the entry %s is open to others (%o)", py->label, path, st.st_mode);
 	}
 	cr_assert_eq(harness_count_files(f->tree, ".pyc") + harness_count_files(f->tree, ".pyo"), 0,
 		     "%s: a pyc in the tree", py->label);

@@ -1,15 +1,19 @@
 /* What the cache must never do, whatever the process or the cache holds:
- * be more open than 0700/0600 (umask 000, world-writable sources, chmod
- * 0777), follow a symlink planted in it when writing, take a root that is
+ * let another user read or list anything in it (umask 000, world-writable
+ * sources, chmod 0777: its directories stay 0700, whatever mode Python gives
+ * its pycs), follow a symlink planted in it when writing, take a root that is
  * "/" under another spelling, or create anything outside its entries for a
  * name with ".." in it. (Refused roots that are symlinks, group-writable or
  * another user's, and relative or too long settings, are in e2e_switches.c.) */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/harness.h"
@@ -27,21 +31,73 @@ static struct harness_result *run_ok(const struct harness_fixture *f,
 
 static char bad_mode[PATH_MAX + 64];
 static size_t modes_seen;
+enum { MAX_SEEN = 256 };
+static char seen[MAX_SEEN][PATH_MAX];
 
-/* Directories exactly 0700, files closed to group and others. */
+/* The layout's own files: records, counts, the counter, the settings. */
+static bool layout_file(const char *path)
+{
+	const char *name = strrchr(path, '/') + 1;
+	size_t n = strlen(name);
+	return (n > 4 && strcmp(name + n - 4, ".src") == 0) || strcmp(name, "usage") == 0 ||
+	       strncmp(name, "stats", 5) == 0 || strcmp(name, "config") == 0;
+}
+
+/* Directories exactly 0700, the layout's own files closed to group and
+ * others; pycs and what else Python writes have the mode it asked for. */
 static int check_mode(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)ftw;
 	mode_t mode = st->st_mode & 07777;
-	bool ok = type == FTW_D ? mode == 0700 : type == FTW_F ? (mode & 077) == 0 : false;
+	bool ok = type == FTW_D   ? mode == 0700
+		  : type == FTW_F ? !layout_file(path) || (mode & 077) == 0
+				  : false;
+	if (modes_seen < MAX_SEEN)
+		snprintf(seen[modes_seen], sizeof seen[modes_seen], "%s", path);
 	modes_seen++;
 	if (!ok && !*bad_mode)
 		snprintf(bad_mode, sizeof bad_mode, "%s (mode %04o)", path, (unsigned)mode);
 	return 0;
 }
 
+/* As uid 4242: how many of the paths seen it can open or list, and the
+ * first one in first. */
+static int opened_by_another_user(char *first, size_t size)
+{
+	int fds[2];
+	cr_assert(pipe(fds) == 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (setgroups(0, NULL) != 0 || setgid(4242) != 0 || setuid(4242) != 0)
+			_exit(255);
+		int n = 0;
+		for (size_t i = 0; i < modes_seen && i < MAX_SEEN; i++) {
+			int fd = open(seen[i], O_RDONLY | O_NONBLOCK);
+			if (fd >= 0) {
+				if (n++ == 0)
+					(void)!write(fds[1], seen[i], strlen(seen[i]));
+				close(fd);
+			}
+		}
+		_exit(n > 254 ? 254 : n);
+	}
+	close(fds[1]);
+	ssize_t got = read(fds[0], first, size - 1);
+	first[got > 0 ? got : 0] = '\0';
+	close(fds[0]);
+	int status;
+	cr_assert(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	cr_assert_neq(WEXITSTATUS(status), 255, "cannot become uid 4242");
+	return WEXITSTATUS(status);
+}
+
 /* Everything Python and the library make in the cache is the user's alone,
- * with umask 000, sources mode 0666, and explicit modes 0777. */
+ * with umask 000, sources mode 0666, and explicit modes 0777: the pycs take
+ * the mode Python asks for (0666 here), as in the tree, and the 0700
+ * directories keep another user from reading or listing any of it, even
+ * with the root opened to others by the user's own chmod 755. */
 static const char open_modes[] =
     "import os, py_compile\n"
     "import app\n"
@@ -79,7 +135,29 @@ static void umask_000(const struct harness_interp *py, struct harness_fixture *f
 	cr_assert_str_empty(bad_mode, "%s: with umask 000, %s", py->label, bad_mode);
 	/* made, by, library, layout, fan-outs, entries, records, pycs, ... */
 	cr_assert_geq(modes_seen, 15, "%s: only %zu paths in the cache", py->label, modes_seen);
+	cr_assert_leq(modes_seen, MAX_SEEN);
+	struct stat st;
+	harness_sample_pyc(path, sizeof path, f, py, "app", "version", "");
+	cr_assert(stat(path, &st) == 0 && (st.st_mode & 07777) == 0666,
+		  "%s: %s is not 0666, as Python asks with umask 000", py->label, path);
 	harness_assert_tree_clean(f, py);
+
+	if (geteuid() != 0) {
+		cr_log_warn("%s: not root: no second user to try the cache as", py->label);
+		return;
+	}
+	/* The way to the root open to all, the root too (the user's chmod). */
+	cr_assert(chmod(f->dir, 0755) == 0);
+	for (const char *p = "made", *q = "made/by"; p; p = q, q = NULL) {
+		HARNESS_PATH(path, "%s/%s", f->dir, p);
+		cr_assert(chmod(path, 0755) == 0);
+	}
+	cr_assert(chmod(f->root, 0755) == 0);
+	char first[PATH_MAX] = "";
+	/* made, by and the root itself it may open; nothing below them. */
+	int opened = opened_by_another_user(first, sizeof first);
+	cr_assert_eq(opened, 3, "%s: another user opened %d paths of the cache (%s ...)", py->label,
+		     opened, first);
 }
 
 Test(security, umask_000_still_makes_the_cache_private) { harness_each_python(umask_000); }

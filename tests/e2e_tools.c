@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -194,3 +196,48 @@ static void extended_attributes(const struct harness_interp *py, struct harness_
 }
 
 Test(tools, extended_attributes_of_central_pycs) { harness_each_python(extended_attributes); }
+
+/* Modes as Python asks: a central pyc has the mode Python gives it in the
+ * tree (its source's, under the umask), and so do its copies and a pyc
+ * renamed out of __pycache__ into a sourceless module, so that such a
+ * module is readable by whoever could read it in-tree. The same program,
+ * under the library and then in-tree, prints the same modes. */
+static const char modes_program[] = "import compileall, importlib.util, os, shutil\n"
+				    "os.chmod('app/text.py', 0o600)\n"
+				    "compileall.compile_dir('app', quiet=1)\n"
+				    "def m(p): return oct(os.stat(p).st_mode & 0o7777)\n"
+				    "t = importlib.util.cache_from_source('app/text.py')\n"
+				    "v = importlib.util.cache_from_source('app/version.py')\n"
+				    "shutil.copy(v, 'app/copied.pyc')\n"
+				    "shutil.copy2(t, 'app/copied2.pyc')\n"
+				    "print(m(t), m(v), m('app/copied.pyc'), m('app/copied2.pyc'))\n"
+				    "os.rename(v, 'app/version_sourceless.pyc')\n"
+				    "print(m('app/version_sourceless.pyc'))\n";
+
+static void modes_as_in_the_tree(const struct harness_interp *py, struct harness_fixture *f)
+{
+	mode_t old = umask(022);
+	struct harness_result *central =
+	    harness_python(f, py, true, NULL, "-c", modes_program, NULL);
+	cr_assert_eq(central->status, 0, "%s: %s", py->label, central->err);
+	const char *made[] = { "app/copied.pyc", "app/copied2.pyc", "app/version_sourceless.pyc" };
+	for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+		char path[PATH_MAX];
+		HARNESS_PATH(path, "%s/%s", f->tree, made[i]);
+		cr_assert(unlink(path) == 0, "%s: no %s", py->label, path);
+	}
+	harness_assert_tree_clean(f, py);
+	struct harness_result *in_tree =
+	    harness_python(f, py, false, NULL, "-c", modes_program, NULL);
+	umask(old);
+	cr_assert_eq(in_tree->status, 0, "%s: %s", py->label, in_tree->err);
+	cr_assert_str_eq(central->out, in_tree->out,
+			 "%s: modes under the library\n%sin the tree\n%s", py->label, central->out,
+			 in_tree->out);
+	cr_assert(strstr(in_tree->out, "0o600 0o644"), "%s: in the tree: %s", py->label,
+		  in_tree->out);
+	free(central);
+	free(in_tree);
+}
+
+Test(tools, modes_are_as_in_the_tree) { harness_each_python(modes_as_in_the_tree); }

@@ -577,8 +577,15 @@ void harness_assert_sample_cached(const struct harness_fixture *f, const struct 
 				   harness_sample_modules[i].name, opt);
 		cr_assert(stat(pyc, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 16,
 			  "%s, %s: no central pyc %s", py->label, what, pyc);
-		cr_assert_eq(st.st_mode & 077, 0, "%s, %s: %s is open to others (%o)", py->label,
-			     what, pyc, (unsigned)(st.st_mode & 0777));
+		cr_assert_eq(st.st_uid, geteuid(), "%s, %s: %s is not the user's", py->label, what,
+			     pyc);
+		/* The pyc has the mode Python asked for; its entry keeps others out. */
+		char *slash = strrchr(pyc, '/');
+		*slash = '\0';
+		cr_assert(stat(pyc, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+			      (st.st_mode & 07777) == 0700,
+			  "%s, %s: the entry %s is not the user's alone (%o)", py->label, what, pyc,
+			  (unsigned)(st.st_mode & 07777));
 	}
 }
 

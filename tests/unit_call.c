@@ -168,7 +168,7 @@ static int do_create(const char *path, const char *text)
 	for (bool go = pcr_call_begin(&c, "open", AT_FDCWD, path, pcr_open_op(flags), &P); go;
 	     go = pcr_call_next(&c, fd == -1, &P)) {
 		note(P);
-		fd = open(P, pcr_flags(&c, flags), pcr_mode(&c, 0644, 0600));
+		fd = open(P, pcr_flags(&c, flags), 0644);
 	}
 	if (fd < 0)
 		return -1;
@@ -187,7 +187,21 @@ static int do_mkdir(const char *path)
 	for (bool go = pcr_call_begin(&c, "mkdir", AT_FDCWD, path, PCR_CREATES | PCR_MAKES_DIR, &P);
 	     go; go = pcr_call_next(&c, r == -1, &P)) {
 		note(P);
-		r = mkdir(P, pcr_mode(&c, 0755, 0700));
+		r = mkdir(P, pcr_dir_mode(&c, 0755));
+	}
+	return r;
+}
+
+static int do_chmod(const char *path, mode_t mode)
+{
+	struct pcr_call c;
+	const char *P;
+	int r = -1;
+	tried[0] = '\0';
+	for (bool go = pcr_call_begin(&c, "chmod", AT_FDCWD, path, PCR_CHANGES | PCR_NO_LINK, &P);
+	     go; go = pcr_call_next(&c, r == -1, &P)) {
+		note(P);
+		r = chmod(P, pcr_chmod_mode(&c, mode));
 	}
 	return r;
 }
@@ -523,6 +537,46 @@ Test(call, a_move_across_file_systems_is_a_copy)
 	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__"), &k.keyer, &m),
 	    PCR_MAP_OK);
 	cr_assert_eq(count_names(m.central), 0, "a file left in the entry");
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+/* Modes as Python asks: a central file takes the mode its creator asked for
+ * (under the umask) and a chmod's, and keeps it when it is copied across
+ * file systems either way; the directories stay 0700, whatever a mkdir or
+ * a chmod of the __pycache__ asks. */
+Test(call, central_files_take_the_mode_asked_and_directories_stay_0700)
+{
+	mode_t old = umask(022);
+	cr_assert_eq(do_mkdir(in_tree("pkg/__pycache__")), 0);
+	cr_assert_eq(do_create(in_tree("pkg/__pycache__/m.pyc"), "bytecode"), 0);
+	umask(old);
+	struct pcr_mapping m;
+	const struct pcr_ident_keyer k = PCR_IDENT_KEYER(&pcr_fs_libc, NULL);
+	cr_assert_eq(
+	    pcr_map_path(root, strlen(root), NULL, in_tree("pkg/__pycache__/m.pyc"), &k.keyer, &m),
+	    PCR_MAP_OK);
+	char entry[PATH_MAX];
+	snprintf(entry, sizeof entry, "%.*s", (int)(strrchr(m.central, '/') - m.central),
+		 m.central);
+	cr_assert_eq(mode_of(m.central), 0644);
+	cr_assert_eq(mode_of(entry), 0700);
+
+	cr_assert_eq(do_chmod(in_tree("pkg/__pycache__/m.pyc"), 0444), 0);
+	cr_assert_eq(mode_of(m.central), 0444);
+	cr_assert_eq(do_chmod(in_tree("pkg/__pycache__"), 0777), 0);
+	cr_assert_eq(mode_of(entry), 0700, "the entry opened to others");
+
+	cr_assert_eq(do_rename(in_tree("pkg/__pycache__/m.pyc"), in_tree("pkg/m.pyc"), true), 0);
+	cr_assert_eq(mode_of(in_tree("pkg/m.pyc")), 0444, "the copy out of the cache");
+	cr_assert_eq(chmod(in_tree("pkg/m.pyc"), 0640), 0);
+	cr_assert_eq(do_rename(in_tree("pkg/m.pyc"), in_tree("pkg/__pycache__/m.pyc"), true), 0);
+	cr_assert_eq(mode_of(m.central), 0640, "the copy into the cache");
 }
 
 /* os.link from Python 3.14 on is linkat(AT_SYMLINK_FOLLOW): out of the cache
