@@ -162,13 +162,13 @@ int pcr_cli_env(int argc, char **argv)
 	if (optind < argc)
 		return pcr_cli_usage_error("env: unexpected argument '%s'", argv[optind]);
 
-	struct pcr_config config;
-	if (!pcr_cli_load_config(&config))
-		return PCR_CLI_FAILURE;
-	pcr_cli_upkeep();
 	char library[PATH_MAX];
 	if (!pcr_cli_find_preload_or_say(library, sizeof library))
 		return PCR_CLI_FAILURE;
+	/* Every reason the lines would leave Python unredirected, on stderr; the
+	 * lines all the same, and exit 0: a start-up file runs this. */
+	pcr_cli_warn_if_off("env", NULL);
+	pcr_cli_upkeep();
 
 	puts(shell->comment);
 	shell->preload(library);

@@ -135,13 +135,16 @@ int pcr_cli_run(int argc, char **argv)
 	if (!ok)
 		return PCR_CLI_FAILURE;
 	/* What the library will make of this environment, said before it is too
-	 * late: a root it refuses leaves the redirect off without a word. */
-	struct pcr_config config;
-	if (!pcr_cli_load_config(&config) || !pcr_cli_root_safe(&config))
+	 * late. A root it refuses leaves the redirect off without a word: run
+	 * runs nothing then; for any other reason it runs the command. */
+	char **cmd = argv + optind;
+	pcr_cli_warn_if_off("run", cmd[0]);
+	if (!pcr_cli_root_usable()) {
+		pcr_cli_error("run: %s not run: the library would refuse its cache root", cmd[0]);
 		return PCR_CLI_FAILURE;
+	}
 
 	pcr_cli_upkeep();
-	char **cmd = argv + optind;
 	execvp(cmd[0], cmd);
 	if (errno != ENOENT) {
 		pcr_cli_error("run: cannot execute %s: %s", cmd[0], strerror(errno));
