@@ -86,10 +86,11 @@ void pcr_cli_root_fix(const char *root, enum pcr_root_status s, const char *wher
 			       "~/.cache/pycache-redirect");
 		return;
 	case PCR_ROOT_UNSAFE_PARENT:
-		pcr_cli_format(fix, size,
-			       "make %s yours or root's and writable by no one else, or set " PCR_ENV_DIR
-			       " to a directory of your own",
-			       where && *where ? where : "each directory on the way");
+		pcr_cli_format(
+		    fix, size,
+		    "make %s yours or root's and writable by no one else, or set " PCR_ENV_DIR
+		    " to a directory of your own",
+		    where && *where ? where : "each directory on the way");
 		return;
 	default:
 		pcr_cli_format(fix, size,
@@ -146,9 +147,8 @@ static int root_reasons(const char *who, const struct pcr_config *c)
 	}
 	char fallback[PATH_MAX + 128];
 	err = 0;
-	enum pcr_root_status f = pcr_root_check(&pcr_fs_libc, c->fallback,
-						(unsigned long)geteuid(), false, &err, where,
-						sizeof where);
+	enum pcr_root_status f = pcr_root_check(&pcr_fs_libc, c->fallback, (unsigned long)geteuid(),
+						false, &err, where, sizeof where);
 	root_state(f, err, where, fallback, sizeof fallback);
 	say(who, "warning",
 	    "the cache root %s %s, and its fallback %s %s: Python will not be redirected; %s",
@@ -332,11 +332,12 @@ static int examine(const char *shown, const char *path, char *next, size_t nexts
 	int verdict = 0;
 	const char *bit = got > 0 ? secure_bit(path, &st) : NULL;
 	if (bit) {
-		pcr_cli_format(why, whysz,
-			       "%s is %s: the loader drops LD_PRELOAD for it and for everything "
-			       "it starts, so Python will not be redirected; run Python without it (for "
-			       "sudo: sudo " PCR_CLI_NAME " run -- ...)",
-			       shown, bit);
+		pcr_cli_format(
+		    why, whysz,
+		    "%s is %s: the loader drops LD_PRELOAD for it and for everything "
+		    "it starts, so Python will not be redirected; run Python without it (for "
+		    "sudo: sudo " PCR_CLI_NAME " run -- ...)",
+		    shown, bit);
 		verdict = 1;
 	} else if (got >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0 &&
 		   head[EI_CLASS] == ELFCLASS64) {

@@ -137,13 +137,13 @@ Test(warn, run_says_why_and_runs_the_command)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	struct harness_result *r =
-	    harness_cli(&f, NULL, (const char *[]){ "PYTHONDONTWRITEBYTECODE=1", NULL },
-			(const char *[]){ "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
+	struct harness_result *r = harness_cli(
+	    &f, NULL, (const char *[]){ "PYTHONDONTWRITEBYTECODE=1", NULL },
+	    (const char *[]){ "run", "--dir", f.root, "--", py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "version: 1"), "the command did not run: %s", r->out);
-	cr_assert(strstr(r->err, "pycache-redirect: run: warning: PYTHONDONTWRITEBYTECODE=1"),
-		  "%s", r->err);
+	cr_assert(strstr(r->err, "pycache-redirect: run: warning: PYTHONDONTWRITEBYTECODE=1"), "%s",
+		  r->err);
 	free(r);
 	harness_fixture_fini(&f);
 }
@@ -168,7 +168,8 @@ Test(warn, fallback_root_is_a_note_and_both_refused_a_warning)
 	struct harness_result *r = harness_cli(&f, NULL, env, (const char *[]){ "env", NULL });
 	assert_env_lines(r, "a refused default root");
 	char note[PATH_MAX + 64];
-	HARNESS_PATH(note, "pycache-redirect: env: note: the cache root %s/pycache-redirect", open_root);
+	HARNESS_PATH(note, "pycache-redirect: env: note: the cache root %s/pycache-redirect",
+		     open_root);
 	cr_assert(strstr(r->err, note) && strstr(r->err, fallback) && !strstr(r->err, "warning"),
 		  "%s", r->err);
 	free(r);
@@ -187,8 +188,8 @@ Test(warn, fallback_root_is_a_note_and_both_refused_a_warning)
 		  r->out, r->err);
 	char warning[PATH_MAX + 64];
 	HARNESS_PATH(warning, "and its fallback %s is writable by group or others", fallback);
-	cr_assert(strstr(r->err, "env: warning: the cache root") && strstr(r->err, warning),
-		  "%s", r->err);
+	cr_assert(strstr(r->err, "env: warning: the cache root") && strstr(r->err, warning), "%s",
+		  r->err);
 	cr_assert(doctor_says(r->out, "problem ", "nor its fallback"), "%s", r->out);
 	free(r);
 	harness_fixture_fini(&f);
