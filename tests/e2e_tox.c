@@ -1,0 +1,138 @@
+/* tox after `eval "$(pycache-redirect env)"`: tox hands its environments'
+ * commands only the variables it is told to pass on. env's lines tell it
+ * (TOX_TESTENV_PASSENV for tox 3, TOX_OVERRIDE for tox 4): the library,
+ * its settings, and HOME, which the default root comes from. The tree
+ * stays clean and the pycs land in the root under that HOME, not in the
+ * fallback /tmp/pycache-redirect-<uid>. Debian's tox is tox 3. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+#include "tests/layout.h"
+
+static const char tox_ini[] = "[tox]\n"
+			      "skipsdist = true\n"
+			      "envlist = py\n"
+			      "toxworkdir = {toxinidir}/../toxwork\n"
+			      "[testenv]\n"
+			      "sitepackages = true\n"
+			      "commands = python -m app\n";
+
+/* tox -q in f's tree in a shell that evaluated env's lines, with HOME in
+ * f (and the machine's /tmp/pycache-redirect-* out of sight when the tests
+ * can mount). */
+static void run_tox(struct harness_result *r, const struct harness_fixture *f, const char *tox,
+		    const char *home, const char *const *more_env)
+{
+	char home_var[PATH_MAX + 8], script[PATH_MAX * 3];
+	HARNESS_PATH(home_var, "HOME=%s", home);
+	/* What the user's environment already holds for tox is theirs: the
+	 * test starts from none, or from what more_env gives. */
+	const char *env[8] = { home_var, "TOX_TESTENV_PASSENV=", "TOX_OVERRIDE=" };
+	size_t n = 3;
+	for (size_t i = 0; more_env && more_env[i] && n < 7; i++)
+		env[n++] = more_env[i];
+	HARNESS_PATH(script,
+		     "eval \"$('%s' env)\" && eval \"$('%s' env)\" && "
+		     "echo \"passenv: $TOX_TESTENV_PASSENV\" && '%s' -q",
+		     PCR_TEST_CLI, PCR_TEST_CLI, tox);
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	if (harness_can_mount())
+		harness_run_with_private_tmp(r, f, env, argv);
+	else
+		harness_run(r, f->tree, env, argv);
+}
+
+Test(tox, tox_keeps_the_tree_clean_after_env)
+{
+	char tox[PATH_MAX];
+	if (!harness_have_program("tox", tox, sizeof tox))
+		cr_skip_test("tox is not on PATH (tests/setup --tests installs it)");
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char ini[PATH_MAX + 16], home[PATH_MAX], root[PATH_MAX + 64], src[PATH_MAX + 8];
+	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
+	harness_write_file(ini, tox_ini);
+	HARNESS_PATH(home, "%s/home", f.dir);
+	cr_assert(mkdir(home, 0700) == 0);
+	HARNESS_PATH(root, "%s/.cache/pycache-redirect", home);
+
+	struct harness_result *r = malloc(sizeof *r);
+	run_tox(r, &f, tox, home, NULL);
+	cr_assert_eq(r->status, 0, "tox: exit %d\n%s\n%s", r->status, r->out, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "the command did not run:\n%s", r->out);
+	harness_assert_tree_clean(&f, py);
+	HARNESS_PATH(src, "%s/app", f.tree);
+	char entry[PATH_MAX + 1];
+	layout_central_of_dir(entry, sizeof entry, root, src, NULL);
+	cr_assert(harness_exists(entry), "no entry for %s under %s (tox's Python used another root)",
+		  src, root);
+	if (harness_can_mount()) {
+		char listing[PATH_MAX + 16], fallback[4096] = "";
+		HARNESS_PATH(listing, "%s/private-tmp", f.dir);
+		harness_read_file(listing, fallback, sizeof fallback);
+		cr_assert_str_empty(fallback, "the fallback root was used:\n%s", fallback);
+	}
+	/* Two evaluations (a nested shell): the names once. */
+	cr_assert_eq(harness_count_of(r->out, "LD_PRELOAD"), 1, "%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* A name the user passes already stays, and a PYCACHE_REDIRECT_DIR of the
+ * shell reaches tox's Python. */
+Test(tox, tox_keeps_the_users_names_and_the_root_setting)
+{
+	char tox[PATH_MAX];
+	if (!harness_have_program("tox", tox, sizeof tox))
+		cr_skip_test("tox is not on PATH (tests/setup --tests installs it)");
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char ini[PATH_MAX + 16], home[PATH_MAX], dir[PATH_MAX + 32], src[PATH_MAX + 8];
+	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
+	harness_write_file(ini, tox_ini);
+	HARNESS_PATH(home, "%s/home", f.dir);
+	cr_assert(mkdir(home, 0700) == 0);
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct harness_result *r = malloc(sizeof *r);
+	run_tox(r, &f, tox, home, (const char *[]){ dir, "TOX_TESTENV_PASSENV=MY_VAR", NULL });
+	cr_assert_eq(r->status, 0, "tox: exit %d\n%s\n%s", r->status, r->out, r->err);
+	cr_assert(strstr(r->out, "passenv: MY_VAR LD_PRELOAD PYCACHE_REDIRECT* HOME"), "%s",
+		  r->out);
+	harness_assert_tree_clean(&f, py);
+	HARNESS_PATH(src, "%s/app", f.tree);
+	char entry[PATH_MAX + 1];
+	layout_central_of_dir(entry, sizeof entry, f.root, src, NULL);
+	cr_assert(harness_exists(entry), "no entry for %s under %s", src, f.root);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* The lines carry tox 4's override too (tox 4 is not in Debian 12: its
+ * reading is checked from its source, see cli/cmd_env.c), and keep what
+ * TOX_OVERRIDE held, separated by ';'. */
+Test(tox, env_lines_carry_tox4s_override)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char script[PATH_MAX * 2];
+	HARNESS_PATH(script, "eval \"$('%s' env)\"; eval \"$('%s' env)\"; echo \"$TOX_OVERRIDE\"",
+		     PCR_TEST_CLI, PCR_TEST_CLI);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, (const char *[]){ "TOX_OVERRIDE=testenv.deps=x", NULL },
+		    (const char *[]){ "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	const char *list = "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME";
+	char expect[1024];
+	HARNESS_PATH(expect, "testenv.deps=x;testenv.%s;env_run_base.%s;tool.tox.env_run_base.%s\n",
+		     list, list, list);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	harness_fixture_fini(&f);
+}
