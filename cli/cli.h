@@ -169,6 +169,21 @@ struct pcr_cli_preload_entry {
 };
 bool pcr_cli_preload_next(const char **list, struct pcr_cli_preload_entry *entry);
 
+/* What tox must pass on to the commands of its environments, which get no
+ * other variable of the caller's: the library, its settings, and what the
+ * default root comes from (HOME, XDG_CACHE_HOME), so that tox's Python
+ * finds the same root, and the same fallback, as its caller. tox 3 appends
+ * TOX_TESTENV_PASSENV's names (space-separated) to every passenv; tox 4
+ * reads TOX_OVERRIDE (overrides separated by ';'), where += appends to the
+ * pass_env of the section named: [testenv] of tox.ini or setup.cfg,
+ * [env_run_base] of tox.toml, [tool.tox.env_run_base] of pyproject.toml.
+ * Both take shell-style patterns. env's lines and run append them (once). */
+#define PCR_CLI_TOX_NAMES "LD_PRELOAD PYCACHE_REDIRECT* HOME XDG_CACHE_HOME"
+#define PCR_CLI_TOX4_LIST "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME"
+#define PCR_CLI_TOX4_OVERRIDE                                           \
+	"testenv." PCR_CLI_TOX4_LIST ";env_run_base." PCR_CLI_TOX4_LIST \
+	";tool.tox.env_run_base." PCR_CLI_TOX4_LIST
+
 /* Before Python starts with this environment (run, env, enable): every
  * reason it would not be redirected, a line each on stderr naming the
  * variable or file and the fix, "pycache-redirect: <who>: warning: ..."

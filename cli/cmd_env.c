@@ -99,24 +99,12 @@ static void preload_docker(const char *library)
 	printf("%s\"\n", keep);
 }
 
-/* What tox passes on to the commands of its environments, which get no
- * other variable of this one: the library, its settings, and what the
- * default root comes from (HOME, XDG_CACHE_HOME), so that tox's Python
- * finds the same root, and the same fallback, as the shell's. tox 3 appends
- * TOX_TESTENV_PASSENV's names (space-separated) to every passenv; tox 4
- * reads TOX_OVERRIDE (overrides separated by ';'), where += appends to a
- * section's pass_env. Both take shell-style patterns. The sh pattern
- * would match itself as a glob: it is quoted where a pattern is. */
-#define TOX_NAMES "LD_PRELOAD PYCACHE_REDIRECT* HOME XDG_CACHE_HOME"
-#define TOX4_LIST "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME"
+/* The fish pattern that finds TOX4_OVERRIDE: \* is a star there. */
 #define TOX4_STAR "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT\\*,HOME,XDG_CACHE_HOME"
-/* tox 4 applies an override to a section of that name only: [testenv] of
- * tox.ini or setup.cfg, [env_run_base] of tox.toml, [tool.tox.env_run_base]
- * of pyproject.toml. */
-#define TOX4_OVERRIDE \
-	"testenv." TOX4_LIST ";env_run_base." TOX4_LIST ";tool.tox.env_run_base." TOX4_LIST
 #define TOX4_OVERRIDE_GLOB \
 	"testenv." TOX4_STAR ";env_run_base." TOX4_STAR ";tool.tox.env_run_base." TOX4_STAR
+#define TOX_NAMES PCR_CLI_TOX_NAMES
+#define TOX4_OVERRIDE PCR_CLI_TOX4_OVERRIDE
 
 /* Each appends, unless already there (a .bashrc runs again in every nested
  * shell), and keeps what the variable held. */
