@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -94,8 +93,8 @@ void pcr_cli_root_fix(const char *root, enum pcr_root_status s, const char *wher
 		return;
 	default:
 		pcr_cli_format(fix, size,
-			       "create it (mkdir -p -m 700 %s), or set " PCR_ENV_DIR
-			       " to a directory of your own",
+			       "set " PCR_ENV_DIR " to a directory of your own, or create %s "
+			       "(mkdir -p -m 700)",
 			       root);
 		return;
 	}
@@ -292,14 +291,25 @@ static int is_static(int fd, const Elf64_Ehdr *eh)
 	return 1;
 }
 
-static bool holds_python(int fd, size_t size)
+/* Read, not mapped: a file that shrinks meanwhile would kill a mapping's
+ * reader with SIGBUS. Chunks overlap by the mark's length. */
+static bool holds_python(int fd)
 {
-	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
-		return false;
-	bool found = memmem(map, size, PYTHON_RUNTIME_MARK, strlen(PYTHON_RUNTIME_MARK)) != NULL;
-	munmap(map, size);
-	return found;
+	enum { CHUNK = 1 << 16 };
+	static char buf[CHUNK];
+	size_t mark = strlen(PYTHON_RUNTIME_MARK), kept = 0;
+	off_t at = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf + kept, CHUNK - kept, at);
+		if (n <= 0)
+			return false;
+		size_t have = kept + (size_t)n;
+		if (memmem(buf, have, PYTHON_RUNTIME_MARK, mark))
+			return true;
+		at += n;
+		kept = have < mark - 1 ? have : mark - 1;
+		memmove(buf, buf + have - kept, kept);
+	}
 }
 
 /* The set-user-ID or set-group-ID bit that takes effect for this user, or
@@ -343,7 +353,7 @@ static int examine(const char *shown, const char *path, char *next, size_t nexts
 		   head[EI_CLASS] == ELFCLASS64) {
 		Elf64_Ehdr eh;
 		memcpy(&eh, head, sizeof eh);
-		if (is_static(fd, &eh) == 1 && holds_python(fd, (size_t)st.st_size)) {
+		if (is_static(fd, &eh) == 1 && holds_python(fd)) {
 			pcr_cli_format(why, whysz,
 				       "%s is statically linked: LD_PRELOAD cannot reach the "
 				       "Python in it, so it will not be redirected; use a "
