@@ -146,3 +146,36 @@ Test(tox, env_lines_carry_tox4s_override)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* fish: the lines evaluated twice (a nested shell) append the names once,
+ * after what the variables held, each one string (fish would export a list
+ * joined by spaces, which TOX_OVERRIDE's ';' would not survive). */
+Test(tox, fish_lines_append_the_names_once)
+{
+	char fish[PATH_MAX];
+	if (!harness_have_program("fish", fish, sizeof fish))
+		cr_skip_test("fish is not on PATH (tests/setup --tests installs it)");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char script[PATH_MAX * 2];
+	HARNESS_PATH(script,
+		     "for i in 1 2; '%s' env --shell fish | source; end; "
+		     "fish --no-config -c '%s env --shell fish | source; "
+		     "echo \"$TOX_TESTENV_PASSENV|$TOX_OVERRIDE\"'",
+		     PCR_TEST_CLI, PCR_TEST_CLI);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree,
+		    (const char *[]){ "TOX_TESTENV_PASSENV=MY_VAR", "TOX_OVERRIDE=testenv.deps=x",
+				      "HOME=/nonexistent", NULL },
+		    (const char *[]){ fish, "--no-config", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	const char *list = "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME";
+	char expect[1024];
+	HARNESS_PATH(expect,
+		     "MY_VAR LD_PRELOAD PYCACHE_REDIRECT* HOME XDG_CACHE_HOME|testenv.deps=x;"
+		     "testenv.%s;env_run_base.%s;tool.tox.env_run_base.%s\n",
+		     list, list, list);
+	cr_assert_str_eq(r->out, expect);
+	free(r);
+	harness_fixture_fini(&f);
+}
