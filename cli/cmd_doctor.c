@@ -270,6 +270,12 @@ static bool check_library(char *library, char *preload)
 		       "%s", why);
 		return false;
 	}
+	/* Before loading it: another library found in its place would load. */
+	if (!pcr_cli_library_is_ours(library, library, "", why, sizeof why)) {
+		report(false, "library", "rebuild or reinstall pycache-redirect " PCR_VERSION, "%s",
+		       why);
+		return false;
+	}
 	if (!pcr_cli_preload_spelling(library, PCR_LOADER_LIB, preload, PATH_MAX)) {
 		report(false, "library", "install it at a shorter path",
 		       "the library's path '%s' is too long", library);

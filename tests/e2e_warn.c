@@ -196,7 +196,8 @@ Test(warn, fallback_root_is_a_note_and_both_refused_a_warning)
 }
 
 /* A library file found beside the command that is not this version's
- * (here libz): env names it and the fix, and exits 0 with its lines. */
+ * (here libz): env names it and the fix, and exits 0 with its lines;
+ * doctor reports it. */
 Test(warn, env_names_a_library_that_is_not_ours)
 {
 	const char *other = "/usr/lib/x86_64-linux-gnu/libz.so.1";
@@ -220,6 +221,12 @@ Test(warn, env_names_a_library_that_is_not_ours)
 		      strstr(r->err, "is not pycache-redirect's library") &&
 		      strstr(r->err, "rebuild or reinstall"),
 		  "%s", r->err);
+	/* doctor would load it (libz loads): it reads the file first. */
+	harness_run(r, f.tree, (const char *[]){ dir, NULL },
+		    (const char *[]){ cli, "doctor", NULL });
+	cr_assert_eq(r->status, 1, "%s", r->out);
+	cr_assert(doctor_says(r->out, "problem ", "is not pycache-redirect's library"), "%s",
+		  r->out);
 	free(r);
 	harness_fixture_fini(&f);
 }
