@@ -19,6 +19,7 @@ static const char tox_ini[] = "[tox]\n"
 			      "envlist = py\n"
 			      "toxworkdir = {toxinidir}/../toxwork\n"
 			      "[testenv]\n"
+			      "skip_install = true\n"
 			      "sitepackages = true\n"
 			      "commands = python -m app\n";
 
@@ -176,6 +177,47 @@ Test(tox, fish_lines_append_the_names_once)
 		     "testenv.%s;env_run_base.%s;tool.tox.env_run_base.%s\n",
 		     list, list, list);
 	cr_assert_str_eq(r->out, expect);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* tox 4 (Debian sid's, in the newest interpreters' root that tests/setup
+ * makes, run there through tests/in_root): TOX_OVERRIDE of the same lines
+ * keeps the tree clean, the pycs under HOME's root. */
+Test(tox, tox4_keeps_the_tree_clean_after_env)
+{
+	static const char root[] = PCR_TEST_BUILD_DIR "/newest/root";
+	if (!harness_exists(PCR_TEST_BUILD_DIR "/newest/root/usr/bin/tox"))
+		cr_skip_test("no tox 4 in %s (tests/setup --newest installs it there)", root);
+	const struct harness_interp *py = harness_first_python();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char ini[PATH_MAX + 16], home[PATH_MAX], home_var[PATH_MAX + 8], lines[PATH_MAX + 8];
+	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
+	harness_write_file(ini, tox_ini);
+	HARNESS_PATH(home, "%s/home", f.dir);
+	cr_assert(mkdir(home, 0700) == 0);
+	HARNESS_PATH(home_var, "HOME=%s", home);
+	HARNESS_PATH(lines, "%s/lines", f.dir);
+	const char *env[] = { home_var, "TOX_TESTENV_PASSENV=", "TOX_OVERRIDE=", NULL };
+	/* The lines, from the command here: it does not run in the root. */
+	struct harness_result *r = harness_cli(&f, NULL, env, (const char *[]){ "env", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	harness_write_file(lines, r->out);
+	char script[PATH_MAX * 2];
+	HARNESS_PATH(script, "eval \"$(cat '%s')\" && tox -q", lines);
+	harness_run(r, f.tree, env,
+		    (const char *[]){ PCR_TEST_BUILD_DIR "/tests/in_root", root, "/bin/sh", "-c",
+				      script, NULL });
+	cr_assert_eq(r->status, 0, "tox 4: exit %d\n%s\n%s", r->status, r->out, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "the command did not run:\n%s", r->out);
+	harness_assert_tree_clean(&f, py);
+	char cache[PATH_MAX + 64], src[PATH_MAX + 8], entry[PATH_MAX + 1];
+	HARNESS_PATH(cache, "%s/.cache/pycache-redirect", home);
+	HARNESS_PATH(src, "%s/app", f.tree);
+	layout_central_of_dir(entry, sizeof entry, cache, src, NULL);
+	cr_assert(harness_exists(entry),
+		  "no entry for %s under %s (tox 4's Python used another root)", src, cache);
 	free(r);
 	harness_fixture_fini(&f);
 }
