@@ -51,31 +51,43 @@ static void run_tox(struct harness_result *r, const struct harness_fixture *f, c
 		harness_run(r, f->tree, env, argv);
 }
 
+/* f's tree as a tox project, and an empty HOME in f (home, PATH_MAX). */
+static void tox_project(const struct harness_fixture *f, char *home)
+{
+	char ini[PATH_MAX + 16];
+	HARNESS_PATH(ini, "%s/tox.ini", f->tree);
+	harness_write_file(ini, tox_ini);
+	harness_format(home, PATH_MAX, "%s/home", f->dir);
+	cr_assert(mkdir(home, 0700) == 0);
+}
+
+/* tox ran the sample, the tree is clean and its entry is under root. */
+static void assert_cached_under(const struct harness_fixture *f, const struct harness_result *r,
+				const char *root)
+{
+	cr_assert_eq(r->status, 0, "tox: exit %d\n%s\n%s", r->status, r->out, r->err);
+	cr_assert(strstr(r->out, "version: 1"), "the command did not run:\n%s", r->out);
+	harness_assert_tree_clean(f, harness_first_python());
+	char src[PATH_MAX + 8], entry[PATH_MAX + 1];
+	HARNESS_PATH(src, "%s/app", f->tree);
+	layout_central_of_dir(entry, sizeof entry, root, src, NULL);
+	cr_assert(harness_exists(entry),
+		  "no entry for %s under %s (tox's Python used another root)", src, root);
+}
+
 static void tox_keeps_the_tree_clean(bool under_run)
 {
 	char tox[PATH_MAX];
 	if (!harness_have_program("tox", tox, sizeof tox))
 		cr_skip_test("tox is not on PATH (tests/setup --tests installs it)");
-	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char ini[PATH_MAX + 16], home[PATH_MAX], root[PATH_MAX + 64], src[PATH_MAX + 8];
-	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
-	harness_write_file(ini, tox_ini);
-	HARNESS_PATH(home, "%s/home", f.dir);
-	cr_assert(mkdir(home, 0700) == 0);
+	char home[PATH_MAX], root[PATH_MAX + 64];
+	tox_project(&f, home);
 	HARNESS_PATH(root, "%s/.cache/pycache-redirect", home);
-
 	struct harness_result *r = malloc(sizeof *r);
 	run_tox(r, &f, tox, home, NULL, under_run);
-	cr_assert_eq(r->status, 0, "tox: exit %d\n%s\n%s", r->status, r->out, r->err);
-	cr_assert(strstr(r->out, "version: 1"), "the command did not run:\n%s", r->out);
-	harness_assert_tree_clean(&f, py);
-	HARNESS_PATH(src, "%s/app", f.tree);
-	char entry[PATH_MAX + 1];
-	layout_central_of_dir(entry, sizeof entry, root, src, NULL);
-	cr_assert(harness_exists(entry),
-		  "no entry for %s under %s (tox's Python used another root)", src, root);
+	assert_cached_under(&f, r, root);
 	if (harness_can_mount()) {
 		char listing[PATH_MAX + 16], fallback[4096] = "";
 		HARNESS_PATH(listing, "%s/private-tmp", f.dir);
@@ -101,26 +113,17 @@ Test(tox, tox_keeps_the_users_names_and_the_root_setting)
 	char tox[PATH_MAX];
 	if (!harness_have_program("tox", tox, sizeof tox))
 		cr_skip_test("tox is not on PATH (tests/setup --tests installs it)");
-	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char ini[PATH_MAX + 16], home[PATH_MAX], dir[PATH_MAX + 32], src[PATH_MAX + 8];
-	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
-	harness_write_file(ini, tox_ini);
-	HARNESS_PATH(home, "%s/home", f.dir);
-	cr_assert(mkdir(home, 0700) == 0);
+	char home[PATH_MAX], dir[PATH_MAX + 32];
+	tox_project(&f, home);
 	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	struct harness_result *r = malloc(sizeof *r);
 	run_tox(r, &f, tox, home, (const char *[]){ dir, "TOX_TESTENV_PASSENV=MY_VAR", NULL },
 		false);
-	cr_assert_eq(r->status, 0, "tox: exit %d\n%s\n%s", r->status, r->out, r->err);
+	assert_cached_under(&f, r, f.root);
 	cr_assert(strstr(r->out, "passenv: MY_VAR LD_PRELOAD PYCACHE_REDIRECT* HOME"), "%s",
 		  r->out);
-	harness_assert_tree_clean(&f, py);
-	HARNESS_PATH(src, "%s/app", f.tree);
-	char entry[PATH_MAX + 1];
-	layout_central_of_dir(entry, sizeof entry, f.root, src, NULL);
-	cr_assert(harness_exists(entry), "no entry for %s under %s", src, f.root);
 	free(r);
 	harness_fixture_fini(&f);
 }
@@ -189,14 +192,10 @@ Test(tox, tox4_keeps_the_tree_clean_after_env)
 	static const char root[] = PCR_TEST_BUILD_DIR "/newest/root";
 	if (!harness_exists(PCR_TEST_BUILD_DIR "/newest/root/usr/bin/tox"))
 		cr_skip_test("no tox 4 in %s (tests/setup --newest installs it there)", root);
-	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char ini[PATH_MAX + 16], home[PATH_MAX], home_var[PATH_MAX + 8], lines[PATH_MAX + 8];
-	HARNESS_PATH(ini, "%s/tox.ini", f.tree);
-	harness_write_file(ini, tox_ini);
-	HARNESS_PATH(home, "%s/home", f.dir);
-	cr_assert(mkdir(home, 0700) == 0);
+	char home[PATH_MAX], home_var[PATH_MAX + 8], lines[PATH_MAX + 8];
+	tox_project(&f, home);
 	HARNESS_PATH(home_var, "HOME=%s", home);
 	HARNESS_PATH(lines, "%s/lines", f.dir);
 	const char *env[] = { home_var, "TOX_TESTENV_PASSENV=", "TOX_OVERRIDE=", NULL };
@@ -209,15 +208,9 @@ Test(tox, tox4_keeps_the_tree_clean_after_env)
 	harness_run(r, f.tree, env,
 		    (const char *[]){ PCR_TEST_BUILD_DIR "/tests/in_root", root, "/bin/sh", "-c",
 				      script, NULL });
-	cr_assert_eq(r->status, 0, "tox 4: exit %d\n%s\n%s", r->status, r->out, r->err);
-	cr_assert(strstr(r->out, "version: 1"), "the command did not run:\n%s", r->out);
-	harness_assert_tree_clean(&f, py);
-	char cache[PATH_MAX + 64], src[PATH_MAX + 8], entry[PATH_MAX + 1];
+	char cache[PATH_MAX + 64];
 	HARNESS_PATH(cache, "%s/.cache/pycache-redirect", home);
-	HARNESS_PATH(src, "%s/app", f.tree);
-	layout_central_of_dir(entry, sizeof entry, cache, src, NULL);
-	cr_assert(harness_exists(entry),
-		  "no entry for %s under %s (tox 4's Python used another root)", src, cache);
+	assert_cached_under(&f, r, cache);
 	free(r);
 	harness_fixture_fini(&f);
 }

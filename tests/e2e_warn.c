@@ -242,6 +242,28 @@ static void python3_on_path(const struct harness_fixture *f, const char *program
 	harness_format(path, size, "PATH=%s/bin:%s", f->dir, getenv("PATH"));
 }
 
+/* env, run python3 and doctor, with env, each name python3 (copy) and
+ * says what (" is statically linked"); run still runs it. */
+static void assert_python3_named(const struct harness_fixture *f, const char *const *env,
+				 const char *copy, const char *what)
+{
+	struct harness_result *r = harness_cli(f, NULL, env, (const char *[]){ "env", NULL });
+	assert_env_lines(r, what);
+	char says[PATH_MAX + 64];
+	HARNESS_PATH(says, "env: warning: %s%s", copy, what);
+	cr_assert(strstr(r->err, says), "env did not say '%s':\n%s", says, r->err);
+	free(r);
+	r = harness_cli(f, NULL, env, (const char *[]){ "run", "python3", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	HARNESS_PATH(says, "run: warning: %s%s", copy, what);
+	cr_assert(strstr(r->err, says), "run did not say '%s':\n%s", says, r->err);
+	free(r);
+	r = harness_cli(f, NULL, env, (const char *[]){ "doctor", NULL });
+	cr_assert_eq(r->status, 1, "%s", r->out);
+	cr_assert(doctor_says(r->out, "problem ", what), "%s", r->out);
+	free(r);
+}
+
 /* A statically linked python3 first on PATH (a program that holds CPython's
  * runtime, as a static Python does): LD_PRELOAD cannot reach it. env and
  * run say so; doctor reports it. A static launcher without Python in it
@@ -257,22 +279,10 @@ Test(warn, static_python_is_named)
 	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	python3_on_path(&f, PCR_TEST_STATIC_PYTHON, path, sizeof path, copy, sizeof copy);
 	const char *env[] = { path, dir, NULL };
-	struct harness_result *r = harness_cli(&f, NULL, env, (const char *[]){ "env", NULL });
-	assert_env_lines(r, "a static python3");
-	char says[PATH_MAX + 64];
-	HARNESS_PATH(says, "env: warning: %s is statically linked", copy);
-	cr_assert(strstr(r->err, says) && strstr(r->err, "dynamically linked Python"), "%s",
-		  r->err);
-	free(r);
-	r = harness_cli(&f, NULL, env, (const char *[]){ "run", "python3", NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
+	assert_python3_named(&f, env, copy, " is statically linked");
+	struct harness_result *r =
+	    harness_cli(&f, NULL, env, (const char *[]){ "run", "python3", NULL });
 	cr_assert(strstr(r->out, "static python ran"), "run did not run it: %s", r->out);
-	cr_assert(strstr(r->err, "run: warning: ") && strstr(r->err, "is statically linked"), "%s",
-		  r->err);
-	free(r);
-	r = harness_cli(&f, NULL, env, (const char *[]){ "doctor", NULL });
-	cr_assert_eq(r->status, 1, "%s", r->out);
-	cr_assert(doctor_says(r->out, "problem ", "is statically linked"), "%s", r->out);
 	free(r);
 
 	/* A script whose #! line runs it through env: named as well. */
@@ -311,21 +321,9 @@ Test(warn, setuid_program_is_named)
 	python3_on_path(&f, "/bin/true", path, sizeof path, copy, sizeof copy);
 	cr_assert(chown(copy, 4242, 4242) == 0 && chmod(copy, 04755) == 0);
 	const char *env[] = { path, dir, NULL };
+	assert_python3_named(&f, env, copy, " is set-user-ID");
 	struct harness_result *r = harness_cli(&f, NULL, env, (const char *[]){ "env", NULL });
-	assert_env_lines(r, "a setuid python3");
-	char says[PATH_MAX + 64];
-	HARNESS_PATH(says, "env: warning: %s is set-user-ID", copy);
-	cr_assert(strstr(r->err, says) && strstr(r->err, "sudo pycache-redirect run --"), "%s",
-		  r->err);
-	free(r);
-	r = harness_cli(&f, NULL, env, (const char *[]){ "run", "python3", NULL });
-	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert(strstr(r->err, "run: warning: ") && strstr(r->err, "is set-user-ID"), "%s",
-		  r->err);
-	free(r);
-	r = harness_cli(&f, NULL, env, (const char *[]){ "doctor", NULL });
-	cr_assert_eq(r->status, 1, "%s", r->out);
-	cr_assert(doctor_says(r->out, "problem ", "is set-user-ID"), "%s", r->out);
+	cr_assert(strstr(r->err, "sudo pycache-redirect run --"), "%s", r->err);
 	free(r);
 	harness_fixture_fini(&f);
 }
