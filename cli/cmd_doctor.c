@@ -157,7 +157,7 @@ static void check_root(struct pcr_config *c)
 	char where[PATH_MAX] = "";
 	enum pcr_root_use use = pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false,
 						&s, &err, where, sizeof where);
-	if (use == PCR_ROOT_USE_FALLBACK) {
+	if (use & PCR_ROOT_USE_FALLBACK) { /* a bit: the use may carry flags */
 		struct check *k =
 		    report(true, "cache root", NULL, "%s %s; the library uses %s instead", c->root,
 			   pcr_root_status_str(s), c->fallback);

@@ -130,11 +130,13 @@ static int root_reasons(const char *who, const struct pcr_config *c)
 	char where[PATH_MAX] = "", state[PATH_MAX + 128], fix[2 * PATH_MAX];
 	enum pcr_root_use use = pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false,
 						&st, &err, where, sizeof where);
-	if (use != PCR_ROOT_USE_NONE && use != PCR_ROOT_USE_FALLBACK)
+	/* A bit, tested as one: the use may carry flags (how it is used). */
+	bool to_fallback = (use & PCR_ROOT_USE_FALLBACK) != 0;
+	if (use != PCR_ROOT_USE_NONE && !to_fallback)
 		return 0;
 	root_state(st, err, where, state, sizeof state);
 	pcr_cli_root_fix(c->root, st, where, fix, sizeof fix);
-	if (use == PCR_ROOT_USE_FALLBACK) {
+	if (to_fallback) {
 		say(who, "note", "the cache root %s %s: the library uses %s instead; %s", c->root,
 		    state, c->fallback, fix);
 		return 0;
