@@ -125,6 +125,13 @@ bool pcr_cli_find_library_or_say(char *out, size_t outsz);
 /* The same, quietly: why it failed goes into why. */
 bool pcr_cli_find_library(char *out, size_t outsz, char *why, size_t whysz);
 
+/* Whether the file at path is this version's library: a shared object that
+ * exports the hook table (preload/hooks.def) and nothing else (libc exports
+ * every hook, and thousands more); read from the file, nothing of it runs.
+ * false with "<label> is not ...<fix>" in why. */
+bool pcr_cli_library_is_ours(const char *label, const char *path, const char *fix, char *why,
+			     size_t whysz);
+
 /* How LD_PRELOAD names the library at path: <prefix>/$LIB/pycache-redirect/
  * <name> when path is <prefix>/<loader_lib>/pycache-redirect/<name> and
  * loader_lib (PCR_LOADER_LIB, what the dynamic loader's $LIB expands to for
@@ -161,6 +168,39 @@ struct pcr_cli_preload_entry {
 	bool ours;
 };
 bool pcr_cli_preload_next(const char **list, struct pcr_cli_preload_entry *entry);
+
+/* What tox must pass on to the commands of its environments, which get no
+ * other variable of the caller's: the library, its settings, and what the
+ * default root comes from (HOME, XDG_CACHE_HOME), so that tox's Python
+ * finds the same root, and the same fallback, as its caller. tox 3 appends
+ * TOX_TESTENV_PASSENV's names (space-separated) to every passenv; tox 4
+ * reads TOX_OVERRIDE (overrides separated by ';'), where += appends to the
+ * pass_env of the section named: [testenv] of tox.ini or setup.cfg,
+ * [env_run_base] of tox.toml, [tool.tox.env_run_base] of pyproject.toml.
+ * Both take shell-style patterns. env's lines and run append them (once). */
+#define PCR_CLI_TOX_NAMES "LD_PRELOAD PYCACHE_REDIRECT* HOME XDG_CACHE_HOME"
+#define PCR_CLI_TOX4_LIST "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME"
+#define PCR_CLI_TOX4_OVERRIDE                                           \
+	"testenv." PCR_CLI_TOX4_LIST ";env_run_base." PCR_CLI_TOX4_LIST \
+	";tool.tox.env_run_base." PCR_CLI_TOX4_LIST
+
+/* Before Python starts with this environment (run, env, enable): every
+ * reason it would not be redirected, a line each on stderr naming the
+ * variable or file and the fix, "pycache-redirect: <who>: warning: ..."
+ * (cli/off_reasons.c): a root setting refused, a root and its fallback
+ * refused (with the fallback used instead, a note), PYCACHE_REDIRECT=0 (a
+ * note), the library missing or not this version's, PYTHONDONTWRITEBYTECODE
+ * or PYTHONPYCACHEPREFIX set, and command (NULL: python3), resolved on PATH
+ * and through #! lines, out of LD_PRELOAD's reach (statically linked with
+ * Python in it, or set-user-ID or set-group-ID). Returns how many reasons
+ * it found that leave Python unredirected (the fallback's note not
+ * counted). */
+int pcr_cli_warn_if_off(const char *who, const char *command);
+
+/* Whether the library would use a root with this environment: the root
+ * setting is valid and the root or its fallback passes (core/root.h's
+ * pcr_root_choose). Quiet: pcr_cli_warn_if_off says why not. */
+bool pcr_cli_root_usable(void);
 
 /* The settings file <root>/config ("KEY VALUE" lines): the value of key
  * ("" when unset), and the file rewritten atomically with key set to value

@@ -23,6 +23,7 @@
 #include "child.h"
 #include "cli.h"
 #include "doctor.h"
+#include "off_reasons.h"
 
 #define MAX_CHECKS 32
 #define MAX_INTERPRETERS 16
@@ -147,11 +148,24 @@ static void root_ok(const char *root)
 	report(true, "cache root", NULL, "%s is yours, writable, mode 0700", root);
 }
 
-static void check_root(const struct pcr_config *c)
+/* The root the library uses: the configured one, else its fallback (then
+ * c holds the fallback, for the checks after this one). */
+static void check_root(struct pcr_config *c)
 {
 	int err;
-	enum pcr_root_status s =
-	    pcr_root_prepare(&pcr_fs_libc, c->root, (unsigned long)geteuid(), false, &err);
+	enum pcr_root_status s;
+	char where[PATH_MAX] = "";
+	enum pcr_root_use use = pcr_root_choose(&pcr_fs_libc, c, (unsigned long)geteuid(), false,
+						&s, &err, where, sizeof where);
+	if (use & PCR_ROOT_USE_FALLBACK) { /* a bit: the use may carry flags */
+		struct check *k =
+		    report(true, "cache root", NULL, "%s %s; the library uses %s instead", c->root,
+			   pcr_root_status_str(s), c->fallback);
+		pcr_cli_root_fix(c->root, s, where, k->fix, sizeof k->fix);
+		memcpy(c->root, c->fallback, c->fallback_len + 1);
+		c->root_len = c->fallback_len;
+		return;
+	}
 	if (s == PCR_ROOT_MISSING) {
 		root_missing(c->root);
 		return;
@@ -185,46 +199,12 @@ static void check_root(const struct pcr_config *c)
 			c->fallback);
 		return;
 	}
-	struct stat st;
-	bool have = lstat(c->root, &st) == 0;
 	struct check *k = report(false, "cache root", NULL,
 				 "%s %s%s%s%s; the library will not use it and leaves every "
 				 "__pycache__ in the source trees",
 				 c->root, pcr_root_status_str(s), err ? " (" : "",
 				 err ? strerror(err) : "", err ? ")" : "");
-	switch (s) {
-	case PCR_ROOT_SYMLINK:
-		set_fix(k,
-			"replace the link with a real directory (rm %s && mkdir -m 700 %s) "
-			"or set " PCR_ENV_DIR " to the directory it points to",
-			c->root, c->root);
-		break;
-	case PCR_ROOT_NOT_DIR:
-		set_fix(k, "move the file away, or set " PCR_ENV_DIR " to another directory");
-		break;
-	case PCR_ROOT_FOREIGN:
-		set_fix(k,
-			"it belongs to uid %lu: set " PCR_ENV_DIR " to a directory of your "
-			"own, or have its owner remove it",
-			have ? (unsigned long)st.st_uid : 0ul);
-		break;
-	case PCR_ROOT_UNSAFE_MODE:
-		set_fix(k, "chmod 700 %s (now %04o)", c->root,
-			have ? (unsigned)(st.st_mode & 07777) : 0u);
-		break;
-	case PCR_ROOT_UNWRITABLE:
-		set_fix(k, "chmod u+rwx %s (a root that is to be read alone is mounted read-only)",
-			c->root);
-		break;
-	case PCR_ROOT_IS_TOP:
-		set_fix(k, "set " PCR_ENV_DIR " to a directory of its own, such as "
-			   "~/.cache/pycache-redirect");
-		break;
-	default:
-		set_fix(k, "check the path's parents, or set " PCR_ENV_DIR
-			   " to a directory of your own");
-		break;
-	}
+	pcr_cli_root_fix(c->root, s, where, k->fix, sizeof k->fix);
 }
 
 static void check_space(const struct pcr_config *c)
@@ -317,6 +297,12 @@ static bool check_library(char *library, char *preload)
 		       "build or install it, or set PYCACHE_REDIRECT_LIBRARY "
 		       "to " PCR_LIBRARY_NAME,
 		       "%s", why);
+		return false;
+	}
+	/* Before loading it: another library found in its place would load. */
+	if (!pcr_cli_library_is_ours(library, library, "", why, sizeof why)) {
+		report(false, "library", "rebuild or reinstall pycache-redirect " PCR_VERSION, "%s",
+		       why);
 		return false;
 	}
 	if (!pcr_cli_preload_spelling(library, PCR_LOADER_LIB, preload, PATH_MAX)) {
@@ -436,6 +422,11 @@ static void check_interpreter(const struct pcr_cli_interpreter *py, const char *
 		snprintf(name, sizeof name, "import %s", py->shown);
 	else
 		snprintf(name, sizeof name, "import %s (%s)", py->shown, py->real);
+	char why[PCR_CLI_DOCTOR_DETAIL];
+	if (pcr_cli_unreachable(py->shown, why, sizeof why)) {
+		report(false, name, NULL, "%s", why);
+		return;
+	}
 	struct pcr_cli_probe probe;
 	pcr_cli_probe_interpreter(py, library, &probe);
 	report(probe.ok, name, probe.fix, "%s", probe.detail);

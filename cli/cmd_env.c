@@ -99,6 +99,47 @@ static void preload_docker(const char *library)
 	printf("%s\"\n", keep);
 }
 
+/* The fish pattern that finds TOX4_OVERRIDE: \* is a star there. */
+#define TOX4_STAR "pass_env+=LD_PRELOAD,PYCACHE_REDIRECT\\*,HOME,XDG_CACHE_HOME"
+#define TOX4_OVERRIDE_GLOB \
+	"testenv." TOX4_STAR ";env_run_base." TOX4_STAR ";tool.tox.env_run_base." TOX4_STAR
+#define TOX_NAMES PCR_CLI_TOX_NAMES
+#define TOX4_OVERRIDE PCR_CLI_TOX4_OVERRIDE
+
+/* Each appends, unless already there (a .bashrc runs again in every nested
+ * shell), and keeps what the variable held. */
+static void tox_sh(void)
+{
+	fputs("case \" ${TOX_TESTENV_PASSENV-} \" in *' " TOX_NAMES " '*) ;; *) export "
+	      "TOX_TESTENV_PASSENV=\"${TOX_TESTENV_PASSENV:+$TOX_TESTENV_PASSENV }" TOX_NAMES
+	      "\" ;; esac\n"
+	      "case \";${TOX_OVERRIDE-};\" in *';" TOX4_OVERRIDE ";'*) ;; *) export "
+	      "TOX_OVERRIDE=\"${TOX_OVERRIDE:+$TOX_OVERRIDE;}" TOX4_OVERRIDE "\" ;; esac\n",
+	      stdout);
+}
+
+static void tox_fish(void)
+{
+	/* One string each: fish would join a list with spaces, and \* is a
+	 * star in string match's glob. */
+	fputs("string match -q -- '* LD_PRELOAD PYCACHE_REDIRECT\\* HOME XDG_CACHE_HOME *' "
+	      "\" $TOX_TESTENV_PASSENV \"; or set -gx TOX_TESTENV_PASSENV (string join -- ' ' "
+	      "$TOX_TESTENV_PASSENV '" TOX_NAMES "')\n"
+	      "string match -q -- "
+	      "'*;" TOX4_OVERRIDE_GLOB ";*' "
+	      "\";$TOX_OVERRIDE;\"; or set -gx TOX_OVERRIDE (string join -- ';' $TOX_OVERRIDE "
+	      "'" TOX4_OVERRIDE "')\n",
+	      stdout);
+}
+
+static void tox_docker(void)
+{
+	fputs("ENV TOX_TESTENV_PASSENV=\"${TOX_TESTENV_PASSENV:+$TOX_TESTENV_PASSENV }" TOX_NAMES
+	      "\"\n"
+	      "ENV TOX_OVERRIDE=\"${TOX_OVERRIDE:+$TOX_OVERRIDE;}" TOX4_OVERRIDE "\"\n",
+	      stdout);
+}
+
 struct shell {
 	const char *name;
 	const char *comment; /* the first line */
@@ -106,21 +147,22 @@ struct shell {
 	const char *equals;  /* between the name and the value: "=" */
 	void (*quote)(const char *s);
 	void (*preload)(const char *library);
+	void (*tox)(void);
 };
 
 static const struct shell shells[] = {
 	{ "sh",
 	  "# " PCR_CLI_NAME ": eval \"$(" PCR_CLI_NAME " env)\" switches the "
 	  "redirect on in sh, bash, zsh",
-	  "export ", "=", quote_sh, preload_sh },
+	  "export ", "=", quote_sh, preload_sh, tox_sh },
 	{ "fish",
 	  "# " PCR_CLI_NAME ": \"" PCR_CLI_NAME " env --shell fish | source\" "
 	  "switches the redirect on in fish",
-	  "set -gx ", " ", quote_fish, preload_fish },
+	  "set -gx ", " ", quote_fish, preload_fish, tox_fish },
 	{ "docker",
 	  "# " PCR_CLI_NAME ": Dockerfile lines that switch the redirect on "
 	  "(the library must be at this path in the image)",
-	  "ENV ", "=", quote_docker, preload_docker },
+	  "ENV ", "=", quote_docker, preload_docker, tox_docker },
 };
 
 /* bash and zsh read sh's lines as they are. */
@@ -162,16 +204,17 @@ int pcr_cli_env(int argc, char **argv)
 	if (optind < argc)
 		return pcr_cli_usage_error("env: unexpected argument '%s'", argv[optind]);
 
-	struct pcr_config config;
-	if (!pcr_cli_load_config(&config))
-		return PCR_CLI_FAILURE;
-	pcr_cli_upkeep();
 	char library[PATH_MAX];
 	if (!pcr_cli_find_preload_or_say(library, sizeof library))
 		return PCR_CLI_FAILURE;
+	/* Every reason the lines would leave Python unredirected, on stderr; the
+	 * lines all the same, and exit 0: a start-up file runs this. */
+	pcr_cli_warn_if_off("env", NULL);
+	pcr_cli_upkeep();
 
 	puts(shell->comment);
 	shell->preload(library);
+	shell->tox();
 	static const char *const settings[] = { PCR_ENV_DIR, PCR_ENV_SCOPE, PCR_ENV_LOG };
 	for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
 		const char *value = getenv(settings[i]);

@@ -1,6 +1,6 @@
 /* run [--dir DIR] [--scope python|all] [--log LEVEL] [--] CMD [ARGS...]:
- * exec CMD with the library preloaded and the options set in its
- * environment. */
+ * exec CMD with the library preloaded, the options set in its environment,
+ * and the names tox must pass on (cli.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -75,6 +75,29 @@ static bool set(const char *name, const char *value)
 	return false;
 }
 
+/* item appended to name's sep-separated list, unless it is there. */
+static bool append_once(const char *name, char sep, const char *item)
+{
+	const char *old = getenv(name);
+	if (!old || !*old)
+		return set(name, item);
+	size_t olen = strlen(old), ilen = strlen(item);
+	for (const char *p = old; (p = strstr(p, item)); p++)
+		if ((p == old || p[-1] == sep) && (p[ilen] == '\0' || p[ilen] == sep))
+			return true;
+	char *list = malloc(olen + 1 + ilen + 1);
+	if (!list) {
+		pcr_cli_error("run: out of memory");
+		return false;
+	}
+	memcpy(list, old, olen);
+	list[olen] = sep;
+	memcpy(list + olen + 1, item, ilen + 1);
+	bool ok = set(name, list);
+	free(list);
+	return ok;
+}
+
 int pcr_cli_run(int argc, char **argv)
 {
 	const char *dir = NULL, *scope = NULL, *log = NULL;
@@ -130,18 +153,23 @@ int pcr_cli_run(int argc, char **argv)
 		return PCR_CLI_FAILURE;
 	}
 	bool ok = set("LD_PRELOAD", list) && (!dir || set(PCR_ENV_DIR, root)) &&
-		  (!scope || set(PCR_ENV_SCOPE, scope)) && (!log || set(PCR_ENV_LOG, log));
+		  (!scope || set(PCR_ENV_SCOPE, scope)) && (!log || set(PCR_ENV_LOG, log)) &&
+		  append_once("TOX_TESTENV_PASSENV", ' ', PCR_CLI_TOX_NAMES) &&
+		  append_once("TOX_OVERRIDE", ';', PCR_CLI_TOX4_OVERRIDE);
 	free(list);
 	if (!ok)
 		return PCR_CLI_FAILURE;
 	/* What the library will make of this environment, said before it is too
-	 * late: a root it refuses leaves the redirect off without a word. */
-	struct pcr_config config;
-	if (!pcr_cli_load_config(&config) || !pcr_cli_root_safe(&config))
+	 * late. A root it refuses leaves the redirect off without a word: run
+	 * runs nothing then; for any other reason it runs the command. */
+	char **cmd = argv + optind;
+	pcr_cli_warn_if_off("run", cmd[0]);
+	if (!pcr_cli_root_usable()) {
+		pcr_cli_error("run: %s not run: the library would refuse its cache root", cmd[0]);
 		return PCR_CLI_FAILURE;
+	}
 
 	pcr_cli_upkeep();
-	char **cmd = argv + optind;
 	execvp(cmd[0], cmd);
 	if (errno != ENOENT) {
 		pcr_cli_error("run: cannot execute %s: %s", cmd[0], strerror(errno));

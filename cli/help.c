@@ -19,7 +19,8 @@ static const struct {
 	{ "env", "  env [--shell sh|bash|zsh|fish|docker]\n"
 		 "                      print the lines that switch the redirect on for a\n"
 		 "                      shell (default sh, which bash and zsh read) or a\n"
-		 "                      Dockerfile\n" },
+		 "                      Dockerfile, and have tox pass it on; warn when\n"
+		 "                      Python would still not be redirected\n" },
 	{ "where", "  where [PATH]        print the cache root; with PATH, where the cache keeps\n"
 		   "                      that __pycache__ path or Python 2 pyc, or the\n"
 		   "                      __pycache__ of that source directory (or of a source\n"

@@ -9,6 +9,7 @@
 
 #include "child.h"
 #include "doctor.h"
+#include "off_reasons.h"
 
 extern char **environ;
 
@@ -21,21 +22,6 @@ static bool is_elf(const char *path)
 	bool elf = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
 	close(fd);
 	return elf;
-}
-
-static bool on_path(const char *name, char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-	for (const char *p = path ? path : ""; *p;) {
-		size_t n = strcspn(p, ":");
-		if (n > 0 && snprintf(out, size, "%.*s/%s", (int)n, p, name) < (int)size &&
-		    access(out, X_OK) == 0)
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
 }
 
 /* The binary a script (a pyenv shim) ends up running: sys.executable. */
@@ -77,7 +63,7 @@ size_t pcr_cli_find_interpreters(struct pcr_cli_interpreter *list, size_t max)
 	size_t n = 0;
 	char path[PATH_MAX], pattern[PATH_MAX];
 	consider(list, &n, max, "/usr/bin/python3");
-	if (on_path("python3", path, sizeof path))
+	if (pcr_cli_on_path("python3", path, sizeof path))
 		consider(list, &n, max, path);
 	const char *pyenv = getenv("PYENV_ROOT"), *home = getenv("HOME");
 	if (pyenv && *pyenv)
@@ -91,7 +77,7 @@ size_t pcr_cli_find_interpreters(struct pcr_cli_interpreter *list, size_t max)
 			consider(list, &n, max, g.gl_pathv[i]);
 		globfree(&g);
 	}
-	if (on_path("pypy3", path, sizeof path))
+	if (pcr_cli_on_path("pypy3", path, sizeof path))
 		consider(list, &n, max, path);
 	return n;
 }

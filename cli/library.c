@@ -78,33 +78,27 @@ static bool tally_export(const char *name, void *arg)
 	return true;
 }
 
-/* Whether path is this version's library: a shared object that exports the
- * hook table and nothing else (libc exports every hook, and thousands more);
- * false with the reason in why. */
-static bool is_this_library(const char *value, const char *path, char *why, size_t whysz)
+bool pcr_cli_library_is_ours(const char *label, const char *path, const char *fix, char *why,
+			     size_t whysz)
 {
 	struct exports x = { 0 };
-	const char *fix =
-	    "; point it at " PCR_LIBRARY_NAME " of this version (" PCR_VERSION ") or unset it";
 	if (!pcr_cli_elf_exports(path, tally_export, &x)) {
-		pcr_cli_format(why, whysz,
-			       ENV_LIBRARY "='%s' is not a shared object this machine loads%s",
-			       value, fix);
+		pcr_cli_format(why, whysz, "%s is not a shared object this machine loads%s", label,
+			       fix);
 		return false;
 	}
 	if (x.others) {
 		pcr_cli_format(why, whysz,
-			       ENV_LIBRARY "='%s' is not pycache-redirect's library: it exports "
-					   "%zu symbol%s that are not hooks (%s)%s",
-			       value, x.others, x.others == 1 ? "" : "s", x.other, fix);
+			       "%s is not pycache-redirect's library: it exports %zu symbol%s that "
+			       "are not hooks (%s)%s",
+			       label, x.others, x.others == 1 ? "" : "s", x.other, fix);
 		return false;
 	}
 	for (size_t i = 0; i < NHOOKS; i++)
 		if (!x.seen[i]) {
 			pcr_cli_format(why, whysz,
-				       ENV_LIBRARY "='%s' lacks the hook %s: another version's "
-						   "library%s",
-				       value, hooks[i], fix);
+				       "%s lacks the hook %s: another version's library%s", label,
+				       hooks[i], fix);
 			return false;
 		}
 	return true;
@@ -125,7 +119,13 @@ static bool from_environment(const char *value, char *out, size_t outsz, char *w
 			       PCR_LIBRARY_NAME);
 		return false;
 	}
-	return is_this_library(value, out, why, whysz) && preloadable(out, why, whysz);
+	char label[PATH_MAX + 64];
+	pcr_cli_format(label, sizeof label, ENV_LIBRARY "='%s'", value);
+	return pcr_cli_library_is_ours(label, out,
+				       "; point it at " PCR_LIBRARY_NAME
+				       " of this version (" PCR_VERSION ") or unset it",
+				       why, whysz) &&
+	       preloadable(out, why, whysz);
 }
 
 struct candidates {

@@ -417,7 +417,8 @@ Test(cli, bash_completion_completes)
 }
 
 /* The Dockerfile lines, exactly: the library before an LD_PRELOAD an earlier
- * ENV set, a value with a space quoted. */
+ * ENV set, the names tox passes on after the ones an earlier ENV set, a
+ * value with a space quoted. */
 Test(cli, env_docker_lines_are_exact)
 {
 	struct harness_fixture f;
@@ -432,6 +433,12 @@ Test(cli, env_docker_lines_are_exact)
 	    "# pycache-redirect: Dockerfile lines that switch the redirect on (the library "
 	    "must be at this path in the image)\n"
 	    "ENV LD_PRELOAD=%s${LD_PRELOAD:+:$LD_PRELOAD}\n"
+	    "ENV TOX_TESTENV_PASSENV=\"${TOX_TESTENV_PASSENV:+$TOX_TESTENV_PASSENV }LD_PRELOAD "
+	    "PYCACHE_REDIRECT* HOME XDG_CACHE_HOME\"\n"
+	    "ENV TOX_OVERRIDE=\"${TOX_OVERRIDE:+$TOX_OVERRIDE;}"
+	    "testenv.pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME;"
+	    "env_run_base.pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME;"
+	    "tool.tox.env_run_base.pass_env+=LD_PRELOAD,PYCACHE_REDIRECT*,HOME,XDG_CACHE_HOME\"\n"
 	    "ENV PYCACHE_REDIRECT_DIR=\"/var/c d\"\n",
 	    PCR_TEST_LIBRARY);
 	cr_assert_str_eq(r->out, expect);
