@@ -190,7 +190,7 @@ Test(warn, fallback_root_is_a_note_and_both_refused_a_warning)
 	HARNESS_PATH(warning, "and its fallback %s is writable by group or others", fallback);
 	cr_assert(strstr(r->err, "env: warning: the cache root") && strstr(r->err, warning), "%s",
 		  r->err);
-	cr_assert(doctor_says(r->out, "problem ", "nor its fallback"), "%s", r->out);
+	cr_assert(doctor_says(r->out, "problem ", "and its fallback"), "%s", r->out);
 	free(r);
 	harness_fixture_fini(&f);
 }
