@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../core/preload_list.h"
 #include "../core/root.h"
 #include "real.h"
 
@@ -213,6 +214,18 @@ __attribute__((constructor)) static void pcr_init(void)
 	if (pcr_cfg.problem)
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", pcr_cfg.problem }, 2);
 	int active = pcr_cfg.enabled ? PCR_ACTIVE_ON : 0;
+	/* Root's own processes, with the library from /etc/ld.so.preload
+	 * alone, keep the tree's pycs where every user reads them. */
+	if (active &&
+	    pcr_preload_root_passes(getauxval(AT_EUID), getenv("LD_PRELOAD"), PCR_LIBRARY_NAME)) {
+		active = 0;
+		pcr_log(PCR_LOG_EVERY,
+			(const char *[]){ program_invocation_short_name,
+					  ": root, with the library from /etc/ld.so.preload: "
+					  "passing everything through (LD_PRELOAD naming it, "
+					  "or pycache-redirect run, redirects)" },
+			2);
+	}
 	if (active && runs_python2())
 		active |= PCR_ACTIVE_SIDECARS;
 	__atomic_store_n(&pcr_active, active, __ATOMIC_RELEASE);
