@@ -413,13 +413,13 @@ static unsigned check_activation(void)
 	else if (a)
 		report(false, "activation",
 		       PCR_CLI_NAME " run -- CMD for one command, or " PCR_CLI_NAME " enable for "
-		       "root's shells",
+				    "root's shells",
 		       "only %s: root's own processes are not redirected", words);
 	else
 		report(false, "activation",
 		       PCR_CLI_NAME " enable (your shell's start-up file; --user for the desktop "
-		       "session, --system for the whole machine), or " PCR_CLI_NAME
-		       " run -- CMD for one command",
+				    "session, --system for the whole machine), or " PCR_CLI_NAME
+				    " run -- CMD for one command",
 		       "nothing switches the redirect on here: not LD_PRELOAD, the user "
 		       "environment, a shell's start-up file nor " PCR_CLI_SYSTEM_FILE);
 	return a;

@@ -26,8 +26,8 @@ bool pcr_cli_text_read(const char *path, struct pcr_cli_text *t, char *why, size
 	if (!err && fstat(fd, &t->st) < 0)
 		err = errno;
 	else if (!err && !S_ISREG(t->st.st_mode))
-		problem = S_ISDIR(t->st.st_mode) ? "is a directory, not a file"
-						 : "is not a regular file";
+		problem =
+		    S_ISDIR(t->st.st_mode) ? "is a directory, not a file" : "is not a regular file";
 	else if (!err && (size_t)t->st.st_size >= PCR_CLI_TEXT_MAX)
 		problem = "is too big to be a start-up file (1 MiB or more)";
 	else if (!err && !(t->bytes = malloc((size_t)t->st.st_size + 1)))
@@ -83,7 +83,8 @@ bool pcr_cli_text_replace(const char *path, const char *bytes, size_t len, const
 	if (ok && like && (like->st_uid != geteuid() || like->st_gid != getegid()))
 		ok = (step = "give the owner of", fchown(fd, like->st_uid, like->st_gid) == 0);
 	if (ok)
-		ok = (step = "set the mode of", fchmod(fd, like ? like->st_mode & 07777 : mode) == 0);
+		ok = (step = "set the mode of",
+		      fchmod(fd, like ? like->st_mode & 07777 : mode) == 0);
 	if (ok)
 		ok = (step = "sync", fsync(fd) == 0);
 	int err = errno;

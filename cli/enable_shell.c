@@ -127,16 +127,17 @@ static size_t block(const char *shell, char *out, size_t size)
 	bool fish = strcmp(shell, "fish") == 0;
 	size_t used = 0;
 	used += (size_t)snprintf(out, size,
-				 PCR_CLI_BLOCK_BEGIN "# `" PCR_CLI_NAME " enable` added this block; `" PCR_CLI_NAME
-				 " disable` removes it.\n");
+				 PCR_CLI_BLOCK_BEGIN "# `" PCR_CLI_NAME
+						     " enable` added this block; `" PCR_CLI_NAME
+						     " disable` removes it.\n");
 	if (by_name && fish)
 		used += (size_t)snprintf(out + used, size - used,
 					 "command -q " PCR_CLI_NAME "; and " PCR_CLI_NAME
 					 " env --shell fish | source\n");
 	else if (by_name)
 		used += (size_t)snprintf(out + used, size - used,
-					 "command -v " PCR_CLI_NAME " >/dev/null && eval \"$(" PCR_CLI_NAME
-					 " env)\"\n");
+					 "command -v " PCR_CLI_NAME
+					 " >/dev/null && eval \"$(" PCR_CLI_NAME " env)\"\n");
 	else {
 		const char *test = fish ? "test -x " : "[ -x ";
 		used += (size_t)snprintf(out + used, size - used, "%s", test);
@@ -156,8 +157,7 @@ static size_t block(const char *shell, char *out, size_t size)
 static bool line_is(const char *p, const char *end, const char *mark)
 {
 	size_t n = strlen(mark) - 1;
-	return (size_t)(end - p) >= n && memcmp(p, mark, n) == 0 &&
-	       (p + n == end || p[n] == '\n');
+	return (size_t)(end - p) >= n && memcmp(p, mark, n) == 0 && (p + n == end || p[n] == '\n');
 }
 
 /* The next line after p. */
@@ -282,8 +282,8 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 		new_len = kept + gap + mine_len;
 	}
 	char undo[64];
-	pcr_cli_format(undo, sizeof undo, PCR_CLI_NAME " %s --shell %s", sw->on ? "disable" : "enable",
-		       shell);
+	pcr_cli_format(undo, sizeof undo, PCR_CLI_NAME " %s --shell %s",
+		       sw->on ? "disable" : "enable", shell);
 	if (new_len == old_len && (old_len == 0 || memcmp(out, t.bytes, old_len) == 0) &&
 	    (t.bytes || !sw->on)) {
 		printf("already %s: %s %s the " PCR_CLI_NAME " block\n",
@@ -299,10 +299,14 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 	/* fish's file is its own: when nothing else is left, it goes. */
 	bool remove = !sw->on && new_len == 0 && strcmp(shell, "fish") == 0;
 	if (!sw->dry_run) {
-		bool ok = remove ? unlink(path) == 0 || (pcr_cli_format(why, sizeof why, "cannot remove %s: %s", path, strerror(errno)), false)
-				 : (t.bytes || pcr_cli_make_parents(path, why, sizeof why)) &&
-				       pcr_cli_text_replace(path, out, new_len, t.bytes ? &t.st : NULL,
-							    0644, why, sizeof why);
+		bool ok = remove
+			      ? unlink(path) == 0 ||
+				    (pcr_cli_format(why, sizeof why, "cannot remove %s: %s", path,
+						    strerror(errno)),
+				     false)
+			      : (t.bytes || pcr_cli_make_parents(path, why, sizeof why)) &&
+				    pcr_cli_text_replace(path, out, new_len, t.bytes ? &t.st : NULL,
+							 0644, why, sizeof why);
 		if (!ok) {
 			pcr_cli_error("%s; nothing changed", why);
 			goto fail;
@@ -310,7 +314,10 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 	}
 	const char *verb = sw->on ? (sw->dry_run ? "would add to" : "added to")
 				  : (sw->dry_run ? "would remove from" : "removed from");
-	printf("%s %s%s:\n", verb, path, !t.bytes ? " (a new file)" : remove ? " (and the file, which held nothing else)" : "");
+	printf("%s %s%s:\n", verb, path,
+	       !t.bytes ? " (a new file)"
+	       : remove ? " (and the file, which held nothing else)"
+			: "");
 	if (sw->on)
 		pcr_cli_print_indented(mine, mine_len);
 	else

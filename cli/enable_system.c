@@ -147,52 +147,64 @@ static bool root_only(const char *path, char *why, size_t whysz)
 	return true;
 }
 
-/* The library loaded, as the line names it, into /bin/true: it must exit
- * 0 and print nothing (a loader's error would be printed by every program
- * of the machine). false with why. */
-static bool loads(const char *entry, char *why, size_t whysz)
+/* /bin/true run with LD_PRELOAD set to entry (NULL: unset) into r. */
+static void run_true(const char *entry, struct pcr_cli_child *r)
 {
 	extern char **environ;
 	size_t n = 0;
 	while (environ[n])
 		n++;
 	char **envp = calloc(n + 2, sizeof *envp);
-	char *preload = malloc(strlen(entry) + sizeof "LD_PRELOAD=");
+	char *preload = malloc((entry ? strlen(entry) : 0) + sizeof "LD_PRELOAD=");
 	if (!envp || !preload) {
-		free(envp);
-		free(preload);
-		pcr_cli_format(why, whysz, "out of memory");
-		return false;
-	}
-	sprintf(preload, "LD_PRELOAD=%s", entry);
-	size_t k = 0;
-	envp[k++] = preload;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
-			envp[k++] = environ[i];
-	const char *program = access("/bin/true", X_OK) == 0 ? "/bin/true" : "/usr/bin/true";
-	char *argv[] = { (char *)program, NULL };
-	struct pcr_cli_child *r = malloc(sizeof *r);
-	bool ok = false;
-	if (r) {
+		r->status = -1;
+		pcr_cli_format(r->out, sizeof r->out, "out of memory");
+	} else {
+		size_t k = 0;
+		if (entry) {
+			sprintf(preload, "LD_PRELOAD=%s", entry);
+			envp[k++] = preload;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+				envp[k++] = environ[i];
+		const char *program =
+		    access("/bin/true", X_OK) == 0 ? "/bin/true" : "/usr/bin/true";
+		char *argv[] = { (char *)program, NULL };
 		pcr_cli_child_exec(r, "/", argv, envp, LOAD_TIMEOUT_MS);
+	}
+	free(envp);
+	free(preload);
+}
+
+/* The library loaded, as the line names it, into /bin/true: it must exit
+ * 0 and print nothing more than /bin/true prints without it (a loader's
+ * error would be printed by every program of the machine; one about
+ * another line of the file is not ours to judge). false with why. */
+static bool loads(const char *entry, char *why, size_t whysz)
+{
+	struct pcr_cli_child *plain = malloc(sizeof *plain), *with = malloc(sizeof *with);
+	bool ok = false;
+	if (plain && with) {
+		run_true(NULL, plain);
+		run_true(entry, with);
 		char line[1024];
-		ok = r->status == 0 && !r->out[0];
+		ok = with->status == 0 && strcmp(with->out, plain->out) == 0;
 		if (!ok)
-			pcr_cli_format(why, whysz,
-				       "%s does not load cleanly: %s with it preloaded %s%s%s",
-				       entry, program,
-				       r->status == 0  ? "printed: "
-				       : r->timed_out ? "hung"
-						      : "failed: ",
-				       r->timed_out ? "" : pcr_cli_first_line(r->out, line, sizeof line),
-				       r->status > 0 && !r->out[0] ? "(no output)" : "");
+			pcr_cli_format(
+			    why, whysz,
+			    "%s does not load cleanly: /bin/true with it preloaded %s%s", entry,
+			    with->timed_out     ? "hung"
+			    : with->status == 0 ? "printed: "
+						: "failed: ",
+			    with->timed_out ? ""
+			    : with->out[0]  ? pcr_cli_first_line(with->out, line, sizeof line)
+					    : "(no output)");
 	} else {
 		pcr_cli_format(why, whysz, "out of memory");
 	}
-	free(r);
-	free(envp);
-	free(preload);
+	free(plain);
+	free(with);
 	return ok;
 }
 
@@ -201,9 +213,11 @@ static bool loads(const char *entry, char *why, size_t whysz)
  * every check. false with the reason on stderr. */
 static bool our_entry(char *entry, size_t size)
 {
-	char library[PATH_MAX], why[2 * PATH_MAX + 256];
-	if (!pcr_cli_find_library_or_say(library, sizeof library))
+	char library[PATH_MAX], why[8 * PATH_MAX + 256];
+	if (!pcr_cli_find_library(library, sizeof library, why, sizeof why)) {
+		pcr_cli_error("enable --system: %s; nothing changed", why);
 		return false;
+	}
 	if (!pcr_cli_preload_spelling(library, PCR_LOADER_LIB, entry, size)) {
 		pcr_cli_error("enable --system: the library's path %s is too long", library);
 		return false;
@@ -267,17 +281,19 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 {
 	const char *verb = sw->on ? "enable --system" : "disable --system";
 	if (!sw->dry_run && geteuid() != 0) {
-		pcr_cli_error("%s: only root can change " PCR_CLI_SYSTEM_FILE
-			      " (sudo " PCR_CLI_NAME " %s); nothing changed",
+		pcr_cli_error("%s: only root can change " PCR_CLI_SYSTEM_FILE " (sudo " PCR_CLI_NAME
+			      " %s); nothing changed",
 			      verb, verb);
 		return PCR_CLI_FAILURE;
 	}
-	char entry[PATH_MAX];
-	if (sw->on && !our_entry(entry, sizeof entry))
-		return PCR_CLI_FAILURE;
 	struct pcr_cli_text t;
 	if (!read_system(verb, &t))
 		return PCR_CLI_FAILURE;
+	char entry[PATH_MAX];
+	if (sw->on && !our_entry(entry, sizeof entry)) {
+		pcr_cli_text_free(&t);
+		return PCR_CLI_FAILURE;
+	}
 	size_t old_len = t.bytes ? t.len : 0;
 	char *out = malloc(old_len + sizeof entry + 2);
 	if (!out) {
@@ -291,8 +307,7 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 				  &removed, &kept);
 	int status = PCR_CLI_OK;
 	if (sw->on ? kept && removed == 1 : removed == 0) {
-		printf("already %s: " PCR_CLI_SYSTEM_FILE " %s\n",
-		       sw->on ? "enabled" : "disabled",
+		printf("already %s: " PCR_CLI_SYSTEM_FILE " %s\n", sw->on ? "enabled" : "disabled",
 		       sw->on ? "names the library" : "does not name the library");
 		goto done;
 	}
@@ -323,7 +338,8 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 	if (removed)
 		printf("%sremoved from " PCR_CLI_SYSTEM_FILE ": %zu entr%s naming " PCR_LIBRARY_NAME
 		       "%s\n",
-		       would, removed, removed == 1 ? "y" : "ies", remove ? " (and the file, which held nothing else)" : "");
+		       would, removed, removed == 1 ? "y" : "ies",
+		       remove ? " (and the file, which held nothing else)" : "");
 	if (sw->on)
 		printf("%sadded to " PCR_CLI_SYSTEM_FILE "%s:\n    %s\n", would,
 		       t.bytes ? "" : " (a new file)", entry);

@@ -70,15 +70,16 @@ static size_t contents(char *out, size_t size)
 	char library[PATH_MAX];
 	if (!pcr_cli_find_preload_or_say(library, sizeof library))
 		return 0;
-	size_t used = (size_t)snprintf(
-	    out, size,
-	    "# `" PCR_CLI_NAME " enable --user` wrote this file; `" PCR_CLI_NAME
-	    " disable --user` removes it.\n"
-	    "# systemd's user manager reads it at login (environment.d(5)).\n");
+	size_t used =
+	    (size_t)snprintf(out, size,
+			     "# `" PCR_CLI_NAME " enable --user` wrote this file; `" PCR_CLI_NAME
+			     " disable --user` removes it.\n"
+			     "# systemd's user manager reads it at login (environment.d(5)).\n");
 	if (!add_line(out, size, &used, "LD_PRELOAD", library, "${LD_PRELOAD:+:$LD_PRELOAD}")) {
-		pcr_cli_error("enable --user: the library's path %s cannot be written in "
-			      "environment.d: set PYCACHE_REDIRECT_LIBRARY to a copy at a plain path",
-			      library);
+		pcr_cli_error(
+		    "enable --user: the library's path %s cannot be written in "
+		    "environment.d: set PYCACHE_REDIRECT_LIBRARY to a copy at a plain path",
+		    library);
 		return 0;
 	}
 	/* As env prints them: what this environment sets. */
@@ -102,8 +103,7 @@ bool pcr_cli_user_enabled(void)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	return pcr_cli_user_file(path, sizeof path) && lstat(path, &st) == 0 &&
-	       S_ISREG(st.st_mode);
+	return pcr_cli_user_file(path, sizeof path) && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
@@ -121,7 +121,8 @@ int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		pcr_cli_error("%s: %s is %s, not the file " PCR_CLI_NAME " writes: remove it "
 			      "yourself; nothing changed",
-			      verb, path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+			      verb, path,
+			      S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
 		return PCR_CLI_FAILURE;
 	}
 	struct pcr_cli_text t;
@@ -153,8 +154,12 @@ int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
 			goto done;
 		}
 	}
-	const char *did = sw->dry_run ? (!sw->on ? "would remove" : t.bytes ? "would rewrite" : "would write")
-				       : (!sw->on ? "removed" : t.bytes ? "rewrote" : "wrote");
+	const char *did = sw->dry_run ? (!sw->on   ? "would remove"
+					 : t.bytes ? "would rewrite"
+						   : "would write")
+				      : (!sw->on   ? "removed"
+					 : t.bytes ? "rewrote"
+						   : "wrote");
 	printf("%s %s%s\n", did, path, sw->on ? ":" : "");
 	if (sw->on)
 		pcr_cli_print_indented(text, len);

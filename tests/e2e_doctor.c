@@ -73,7 +73,8 @@ Test(doctor, healthy_setup_exits_0_and_tries_every_interpreter)
 	cr_assert_eq(problems(r->out), 0, "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "will be created"), "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "library:"), "%s", r->out);
-	cr_assert(line_with(r->out, "ok ", "activation: switched on by the shell start-up block"), "%s", r->out);
+	cr_assert(line_with(r->out, "ok ", "activation: switched on by the shell start-up block"),
+		  "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "import /usr/bin/python3"), "%s", r->out);
 	const struct harness_interp *list;
 	size_t n = harness_interpreters(&list);
