@@ -231,22 +231,25 @@ Test(package, prerm_takes_its_line_out_of_ld_so_preload)
 	harness_fixture_init(&f);
 	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], script[1 << 12], text[1 << 12], path[PATH_MAX];
 	make_package(&f, deb, dpkg_deb);
-	HARNESS_PATH(script,
-		     "set -e; cd '%s'; '%s' -e '%s' control; '%s' -x '%s' root; "
-		     "for d in etc usr/bin; do mkdir -p \"u-$d\" \"w-$d\"; "
-		     "mount -t overlay overlay -o \"lowerdir=/$d,upperdir=u-$d,workdir=w-$d\" \"/$d\"; "
-		     "done; cp root/usr/bin/pycache-redirect /usr/bin/; "
-		     "printf '# the admin\\n%%s\\n/usr/$LIB/pycache-redirect/libpycache-redirect.so\\n' "
-		     "'%s' > /etc/ld.so.preload; "
-		     "control/prerm upgrade; cp /etc/ld.so.preload upgraded; "
-		     "control/prerm remove; cp /etc/ld.so.preload removed",
-		     f.dir, dpkg_deb, deb, dpkg_deb, deb, others[0]);
+	HARNESS_PATH(
+	    script,
+	    "set -e; cd '%s'; '%s' -e '%s' control; '%s' -x '%s' root; "
+	    "for d in etc usr/bin; do mkdir -p \"u-$d\" \"w-$d\"; "
+	    "mount -t overlay overlay -o \"lowerdir=/$d,upperdir=u-$d,workdir=w-$d\" \"/$d\"; "
+	    "done; cp root/usr/bin/pycache-redirect /usr/bin/; "
+	    "printf '# the admin\\n%%s\\n/usr/$LIB/pycache-redirect/libpycache-redirect.so\\n' "
+	    "'%s' > /etc/ld.so.preload; "
+	    "control/prerm upgrade; cp /etc/ld.so.preload upgraded; "
+	    "control/prerm remove; cp /etc/ld.so.preload removed",
+	    f.dir, dpkg_deb, deb, dpkg_deb, deb, others[0]);
 	struct harness_result *r = malloc(sizeof *r);
-	harness_run(r, f.dir, NULL, (const char *[]){ unshare, "-m", "/bin/sh", "-c", script, NULL });
+	harness_run(r, f.dir, NULL,
+		    (const char *[]){ unshare, "-m", "/bin/sh", "-c", script, NULL });
 	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
 	HARNESS_PATH(path, "%s/upgraded", f.dir);
 	harness_read_file(path, text, sizeof text);
-	cr_assert(strstr(text, "libpycache-redirect.so"), "an upgrade took the line out:\n%s", text);
+	cr_assert(strstr(text, "libpycache-redirect.so"), "an upgrade took the line out:\n%s",
+		  text);
 	HARNESS_PATH(path, "%s/removed", f.dir);
 	harness_read_file(path, text, sizeof text);
 	char expect[PATH_MAX];
