@@ -26,6 +26,13 @@ struct pcr_cli_text {
 bool pcr_cli_text_read(const char *path, struct pcr_cli_text *t, char *why, size_t whysz);
 void pcr_cli_text_free(struct pcr_cli_text *t);
 
+/* Whether this user may edit the start-up file at path (as read into t):
+ * it is theirs, or, missing, the directory it would be made in is. Else
+ * root, whose HOME may be another user's (sudo -E), would write where that
+ * user points a link (/etc/passwd), or leave root's files in their home.
+ * false, with why. */
+bool pcr_cli_text_ours(const char *path, const struct pcr_cli_text *t, char *why, size_t whysz);
+
 /* path replaced by len bytes, atomically: a temporary file beside it,
  * written, given the owner, group and mode of like (NULL: a new file of
  * mode and the process's owner), synced, renamed over path. On failure

@@ -124,3 +124,34 @@ void pcr_cli_print_indented(const char *text, size_t len)
 		p += n + 1;
 	}
 }
+
+bool pcr_cli_text_ours(const char *path, const struct pcr_cli_text *t, char *why, size_t whysz)
+{
+	uid_t me = geteuid();
+	if (t->bytes) {
+		if (t->st.st_uid == me)
+			return true;
+		pcr_cli_format(why, whysz,
+			       "%s belongs to uid %lu, not to this user (uid %lu): edit it as its "
+			       "owner",
+			       path, (unsigned long)t->st.st_uid, (unsigned long)me);
+		return false;
+	}
+	char dir[PATH_MAX];
+	pcr_cli_format(dir, sizeof dir, "%s", path);
+	struct stat st = { .st_uid = (uid_t)-1 };
+	for (char *slash; (slash = strrchr(dir, '/'));) {
+		slash[slash == dir] = '\0';
+		if (stat(dir, &st) == 0)
+			break;
+		if (slash == dir)
+			return true;
+	}
+	if (st.st_uid == me)
+		return true;
+	pcr_cli_format(why, whysz,
+		       "%s would be made in %s, which belongs to uid %lu, not to this user (uid "
+		       "%lu): run it as that user",
+		       path, dir, (unsigned long)st.st_uid, (unsigned long)me);
+	return false;
+}

@@ -220,6 +220,13 @@ static bool resolve(const char *path, char *out, size_t outsz, bool dry_run)
 		pcr_cli_format(out, outsz, "%s", path);
 		return true;
 	}
+	/* Another user's link could point root at any file of root's. */
+	if (st.st_uid != geteuid()) {
+		pcr_cli_error("%s is a symbolic link of uid %lu, not of this user (uid %lu): "
+			      "edit it as its owner; nothing changed",
+			      path, (unsigned long)st.st_uid, (unsigned long)geteuid());
+		return false;
+	}
 	char real[PATH_MAX];
 	if (!realpath(path, real)) {
 		pcr_cli_error("%s is a symbolic link whose target cannot be followed (%s); "
@@ -289,6 +296,10 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 		printf("already %s: %s %s the " PCR_CLI_NAME " block\n",
 		       sw->on ? "enabled" : "disabled", path, sw->on ? "holds" : "has no");
 		goto done;
+	}
+	if (!pcr_cli_text_ours(path, &t, why, sizeof why)) {
+		pcr_cli_error("%s; nothing changed", why);
+		goto fail;
 	}
 	if (t.bytes && access(path, W_OK) < 0) {
 		pcr_cli_error("%s is not writable (%s): make it writable, or %s the block "

@@ -141,6 +141,10 @@ int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
 		status = PCR_CLI_OK;
 		goto done;
 	}
+	if (!pcr_cli_text_ours(path, &t, why, sizeof why)) {
+		pcr_cli_error("%s: %s; nothing changed", verb, why);
+		goto done;
+	}
 	if (!sw->dry_run) {
 		bool ok = sw->on ? pcr_cli_make_parents(path, why, sizeof why) &&
 				       pcr_cli_text_replace(path, text, len, t.bytes ? &t.st : NULL,

@@ -229,6 +229,37 @@ Test(enable, shell_follows_a_linked_start_up_file)
 
 /* ---- bad input for --shell: a clear error, exit 1, nothing changed ---- */
 
+/* Root with another user's HOME (sudo -E): that user's link from their
+ * .bashrc to a file of root's must not make root append to it, and root
+ * makes no file of its own in their home. */
+Test(enable, another_users_start_up_file_is_refused_to_root)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act on another user's home");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char home[PATH_MAX], rc[PATH_MAX], victim[PATH_MAX], text[1 << 12];
+	HARNESS_PATH(home, "%s/home", f.dir);
+	HARNESS_PATH(rc, "%s/.bashrc", home);
+	HARNESS_PATH(victim, "%s/roots-file", f.dir);
+	harness_write_file(victim, "root:x:0:0\n");
+	cr_assert(mkdir(home, 0755) == 0 && chown(home, 4242, 4242) == 0);
+	struct harness_result *r = cli(&f, NULL, (const char *[]){ "enable", NULL });
+	assert_exit(r, 1, "enable in another user's home");
+	cr_assert(strstr(r->err, "uid 4242") && strstr(r->err, "nothing changed"), "%s", r->err);
+	cr_assert(!harness_exists(rc), "root made %s", rc);
+	free(r);
+	cr_assert(symlink(victim, rc) == 0 && lchown(rc, 4242, 4242) == 0);
+	r = cli(&f, NULL, (const char *[]){ "enable", NULL });
+	assert_exit(r, 1, "enable through another user's link");
+	cr_assert(strstr(r->err, "link of uid 4242") && strstr(r->err, "nothing changed"), "%s",
+		  r->err);
+	free(r);
+	harness_read_file(victim, text, sizeof text);
+	cr_assert_str_eq(text, "root:x:0:0\n", "root's file was changed through the link");
+	harness_fixture_fini(&f);
+}
+
 Test(enable, shell_start_up_file_that_is_a_directory_is_refused)
 {
 	struct harness_fixture f;
