@@ -167,17 +167,21 @@ static const char *next_line(const char *p, const char *end)
 	return nl ? nl + 1 : end;
 }
 
-/* text without its blocks into out (as big as text), the offset of the
- * first block in *at (len when none); false when a mark is unpaired. */
-static bool without_blocks(const char *text, size_t len, char *out, size_t *outlen, size_t *at)
+/* text without its blocks into out, the blocks into gone (each as big as
+ * text), the offset of the first block in *at (len when none); false when
+ * a mark is unpaired. */
+static bool without_blocks(const char *text, size_t len, char *out, size_t *outlen, size_t *at,
+			   char *gone, size_t *gonelen)
 {
 	const char *end = text + len;
 	const char *p = text;
 	size_t o = 0;
 	*at = len;
 	bool inside = false;
+	*gonelen = 0;
 	while (p < end) {
 		const char *next = next_line(p, end);
+		bool kept_line = false;
 		if (!inside && line_is(p, end, PCR_CLI_BLOCK_BEGIN)) {
 			inside = true;
 			if (*at == len)
@@ -189,6 +193,11 @@ static bool without_blocks(const char *text, size_t len, char *out, size_t *outl
 		} else if (!inside) {
 			memcpy(out + o, p, (size_t)(next - p));
 			o += (size_t)(next - p);
+			kept_line = true;
+		}
+		if (!kept_line) {
+			memcpy(gone + *gonelen, p, (size_t)(next - p));
+			*gonelen += (size_t)(next - p);
 		}
 		p = next;
 	}
@@ -261,15 +270,16 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 	size_t mine_len = block(shell, mine, sizeof mine);
 	size_t old_len = t.bytes ? t.len : 0;
 	/* Room for the file, a newline and the block. */
-	char *out = malloc(old_len + 1 + sizeof mine);
-	if (!out || !mine_len) {
+	char *out = malloc(old_len + 1 + sizeof mine), *gone = malloc(old_len + 1);
+	if (!out || !gone || !mine_len) {
 		pcr_cli_text_free(&t);
 		free(out);
+		free(gone);
 		pcr_cli_error("out of memory");
 		return PCR_CLI_FAILURE;
 	}
-	size_t kept, at;
-	if (!without_blocks(t.bytes ? t.bytes : "", old_len, out, &kept, &at)) {
+	size_t kept, at, gone_len;
+	if (!without_blocks(t.bytes ? t.bytes : "", old_len, out, &kept, &at, gone, &gone_len)) {
 		pcr_cli_error("%s has a '%.*s' line without its pair: fix the file by hand; "
 			      "nothing changed",
 			      path, (int)strlen(PCR_CLI_BLOCK_BEGIN) - 1, PCR_CLI_BLOCK_BEGIN);
@@ -332,7 +342,7 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 	if (sw->on)
 		pcr_cli_print_indented(mine, mine_len);
 	else
-		printf("    the " PCR_CLI_NAME " block\n");
+		pcr_cli_print_indented(gone, gone_len);
 	if (sw->dry_run)
 		printf("dry run: nothing changed\n");
 	else if (sw->on)
@@ -344,9 +354,11 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 done:
 	pcr_cli_text_free(&t);
 	free(out);
+	free(gone);
 	return PCR_CLI_OK;
 fail:
 	pcr_cli_text_free(&t);
 	free(out);
+	free(gone);
 	return PCR_CLI_FAILURE;
 }

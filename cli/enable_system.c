@@ -104,6 +104,23 @@ static size_t without_ours(const char *text, size_t len, const char *keep, char 
 	return o;
 }
 
+/* Each entry of text that names the library, a line each, indented. */
+static void print_ours(const char *text, size_t len)
+{
+	for (const char *p = text, *end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *hash = memchr(p, '#', (size_t)(eol - p));
+		for (const char *q = p, *stop = hash ? hash : eol; q < stop;) {
+			q += strspn(q, SEPARATORS);
+			size_t n = q < stop ? strcspn(q, SEPARATORS "#\n") : 0;
+			if (n && ours(q, n))
+				printf("    %.*s\n", (int)n, q);
+			q += n;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
 /* Whether path and every directory above it, links followed, are root's
  * and writable by no one else: else someone else could put their code
  * into every process on the machine. false with why. */
@@ -335,11 +352,11 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 		}
 	}
 	const char *would = sw->dry_run ? "would be " : "";
-	if (removed)
-		printf("%sremoved from " PCR_CLI_SYSTEM_FILE ": %zu entr%s naming " PCR_LIBRARY_NAME
-		       "%s\n",
-		       would, removed, removed == 1 ? "y" : "ies",
+	if (removed) {
+		printf("%sremoved from " PCR_CLI_SYSTEM_FILE "%s:\n", would,
 		       remove ? " (and the file, which held nothing else)" : "");
+		print_ours(t.bytes, old_len);
+	}
 	if (sw->on)
 		printf("%sadded to " PCR_CLI_SYSTEM_FILE "%s:\n    %s\n", would,
 		       t.bytes ? "" : " (a new file)", entry);
