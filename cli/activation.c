@@ -6,30 +6,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/preload_list.h"
 #include "cli.h"
 #include "enable.h"
-
-static const char *const shells[] = { "bash", "zsh", "fish" };
-
-static bool preload_names_library(void)
-{
-	const char *list = getenv("LD_PRELOAD");
-	struct pcr_cli_preload_entry e;
-	for (list = list ? list : ""; pcr_cli_preload_next(&list, &e);)
-		if (e.ours)
-			return true;
-	return false;
-}
 
 unsigned pcr_cli_activation(void)
 {
 	unsigned a = 0;
-	if (preload_names_library())
+	if (pcr_preload_list_names(getenv("LD_PRELOAD"), PCR_LIBRARY_NAME))
 		a |= PCR_CLI_ACTIVE_PRELOAD;
 	if (pcr_cli_user_enabled())
 		a |= PCR_CLI_ACTIVE_USER;
-	for (size_t i = 0; i < sizeof shells / sizeof *shells; i++)
-		if (pcr_cli_shell_enabled(shells[i]))
+	for (size_t i = 0; i < PCR_CLI_SHELLS; i++)
+		if (pcr_cli_shell_enabled(pcr_cli_shells[i]))
 			a |= PCR_CLI_ACTIVE_SHELL;
 	if (pcr_cli_system_enabled())
 		a |= PCR_CLI_ACTIVE_SYSTEM;
@@ -53,9 +42,9 @@ void pcr_cli_activation_words(unsigned a, char *buf, size_t size)
 		append(buf, size, "%s", "LD_PRELOAD (this environment)");
 	if ((a & PCR_CLI_ACTIVE_USER) && pcr_cli_user_file(path, sizeof path))
 		append(buf, size, "the user environment (%s)", path);
-	for (size_t i = 0; (a & PCR_CLI_ACTIVE_SHELL) && i < sizeof shells / sizeof *shells; i++)
-		if (pcr_cli_shell_enabled(shells[i]) &&
-		    pcr_cli_shell_file(shells[i], path, sizeof path))
+	for (size_t i = 0; (a & PCR_CLI_ACTIVE_SHELL) && i < PCR_CLI_SHELLS; i++)
+		if (pcr_cli_shell_enabled(pcr_cli_shells[i]) &&
+		    pcr_cli_shell_file(pcr_cli_shells[i], path, sizeof path))
 			append(buf, size, "the shell start-up block (%s)", path);
 	if (a & PCR_CLI_ACTIVE_SYSTEM)
 		append(buf, size, "%s",

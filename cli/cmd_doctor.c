@@ -345,11 +345,10 @@ static void check_preload(const char *library)
 {
 	char entry[PATH_MAX];
 	if (!preloaded(entry, sizeof entry)) {
-		report(
-		    true, "LD_PRELOAD", NULL,
-		    "does not name the library here: the redirect is on only through `" PCR_CLI_NAME
-		    " run` or after `eval \"$(" PCR_CLI_NAME " env)\"` "
-		    "(`" PCR_CLI_NAME " enable` puts that in your shell's start-up file)");
+		report(true, "LD_PRELOAD", NULL,
+		       "does not name the library in this environment (`" PCR_CLI_NAME
+		       " run` and `eval \"$(" PCR_CLI_NAME " env)\"` put it there; "
+		       "`" PCR_CLI_NAME " enable` puts that eval in your shell's start-up file)");
 		return;
 	}
 	/* The file the loader opens for it here. */

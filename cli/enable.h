@@ -61,8 +61,10 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw);
 int pcr_cli_switch_user(const struct pcr_cli_switch *sw);
 int pcr_cli_switch_system(const struct pcr_cli_switch *sw);
 
-/* The shells --shell knows, and the one $SHELL names (bash when it is
+/* The shells --shell knows; whether name is one; and the one $SHELL names (bash when it is
  * unset); NULL when $SHELL names one that enable does not know. */
+#define PCR_CLI_SHELLS 3
+extern const char *const pcr_cli_shells[PCR_CLI_SHELLS];
 bool pcr_cli_shell_known(const char *name);
 const char *pcr_cli_login_shell(void);
 

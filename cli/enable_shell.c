@@ -22,12 +22,12 @@
 #include "cli.h"
 #include "enable.h"
 
-static const char *const shells[] = { "bash", "zsh", "fish" };
+const char *const pcr_cli_shells[PCR_CLI_SHELLS] = { "bash", "zsh", "fish" };
 
 bool pcr_cli_shell_known(const char *name)
 {
-	for (size_t i = 0; i < sizeof shells / sizeof *shells; i++)
-		if (strcmp(name, shells[i]) == 0)
+	for (size_t i = 0; i < PCR_CLI_SHELLS; i++)
+		if (strcmp(name, pcr_cli_shells[i]) == 0)
 			return true;
 	return false;
 }
@@ -39,9 +39,9 @@ const char *pcr_cli_login_shell(void)
 		return "bash";
 	const char *slash = strrchr(shell, '/');
 	const char *name = slash ? slash + 1 : shell;
-	for (size_t i = 0; i < sizeof shells / sizeof *shells; i++)
-		if (strcmp(name, shells[i]) == 0)
-			return shells[i];
+	for (size_t i = 0; i < PCR_CLI_SHELLS; i++)
+		if (strcmp(name, pcr_cli_shells[i]) == 0)
+			return pcr_cli_shells[i];
 	return NULL;
 }
 
