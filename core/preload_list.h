@@ -11,8 +11,9 @@
 bool pcr_preload_list_names(const char *list, const char *name);
 
 /* Whether a process of effective uid euid, whose LD_PRELOAD is list, passes
- * everything through: root, with the library loaded from /etc/ld.so.preload
- * and not asked for by LD_PRELOAD (pycache-redirect run, env). Debian's
+ * everything through: root, with the library (loaded as a file called name)
+ * from /etc/ld.so.preload and not asked for by LD_PRELOAD (pycache-redirect
+ * run, env). Debian's
  * py3compile run by dpkg, `sudo pip install` into /usr and root's services
  * then write their pycs in the tree, where every user reads them (the
  * library falls back to in-tree pycs on a central miss). */
