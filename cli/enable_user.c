@@ -78,7 +78,8 @@ static size_t contents(char *out, size_t size)
 	if (!add_line(out, size, &used, "LD_PRELOAD", library, "${LD_PRELOAD:+:$LD_PRELOAD}")) {
 		pcr_cli_error(
 		    "enable --user: the library's path %s cannot be written in "
-		    "environment.d: set PYCACHE_REDIRECT_LIBRARY to a copy at a plain path",
+		    "environment.d: set PYCACHE_REDIRECT_LIBRARY to a copy at a plain path; "
+		    "nothing changed",
 		    library);
 		return 0;
 	}
@@ -91,7 +92,7 @@ static size_t contents(char *out, size_t size)
 		if (!add_line(out, size, &used, settings[i], value, "")) {
 			pcr_cli_error("enable --user: %s=%s holds a character (a space, a quote, "
 				      "a backslash) that environment.d would read as its syntax; "
-				      "set it to a plain path, or unset it",
+				      "set it to a plain path, or unset it; nothing changed",
 				      settings[i], value);
 			return 0;
 		}

@@ -364,6 +364,23 @@ Test(enable, user_environment_file)
 	harness_fixture_fini(&f);
 }
 
+/* A setting environment.d would read as its own syntax is refused. */
+Test(enable, user_setting_with_a_space_is_refused)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char file[PATH_MAX];
+	HARNESS_PATH(file, "%s/home/.config/environment.d/60-pycache-redirect.conf", f.dir);
+	struct harness_result *r =
+	    cli(&f, (const char *[]){ "PYCACHE_REDIRECT_DIR=/tmp/a b", NULL },
+		(const char *[]){ "enable", "--user", NULL });
+	assert_exit(r, 1, "enable --user with a space in the root");
+	cr_assert(strstr(r->err, "PYCACHE_REDIRECT_DIR=/tmp/a b"), "%s", r->err);
+	cr_assert(!harness_exists(file), "%s was written", file);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
 /* ---- --system, in a private mount namespace over a copy of /etc ---- */
 
 /* The machine's /etc, copy-on-write: writes land in f->dir/etc-upper. */
@@ -511,6 +528,38 @@ Test(enable, system_file_made_by_enable_goes_with_disable)
 			   "! test -e /etc/ld.so.preload");
 	assert_exit(r, 0, "enable then disable");
 	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* disable takes out every entry named libpycache-redirect.so, wherever it
+ * is and however it shares a line, and keeps the rest of each line. */
+Test(enable, system_disable_takes_out_only_the_librarys_entries)
+{
+	need_system_tools();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	const char *other = other_library();
+	char script[1 << 12], text[1 << 12], expect[1 << 12], path[PATH_MAX];
+	HARNESS_PATH(script,
+		     "printf '%%s /usr/$LIB/pycache-redirect/libpycache-redirect.so # note\n"
+		     "/old/place/libpycache-redirect.so\n  # indented comment\n"
+		     "/x/libpycache-redirect.so.bak\n' '%s' > /etc/ld.so.preload && "
+		     "\"$CLI\" disable --system > \"$D/out\" && "
+		     "cp /etc/ld.so.preload \"$D/after\"",
+		     other);
+	struct harness_result *r = in_etc_overlay(&f, harness_first_python(), script);
+	assert_exit(r, 0, "disable --system");
+	free(r);
+	HARNESS_PATH(path, "%s/after", f.dir);
+	harness_read_file(path, text, sizeof text);
+	HARNESS_PATH(expect, "%s # note\n  # indented comment\n/x/libpycache-redirect.so.bak\n",
+		     other);
+	cr_assert_str_eq(text, expect, "/etc/ld.so.preload after disable");
+	HARNESS_PATH(path, "%s/out", f.dir);
+	harness_read_file(path, text, sizeof text);
+	cr_assert(strstr(text, "/old/place/libpycache-redirect.so") &&
+		      strstr(text, "/usr/$LIB/pycache-redirect/libpycache-redirect.so"),
+		  "disable does not name what it removed:\n%s", text);
 	harness_fixture_fini(&f);
 }
 
