@@ -165,9 +165,11 @@ int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
 				      : (!sw->on   ? "removed"
 					 : t.bytes ? "rewrote"
 						   : "wrote");
-	printf("%s %s%s\n", did, path, sw->on ? ":" : "");
+	printf("%s %s:\n", did, path);
 	if (sw->on)
 		pcr_cli_print_indented(text, len);
+	else
+		pcr_cli_print_indented(t.bytes, t.len);
 	if (sw->dry_run)
 		printf("dry run: nothing changed\n");
 	else
