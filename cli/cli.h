@@ -39,6 +39,9 @@ int pcr_cli_doctor(int argc, char **argv);
 int pcr_cli_prune(int argc, char **argv);
 int pcr_cli_config(int argc, char **argv);
 int pcr_cli_adopt(int argc, char **argv);
+int pcr_cli_enable(int argc, char **argv);
+int pcr_cli_disable(int argc, char **argv);
+int pcr_cli_status(int argc, char **argv);
 
 /* The full usage text; one command's (false when there is no such
  * command); the command a mistyped name most likely meant, or NULL

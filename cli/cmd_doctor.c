@@ -23,6 +23,7 @@
 #include "child.h"
 #include "cli.h"
 #include "doctor.h"
+#include "enable.h"
 #include "off_reasons.h"
 
 #define MAX_CHECKS 32
@@ -358,11 +359,10 @@ static void check_preload(const char *library)
 {
 	char entry[PATH_MAX];
 	if (!preloaded(entry, sizeof entry)) {
-		report(
-		    true, "LD_PRELOAD", NULL,
-		    "does not name the library here: the redirect is on only through `" PCR_CLI_NAME
-		    " run` or after `eval \"$(" PCR_CLI_NAME " env)\"` "
-		    "(in ~/.bashrc to have it always on)");
+		report(true, "LD_PRELOAD", NULL,
+		       "does not name the library in this environment (`" PCR_CLI_NAME
+		       " run` and `eval \"$(" PCR_CLI_NAME " env)\"` put it there; "
+		       "`" PCR_CLI_NAME " enable` puts that eval in your shell's start-up file)");
 		return;
 	}
 	/* The file the loader opens for it here. */
@@ -411,6 +411,53 @@ static void check_python_environment(void)
 	if (!(dont && *dont) && !(prefix && *prefix))
 		report(true, "Python environment", NULL,
 		       "neither PYTHONDONTWRITEBYTECODE nor PYTHONPYCACHEPREFIX is set");
+}
+
+/* What switches the redirect on here (cli/activation.c); none is a
+ * problem, as is the system file alone for root, whose own processes it
+ * leaves alone. */
+static unsigned check_activation(void)
+{
+	unsigned a = pcr_cli_activation();
+	char words[4 * PATH_MAX];
+	pcr_cli_activation_words(a, words, sizeof words);
+	if (pcr_cli_activation_redirects(a))
+		report(true, "activation", NULL, "switched on by %s", words);
+	else if (a)
+		report(false, "activation",
+		       PCR_CLI_NAME " run -- CMD for one command, or " PCR_CLI_NAME " enable for "
+				    "root's shells",
+		       "only %s: root's own processes are not redirected", words);
+	else
+		report(false, "activation",
+		       PCR_CLI_NAME " enable (your shell's start-up file; --user for the desktop "
+				    "session, --system for the whole machine), or " PCR_CLI_NAME
+				    " run -- CMD for one command",
+		       "nothing switches the redirect on here: not LD_PRELOAD, the user "
+		       "environment, a shell's start-up file nor " PCR_CLI_SYSTEM_FILE);
+	return a;
+}
+
+/* The ways in effect, as JSON strings. */
+static void print_activation_json(unsigned a)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} ways[] = {
+		{ PCR_CLI_ACTIVE_PRELOAD, "LD_PRELOAD" },
+		{ PCR_CLI_ACTIVE_USER, "user" },
+		{ PCR_CLI_ACTIVE_SHELL, "shell" },
+		{ PCR_CLI_ACTIVE_SYSTEM, "system" },
+	};
+	fputs(",\"activation\":[", stdout);
+	bool first = true;
+	for (size_t i = 0; i < sizeof ways / sizeof *ways; i++)
+		if (a & ways[i].bit) {
+			printf("%s\"%s\"", first ? "" : ",", ways[i].name);
+			first = false;
+		}
+	putchar(']');
 }
 
 /* ---- the interpreters ---- */
@@ -464,9 +511,11 @@ static void print_human(void)
 	}
 }
 
-static void print_json(bool all_ok)
+static void print_json(bool all_ok, unsigned activation)
 {
-	printf("{\"ok\":%s,\"checks\":[", all_ok ? "true" : "false");
+	printf("{\"ok\":%s", all_ok ? "true" : "false");
+	print_activation_json(activation);
+	fputs(",\"checks\":[", stdout);
 	for (size_t i = 0; i < nchecks; i++) {
 		const struct check *c = &checks[i];
 		fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
@@ -502,6 +551,7 @@ int pcr_cli_doctor(int argc, char **argv)
 	static char library[PATH_MAX], preload[PATH_MAX];
 	bool loads = check_library(library, preload);
 	check_preload(loads ? library : NULL);
+	unsigned activation = check_activation();
 	check_python_environment();
 	check_interpreters(loads ? preload : NULL);
 
@@ -509,7 +559,7 @@ int pcr_cli_doctor(int argc, char **argv)
 	for (size_t i = 0; i < nchecks; i++)
 		all_ok = all_ok && checks[i].ok;
 	if (json)
-		print_json(all_ok);
+		print_json(all_ok, activation);
 	else
 		print_human();
 	return all_ok ? PCR_CLI_OK : PCR_CLI_FAILURE;

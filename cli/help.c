@@ -58,11 +58,24 @@ static const struct {
 		   "                      redirect, into the cache, and remove the emptied\n"
 		   "                      directories; --remove deletes them instead; one that\n"
 		   "                      holds anything but pycs is left, and said so\n" },
+	{ "enable", "  enable [--shell [SHELL] | --user | --system] [--dry-run]\n"
+		    "                      switch the redirect on for good, and say what changed:\n"
+		    "      --shell [SHELL] a block in the start-up file of SHELL (bash, zsh,\n"
+		    "                      fish; default $SHELL's) that runs env (the default)\n"
+		    "      --user          the user's systemd environment (environment.d), read\n"
+		    "                      by the desktop session, its IDEs and user services\n"
+		    "      --system        /etc/ld.so.preload, for every program on the machine\n"
+		    "                      (root only; root's own processes pass through)\n"
+		    "      --dry-run       only say what would change\n" },
+	{ "disable", "  disable [--shell [SHELL] | --user | --system] [--dry-run]\n"
+		     "                      take out what enable added, and nothing else\n" },
+	{ "status", "  status              which ways of switching the redirect on are in\n"
+		    "                      effect here; exit 1 when none is\n" },
 	{ "doctor", "  doctor [--json]     check that the redirect can work here: the\n"
 		    "                      configuration, the root (owner, mode, free space),\n"
-		    "                      the library, LD_PRELOAD, and a real import through\n"
-		    "                      the library for each Python found; exit 1 on a\n"
-		    "                      problem, with the fix\n" },
+		    "                      the library, LD_PRELOAD, what switches it on, and a\n"
+		    "                      real import through the library for each Python\n"
+		    "                      found; exit 1 on a problem, with the fix\n" },
 	{ "help", "  help [COMMAND]      print this help, or COMMAND's (as COMMAND --help)\n" },
 };
 

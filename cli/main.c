@@ -27,10 +27,13 @@ static const struct subcommand {
 	const char *name;
 	int (*main)(int argc, char **argv);
 } subcommands[] = {
-	{ "run", pcr_cli_run },       { "env", pcr_cli_env },     { "where", pcr_cli_where },
-	{ "stats", pcr_cli_stats },   { "ls", pcr_cli_ls },       { "clear", pcr_cli_clear },
-	{ "doctor", pcr_cli_doctor }, { "prune", pcr_cli_prune }, { "config", pcr_cli_config },
-	{ "adopt", pcr_cli_adopt },   { "help", help },
+	{ "run", pcr_cli_run },       { "env", pcr_cli_env },
+	{ "where", pcr_cli_where },   { "stats", pcr_cli_stats },
+	{ "ls", pcr_cli_ls },         { "clear", pcr_cli_clear },
+	{ "doctor", pcr_cli_doctor }, { "prune", pcr_cli_prune },
+	{ "config", pcr_cli_config }, { "adopt", pcr_cli_adopt },
+	{ "enable", pcr_cli_enable }, { "disable", pcr_cli_disable },
+	{ "status", pcr_cli_status }, { "help", help },
 };
 
 enum { OPT_VERSION = PCR_CLI_OPT_HELP + 1 };

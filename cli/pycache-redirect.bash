@@ -4,7 +4,7 @@
 _pycache_redirect()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="run env where stats ls clear prune config adopt doctor help"
+	local commands="run env where stats ls clear prune config adopt enable disable status doctor help"
 	local i command="" command_at=0
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -101,6 +101,16 @@ _pycache_redirect()
 		else
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi
+		;;
+	enable | disable)
+		if [[ $prev == --shell ]]; then
+			COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "--shell --user --system --dry-run --help" -- "$cur"))
+		fi
+		;;
+	status)
+		COMPREPLY=($(compgen -W "--help" -- "$cur"))
 		;;
 	doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))

@@ -1,7 +1,7 @@
 # fish completion for pycache-redirect
 # Installed to share/fish/vendor_completions.d/pycache-redirect.fish.
 
-set -l commands run env where stats ls clear prune config adopt doctor help
+set -l commands run env where stats ls clear prune config adopt enable disable status doctor help
 complete -c pycache-redirect -f
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'print the help'
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'print the version'
@@ -14,6 +14,9 @@ complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a c
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a prune -d 'remove orphans, the old, down to a size'
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a config -d 'the settings and their sources'
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a adopt -d 'move a tree\'s old __pycache__ into the cache'
+complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a enable -d 'switch the redirect on for good'
+complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a disable -d 'take out what enable added'
+complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a status -d 'what switches the redirect on here'
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'check that the redirect can work here'
 complete -c pycache-redirect -n "not __fish_seen_subcommand_from $commands" -a help -d 'the help, or a command\'s'
 
@@ -24,7 +27,10 @@ complete -c pycache-redirect -n "__fish_seen_subcommand_from run" -l log -x -a '
 complete -c pycache-redirect -n "__fish_seen_subcommand_from run" -a '(__fish_complete_command)'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from env" -l shell -x -a 'sh bash zsh fish docker' -d 'the syntax'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from stats ls doctor" -l json -d 'JSON output'
-complete -c pycache-redirect -n "__fish_seen_subcommand_from clear prune adopt" -l dry-run -d 'only say what would be done'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from enable disable" -l shell -x -a 'bash zsh fish' -d 'the shell\'s start-up file'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from enable disable" -l user -d 'the user\'s systemd environment'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from enable disable" -l system -d '/etc/ld.so.preload'
+complete -c pycache-redirect -n "__fish_seen_subcommand_from clear prune adopt enable disable" -l dry-run -d 'only say what would be done'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from adopt" -l remove -d 'delete them instead'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l orphans -d 'entries whose source is gone'
 complete -c pycache-redirect -n "__fish_seen_subcommand_from prune" -l auto -d 'the cleanup, when it is due'

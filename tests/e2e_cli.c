@@ -409,7 +409,7 @@ Test(cli, bash_completion_completes)
 		strcat(expect, names[i]);
 		strcat(expect, i + 1 < n ? " " : "\n");
 	}
-	strcat(expect, "stats\nsh bash zsh fish docker\npython all\n--json\n"
+	strcat(expect, "stats status\nsh bash zsh fish docker\npython all\n--json\n"
 		       "complete -F _pycache_redirect pycache-redirect\n");
 	cr_assert_str_eq(r->out, expect, "the completion and --help disagree");
 	free(r);

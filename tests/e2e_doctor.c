@@ -1,6 +1,6 @@
 /* pycache-redirect doctor: what it finds healthy, what it finds wrong, and
- * its --json. Every run names the fixture's root (PYCACHE_REDIRECT_DIR): no
- * test looks at or writes to the user's cache. */
+ * its --json. Every run names the fixture's root (PYCACHE_REDIRECT_DIR) and
+ * a HOME of its own: no test looks at the user's cache or start-up files. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +12,15 @@
 static struct harness_result *doctor(const struct harness_fixture *f, const char *const *extra_env,
 				     const char *flag)
 {
-	static char dir[PATH_MAX + 32];
+	static char dir[PATH_MAX + 32], home[PATH_MAX + 32], config[PATH_MAX + 32],
+	    zdot[PATH_MAX + 32];
 	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	const char *env[8] = { dir, NULL };
+	HARNESS_PATH(home, "HOME=%s", f->dir);
+	HARNESS_PATH(config, "XDG_CONFIG_HOME=%s/.config", f->dir);
+	HARNESS_PATH(zdot, "ZDOTDIR=%s", f->dir);
+	const char *env[12] = { dir, home, config, zdot, NULL };
 	for (size_t i = 0; extra_env && extra_env[i] && i < 6; i++)
-		env[i + 1] = extra_env[i];
+		env[i + 4] = extra_env[i];
 	const char *args[] = { "doctor", flag, NULL };
 	return harness_cli(f, NULL, env, args);
 }
@@ -47,15 +51,30 @@ static size_t problems(const char *out)
 	return n;
 }
 
+/* The redirect switched on in the fixture's HOME, as enable does it (the
+ * library in doctor's own LD_PRELOAD would make the root in its children). */
+static void switch_on(const struct harness_fixture *f)
+{
+	char rc[PATH_MAX];
+	HARNESS_PATH(rc, "%s/.bashrc", f->dir);
+	harness_write_file(rc, "# >>> pycache-redirect >>>\n"
+			       "command -v pycache-redirect >/dev/null && "
+			       "eval \"$(pycache-redirect env)\"\n"
+			       "# <<< pycache-redirect <<<\n");
+}
+
 Test(doctor, healthy_setup_exits_0_and_tries_every_interpreter)
 {
 	struct harness_fixture f;
 	harness_fixture_init(&f);
+	switch_on(&f);
 	struct harness_result *r = doctor(&f, NULL, NULL);
 	cr_assert_eq(r->status, 0, "exit %d:\n%s%s", r->status, r->out, r->err);
 	cr_assert_eq(problems(r->out), 0, "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "will be created"), "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "library:"), "%s", r->out);
+	cr_assert(line_with(r->out, "ok ", "activation: switched on by the shell start-up block"),
+		  "%s", r->out);
 	cr_assert(line_with(r->out, "ok ", "import /usr/bin/python3"), "%s", r->out);
 	const struct harness_interp *list;
 	size_t n = harness_interpreters(&list);
@@ -109,6 +128,7 @@ Test(doctor, a_file_that_is_no_library_is_named)
  * text says: the count of problems, and /usr/bin/python3's verdict. */
 static void json_agrees(struct harness_fixture *f, const char *what)
 {
+	switch_on(f);
 	struct harness_result *text = doctor(f, NULL, NULL);
 	struct harness_result *json = doctor(f, NULL, "--json");
 	cr_assert_eq(json->status, text->status, "%s: --json exits %d, text %d", what, json->status,
@@ -119,7 +139,7 @@ static void json_agrees(struct harness_fixture *f, const char *what)
 	HARNESS_PATH(
 	    script,
 	    "/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); "
-	    "c=d[\"checks\"]; "
+	    "c=d[\"checks\"]; assert d[\"activation\"] == [\"shell\"], d; "
 	    "assert all(set(x) >= {\"name\",\"ok\",\"detail\"} for x in c); "
 	    "print(sum(not x[\"ok\"] for x in c), d[\"ok\"], "
 	    "[x[\"ok\"] for x in c if x[\"name\"].startswith(\"import /usr/bin/python3\")])' "

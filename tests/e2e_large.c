@@ -348,14 +348,24 @@ struct run {
 	double ms;
 };
 
-/* The command with args, in the fixture's tree, the cache root set; stdout
- * goes through a file, as harness_result holds 64 KiB only. It must exit 0 and
- * say nothing on stderr. */
+/* The command with args, in the fixture's tree, the cache root set, and a
+ * HOME of the fixture's whose ~/.bashrc switches the redirect on (as
+ * enable writes it: doctor finds it on); stdout goes through a file, as
+ * harness_result holds 64 KiB only. It must exit 0 and say nothing on
+ * stderr. */
 static struct run *cli(const char *const *args)
 {
-	char out[PATH_MAX], env[PATH_MAX + 32];
+	char out[PATH_MAX], env[PATH_MAX + 32], home[PATH_MAX + 8], config[PATH_MAX + 32],
+	    bashrc[PATH_MAX];
 	HARNESS_PATH(out, "%s/stdout", gen.dir);
 	HARNESS_PATH(env, "PYCACHE_REDIRECT_DIR=%s", gen.root);
+	HARNESS_PATH(home, "HOME=%s", gen.dir);
+	HARNESS_PATH(config, "XDG_CONFIG_HOME=%s/.config", gen.dir);
+	HARNESS_PATH(bashrc, "%s/.bashrc", gen.dir);
+	harness_write_file(bashrc, "# >>> pycache-redirect >>>\n"
+				   "command -v pycache-redirect >/dev/null && "
+				   "eval \"$(pycache-redirect env)\"\n"
+				   "# <<< pycache-redirect <<<\n");
 	const char *argv[32] = { "/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"",
 				 "sh",      out,  PCR_TEST_CLI };
 	size_t n = 6;
@@ -371,7 +381,7 @@ static struct run *cli(const char *const *args)
 	cr_assert(r && run);
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	harness_run(r, gen.cwd, (const char *[]){ env, NULL }, argv);
+	harness_run(r, gen.cwd, (const char *[]){ env, home, config, NULL }, argv);
 	run->ms = ms_since(&start);
 	run->status = r->status;
 	memcpy(run->err, r->err, sizeof run->err);

@@ -66,7 +66,8 @@ Test(package, lintian_finds_no_error)
 }
 
 /* What the package holds: the library in /usr/lib/<triplet>/pycache-redirect/
- * (nowhere the loader searches, so no ldconfig and no maintainer scripts),
+ * (nowhere the loader searches, so no ldconfig, and no maintainer script but
+ * the prerm that takes enable --system's line out),
  * the command, its manual page gzipped, its completions, the copyright and
  * changelog; and the dependencies that dpkg-shlibdeps finds. */
 Test(package, holds_the_library_in_its_plugin_directory)
@@ -97,6 +98,7 @@ Test(package, holds_the_library_in_its_plugin_directory)
 	harness_run(r, f.dir, NULL, (const char *[]){ dpkg_deb, "-I", deb, NULL });
 	cr_assert_not(strstr(r->out, "postinst") || strstr(r->out, "postrm"),
 		      "maintainer scripts (ldconfig?) in the package:\n%s", r->out);
+	cr_assert(strstr(r->out, " prerm"), "no prerm in the package:\n%s", r->out);
 	free(r);
 	harness_fixture_fini(&f);
 }
@@ -209,6 +211,50 @@ Test(package, unpacked_library_starts_the_packaged_cleanup)
 		usleep(100000);
 	cr_assert(!harness_exists(gone), "the packaged cleanup did not run");
 	harness_assert_sample_cached(&f, py, "", "after the cleanup");
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* The package's prerm, run as dpkg runs it on removal, in a private mount
+ * namespace over a copy-on-write /etc and /usr/bin (the packaged command at
+ * /usr/bin/pycache-redirect): it takes out the library's entry of
+ * /etc/ld.so.preload and keeps the others; on an upgrade it keeps them all. */
+Test(package, prerm_takes_its_line_out_of_ld_so_preload)
+{
+	char unshare[PATH_MAX];
+	if (geteuid() != 0 || !harness_have_program("unshare", unshare, sizeof unshare))
+		cr_skip_test("needs root and unshare for a copy-on-write /etc");
+	static const char *const others[] = { "/lib/x86_64-linux-gnu/libdl.so.2" };
+	if (!harness_exists(others[0]))
+		cr_skip_test("no %s to stand for another preloaded library", others[0]);
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char deb[PATH_MAX + 64], dpkg_deb[PATH_MAX], script[1 << 12], text[1 << 12], path[PATH_MAX];
+	make_package(&f, deb, dpkg_deb);
+	HARNESS_PATH(
+	    script,
+	    "set -e; cd '%s'; '%s' -e '%s' control; '%s' -x '%s' root; "
+	    "for d in etc usr/bin; do mkdir -p \"u-$d\" \"w-$d\"; "
+	    "mount -t overlay overlay -o \"lowerdir=/$d,upperdir=u-$d,workdir=w-$d\" \"/$d\"; "
+	    "done; cp root/usr/bin/pycache-redirect /usr/bin/; "
+	    "printf '# the admin\\n%%s\\n/usr/$LIB/pycache-redirect/libpycache-redirect.so\\n' "
+	    "'%s' > /etc/ld.so.preload; "
+	    "control/prerm upgrade; cp /etc/ld.so.preload upgraded; "
+	    "control/prerm remove; cp /etc/ld.so.preload removed",
+	    f.dir, dpkg_deb, deb, dpkg_deb, deb, others[0]);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.dir, NULL,
+		    (const char *[]){ unshare, "-m", "/bin/sh", "-c", script, NULL });
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	HARNESS_PATH(path, "%s/upgraded", f.dir);
+	harness_read_file(path, text, sizeof text);
+	cr_assert(strstr(text, "libpycache-redirect.so"), "an upgrade took the line out:\n%s",
+		  text);
+	HARNESS_PATH(path, "%s/removed", f.dir);
+	harness_read_file(path, text, sizeof text);
+	char expect[PATH_MAX];
+	HARNESS_PATH(expect, "# the admin\n%s\n", others[0]);
+	cr_assert_str_eq(text, expect, "after the removal:\n%s", r->out);
 	free(r);
 	harness_fixture_fini(&f);
 }

@@ -1,0 +1,24 @@
+#include "preload_list.h"
+
+#include <string.h>
+
+bool pcr_preload_list_names(const char *list, const char *name)
+{
+	size_t want = strlen(name);
+	for (const char *p = list ? list : ""; *p;) {
+		p += strspn(p, " :");
+		size_t n = strcspn(p, " :");
+		const char *base = p + n;
+		while (base > p && base[-1] != '/')
+			base--;
+		if ((size_t)(p + n - base) == want && memcmp(base, name, want) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool pcr_preload_root_passes(unsigned long euid, const char *list, const char *name)
+{
+	return euid == 0 && !pcr_preload_list_names(list, name);
+}
