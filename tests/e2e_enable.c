@@ -448,6 +448,19 @@ Test(enable, system_file_for_every_user_but_roots_own)
 	harness_fixture_init(&f);
 	char script[1 << 13], text[1 << 12], expect[PATH_MAX * 2], path[PATH_MAX];
 	const char *other = other_library();
+	/* tox under it too, when it is here: it passes no LD_PRELOAD on, and
+	 * needs none. */
+	char tox[PATH_MAX];
+	bool have_tox = harness_have_program("tox", tox, sizeof tox);
+	if (have_tox) {
+		HARNESS_PATH(path, "%s/tox.ini", f.dir);
+		harness_write_file(path, "[tox]\nskipsdist = true\nenvlist = py\n"
+					 "toxworkdir = {homedir}/toxwork\n[testenv]\n"
+					 "skip_install = true\nsitepackages = true\n"
+					 "commands = python -m app\n");
+	} else {
+		cr_log_warn("tox is not installed: the system file is not tried under tox");
+	}
 	/* The other user's tree (theirs: without the library, Python would
 	 * write in it) and home; root's copy of the sample. */
 	cr_assert(chmod(f.dir, 0755) == 0);
@@ -466,6 +479,12 @@ Test(enable, system_file_for_every_user_but_roots_own)
 	    "\"$PY\" -m app > \"$D/user.out\" 2>&1; "
 	    "cd \"$D/rootsrc\" && env -i HOME=\"$D\" PATH=/usr/bin:/bin \"$PY\" -m app > "
 	    "\"$D/root.out\" 2>&1; "
+	    "if [ -e \"$D/tox.ini\" ]; then cp -r \"$D/src\" \"$D/toxsrc\" && "
+	    "cp \"$D/tox.ini\" \"$D/toxsrc/\" && mkdir \"$D/toxhome\" && chown -R " OTHER_UID
+	    ":" OTHER_UID " \"$D/toxsrc\" \"$D/toxhome\" && cd \"$D/toxsrc\" && "
+	    "env -i HOME=\"$D/toxhome\" "
+	    "PATH=/usr/bin:/bin setpriv --reuid=" OTHER_UID " --regid=" OTHER_UID
+	    " --clear-groups tox -q > \"$D/tox.out\" 2>&1; echo $? >> \"$D/tox.out\"; fi; "
 	    "cd \"$D/asked\" && env -i HOME=\"$D\" PATH=/usr/bin:/bin "
 	    "PYCACHE_REDIRECT_DIR=\"$D/rootcache\" \"$CLI\" run -- \"$PY\" -m app > "
 	    "\"$D/asked.out\" 2>&1; "
@@ -493,12 +512,23 @@ Test(enable, system_file_for_every_user_but_roots_own)
 	/* The other user, with no LD_PRELOAD at all: their cache, a clean tree. */
 	HARNESS_PATH(path, "%s/user.out", f.dir);
 	harness_read_file(path, text, sizeof text);
-	cr_assert(strstr(text, "app") || 1, "%s", text);
+	cr_assert(strstr(text, "version: 1"), "the other user's Python: %s", text);
 	cr_assert_eq(harness_count_bytecode(f.tree, NULL, 0), 0,
 		     "the other user's tree got pycs: %s", text);
 	HARNESS_PATH(path, "%s/home4242/.cache/pycache-redirect", f.dir);
 	cr_assert_eq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
 		     "the other user's cache: %s", text);
+	if (have_tox) {
+		HARNESS_PATH(path, "%s/tox.out", f.dir);
+		harness_read_file(path, text, sizeof text);
+		cr_assert(strstr(text, "version: 1") && strstr(text, "\n0\n"), "tox: %s", text);
+		HARNESS_PATH(path, "%s/toxsrc", f.dir);
+		cr_assert_eq(harness_count_bytecode(path, NULL, 0), 0,
+			     "tox's run wrote in the tree");
+		HARNESS_PATH(path, "%s/toxhome/.cache/pycache-redirect", f.dir);
+		cr_assert_geq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
+			      "tox's run: no pycs in %s", path);
+	}
 	/* Root's own Python: in the tree, where every user reads them. */
 	HARNESS_PATH(path, "%s/rootsrc", f.dir);
 	cr_assert_eq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
