@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../core/preload_list.h"
 #include "cli.h"
@@ -47,13 +46,7 @@ void pcr_cli_activation_words(unsigned a, char *buf, size_t size)
 		    pcr_cli_shell_file(pcr_cli_shells[i], path, sizeof path))
 			append(buf, size, "the shell start-up block (%s)", path);
 	if (a & PCR_CLI_ACTIVE_SYSTEM)
-		append(buf, size, "%s",
-		       geteuid() == 0 ? "the system file (" PCR_CLI_SYSTEM_FILE
-					"; root's own processes pass through)"
-				      : "the system file (" PCR_CLI_SYSTEM_FILE ")");
+		append(buf, size, "%s", "the system file (" PCR_CLI_SYSTEM_FILE ")");
 }
 
-bool pcr_cli_activation_redirects(unsigned a)
-{
-	return (a & ~(unsigned)PCR_CLI_ACTIVE_SYSTEM) || (a && geteuid() != 0);
-}
+bool pcr_cli_activation_redirects(unsigned a) { return a != 0; }

@@ -53,7 +53,10 @@ static void setting(const char *key, const char *value, const char *source)
 static int show_all(const struct pcr_config *c)
 {
 	const char *sw = from_env(PCR_ENV_SWITCH);
-	setting("redirect", c->enabled ? "on" : "off", sw ? PCR_ENV_SWITCH : "default");
+	setting("redirect", c->enabled ? "on" : "off",
+		c->package_script ? PCR_ENV_DPKG_SCRIPT
+		: sw              ? PCR_ENV_SWITCH
+				  : "default");
 	char origin[128];
 	snprintf(origin, sizeof origin, "%s%s",
 		 c->root_origin == PCR_ROOT_FROM_DIR ? "" : "default: ",

@@ -85,6 +85,10 @@ static bool check_config(struct pcr_config *c)
 		report(false, "configuration",
 		       "correct or unset the variable (" PCR_CLI_NAME " --help lists the values)",
 		       "%s; the library ignores that setting", c->problem);
+	else if (c->package_script)
+		report(true, "configuration", NULL,
+		       "off in dpkg's maintainer scripts (" PCR_ENV_DPKG_SCRIPT
+		       " is set): the pycs a package compiles go where it ships them");
 	else if (!c->enabled)
 		report(false, "configuration", "unset " PCR_ENV_SWITCH " (or set it to 1)",
 		       "switched off: " PCR_ENV_SWITCH "=%s makes the library pass every call "

@@ -65,7 +65,7 @@ static const struct {
 		    "      --user          the user's systemd environment (environment.d), read\n"
 		    "                      by the desktop session, its IDEs and user services\n"
 		    "      --system        /etc/ld.so.preload, for every program on the machine\n"
-		    "                      (root only; root's own processes pass through)\n"
+		    "                      (root only; dpkg's maintainer scripts pass through)\n"
 		    "      --dry-run       only say what would change\n" },
 	{ "disable", "  disable [--shell [SHELL] | --user | --system] [--dry-run]\n"
 		     "                      take out what enable added, and nothing else\n" },

@@ -174,7 +174,12 @@ static int config_reasons(const char *who)
 	int n = 0;
 	if (c.problem) /* a setting that keeps its default: not off */
 		say(who, "warning", "%s; the library ignores that setting", c.problem);
-	if (!c.enabled) {
+	if (c.package_script) {
+		say(who, "note",
+		    PCR_ENV_DPKG_SCRIPT " is set: in dpkg's maintainer scripts the redirect is "
+					"off, so that a package's pycs go where it ships them");
+		n++;
+	} else if (!c.enabled) {
 		say(who, "note",
 		    PCR_ENV_SWITCH "=%s switches the redirect off; unset " PCR_ENV_SWITCH
 				   " to switch it on",

@@ -141,6 +141,10 @@ void pcr_config_load(struct pcr_config *c, pcr_getenv_fn get, unsigned long uid)
 	c->root_origin = PCR_ROOT_FROM_DIR;
 	c->problem = NULL;
 	load_switch(c, get(PCR_ENV_SWITCH));
+	const char *package = get(PCR_ENV_DPKG_SCRIPT);
+	c->package_script = package && *package;
+	if (c->package_script)
+		c->enabled = false;
 	load_scope(c, get(PCR_ENV_SCOPE));
 	load_log(c, get(PCR_ENV_LOG));
 	load_root(c, get, uid);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* dpkg's, set in the environment of every maintainer script it runs. */
+#define PCR_ENV_DPKG_SCRIPT "DPKG_MAINTSCRIPT_PACKAGE"
 #define PCR_ENV_SWITCH "PYCACHE_REDIRECT"
 #define PCR_ENV_DIR "PYCACHE_REDIRECT_DIR"
 #define PCR_ENV_SCOPE "PYCACHE_REDIRECT_SCOPE"
@@ -32,6 +34,11 @@ enum pcr_log_level { PCR_LOG_SILENT, PCR_LOG_WARN, PCR_LOG_EVERY };
  * only when there is one) last, so that few pages are touched. */
 struct pcr_config {
 	bool enabled; /* false: switched off, or the root setting refused */
+	/* Run by dpkg as a package's maintainer script (DPKG_MAINTSCRIPT_PACKAGE
+	 * set): switched off, so that the pycs the package manager compiles
+	 * (Debian's py3compile) go where they ship, in the tree every user
+	 * reads, however the library was loaded. */
+	bool package_script;
 	enum pcr_scope scope;
 	enum pcr_log_level log_level;
 	enum pcr_root_origin root_origin;

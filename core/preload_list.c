@@ -17,8 +17,3 @@ bool pcr_preload_list_names(const char *list, const char *name)
 	}
 	return false;
 }
-
-bool pcr_preload_root_passes(unsigned long euid, const char *list, const char *name)
-{
-	return euid == 0 && !pcr_preload_list_names(list, name);
-}

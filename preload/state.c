@@ -10,7 +10,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../core/preload_list.h"
 #include "../core/root.h"
 #include "real.h"
 
@@ -222,17 +221,6 @@ const char *pcr_root(size_t *len)
 
 static const char *env(const char *name) { return getenv(name); }
 
-/* The file name this library was loaded as (a copy may be renamed:
- * LD_PRELOAD=/pcr.so), for the test of whether LD_PRELOAD names it. */
-static const char *own_file_name(void)
-{
-	Dl_info info;
-	if (!dladdr((void *)own_file_name, &info) || !info.dli_fname || !*info.dli_fname)
-		return PCR_LIBRARY_NAME;
-	const char *slash = strrchr(info.dli_fname, '/');
-	return slash ? slash + 1 : info.dli_fname;
-}
-
 __attribute__((constructor)) static void pcr_init(void)
 {
 	/* setuid and setgid programs keep their own files: nothing is redirected. */
@@ -245,18 +233,6 @@ __attribute__((constructor)) static void pcr_init(void)
 	if (pcr_cfg.problem)
 		pcr_log(PCR_LOG_WARN, (const char *[]){ "warning: ", pcr_cfg.problem }, 2);
 	int active = pcr_cfg.enabled ? PCR_ACTIVE_ON : 0;
-	/* Root's own processes, with the library from /etc/ld.so.preload
-	 * alone, keep the tree's pycs where every user reads them. */
-	if (active && getauxval(AT_EUID) == 0 &&
-	    pcr_preload_root_passes(0, getenv("LD_PRELOAD"), own_file_name())) {
-		active = 0;
-		pcr_log(PCR_LOG_EVERY,
-			(const char *[]){ program_invocation_short_name,
-					  ": root, with the library from /etc/ld.so.preload: "
-					  "passing everything through (LD_PRELOAD naming it, "
-					  "or pycache-redirect run, redirects)" },
-			2);
-	}
 	if (active && runs_python2())
 		active |= PCR_ACTIVE_SIDECARS;
 	__atomic_store_n(&pcr_active, active, __ATOMIC_RELEASE);

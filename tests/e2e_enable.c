@@ -437,7 +437,7 @@ static const char *other_library(void)
 	return NULL;
 }
 
-Test(enable, system_file_for_every_user_but_roots_own)
+Test(enable, system_file_for_every_user_but_dpkgs_scripts)
 {
 	need_system_tools();
 	const struct harness_interp *py = harness_first_python();
@@ -467,6 +467,7 @@ Test(enable, system_file_for_every_user_but_roots_own)
 	HARNESS_PATH(
 	    script,
 	    "cp -r \"$D/src\" \"$D/rootsrc\" && cp -r \"$D/src\" \"$D/asked\" && "
+	    "cp -r \"$D/src\" \"$D/dpkgsrc\" && "
 	    "mkdir \"$D/home4242\" && chown -R " OTHER_UID ":" OTHER_UID
 	    " \"$D/src\" \"$D/home4242\" && "
 	    "printf '# a comment of the admin\\n%s\\n' > /etc/ld.so.preload && "
@@ -479,6 +480,8 @@ Test(enable, system_file_for_every_user_but_roots_own)
 	    "\"$PY\" -m app > \"$D/user.out\" 2>&1; "
 	    "cd \"$D/rootsrc\" && env -i HOME=\"$D\" PATH=/usr/bin:/bin \"$PY\" -m app > "
 	    "\"$D/root.out\" 2>&1; "
+	    "cd \"$D/dpkgsrc\" && env -i HOME=\"$D\" PATH=/usr/bin:/bin "
+	    "DPKG_MAINTSCRIPT_PACKAGE=python3-sample \"$PY\" -m app > \"$D/dpkg.out\" 2>&1; "
 	    "if [ -e \"$D/tox.ini\" ]; then cp -r \"$D/src\" \"$D/toxsrc\" && "
 	    "cp \"$D/tox.ini\" \"$D/toxsrc/\" && mkdir \"$D/toxhome\" && chown -R " OTHER_UID
 	    ":" OTHER_UID " \"$D/toxsrc\" \"$D/toxhome\" && cd \"$D/toxsrc\" && "
@@ -529,12 +532,18 @@ Test(enable, system_file_for_every_user_but_roots_own)
 		cr_assert_geq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
 			      "tox's run: no pycs in %s", path);
 	}
-	/* Root's own Python: in the tree, where every user reads them. */
+	/* Root's Python, with no LD_PRELOAD either: root's cache, a clean tree
+	 * (a container that runs as root). */
 	HARNESS_PATH(path, "%s/rootsrc", f.dir);
+	cr_assert_eq(harness_count_bytecode(path, NULL, 0), 0, "root's Python wrote in the tree");
+	HARNESS_PATH(path, "%s/.cache/pycache-redirect", f.dir);
 	cr_assert_eq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
-		     "root's Python did not write in the tree");
-	HARNESS_PATH(path, "%s/.cache", f.dir);
-	cr_assert(!harness_exists(path), "root's Python made %s", path);
+		     "root's Python did not fill root's cache");
+	/* dpkg's maintainer scripts (py3compile): in the tree, where the package
+	 * ships them and every user reads them. */
+	HARNESS_PATH(path, "%s/dpkgsrc", f.dir);
+	cr_assert_eq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
+		     "dpkg's script did not write in the tree");
 	/* Root that asks for it (run) is redirected. */
 	HARNESS_PATH(path, "%s/asked", f.dir);
 	cr_assert_eq(harness_count_bytecode(path, NULL, 0), 0, "run as root wrote in the tree");

@@ -282,6 +282,29 @@ Test(config, switch_off_words)
 	}
 }
 
+/* dpkg's maintainer scripts (py3compile among them) pass through, even
+ * with PYCACHE_REDIRECT=1: a package's pycs go where it ships them. */
+Test(config, dpkg_maintainer_scripts_switch_off)
+{
+	static const char *env[] = { "DPKG_MAINTSCRIPT_PACKAGE",
+				     "python3-six",
+				     "PYCACHE_REDIRECT",
+				     "1",
+				     "HOME",
+				     "/root",
+				     NULL };
+	fake_env = env;
+	pcr_config_load(&cfg, fake_getenv, 0);
+	cr_assert_not(cfg.enabled);
+	cr_assert(cfg.package_script);
+	cr_assert_null(cfg.problem, "%s", cfg.problem);
+	check_root("/root/.cache/pycache-redirect", PCR_ROOT_FROM_HOME);
+	env[1] = "";
+	pcr_config_load(&cfg, fake_getenv, 0);
+	cr_assert(cfg.enabled, "an empty DPKG_MAINTSCRIPT_PACKAGE is not dpkg's");
+	cr_assert_not(cfg.package_script);
+}
+
 Test(config, switch_on_words)
 {
 	static const char *const on[] = { "", "1", "on", "yes", "true" };
