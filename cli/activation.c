@@ -48,5 +48,3 @@ void pcr_cli_activation_words(unsigned a, char *buf, size_t size)
 	if (a & PCR_CLI_ACTIVE_SYSTEM)
 		append(buf, size, "%s", "the system file (" PCR_CLI_SYSTEM_FILE ")");
 }
-
-bool pcr_cli_activation_redirects(unsigned a) { return a != 0; }

@@ -418,20 +418,14 @@ static void check_python_environment(void)
 }
 
 /* What switches the redirect on here (cli/activation.c); none is a
- * problem, as is the system file alone for root, whose own processes it
- * leaves alone. */
+ * problem. */
 static unsigned check_activation(void)
 {
 	unsigned a = pcr_cli_activation();
 	char words[4 * PATH_MAX];
 	pcr_cli_activation_words(a, words, sizeof words);
-	if (pcr_cli_activation_redirects(a))
+	if (a)
 		report(true, "activation", NULL, "switched on by %s", words);
-	else if (a)
-		report(false, "activation",
-		       PCR_CLI_NAME " run -- CMD for one command, or " PCR_CLI_NAME " enable for "
-				    "root's shells",
-		       "only %s: root's own processes are not redirected", words);
 	else
 		report(false, "activation",
 		       PCR_CLI_NAME " enable (your shell's start-up file; --user for the desktop "

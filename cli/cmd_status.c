@@ -1,6 +1,5 @@
 /* status: which ways of switching the redirect on are in effect here
- * (cli/activation.c); exit 0 when one redirects this user's processes,
- * 1 when none does. */
+ * (cli/activation.c); exit 0 when one does, 1 when none does. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -16,14 +15,11 @@ int pcr_cli_status(int argc, char **argv)
 	unsigned a = pcr_cli_activation();
 	char words[4 * PATH_MAX];
 	pcr_cli_activation_words(a, words, sizeof words);
-	if (pcr_cli_activation_redirects(a)) {
+	if (a) {
 		printf("on: %s\n", words);
 		return PCR_CLI_OK;
 	}
-	if (a)
-		printf("off for root: %s\n", words);
-	else
-		printf("off: nothing switches the redirect on here (" PCR_CLI_NAME
-		       " enable does, in your shell's start-up file)\n");
+	printf("off: nothing switches the redirect on here (" PCR_CLI_NAME
+	       " enable does, in your shell's start-up file)\n");
 	return PCR_CLI_FAILURE;
 }

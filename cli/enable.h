@@ -95,10 +95,7 @@ enum {
 unsigned pcr_cli_activation(void);
 
 /* Which ways of the set a are in effect, in words ("LD_PRELOAD, the shell
- * start-up block (~/.bashrc)"), into buf; "" for none. And whether the
- * redirect is on for this user's processes through them: not through the
- * system file alone for root, whose own processes it leaves alone. */
+ * start-up block (~/.bashrc)"), into buf; "" for none. */
 void pcr_cli_activation_words(unsigned a, char *buf, size_t size);
-bool pcr_cli_activation_redirects(unsigned a);
 
 #endif

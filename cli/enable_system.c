@@ -12,10 +12,9 @@
  * either is refused. Other entries and comments are kept as they are; the
  * file is replaced atomically (a temporary file in /etc, 0644 root:root).
  *
- * Root's own processes pass everything through when the library comes from
- * this file alone (preload/state.c): dpkg's py3compile, `sudo pip install`
- * and root's services write their pycs in the tree, where every user reads
- * them. */
+ * Every process is redirected then, root's too, but for dpkg's maintainer
+ * scripts (core/config.c: DPKG_MAINTSCRIPT_PACKAGE), whose py3compile
+ * writes the shipped pycs in the tree, where every user reads them. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/fs.h"
+#include "../core/root.h"
 #include "child.h"
 #include "cli.h"
 #include "enable.h"
@@ -121,9 +122,17 @@ static void print_ours(const char *text, size_t len)
 	}
 }
 
-/* Whether path and every directory above it, links followed, are root's
- * and writable by no one else: else someone else could put their code
- * into every process on the machine. false with why. */
+#define ROOT_ONLY_WHY                                                                      \
+	": anyone who can change it could run their code in every program of every user, " \
+	"root's too. Install the library (cmake --install, the .deb) where only root can " \
+	"write"
+
+/* Whether the file at path, and every directory above it, links followed,
+ * can be changed by root alone: else someone else could put their code
+ * into every process on the machine. The directories are walked as the
+ * cache root's are (core/root.c, for uid 0): root's and writable by no one
+ * else, but for a sticky one (/tmp) whose next component is root's, which
+ * no one else can rename or replace. false with why. */
 static bool root_only(const char *path, char *why, size_t whysz)
 {
 	char real[PATH_MAX];
@@ -135,30 +144,34 @@ static bool root_only(const char *path, char *why, size_t whysz)
 	 * directory of the one, its target among the other. */
 	const char *paths[] = { path, real };
 	for (size_t i = 0; i < 2; i++) {
-		char walk[PATH_MAX];
-		pcr_cli_format(walk, sizeof walk, "%s", paths[i]);
-		for (;;) {
-			struct stat st;
-			if (stat(walk, &st) < 0) {
-				pcr_cli_format(why, whysz, "cannot look at %s: %s", walk,
-					       strerror(errno));
-				return false;
-			}
-			if (st.st_uid != 0 || (st.st_mode & 022)) {
-				pcr_cli_format(why, whysz,
-					       "%s is %s: anyone who can change it could run "
-					       "their code in every program of every user, root's "
-					       "too. Install the library (cmake --install, the "
-					       ".deb) where only root can write",
-					       walk,
-					       st.st_uid != 0 ? "not owned by root"
-							      : "writable by group or others");
-				return false;
-			}
-			char *slash = strrchr(walk, '/');
-			if (!slash || walk[1] == '\0')
-				break;
-			slash[slash == walk] = '\0';
+		struct stat st;
+		if (stat(paths[i], &st) < 0) {
+			pcr_cli_format(why, whysz, "cannot look at %s: %s", paths[i],
+				       strerror(errno));
+			return false;
+		}
+		if (st.st_uid != 0 || (st.st_mode & 022)) {
+			pcr_cli_format(why, whysz, "%s is %s" ROOT_ONLY_WHY, paths[i],
+				       st.st_uid != 0 ? "not owned by root"
+						      : "writable by group or others");
+			return false;
+		}
+		char dir[PATH_MAX], where[PATH_MAX];
+		pcr_cli_format(dir, sizeof dir, "%s", paths[i]);
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir) /* a library in / is root's: its dir was checked */
+			continue;
+		*slash = '\0';
+		int err;
+		enum pcr_root_status s =
+		    pcr_root_check(&pcr_fs_libc, dir, 0, false, &err, where, sizeof where);
+		if (s != PCR_ROOT_OK && s != PCR_ROOT_READ_ONLY) {
+			bool parent = s == PCR_ROOT_UNSAFE_PARENT && *where;
+			pcr_cli_format(why, whysz, "%s %s%s%s%s" ROOT_ONLY_WHY, dir,
+				       s == PCR_ROOT_FOREIGN ? "is not owned by root"
+							     : pcr_root_status_str(s),
+				       parent ? " (" : "", parent ? where : "", parent ? ")" : "");
+			return false;
 		}
 	}
 	return true;
@@ -363,9 +376,9 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 	if (sw->dry_run)
 		printf("dry run: nothing changed\n");
 	else if (sw->on)
-		printf("every program started from now on loads it; root's own processes pass "
-		       "everything through (their pycs go in the tree, where every user reads "
-		       "them)\n");
+		printf("every program started from now on loads it, root's too; dpkg's maintainer "
+		       "scripts pass everything through (py3compile's pycs go in the tree, where "
+		       "every user reads them)\n");
 	printf("to undo: " PCR_CLI_NAME " %s --system\n", sw->on ? "disable" : "enable");
 done:
 	free(out);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -67,8 +68,10 @@ static void assert_kids_cached(const struct harness_fixture *f, const char *root
 		struct stat st;
 		cr_assert(stat(pycs[i + 1], &st) == 0, "%s, %s: no %s", py->label, what,
 			  pycs[i + 1]);
-		cr_assert_eq(st.st_mode & 077, 0, "%s, %s: %s is mode %o", py->label, what,
-			     pycs[i + 1], (unsigned)(st.st_mode & 0777));
+		cr_assert(S_ISREG(st.st_mode) && st.st_uid == geteuid(),
+			  "%s, %s: %s is not a file "
+			  "of the user's",
+			  py->label, what, pycs[i + 1]);
 		argv[n] = pycs[i + 1];
 	}
 	argv[n] = NULL;

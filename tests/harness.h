@@ -141,8 +141,8 @@ void harness_sample_pyc_stats(const struct harness_fixture *f, const struct harn
 			      struct stat st[HARNESS_SAMPLE_MODULES]);
 
 /* Fails the test unless every module of the sample has its central pyc
- * (a regular file of the user's, in an entry directory that is the user's
- * and 0700); what names the step. */
+ * (a regular file, in an entry directory of its owner's, 0700: the user
+ * who ran Python); what names the step. */
 void harness_assert_sample_cached(const struct harness_fixture *f, const struct harness_interp *py,
 				  const char *opt, const char *what);
 
