@@ -44,6 +44,24 @@ bool pcr_cli_text_replace(const char *path, const char *bytes, size_t len, const
  * mkdir -p makes them). false, with why. */
 bool pcr_cli_make_parents(const char *path, char *why, size_t whysz);
 
+/* cli/trusted.c: whether dir (may_be_missing: or the directory that would
+ * be made there), every directory on the way to it, links followed, can be
+ * changed by root and uid alone: the cache root's walk for uid, a last
+ * directory of root's taken too. false with why. */
+bool pcr_cli_dir_trusted(const char *dir, unsigned long uid, bool may_be_missing, char *why,
+			 size_t whysz);
+
+/* Whether the file at path (as named and as resolved) is root's or uid's,
+ * writable by no one else, in a trusted directory; for_everyone: and read
+ * by every user (a library in /etc/ld.so.preload). false with why. */
+bool pcr_cli_file_trusted(const char *path, unsigned long uid, bool for_everyone, char *why,
+			  size_t whysz);
+
+/* Whether what a start-up file would run is trusted for this user: the
+ * library the command finds (at a path LD_PRELOAD can hold), and with
+ * with_command this program itself. false with why. */
+bool pcr_cli_named_files_trusted(bool with_command, char *why, size_t whysz);
+
 /* Lines on stdout, each indented: what a change adds or removes. */
 void pcr_cli_print_indented(const char *text, size_t len);
 

@@ -128,6 +128,17 @@ void pcr_cli_print_indented(const char *text, size_t len)
 bool pcr_cli_text_ours(const char *path, const struct pcr_cli_text *t, char *why, size_t whysz)
 {
 	uid_t me = geteuid();
+	/* Where it is (or would be made): the user's alone, all the way up, so
+	 * that no one else's link (a ~/.config/environment.d of theirs, under
+	 * sudo -E) leads root to write where every user reads. */
+	char dir[PATH_MAX];
+	pcr_cli_format(dir, sizeof dir, "%s", path);
+	char *last = strrchr(dir, '/');
+	if (last && last != dir) {
+		*last = '\0';
+		if (!pcr_cli_dir_trusted(dir, me, true, why, whysz))
+			return false;
+	}
 	if (t->bytes) {
 		if (t->st.st_uid == me)
 			return true;
@@ -137,7 +148,6 @@ bool pcr_cli_text_ours(const char *path, const struct pcr_cli_text *t, char *why
 			       path, (unsigned long)t->st.st_uid, (unsigned long)me);
 		return false;
 	}
-	char dir[PATH_MAX];
 	pcr_cli_format(dir, sizeof dir, "%s", path);
 	struct stat st = { .st_uid = (uid_t)-1 };
 	for (char *slash; (slash = strrchr(dir, '/'));) {

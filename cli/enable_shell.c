@@ -307,7 +307,8 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 		       sw->on ? "enabled" : "disabled", path, sw->on ? "holds" : "has no");
 		goto done;
 	}
-	if (!pcr_cli_text_ours(path, &t, why, sizeof why)) {
+	if (!pcr_cli_text_ours(path, &t, why, sizeof why) ||
+	    (sw->on && !pcr_cli_named_files_trusted(true, why, sizeof why))) {
 		pcr_cli_error("%s; nothing changed", why);
 		goto fail;
 	}

@@ -24,8 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/fs.h"
-#include "../core/root.h"
 #include "child.h"
 #include "cli.h"
 #include "enable.h"
@@ -122,61 +120,6 @@ static void print_ours(const char *text, size_t len)
 	}
 }
 
-#define ROOT_ONLY_WHY                                                                      \
-	": anyone who can change it could run their code in every program of every user, " \
-	"root's too. Install the library (cmake --install, the .deb) where only root can " \
-	"write"
-
-/* Whether the file at path, and every directory above it, links followed,
- * can be changed by root alone: else someone else could put their code
- * into every process on the machine. The directories are walked as the
- * cache root's are (core/root.c, for uid 0): root's and writable by no one
- * else, but for a sticky one (/tmp) whose next component is root's, which
- * no one else can rename or replace. false with why. */
-static bool root_only(const char *path, char *why, size_t whysz)
-{
-	char real[PATH_MAX];
-	if (!realpath(path, real)) {
-		pcr_cli_format(why, whysz, "cannot resolve %s: %s", path, strerror(errno));
-		return false;
-	}
-	/* The path as named, then as resolved: a link on the way is in a
-	 * directory of the one, its target among the other. */
-	const char *paths[] = { path, real };
-	for (size_t i = 0; i < 2; i++) {
-		struct stat st;
-		if (stat(paths[i], &st) < 0) {
-			pcr_cli_format(why, whysz, "cannot look at %s: %s", paths[i],
-				       strerror(errno));
-			return false;
-		}
-		if (st.st_uid != 0 || (st.st_mode & 022)) {
-			pcr_cli_format(why, whysz, "%s is %s" ROOT_ONLY_WHY, paths[i],
-				       st.st_uid != 0 ? "not owned by root"
-						      : "writable by group or others");
-			return false;
-		}
-		char dir[PATH_MAX], where[PATH_MAX];
-		pcr_cli_format(dir, sizeof dir, "%s", paths[i]);
-		char *slash = strrchr(dir, '/');
-		if (!slash || slash == dir) /* a library in / is root's: its dir was checked */
-			continue;
-		*slash = '\0';
-		int err;
-		enum pcr_root_status s =
-		    pcr_root_check(&pcr_fs_libc, dir, 0, false, &err, where, sizeof where);
-		if (s != PCR_ROOT_OK && s != PCR_ROOT_READ_ONLY) {
-			bool parent = s == PCR_ROOT_UNSAFE_PARENT && *where;
-			pcr_cli_format(why, whysz, "%s %s%s%s%s" ROOT_ONLY_WHY, dir,
-				       s == PCR_ROOT_FOREIGN ? "is not owned by root"
-							     : pcr_root_status_str(s),
-				       parent ? " (" : "", parent ? where : "", parent ? ")" : "");
-			return false;
-		}
-	}
-	return true;
-}
-
 /* /bin/true run with LD_PRELOAD set to entry (NULL: unset) into r. */
 static void run_true(const char *entry, struct pcr_cli_child *r)
 {
@@ -261,7 +204,7 @@ static bool our_entry(char *entry, size_t size)
 				      entry);
 			return false;
 		}
-	if (!root_only(library, why, sizeof why)) {
+	if (!pcr_cli_file_trusted(library, 0, true, why, sizeof why)) {
 		pcr_cli_error("enable --system: %s; nothing changed", why);
 		return false;
 	}

@@ -150,7 +150,8 @@ int pcr_cli_switch_user(const struct pcr_cli_switch *sw)
 		status = PCR_CLI_OK;
 		goto done;
 	}
-	if (!pcr_cli_text_ours(path, &t, why, sizeof why)) {
+	if (!pcr_cli_text_ours(path, &t, why, sizeof why) ||
+	    (sw->on && !pcr_cli_named_files_trusted(false, why, sizeof why))) {
 		pcr_cli_error("%s: %s; nothing changed", verb, why);
 		goto done;
 	}

@@ -722,3 +722,108 @@ Test(enable, dry_run_changes_nothing)
 	cr_assert_eq(harness_count_of(text, BEGIN), 1, "--dry-run removed the block");
 	harness_fixture_fini(&f);
 }
+
+/* ---- what the start-up files name, and where they are ---- */
+
+/* The command and its library copied into a directory of uid 4242's: a
+ * start-up block or an environment.d file naming them would run whatever
+ * that user puts there, as this user (root here). Refused, nothing made. */
+Test(enable, a_command_or_library_another_user_may_change_is_refused)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a directory to another user");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char theirs[PATH_MAX], cmd[PATH_MAX + 32], lib[PATH_MAX + 64], rc[PATH_MAX], conf[PATH_MAX];
+	HARNESS_PATH(theirs, "%s/theirs", f.dir);
+	HARNESS_PATH(cmd, "%s/pycache-redirect", theirs);
+	HARNESS_PATH(lib, "PYCACHE_REDIRECT_LIBRARY=%s/libpycache-redirect.so", theirs);
+	HARNESS_PATH(rc, "%s/home/.bashrc", f.dir);
+	HARNESS_PATH(conf, "%s/home/.config/environment.d/60-pycache-redirect.conf", f.dir);
+	cr_assert(mkdir(theirs, 0755) == 0);
+	char script[4 * PATH_MAX];
+	HARNESS_PATH(script, "cp '%s' '%s' '%s/' && chown -R " OTHER_UID " '%s'", PCR_TEST_CLI,
+		     PCR_TEST_LIBRARY, theirs, theirs);
+	struct harness_result *r = run(&f, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	assert_exit(r, 0, "the copies");
+	free(r);
+	struct home h;
+	home_init(&h, &f, NULL);
+	r = malloc(sizeof *r);
+	harness_run(r, f.dir, h.env, (const char *[]){ cmd, "enable", "--shell", "bash", NULL });
+	assert_exit(r, 1, "enable --shell of another user's command");
+	cr_assert(strstr(r->err, theirs) && strstr(r->err, "nothing changed"), "%s", r->err);
+	cr_assert(!harness_exists(rc), "%s was written", rc);
+	free(r);
+	/* The build's own command, naming their library. */
+	r = cli(&f, (const char *[]){ lib, NULL }, (const char *[]){ "enable", "--user", NULL });
+	assert_exit(r, 1, "enable --user of another user's library");
+	cr_assert(strstr(r->err, theirs) && strstr(r->err, "nothing changed"), "%s", r->err);
+	cr_assert(!harness_exists(conf), "%s was written", conf);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* Root with another user's environment (sudo -E): their ~/.config/
+ * environment.d is a link to a directory of root's (/etc/environment.d,
+ * which every user's session reads). Root writes nothing there. */
+Test(enable, root_writes_nothing_through_another_users_config_link)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act on another user's home");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char home[PATH_MAX], system[PATH_MAX], link[PATH_MAX + 32];
+	HARNESS_PATH(home, "%s/home", f.dir);
+	HARNESS_PATH(system, "%s/system-environment.d", f.dir);
+	HARNESS_PATH(link, "%s/.config/environment.d", home);
+	cr_assert(mkdir(home, 0755) == 0 && mkdir(system, 0755) == 0);
+	char config[PATH_MAX + 16];
+	HARNESS_PATH(config, "%s/.config", home);
+	cr_assert(mkdir(config, 0755) == 0 && symlink(system, link) == 0);
+	cr_assert(lchown(link, 4242, 4242) == 0 && chown(config, 4242, 4242) == 0 &&
+		  chown(home, 4242, 4242) == 0);
+	struct harness_result *r = cli(&f, NULL, (const char *[]){ "enable", "--user", NULL });
+	assert_exit(r, 1, "enable --user through another user's link");
+	cr_assert(strstr(r->err, "another user") && strstr(r->err, "nothing changed"), "%s",
+		  r->err);
+	cr_assert_eq(harness_count_files(system, ""), 0, "root wrote into %s", system);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
+/* The loader reads /etc/ld.so.preload for every user: a library only root
+ * can read would make every other program print the loader's error. */
+Test(enable, system_library_other_users_cannot_read_is_refused)
+{
+	system_refuses("mkdir -m 700 \"$D/private\" && cp '" PCR_TEST_LIBRARY "' \"$D/private/\"",
+		       "PYCACHE_REDIRECT_LIBRARY=\"$D/private/libpycache-redirect.so\"",
+		       "enable --system", "other users");
+}
+
+/* A start-up block whose env would print an LD_PRELOAD the loader splits
+ * at a space: refused, as enable --user and --system refuse it. */
+Test(enable, shell_library_path_with_a_space_is_refused)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char dir[PATH_MAX], cmd[PATH_MAX + 32], rc[PATH_MAX], script[4 * PATH_MAX];
+	HARNESS_PATH(dir, "%s/x y", f.dir);
+	HARNESS_PATH(cmd, "%s/pycache-redirect", dir);
+	HARNESS_PATH(rc, "%s/home/.bashrc", f.dir);
+	HARNESS_PATH(script, "mkdir '%s' && cp '%s' '%s' '%s/'", dir, PCR_TEST_CLI,
+		     PCR_TEST_LIBRARY, dir);
+	struct harness_result *r = run(&f, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	assert_exit(r, 0, "the copies");
+	free(r);
+	/* The copy of the command finds the library beside it. */
+	struct home h;
+	home_init(&h, &f, NULL);
+	r = malloc(sizeof *r);
+	harness_run(r, f.dir, h.env, (const char *[]){ cmd, "enable", "--shell", "bash", NULL });
+	assert_exit(r, 1, "enable --shell with a space in the library's path");
+	cr_assert(strstr(r->err, "x y") && strstr(r->err, "nothing changed"), "%s", r->err);
+	cr_assert(!harness_exists(rc), "%s was written", rc);
+	free(r);
+	harness_fixture_fini(&f);
+}
