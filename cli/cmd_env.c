@@ -204,9 +204,11 @@ int pcr_cli_env(int argc, char **argv)
 	if (optind < argc)
 		return pcr_cli_usage_error("env: unexpected argument '%s'", argv[optind]);
 
+	/* No library: said on stderr, no lines, and still exit 0, as for every
+	 * other reason: a start-up file runs this, and must not fail for it. */
 	char library[PATH_MAX];
 	if (!pcr_cli_find_preload_or_say(library, sizeof library))
-		return PCR_CLI_FAILURE;
+		return PCR_CLI_OK;
 	/* Every reason the lines would leave Python unredirected, on stderr; the
 	 * lines all the same, and exit 0: a start-up file runs this. */
 	pcr_cli_warn_if_off("env", NULL);

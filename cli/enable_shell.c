@@ -95,35 +95,17 @@ static void quote(bool fish, const char *s, char *out, size_t size, size_t *used
 		*used += (size_t)w;
 }
 
-/* How the block names this command: by its name when PATH finds this very
- * program under it, else by its absolute path (a build tree, a prefix
- * that is not on PATH). */
-static bool command_on_path(const char *self)
-{
-	struct stat me, it;
-	const char *path = getenv("PATH");
-	if (!path || stat(self, &me) < 0)
-		return false;
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-		char candidate[PATH_MAX];
-		int len = snprintf(candidate, sizeof candidate, "%.*s/" PCR_CLI_NAME, (int)n, p);
-		/* The first hit is what the shell runs: it must be this program. */
-		if (n && p[0] == '/' && len > 0 && (size_t)len < sizeof candidate &&
-		    access(candidate, X_OK) == 0)
-			return stat(candidate, &it) == 0 && it.st_dev == me.st_dev &&
-			       it.st_ino == me.st_ino;
-		p += n + (p[n] == ':');
-	}
-	return false;
-}
-
 /* The block for shell into out; its length, 0 when it does not fit. */
 static size_t block(const char *shell, char *out, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	bool by_name = n <= 0 || (self[n] = '\0', command_on_path(self));
+	/* By its absolute path: the shell that reads the block may not have
+	 * this PATH (a venv active now, a prefix a later line adds). By name
+	 * only when this program cannot tell where it is. */
+	bool by_name = n <= 0;
+	if (!by_name)
+		self[n] = '\0';
 	bool fish = strcmp(shell, "fish") == 0;
 	size_t used = 0;
 	used += (size_t)snprintf(out, size,

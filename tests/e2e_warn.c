@@ -264,6 +264,43 @@ static void assert_python3_named(const struct harness_fixture *f, const char *co
 	free(r);
 }
 
+/* No library where the command looks (a copy of the command alone): env
+ * says so and exits 0 with no lines, so that the start-up file that runs
+ * it goes on; doctor exits 1, and so does status, though LD_PRELOAD names
+ * the library. */
+Test(warn, env_without_a_library_says_so_and_exits_0)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char bin[PATH_MAX], cli[PATH_MAX + 32], cmd[PATH_MAX * 3];
+	HARNESS_PATH(bin, "%s/bin", f.dir);
+	HARNESS_PATH(cli, "%s/pycache-redirect", bin);
+	HARNESS_PATH(cmd, "mkdir %s && cp '%s' %s", bin, PCR_TEST_CLI, cli);
+	cr_assert_eq(system(cmd), 0);
+	if (harness_exists(PCR_TEST_INSTALLED_LIBRARY))
+		cr_skip_test("%s is installed: the copy would find it", PCR_TEST_INSTALLED_LIBRARY);
+	char dir[PATH_MAX + 32];
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree, (const char *[]){ dir, NULL }, (const char *[]){ cli, "env", NULL });
+	cr_assert_eq(r->status, 0, "env: exit %d\n%s", r->status, r->err);
+	cr_assert(!strstr(r->out, "LD_PRELOAD"), "%s", r->out);
+	cr_assert(strstr(r->err, "libpycache-redirect.so"), "%s", r->err);
+	harness_run(r, f.tree, (const char *[]){ dir, NULL },
+		    (const char *[]){ cli, "doctor", NULL });
+	cr_assert_eq(r->status, 1, "doctor: %s", r->out);
+	/* LD_PRELOAD names it, yet nothing is there to load: not "on". */
+	char preload[PATH_MAX + 64];
+	HARNESS_PATH(preload, "LD_PRELOAD=%s/libpycache-redirect.so", bin);
+	harness_run(r, f.tree, (const char *[]){ dir, preload, NULL },
+		    (const char *[]){ cli, "status", NULL });
+	cr_assert_eq(r->status, 1, "status: %s%s", r->out, r->err);
+	cr_assert(strstr(r->out, "off here") && strstr(r->err, "libpycache-redirect.so"), "%s%s",
+		  r->out, r->err);
+	free(r);
+	harness_fixture_fini(&f);
+}
+
 /* A statically linked python3 first on PATH (a program that holds CPython's
  * runtime, as a static Python does): LD_PRELOAD cannot reach it. env and
  * run say so; doctor reports it. A static launcher without Python in it
