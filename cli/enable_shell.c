@@ -191,8 +191,16 @@ bool pcr_cli_shell_enabled(const char *shell)
 {
 	char path[PATH_MAX], why[PATH_MAX + 128];
 	struct pcr_cli_text t;
-	if (!pcr_cli_shell_file(shell, path, sizeof path) ||
-	    !pcr_cli_text_read(path, &t, why, sizeof why) || !t.bytes)
+	struct stat st;
+	if (!pcr_cli_shell_file(shell, path, sizeof path) || lstat(path, &st) < 0)
+		return false;
+	/* Nothing is opened through another user's link, nor anything but a
+	 * file (a device's open can do something): status and doctor run as
+	 * root with any HOME. */
+	if (!S_ISREG(st.st_mode) &&
+	    !(S_ISLNK(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid())))
+		return false;
+	if (!pcr_cli_text_read(path, &t, why, sizeof why) || !t.bytes)
 		return false;
 	bool found = false;
 	for (const char *p = t.bytes, *end = t.bytes + t.len; p < end && !found;

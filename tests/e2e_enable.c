@@ -827,3 +827,30 @@ Test(enable, shell_library_path_with_a_space_is_refused)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* status (and doctor) run as root with another user's HOME open nothing
+ * through that user's links: a link named .zshrc to a file of root's is
+ * not followed (strace shows every open). */
+Test(enable, status_opens_nothing_through_another_users_link)
+{
+	char strace[PATH_MAX];
+	if (geteuid() != 0 || !harness_have_program("strace", strace, sizeof strace))
+		cr_skip_test("needs root and strace");
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char home[PATH_MAX], link[PATH_MAX + 16], target[PATH_MAX];
+	HARNESS_PATH(home, "%s/home", f.dir);
+	HARNESS_PATH(link, "%s/.zshrc", home);
+	HARNESS_PATH(target, "%s/roots-secret", f.dir);
+	harness_write_file(target, "secret\n");
+	cr_assert(mkdir(home, 0755) == 0 && chown(home, 4242, 4242) == 0);
+	cr_assert(symlink(target, link) == 0 && lchown(link, 4242, 4242) == 0);
+	struct harness_result *r = run(&f, NULL,
+				       (const char *[]){ strace, "-f", "-e", "trace=open,openat",
+							 PCR_TEST_CLI, "status", NULL });
+	cr_assert(strstr(r->err, "openat"), "no trace: %s", r->err);
+	cr_assert(!strstr(r->err, "roots-secret") && !strstr(r->err, ".zshrc\""),
+		  "status opened through the link:\n%s", r->err);
+	free(r);
+	harness_fixture_fini(&f);
+}
