@@ -102,8 +102,12 @@ static size_t contents(char *out, size_t size)
 	    out + used, size - used,
 	    "TOX_TESTENV_PASSENV=${TOX_TESTENV_PASSENV:+$TOX_TESTENV_PASSENV }" PCR_CLI_TOX_NAMES
 	    "\nTOX_OVERRIDE=${TOX_OVERRIDE:+$TOX_OVERRIDE;}" PCR_CLI_TOX4_OVERRIDE "\n");
-	if (n < 0 || (size_t)n >= size - used)
+	if (n < 0 || (size_t)n >= size - used) {
+		pcr_cli_error("enable --user: the settings do not fit in the file's %zu bytes; "
+			      "shorten them; nothing changed",
+			      size);
 		return 0;
+	}
 	used += (size_t)n;
 	return used;
 }
