@@ -239,6 +239,34 @@ static bool resolve(const char *path, char *out, size_t outsz, bool dry_run)
 	return true;
 }
 
+/* bash's login shells (ssh, a console) read the first of ~/.bash_profile,
+ * ~/.bash_login and ~/.profile, not ~/.bashrc: Debian's ~/.profile reads
+ * ~/.bashrc, a ~/.bash_profile of the user's own may not. Said, not
+ * changed: the file is the user's. */
+static void warn_login_profile(void)
+{
+	const char *home = getenv("HOME");
+	static const char *const names[] = { ".bash_profile", ".bash_login" };
+	for (size_t i = 0; home && home[0] == '/' && i < 2; i++) {
+		char path[PATH_MAX], why[PATH_MAX + 128];
+		struct pcr_cli_text t;
+		pcr_cli_format(path, sizeof path, "%s/%s", home, names[i]);
+		struct stat st;
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    !pcr_cli_text_read(path, &t, why, sizeof why) || !t.bytes)
+			continue;
+		bool reads = strstr(t.bytes, ".bashrc") != NULL;
+		pcr_cli_text_free(&t);
+		if (!reads)
+			pcr_cli_error(
+			    "warning: %s does not read ~/.bashrc: bash's login shells (ssh, a "
+			    "console) will not switch the redirect on; add "
+			    "'[ -f ~/.bashrc ] && . ~/.bashrc' to it",
+			    path);
+		return; /* bash reads the first it finds */
+	}
+}
+
 int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 {
 	const char *shell = sw->shell;
@@ -336,10 +364,12 @@ int pcr_cli_switch_shell(const struct pcr_cli_switch *sw)
 		pcr_cli_print_indented(gone, gone_len);
 	if (sw->dry_run)
 		printf("dry run: nothing changed\n");
-	else if (sw->on)
+	else if (sw->on) {
 		printf("new %s shells switch the redirect on (this one: run the line above)\n",
 		       shell);
-	else
+		if (strcmp(shell, "bash") == 0)
+			warn_login_profile();
+	} else
 		printf("new %s shells start without it (this one keeps its LD_PRELOAD)\n", shell);
 	printf("to undo: %s\n", undo);
 done:

@@ -854,3 +854,30 @@ Test(enable, status_opens_nothing_through_another_users_link)
 	free(r);
 	harness_fixture_fini(&f);
 }
+
+/* bash's login shells read ~/.bash_profile, not ~/.bashrc: one that does
+ * not read ~/.bashrc gets the block's effect nowhere, and enable says so
+ * (and says nothing of one that reads it). */
+Test(enable, a_bash_profile_that_skips_bashrc_is_named)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char home[PATH_MAX], profile[PATH_MAX + 16];
+	HARNESS_PATH(home, "%s/home", f.dir);
+	HARNESS_PATH(profile, "%s/.bash_profile", home);
+	cr_assert(mkdir(home, 0755) == 0);
+	harness_write_file(profile, "export PS1='$ '\n");
+	struct harness_result *r =
+	    cli(&f, NULL, (const char *[]){ "enable", "--shell", "bash", NULL });
+	assert_exit(r, 0, "enable");
+	cr_assert(strstr(r->err, ".bash_profile does not read ~/.bashrc"), "%s", r->err);
+	free(r);
+	r = cli(&f, NULL, (const char *[]){ "disable", "--shell", "bash", NULL });
+	free(r);
+	harness_write_file(profile, "[ -f ~/.bashrc ] && . ~/.bashrc\n");
+	r = cli(&f, NULL, (const char *[]){ "enable", "--shell", "bash", NULL });
+	assert_exit(r, 0, "enable");
+	cr_assert(!strstr(r->err, "does not read"), "%s", r->err);
+	free(r);
+	harness_fixture_fini(&f);
+}
