@@ -725,6 +725,31 @@ Test(enable, dry_run_changes_nothing)
 
 /* ---- what the start-up files name, and where they are ---- */
 
+/* The command and its library copied into dir (then given to uid 4242 when
+ * theirs is set); the copy's enable --shell bash is refused, naming dir,
+ * and writes no .bashrc. */
+static void copy_is_refused(const struct harness_fixture *f, const char *dir, bool theirs,
+			    const char *what)
+{
+	char cmd[PATH_MAX + 32], rc[PATH_MAX], script[4 * PATH_MAX];
+	HARNESS_PATH(cmd, "%s/pycache-redirect", dir);
+	HARNESS_PATH(rc, "%s/home/.bashrc", f->dir);
+	HARNESS_PATH(script, "mkdir -p '%s' && cp '%s' '%s' '%s/' && %s '%s'", dir, PCR_TEST_CLI,
+		     PCR_TEST_LIBRARY, dir, theirs ? "chown -R " OTHER_UID : "ls >/dev/null", dir);
+	struct harness_result *r = run(f, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
+	assert_exit(r, 0, "the copies");
+	free(r);
+	struct home h;
+	home_init(&h, f, NULL);
+	r = malloc(sizeof *r);
+	cr_assert(r);
+	harness_run(r, f->dir, h.env, (const char *[]){ cmd, "enable", "--shell", "bash", NULL });
+	assert_exit(r, 1, what);
+	cr_assert(strstr(r->err, dir) && strstr(r->err, "nothing changed"), "%s: %s", what, r->err);
+	cr_assert(!harness_exists(rc), "%s: %s was written", what, rc);
+	free(r);
+}
+
 /* The command and its library copied into a directory of uid 4242's: a
  * start-up block or an environment.d file naming them would run whatever
  * that user puts there, as this user (root here). Refused, nothing made. */
@@ -734,29 +759,14 @@ Test(enable, a_command_or_library_another_user_may_change_is_refused)
 		cr_skip_test("needs root to give a directory to another user");
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char theirs[PATH_MAX], cmd[PATH_MAX + 32], lib[PATH_MAX + 64], rc[PATH_MAX], conf[PATH_MAX];
+	char theirs[PATH_MAX], lib[PATH_MAX + 64], conf[PATH_MAX];
 	HARNESS_PATH(theirs, "%s/theirs", f.dir);
-	HARNESS_PATH(cmd, "%s/pycache-redirect", theirs);
 	HARNESS_PATH(lib, "PYCACHE_REDIRECT_LIBRARY=%s/libpycache-redirect.so", theirs);
-	HARNESS_PATH(rc, "%s/home/.bashrc", f.dir);
 	HARNESS_PATH(conf, "%s/home/.config/environment.d/60-pycache-redirect.conf", f.dir);
-	cr_assert(mkdir(theirs, 0755) == 0);
-	char script[4 * PATH_MAX];
-	HARNESS_PATH(script, "cp '%s' '%s' '%s/' && chown -R " OTHER_UID " '%s'", PCR_TEST_CLI,
-		     PCR_TEST_LIBRARY, theirs, theirs);
-	struct harness_result *r = run(&f, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
-	assert_exit(r, 0, "the copies");
-	free(r);
-	struct home h;
-	home_init(&h, &f, NULL);
-	r = malloc(sizeof *r);
-	harness_run(r, f.dir, h.env, (const char *[]){ cmd, "enable", "--shell", "bash", NULL });
-	assert_exit(r, 1, "enable --shell of another user's command");
-	cr_assert(strstr(r->err, theirs) && strstr(r->err, "nothing changed"), "%s", r->err);
-	cr_assert(!harness_exists(rc), "%s was written", rc);
-	free(r);
+	copy_is_refused(&f, theirs, true, "enable --shell of another user's command");
 	/* The build's own command, naming their library. */
-	r = cli(&f, (const char *[]){ lib, NULL }, (const char *[]){ "enable", "--user", NULL });
+	struct harness_result *r =
+	    cli(&f, (const char *[]){ lib, NULL }, (const char *[]){ "enable", "--user", NULL });
 	assert_exit(r, 1, "enable --user of another user's library");
 	cr_assert(strstr(r->err, theirs) && strstr(r->err, "nothing changed"), "%s", r->err);
 	cr_assert(!harness_exists(conf), "%s was written", conf);
@@ -807,24 +817,9 @@ Test(enable, shell_library_path_with_a_space_is_refused)
 {
 	struct harness_fixture f;
 	harness_fixture_init(&f);
-	char dir[PATH_MAX], cmd[PATH_MAX + 32], rc[PATH_MAX], script[4 * PATH_MAX];
+	char dir[PATH_MAX];
 	HARNESS_PATH(dir, "%s/x y", f.dir);
-	HARNESS_PATH(cmd, "%s/pycache-redirect", dir);
-	HARNESS_PATH(rc, "%s/home/.bashrc", f.dir);
-	HARNESS_PATH(script, "mkdir '%s' && cp '%s' '%s' '%s/'", dir, PCR_TEST_CLI,
-		     PCR_TEST_LIBRARY, dir);
-	struct harness_result *r = run(&f, NULL, (const char *[]){ "/bin/sh", "-c", script, NULL });
-	assert_exit(r, 0, "the copies");
-	free(r);
-	/* The copy of the command finds the library beside it. */
-	struct home h;
-	home_init(&h, &f, NULL);
-	r = malloc(sizeof *r);
-	harness_run(r, f.dir, h.env, (const char *[]){ cmd, "enable", "--shell", "bash", NULL });
-	assert_exit(r, 1, "enable --shell with a space in the library's path");
-	cr_assert(strstr(r->err, "x y") && strstr(r->err, "nothing changed"), "%s", r->err);
-	cr_assert(!harness_exists(rc), "%s was written", rc);
-	free(r);
+	copy_is_refused(&f, dir, false, "enable --shell with a space in the library's path");
 	harness_fixture_fini(&f);
 }
 
