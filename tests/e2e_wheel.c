@@ -273,6 +273,17 @@ static void only_wheel(const char *dir, char *path)
 	cr_assert_eq(count, 1, "%d wheels in %s", count, dir);
 }
 
+/* pip wheel --no-index of k's checkout into f's dist/ (named in dist, of
+ * PATH_MAX bytes), with env. */
+static void pip_wheel(struct harness_result *r, const struct kit *k,
+		      const struct harness_fixture *f, const char *const *env, char *dist)
+{
+	harness_format(dist, PATH_MAX, "%s/dist", f->dir);
+	harness_run(r, f->dir, env,
+		    (const char *[]){ k->pip, "wheel", "--no-index", "--no-deps", "-w", dist,
+				      k->checkout, NULL });
+}
+
 /* pip wheel --no-index of the copy: the wheel's name, tag, RECORD and
  * members are right (tests/check_wheel.py), its tag is what its files need
  * (objdump; the back end would tag the library alone manylinux), and
@@ -288,10 +299,7 @@ Test(wheel, pip_wheel_builds_offline_and_installs_into_a_venv)
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	char dist[PATH_MAX], wheel[PATH_MAX + 256];
-	HARNESS_PATH(dist, "%s/dist", f.dir);
-	harness_run(r, f.dir, k.env,
-		    (const char *[]){ k.pip, "wheel", "--no-index", "--no-deps", "-w", dist,
-				      k.checkout, NULL });
+	pip_wheel(r, &k, &f, k.env, dist);
 	cr_assert_eq(r->status, 0, "pip wheel: %s%s", r->out, r->err);
 	assert_checkout_unchanged(&k);
 	only_wheel(dist, wheel);
@@ -403,12 +411,9 @@ Test(wheel, without_cmake_the_build_says_what_it_needs)
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	char dist[PATH_MAX], path[PATH_MAX + 16];
-	HARNESS_PATH(dist, "%s/dist", f.dir);
 	HARNESS_PATH(path, "PATH=%s/nothing", f.dir);
 	const char *env[] = { k.env[0], k.env[1], k.env[2], k.env[3], k.env[4], path, NULL };
-	harness_run(r, f.dir, env,
-		    (const char *[]){ k.pip, "wheel", "--no-index", "--no-deps", "-w", dist,
-				      k.checkout, NULL });
+	pip_wheel(r, &k, &f, env, dist);
 	cr_assert_neq(r->status, 0, "pip wheel without cmake: %s%s", r->out, r->err);
 	const char *all = strstr(r->out, "cmake is not installed") ? r->out : r->err;
 	cr_assert(strstr(all, "pycache-redirect: error: cmake is not installed") &&
