@@ -437,6 +437,16 @@ static const char *other_library(void)
 	return NULL;
 }
 
+/* Whether the cache under dir/home records an entry for the directory
+ * source (a <key>.src that holds its path). */
+static bool entry_recorded(const char *dir, const char *home, const char *source)
+{
+	char cmd[3 * PATH_MAX];
+	HARNESS_PATH(cmd, "grep -qrxF -- '%s' '%s/%s/.cache/pycache-redirect/v2' --include='*.src'",
+		     source, dir, home);
+	return system(cmd) == 0;
+}
+
 Test(enable, system_file_for_every_user_but_dpkgs_scripts)
 {
 	need_system_tools();
@@ -449,7 +459,9 @@ Test(enable, system_file_for_every_user_but_dpkgs_scripts)
 	char script[1 << 13], text[1 << 12], expect[PATH_MAX * 2], path[PATH_MAX];
 	const char *other = other_library();
 	/* tox under it too, when it is here: it passes no LD_PRELOAD on, and
-	 * needs none. */
+	 * needs none. HOME is passed, so that the cache is the one under it
+	 * (tox 3 passes none: the fallback, /tmp/pycache-redirect-4242, would
+	 * be the machine's). */
 	char tox[PATH_MAX];
 	bool have_tox = harness_have_program("tox", tox, sizeof tox);
 	if (have_tox) {
@@ -457,7 +469,7 @@ Test(enable, system_file_for_every_user_but_dpkgs_scripts)
 		harness_write_file(path, "[tox]\nskipsdist = true\nenvlist = py\n"
 					 "toxworkdir = {homedir}/toxwork\n[testenv]\n"
 					 "skip_install = true\nsitepackages = true\n"
-					 "commands = python -m app\n");
+					 "passenv = HOME\ncommands = python -m app\n");
 	} else {
 		cr_log_warn("tox is not installed: the system file is not tried under tox");
 	}
@@ -531,6 +543,9 @@ Test(enable, system_file_for_every_user_but_dpkgs_scripts)
 		HARNESS_PATH(path, "%s/toxhome/.cache/pycache-redirect", f.dir);
 		cr_assert_geq(harness_count_files(path, ".pyc"), HARNESS_SAMPLE_MODULES,
 			      "tox's run: no pycs in %s", path);
+		HARNESS_PATH(path, "%s/toxsrc/app", f.dir);
+		cr_assert(entry_recorded(f.dir, "toxhome", path), "tox's Python: no entry for %s",
+			  path);
 	}
 	/* Root's Python, with no LD_PRELOAD either: root's cache, a clean tree
 	 * (a container that runs as root). */
