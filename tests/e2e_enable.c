@@ -442,7 +442,7 @@ static const char *other_library(void)
 static bool entry_recorded(const char *dir, const char *home, const char *source)
 {
 	char cmd[3 * PATH_MAX];
-	HARNESS_PATH(cmd, "grep -qrxF -- '%s' '%s/%s/.cache/pycache-redirect/v2' --include='*.src'",
+	HARNESS_PATH(cmd, "grep -qrxF --include='*.src' -- '%s' '%s/%s/.cache/pycache-redirect/v2'",
 		     source, dir, home);
 	return system(cmd) == 0;
 }
