@@ -4,7 +4,6 @@
  * ($(pyenv root)/versions/2.7*, python2.7 or python2 on PATH); skipped, and
  * said so, where there is none. */
 #include <fcntl.h>
-#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,57 +15,6 @@
 #include <criterion/logging.h>
 
 #include "harness.h"
-
-static struct harness_interp found[8];
-static size_t nfound;
-
-static void add(const char *path)
-{
-	for (size_t i = 0; i < nfound; i++)
-		if (strcmp(found[i].path, path) == 0)
-			return;
-	struct harness_result *r = malloc(sizeof *r);
-	cr_assert(r);
-	harness_run(r, "/", NULL,
-		    (const char *[]){ path, "-c",
-				      "import sys; print('%d %d' % sys.version_info[:2])", NULL });
-	struct harness_interp *p = &found[nfound];
-	if (r->status == 0 && sscanf(r->out, "%d %d", &p->major, &p->minor) == 2 && p->major == 2 &&
-	    nfound < sizeof found / sizeof *found) {
-		snprintf(p->path, sizeof p->path, "%s", path);
-		snprintf(p->tag, sizeof p->tag, "python%d.%d", p->major, p->minor);
-		snprintf(p->label, sizeof p->label, "%.40s", path);
-		nfound++;
-	}
-	free(r);
-}
-
-/* The Python 2 interpreters here; skips the test when there is none. */
-static size_t pythons2(void)
-{
-	if (nfound == 0) {
-		glob_t g;
-		char pattern[PATH_MAX];
-		const char *home = getenv("HOME");
-		const char *pyenv = getenv("PYENV_ROOT");
-		if (pyenv && *pyenv)
-			snprintf(pattern, sizeof pattern, "%s/versions/2.7*/bin/python", pyenv);
-		else
-			snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/2.7*/bin/python",
-				 home ? home : "");
-		if (glob(pattern, 0, NULL, &g) == 0)
-			for (size_t i = 0; i < g.gl_pathc; i++)
-				add(g.gl_pathv[i]);
-		globfree(&g);
-		char path[PATH_MAX];
-		if (harness_have_program("python2.7", path, sizeof path) ||
-		    harness_have_program("python2", path, sizeof path))
-			add(path);
-	}
-	if (nfound == 0)
-		cr_skip_test("no CPython 2.7 here (pyenv install 2.7.18 provides one)");
-	return nfound;
-}
 
 /* A package in f's tree: pkg/{__init__,mod}.py and pkg/sub/{__init__,x}.py. */
 static void make_pkg(const struct harness_fixture *f)
@@ -139,7 +87,10 @@ static struct harness_result *run(const struct harness_fixture *f, const struct 
 /* Each test's body for each Python 2 found, in a fixture of its own. */
 static void each(void (*body)(const struct harness_interp *py, struct harness_fixture *f))
 {
-	size_t n = pythons2();
+	const struct harness_interp *found;
+	size_t n = harness_python2_interpreters(&found);
+	if (n == 0)
+		cr_skip_test("no CPython 2.7 here (pyenv install 2.7.18 provides one)");
 	for (size_t i = 0; i < n; i++) {
 		cr_log_info("python 2: %s", found[i].path);
 		struct harness_fixture f;

@@ -448,6 +448,56 @@ size_t harness_interpreters(const struct harness_interp **list)
 	return nfound;
 }
 
+static struct harness_interp found2[8];
+static size_t nfound2;
+
+static void consider2(const char *path)
+{
+	for (size_t i = 0; i < nfound2; i++)
+		if (strcmp(found2[i].path, path) == 0)
+			return;
+	struct harness_result *r = malloc(sizeof *r);
+	cr_assert(r);
+	harness_run(r, "/", NULL,
+		    (const char *[]){ path, "-c",
+				      "import sys; print('%d %d' % sys.version_info[:2])", NULL });
+	struct harness_interp *p = &found2[nfound2];
+	if (r->status == 0 && sscanf(r->out, "%d %d", &p->major, &p->minor) == 2 && p->major == 2 &&
+	    nfound2 < sizeof found2 / sizeof *found2) {
+		snprintf(p->path, sizeof p->path, "%s", path);
+		snprintf(p->tag, sizeof p->tag, "python%d.%d", p->major, p->minor);
+		snprintf(p->label, sizeof p->label, "%.40s", path);
+		nfound2++;
+	}
+	free(r);
+}
+
+size_t harness_python2_interpreters(const struct harness_interp **list)
+{
+	static bool searched2;
+	*list = found2;
+	if (searched2)
+		return nfound2;
+	searched2 = true;
+	glob_t g;
+	char pattern[PATH_MAX];
+	const char *home = getenv("HOME");
+	const char *pyenv = getenv("PYENV_ROOT");
+	if (pyenv && *pyenv)
+		HARNESS_PATH(pattern, "%s/versions/2.7*/bin/python", pyenv);
+	else
+		HARNESS_PATH(pattern, "%s/.pyenv/versions/2.7*/bin/python", home ? home : "");
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			consider2(g.gl_pathv[i]);
+	globfree(&g);
+	char path[PATH_MAX];
+	if (harness_have_program("python2.7", path, sizeof path) ||
+	    harness_have_program("python2", path, sizeof path))
+		consider2(path);
+	return nfound2;
+}
+
 const char *harness_interpreters_report(void)
 {
 	static char report[PATH_MAX * 8];

@@ -30,6 +30,10 @@ struct harness_interp {
  * test when there is none. */
 size_t harness_interpreters(const struct harness_interp **list);
 
+/* The CPython 2.7 interpreters: pyenv's 2.7 builds, python2.7 or python2
+ * on PATH (tag "python2.7"); none is no failure. */
+size_t harness_python2_interpreters(const struct harness_interp **list);
+
 /* What harness_interpreters found and skipped, in words. */
 const char *harness_interpreters_report(void);
 
