@@ -519,7 +519,7 @@ Test(listing, a_wheel_built_with_compile_holds_the_same_pycs) { harness_each_pyt
 /* git clone of a repository tracking files in a __pycache__ directory,
  * every program redirected (PYCACHE_REDIRECT_SCOPE=all): the clone's
  * status is clean, the files read back as committed, the tree has no
- * __pycache__ of its own. */
+ * __pycache__ of its own; a pyc imported there shows as untracked. */
 Test(listing, git_clones_a_tracked_pycache_cleanly_in_scope_all)
 {
 	char git[PATH_MAX];
@@ -576,6 +576,29 @@ Test(listing, git_clones_a_tracked_pycache_cleanly_in_scope_all)
 	char first[PATH_MAX];
 	cr_expect_eq(harness_count_bytecode(clone, first, sizeof first), 0,
 		     "the clone has a __pycache__ of its own: %s", first);
+
+	/* A pyc Python writes beside the tracked file is untracked, as in a
+	 * clone made without the library: git lists the directory to see it. */
+	const struct harness_interp *py = harness_first_python();
+	const char *const import[] = { py->path, "-c", "import pkg.mod", NULL };
+	const char *const status[] = { git, "status", "--porcelain", "--untracked-files=all",
+				       NULL };
+	harness_run_redirected(r, f, clone, env, import);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	harness_run_redirected(r, f, clone, env, status);
+	char redirected[1024];
+	HARNESS_PATH(redirected, "%s", r->out);
+	harness_run(r, f->dir, env, (const char *[]){ git, "clone", "-q", repo, "plain", NULL });
+	cr_assert_eq(r->status, 0, "git clone: %s", r->err);
+	HARNESS_PATH(clone, "%s/plain", f->dir);
+	harness_run(r, clone, env, import);
+	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
+	harness_run(r, clone, env, status);
+	cr_assert(strstr(r->out, "?? pkg/__pycache__/mod."), "in-tree, git status says\n%s",
+		  r->out);
+	cr_expect_str_eq(redirected, r->out,
+			 "git status after an import: under the library\n%sin-tree\n%s", redirected,
+			 r->out);
 	free(r);
 	harness_fixture_fini(f);
 }
@@ -617,4 +640,42 @@ Test(listing, other_programs_see_the_real_tree)
 	free(r);
 	harness_assert_tree_clean(f, py);
 	harness_fixture_fini(f);
+}
+
+/* ---- glibc's ways of listing, in scope all ---- */
+
+/* A C program in scope all (tests/list_calls.c) sees what it sees with
+ * in-tree caching: readdir, readdir64, rewinddir, readdir_r, fdopendir,
+ * getdents64, and the d_type of __pycache__ (a directory). */
+static void glibc_calls(const struct harness_interp *py, struct harness_fixture *f)
+{
+	const char *const argv[] = { PCR_TEST_LIST_CALLS, "app", "app/__pycache__", "app/stats",
+				     NULL };
+	const char *const env[] = { "PYCACHE_REDIRECT_SCOPE=all", NULL };
+	struct harness_result *views[2];
+	for (int redirect = 0; redirect < 2; redirect++) {
+		free(python(f, py, redirect, NULL, compile_all));
+		views[redirect] = malloc(sizeof *views[redirect]);
+		cr_assert(views[redirect]);
+		if (redirect)
+			harness_run_redirected(views[redirect], f, f->tree, env, argv);
+		else
+			harness_run(views[redirect], f->tree, NULL, argv);
+		cr_expect_eq(views[redirect]->status, 0, "%s: list_calls: %s", py->label,
+			     views[redirect]->err);
+		if (!redirect)
+			remove_bytecode(f);
+	}
+	harness_assert_tree_clean(f, py);
+	expect_same(f, py, "glibc's listings in scope all", views[0]->out, views[1]->out);
+	free(views[0]);
+	free(views[1]);
+}
+
+Test(listing, every_glibc_call_sees_the_in_tree_names_in_scope_all)
+{
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	glibc_calls(harness_first_python(), &f);
+	harness_fixture_fini(&f);
 }
