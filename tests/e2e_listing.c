@@ -183,11 +183,17 @@ static void same_listings(const struct harness_interp *py, struct harness_fixtur
 
 Test(listing, every_way_of_listing_sees_the_in_tree_names) { each_python_and_2(same_listings); }
 
+/* shutil.rmtree of argv[1]; prints it and whether it still exists. */
+static const char remove_tree[] = "import os, shutil, sys\n"
+				  "shutil.rmtree(sys.argv[1])\n"
+				  "print(sys.argv[1], os.path.exists(sys.argv[1]))\n";
+
 /* ---- a __pycache__ both in the tree and in the cache ---- */
 
 /* In-tree pycs written before the library was switched on, a file of
  * another interpreter's, then, under the library, optimized pycs (central
- * names the tree lacks) and text's pyc again (a name both have). */
+ * names the tree lacks) and text's pyc again (a name both have): listed
+ * once each, and all removed by rmtree. */
 static const char compile_all[] = "import compileall; compileall.compile_dir('app', quiet=1)";
 static const char recompile_text[] = "import py_compile; py_compile.compile('app/text.py')";
 
@@ -218,6 +224,21 @@ static void union_of_both(const struct harness_interp *py, struct harness_fixtur
 		    views[1]->out);
 	free(views[0]);
 	free(views[1]);
+
+	/* rmtree removes both halves (names only the tree has, names both
+	 * have), then the directories: as in-tree, it succeeds and leaves
+	 * nothing, in the tree or in the cache. */
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", remove_tree, "app", NULL);
+	cr_expect_eq(r->status, 0,
+		     "%s: rmtree of a package with pycs in the tree and in the cache: %s",
+		     py->label, r->err);
+	cr_expect_str_eq(r->out, "app False\n", "%s", py->label);
+	free(r);
+	count_entries(f);
+	cr_expect_eq(entries_seen + records_seen, 0,
+		     "%s: after rmtree, %zu entries and %zu records left, first %s", py->label,
+		     entries_seen, records_seen, first_seen);
 }
 
 Test(listing, pycache_lists_the_tree_and_the_cache_once_each)
@@ -262,16 +283,14 @@ Test(listing, copytree_copies_the_pycs) { each_python_and_2(copytree); }
  * package's entries outlive the copy's removal. */
 static void rmtree(const struct harness_interp *py, struct harness_fixture *f)
 {
-	static const char remove[] = "import os, shutil, sys\n"
-				     "shutil.rmtree(sys.argv[1])\n"
-				     "print(sys.argv[1], os.path.exists(sys.argv[1]))\n";
 	free(python(f, py, true, NULL, import_app));
 	free(python(f, py, true, NULL, copy_app));
 	count_entries(f);
 	cr_expect_eq(entries_seen, 4, "%s: %zu entries for app, copy and their stats (copytree)",
 		     py->label, entries_seen);
 
-	struct harness_result *r = harness_python(f, py, true, NULL, "-c", remove, "copy", NULL);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", remove_tree, "copy", NULL);
 	cr_expect_eq(r->status, 0, "%s: rmtree of the copy: %s", py->label, r->err);
 	cr_expect_str_eq(r->out, "copy False\n", "%s", py->label);
 	free(r);
@@ -285,7 +304,7 @@ static void rmtree(const struct harness_interp *py, struct harness_fixture *f)
 	layout_central_of_dir(entry, sizeof entry, f->root, src, NULL);
 	cr_expect(harness_exists(entry), "%s: rmtree of the copy took app/stats' entry", py->label);
 
-	r = harness_python(f, py, true, NULL, "-c", remove, "app", NULL);
+	r = harness_python(f, py, true, NULL, "-c", remove_tree, "app", NULL);
 	cr_expect_eq(r->status, 0, "%s: rmtree of the package: %s", py->label, r->err);
 	cr_expect_str_eq(r->out, "app False\n", "%s", py->label);
 	free(r);
