@@ -106,7 +106,7 @@ static void each_python_and_2(void (*body)(const struct harness_interp *py,
 }
 
 /* The cache's entries (directories <root>/v2/<k0k1>/<key>) and records
- * (<key>.src), counted; the first of either found copied to first. */
+ * (<key>.src), counted; the first of either found, for messages. */
 static size_t entries_seen, records_seen;
 static char first_seen[PATH_MAX];
 
@@ -327,9 +327,9 @@ static const char modes_program[] = "import compileall, importlib.util, os, shut
 				    "t = importlib.util.cache_from_source('app/text.py')\n"
 				    "v = importlib.util.cache_from_source('app/version.py')\n"
 				    "shutil.copy(t, 'app/copied.pyc')\n"
-				    "os.rename(v, 'app/version.pyc')\n"
-				    "print(m(t), m('app/copied.pyc'), m('app/version.pyc'))\n"
-				    "import app.version; print(app.version.VERSION)\n";
+				    "os.rename(v, 'app/sourceless.pyc')\n"
+				    "print(m(t), m('app/copied.pyc'), m('app/sourceless.pyc'))\n"
+				    "import app.sourceless as s; print(s.VERSION)\n";
 
 /* As uid 4242, every path of the cache: listed (directories) or read
  * (files); prints each with the errno name it met, or "ok". */
@@ -397,7 +397,7 @@ static void modes_under(const struct harness_interp *py, struct harness_fixture 
 {
 	char made[2][PATH_MAX];
 	HARNESS_PATH(made[0], "%s/app/copied.pyc", f->tree);
-	HARNESS_PATH(made[1], "%s/app/version.pyc", f->tree);
+	HARNESS_PATH(made[1], "%s/app/sourceless.pyc", f->tree);
 	mode_t old = umask(mask);
 	struct harness_result *in_tree = python(f, py, false, NULL, modes_program);
 	remove_bytecode(f);
