@@ -184,9 +184,10 @@ static void same_listings(const struct harness_interp *py, struct harness_fixtur
 Test(listing, every_way_of_listing_sees_the_in_tree_names) { each_python_and_2(same_listings); }
 
 /* shutil.rmtree of argv[1]; prints it and whether it still exists. */
-static const char remove_tree[] = "import os, shutil, sys\n"
-				  "shutil.rmtree(sys.argv[1])\n"
-				  "print(sys.argv[1], os.path.exists(sys.argv[1]))\n";
+static const char remove_tree[] =
+    "import os, shutil, sys\n"
+    "shutil.rmtree(sys.argv[1])\n"
+    "sys.stdout.write('%s %s\\n' % (sys.argv[1], os.path.exists(sys.argv[1])))\n";
 
 /* ---- a __pycache__ both in the tree and in the cache ---- */
 
@@ -233,7 +234,7 @@ static void union_of_both(const struct harness_interp *py, struct harness_fixtur
 	cr_expect_eq(r->status, 0,
 		     "%s: rmtree of a package with pycs in the tree and in the cache: %s",
 		     py->label, r->err);
-	cr_expect_str_eq(r->out, "app False\n", "%s", py->label);
+	cr_expect_str_eq(r->out, "app False\n", "%s: rmtree: %s%s", py->label, r->out, r->err);
 	free(r);
 	count_entries(f);
 	cr_expect_eq(entries_seen + records_seen, 0,
@@ -292,7 +293,8 @@ static void rmtree(const struct harness_interp *py, struct harness_fixture *f)
 	struct harness_result *r =
 	    harness_python(f, py, true, NULL, "-c", remove_tree, "copy", NULL);
 	cr_expect_eq(r->status, 0, "%s: rmtree of the copy: %s", py->label, r->err);
-	cr_expect_str_eq(r->out, "copy False\n", "%s", py->label);
+	cr_expect_str_eq(r->out, "copy False\n", "%s: rmtree of the copy: %s%s", py->label, r->out,
+			 r->err);
 	free(r);
 	count_entries(f);
 	cr_expect_eq(entries_seen, 2, "%s: after rmtree of the copy, %zu entries (app's 2 wanted)",
@@ -306,7 +308,7 @@ static void rmtree(const struct harness_interp *py, struct harness_fixture *f)
 
 	r = harness_python(f, py, true, NULL, "-c", remove_tree, "app", NULL);
 	cr_expect_eq(r->status, 0, "%s: rmtree of the package: %s", py->label, r->err);
-	cr_expect_str_eq(r->out, "app False\n", "%s", py->label);
+	cr_expect_str_eq(r->out, "app False\n", "%s: rmtree: %s%s", py->label, r->out, r->err);
 	free(r);
 	count_entries(f);
 	cr_expect_eq(entries_seen + records_seen, 0,
