@@ -5,6 +5,7 @@ runs it under the library and with in-tree caching):
     python list_tree.py TOP
 
 Each section comes from one way of listing (os.listdir by path and by
+descriptor, each name stat'ed and read relative to its directory's
 descriptor, os.scandir by path and by descriptor, os.walk top-down and
 bottom-up, os.fwalk, glob's '**', pathlib's rglob), names sorted, paths
 relative to TOP; the last section is every file os.walk finds, with its
@@ -14,6 +15,7 @@ listing that this Python lacks (2.7 has no scandir) prints nothing, for
 both runs alike. Python 2.7 to the newest."""
 from __future__ import print_function
 
+import errno
 import glob
 import hashlib
 import os
@@ -52,6 +54,29 @@ if hasattr(os, "supports_fd") and os.listdir in os.supports_fd:
         fd = os.open(d, os.O_RDONLY)
         try:
             print(rel(d) + ": " + " ".join(sorted(os.listdir(fd))))
+        finally:
+            os.close(fd)
+
+if os.stat in getattr(os, "supports_dir_fd", ()):
+    # What os.fwalk before 3.7 does: each listed name stat'ed relative to
+    # the directory's descriptor; and a file read through it.
+    section("stat by descriptor")
+    for d in dirs:
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            names = []
+            for n in sorted(os.listdir(d)):
+                try:
+                    st = os.stat(n, dir_fd=fd, follow_symlinks=False)
+                    size = "-"
+                    if stat.S_ISREG(st.st_mode):
+                        f = os.open(n, os.O_RDONLY, dir_fd=fd)
+                        size = len(os.read(f, 1 << 20))
+                        os.close(f)
+                    names.append("%s/%d/%s" % (n, stat.S_IFMT(st.st_mode) >> 12, size))
+                except OSError as e:
+                    names.append("%s/%s" % (n, errno.errorcode[e.errno]))
+            print(rel(d) + ": " + " ".join(names))
         finally:
             os.close(fd)
 
