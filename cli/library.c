@@ -48,6 +48,11 @@ static const char *const hooks[] = {
 #define HOOK_FOPEN(NAME) #NAME,
 #define HOOK2(NAME, ...) #NAME,
 #define HOOK_EXEC(NAME, ...) #NAME,
+#define HOOK_LISTED(NAME, ...) #NAME,
+#define HOOK_DIR_OPEN(NAME, ...) #NAME,
+#define HOOK_TWIN(NAME, ...) #NAME,
+#define HOOK_READDIR(NAME, ...) #NAME,
+#define HOOK_DIR_END(NAME, ...) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
 #include "../preload/hooks.def"
 #undef HOOK
@@ -56,6 +61,11 @@ static const char *const hooks[] = {
 #undef HOOK2
 #undef HOOK_EXEC
 #undef HOOK_EXECL
+#undef HOOK_TWIN
+#undef HOOK_LISTED
+#undef HOOK_DIR_OPEN
+#undef HOOK_READDIR
+#undef HOOK_DIR_END
 };
 #define NHOOKS (sizeof hooks / sizeof *hooks)
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 
@@ -84,4 +85,36 @@ int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m)
 	record_name_undo(m, saved);
 	errno = e;
 	return r;
+}
+
+int pcr_entry_remove_record(const struct pcr_fs *fs, struct pcr_mapping *m)
+{
+	char saved[sizeof PCR_SOURCE_SUFFIX];
+	int r = fs->unlink(record_name(m, saved));
+	int e = errno;
+	record_name_undo(m, saved);
+	errno = e;
+	return r;
+}
+
+int pcr_entry_read_record(const struct pcr_fs *fs, char *entry, size_t len, char *buf, size_t size)
+{
+	char saved[sizeof PCR_SOURCE_SUFFIX];
+	memcpy(saved, entry + len, sizeof saved);
+	memcpy(entry + len, PCR_SOURCE_SUFFIX, sizeof PCR_SOURCE_SUFFIX);
+	int fd = fs->open(entry, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	memcpy(entry + len, saved, sizeof saved);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, size);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return (errno = e), -1;
+	/* One absolute line, and nothing after it. */
+	if (n < 2 || (size_t)n == size || buf[0] != '/' || buf[n - 1] != '\n' ||
+	    memchr(buf, '\n', (size_t)n - 1) || memchr(buf, '\0', (size_t)n))
+		return (errno = EINVAL), -1;
+	buf[n - 1] = '\0';
+	return 0;
 }

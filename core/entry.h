@@ -28,6 +28,18 @@ int pcr_entry_record_source(const struct pcr_fs *fs, struct pcr_mapping *m);
 /* Whether <entry>.src is missing (an entry whose maker could not record it). */
 bool pcr_entry_record_missing(const struct pcr_fs *fs, struct pcr_mapping *m);
 
+/* Remove <entry>.src, once its entry directory was removed (an rmdir of
+ * the virtual __pycache__): no record outlives its entry. 0, or -1 with
+ * errno. */
+int pcr_entry_remove_record(const struct pcr_fs *fs, struct pcr_mapping *m);
+
+/* The source directory an entry's record names: entry is the entry
+ * directory's path (len bytes, in a buffer with room for ".src" after it,
+ * left as it was); the record's line without its "\n" goes to buf. The
+ * caller checks it: a record is a hint, the key is the truth. 0, or -1 with
+ * errno (EINVAL: not one absolute line that fits). */
+int pcr_entry_read_record(const struct pcr_fs *fs, char *entry, size_t len, char *buf, size_t size);
+
 /* An entry's last use is its directory's mtime: Python's writes update it,
  * and the library touches it on a process's first lookup in the entry when
  * it is PCR_TOUCH_EVERY old, as ccache does, so that a cache that is only

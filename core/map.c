@@ -197,3 +197,22 @@ const char *pcr_map_status_str(enum pcr_map_status s)
 	}
 	return "unknown";
 }
+
+static bool lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool pcr_map_is_entry(const char *root, size_t root_len, const char *path, size_t len)
+{
+	static const char layout[] = "/" PCR_LAYOUT "/";
+	size_t at = root_len + sizeof layout - 1;
+	if (len != at + 3 + PCR_KEY_HEX || memcmp(path, root, root_len) != 0 ||
+	    memcmp(path + root_len, layout, sizeof layout - 1) != 0)
+		return false;
+	const char *shard = path + at, *key = shard + 3;
+	return shard[2] == '/' && lower_hex(key, PCR_KEY_HEX) && memcmp(shard, key, 2) == 0;
+}

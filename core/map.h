@@ -102,6 +102,10 @@ enum pcr_map_status pcr_map_sidecar(const char *root, size_t root_len, const cha
 				    const char *path, const struct pcr_keyer *keyer,
 				    struct pcr_mapping *m);
 
+/* Whether path (len bytes) is an entry directory of the layout under root:
+ * exactly <root>/v2/<k0k1>/<key>. */
+bool pcr_map_is_entry(const char *root, size_t root_len, const char *path, size_t len);
+
 /* The first 64 bits of m's key (never 0), for per-process tables of
  * entries: read from its hex digits once, when m is made. */
 static inline unsigned long long pcr_entry_bits(const struct pcr_mapping *m)

@@ -19,22 +19,27 @@
 #include "state.h"
 #include "trust.h"
 
+bool pcr_fd_path(int fd, char *buf, size_t size)
+{
+	if (fd < 0)
+		return false;
+	char link[40] = "/proc/self/fd/";
+	size_t n = strlen(link);
+	link[n + pcr_put_uint(link + n, (unsigned long)fd)] = '\0';
+	ssize_t len = pcr_fs_real.readlink(link, buf, size - 1);
+	if (len <= 0 || buf[0] != '/')
+		return false;
+	buf[len] = '\0';
+	return true;
+}
+
 /* The physical directory a relative path starts from: the working directory,
  * or the directory dirfd is open on. */
 static bool base_dir(int dirfd, char *buf, size_t size)
 {
 	if (dirfd == AT_FDCWD)
 		return pcr_fs_real.getcwd(buf, size) && buf[0] == '/';
-	if (dirfd < 0)
-		return false;
-	char link[40] = "/proc/self/fd/";
-	size_t n = strlen(link);
-	link[n + pcr_put_uint(link + n, (unsigned long)dirfd)] = '\0';
-	ssize_t len = pcr_fs_real.readlink(link, buf, size - 1);
-	if (len <= 0 || buf[0] != '/')
-		return false;
-	buf[len] = '\0';
-	return true;
+	return pcr_fd_path(dirfd, buf, size);
 }
 
 typedef enum pcr_map_status (*mapper)(const char *root, size_t root_len, const char *base,
@@ -83,8 +88,7 @@ static void log_fallback(const struct pcr_call *c)
 	    5);
 }
 
-bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op,
-		    const char **P)
+bool pcr_call_map(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op)
 {
 	/* Field by field: the mapping's two PATH_MAX buffers need no clearing. */
 	c->orig = path;
@@ -93,11 +97,18 @@ bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char 
 	c->op = op;
 	c->central = false;
 	c->prepared = false;
-	c->mapped = false;
+	int saved = errno;
+	c->mapped = map(c);
+	errno = saved;
+	return c->mapped;
+}
+
+bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op,
+		    const char **P)
+{
 	*P = path;
 	int saved = errno;
-	if (map(c)) {
-		c->mapped = true;
+	if (pcr_call_map(c, hook, dirfd, path, op)) {
 		if (!c->m.is_dir) /* a mkdir of a name in __pycache__ is a create */
 			c->op &= ~(pcr_op)PCR_MAKES_DIR;
 		/* A read-only root: a create fails as on a read-only tree, with no
@@ -179,6 +190,24 @@ static bool make_entry(struct pcr_call *c)
 	return true;
 }
 
+/* The entry of a virtual __pycache__ was removed (rmdir): its record goes
+ * with it, and so does the tree's own __pycache__, which the listing showed
+ * as part of the same directory (preload/listing.c). When that one is not
+ * empty, the call is made again on it, and fails as an rmdir of a
+ * directory with files in it fails. */
+static bool removed_entry(struct pcr_call *c, const char **P)
+{
+	pcr_entry_remove_record(&pcr_fs_real, &c->m);
+	if (!pcr_seen_tree_may_have(&c->m))
+		return false;
+	if (pcr_fs_real.unlinkat(c->dirfd, c->orig, AT_REMOVEDIR) == 0 || errno == ENOENT ||
+	    errno == ENOTDIR)
+		return false;
+	c->central = false;
+	*P = c->orig;
+	return true;
+}
+
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
 	if (!c->central) {
@@ -205,6 +234,12 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			entry_made(c);
 		}
 		pcr_seen_entry_made(&c->m); /* found, or made, there */
+		if ((c->op & PCR_REMOVES) && c->m.is_dir)
+			again = removed_entry(c, P);
+		else if ((c->op & PCR_REMOVES) && pcr_seen_tree_may_have(&c->m))
+			/* The name is gone: the tree's file of that name, which the
+			 * central one hid, would show through. */
+			pcr_fs_real.unlinkat(c->dirfd, c->orig, 0);
 	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
 		if (pcr_seen_tree_may_have(&c->m)) {

@@ -36,6 +36,9 @@ enum {
 				  * record */
 	PCR_OPENS = 1u << 4,     /* an open for reading: a found pyc counts as a hit or an
 				  * in-tree read (core/stats.h) */
+	PCR_REMOVES = 1u << 5,   /* unlink, rmdir: an rmdir of __pycache__ that removes the
+				  * entry removes its record and the tree's own
+				  * __pycache__ too (preload/call.c, removed_entry) */
 };
 typedef unsigned pcr_op;
 
@@ -51,8 +54,16 @@ struct pcr_call {
 	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 
+/* The path of the directory (or file) fd is open on, from /proc/self/fd:
+ * false when there is none, or it is not absolute (deleted, a socket). */
+bool pcr_fd_path(int fd, char *buf, size_t size);
+
 bool pcr_call_begin(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op,
 		    const char **P);
+
+/* The first step of pcr_call_begin alone: whether path maps (c->m then
+ * holds its central path), with nothing looked at or tried. Keeps errno. */
+bool pcr_call_map(struct pcr_call *c, const char *hook, int dirfd, const char *path, pcr_op op);
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P);
 
 /* What a two-path call does, for the emulation of a move across file systems. */

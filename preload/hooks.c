@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "call.h"
+#include "listing.h"
 #include "real.h"
 #include "state.h"
 #include "stats.h"
@@ -12,6 +14,7 @@
 #define PCR_EXPORT __attribute__((visibility("default")))
 #define PCR_UNPAREN(...) __VA_ARGS__
 #define PCR_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PCR_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* The real function, or a failure with ENOSYS when this libc has none. */
 #define PCR_REAL_OR_FAIL(NAME, FAIL)             \
@@ -41,7 +44,7 @@
 
 #define PCR_NOINLINE static __attribute__((noinline))
 
-#define HOOK(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)               \
+#define HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)        \
 	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
 	{                                                                          \
 		struct pcr_call c;                                                 \
@@ -58,11 +61,14 @@
 		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                \
 			return real ARGS;                                          \
 		return mapped_##NAME(real, PCR_UNPAREN ARGS);                      \
-	}                                                                          \
-	PCR_EXPORT RET NAME PARAMS                                                 \
-	{                                                                          \
-		PCR_OPAQUE(PATH);                                                  \
-		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)                      \
+	}
+
+#define HOOK(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)        \
+	HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED) \
+	PCR_EXPORT RET NAME PARAMS                                          \
+	{                                                                   \
+		PCR_OPAQUE(PATH);                                           \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)               \
 	}
 
 /* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
@@ -151,6 +157,132 @@
 		PCR_OPAQUE(PATH_B);                                                             \
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS)         \
 	}
+
+/* unlinkat as HOOK, and one more way to a name: a call that found nothing
+ * relative to a directory descriptor open on an entry (shutil.rmtree's
+ * unlink of a name that entry's listing showed from the tree's own
+ * __pycache__, preload/listing.h) is made again on that name in the tree.
+ * Paths that are not ours pay a compare of the result, and only a failure
+ * with ENOENT relative to a descriptor looks further. */
+#define HOOK_TWIN(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED, TWIN)               \
+	HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)                   \
+	PCR_NOINLINE RET twin_##NAME(RET done, PCR_UNPAREN PARAMS)                            \
+	{                                                                                     \
+		int e = errno;                                                                \
+		int twin = pcr_listing_twin(DIRFD, PATH);                                     \
+		if (twin < 0)                                                                 \
+			return (errno = e), done;                                             \
+		RET r = TWIN;                                                                 \
+		int te = errno;                                                               \
+		close(twin);                                                                  \
+		if (done != FAIL) /* removed: the tree's twin goes too, whatever it says */   \
+			return (errno = e), done;                                             \
+		return (errno = te), r;                                                       \
+	}                                                                                     \
+	PCR_EXPORT RET NAME PARAMS                                                            \
+	{                                                                                     \
+		PCR_OPAQUE(PATH);                                                             \
+		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                        \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                       \
+			if (PCR_UNLIKELY(real == NULL))                                       \
+				return slow_##NAME(PCR_UNPAREN ARGS, false);                  \
+			RET r = real ARGS;                                                    \
+			if (PCR_LIKELY(r != FAIL)                                             \
+				? PCR_LIKELY(                                                 \
+				      !__atomic_load_n(&pcr_listing_twins, __ATOMIC_RELAXED)) \
+				: errno != ENOENT || !PATH ||                                 \
+				      !__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))        \
+				return r;                                                     \
+			return DIRFD < 0 ? r : twin_##NAME(r, PCR_UNPAREN ARGS);              \
+		}                                                                             \
+		return slow_##NAME(PCR_UNPAREN ARGS, true);                                   \
+	}
+
+/* opendir as HOOK, and in a redirected process the stream it opened is told
+ * to the listing (preload/listing.h) with what the call found: a
+ * __pycache__ mapped (c), or any other directory. */
+#define HOOK_LISTED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)        \
+	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
+	{                                                                          \
+		struct pcr_call c;                                                 \
+		const char *P;                                                     \
+		RET r = FAIL;                                                      \
+		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go; \
+		     go = pcr_call_next(&c, r == FAIL, &P))                        \
+			r = real MAPPED;                                           \
+		if (r != FAIL)                                                     \
+			pcr_listing_opened(r, PATH, c.mapped ? &c : NULL);         \
+		return r;                                                          \
+	}                                                                          \
+	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)              \
+	{                                                                          \
+		PCR_REAL_OR_FAIL(NAME, FAIL)                                       \
+		if (pcr_wants_after(tested, PATH) && pcr_ready())                  \
+			return mapped_##NAME(real, PCR_UNPAREN ARGS);              \
+		RET r = real ARGS;                                                 \
+		if (r != FAIL && __atomic_load_n(&pcr_active, __ATOMIC_RELAXED))   \
+			pcr_listing_opened(r, PATH, NULL);                         \
+		return r;                                                          \
+	}                                                                          \
+	PCR_EXPORT RET NAME PARAMS                                                 \
+	{                                                                          \
+		PCR_OPAQUE(PATH);                                                  \
+		if (PCR_LIKELY(!__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))) { \
+			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);            \
+			if (PCR_LIKELY(real != NULL))                              \
+				return real ARGS;                                  \
+		}                                                                  \
+		return slow_##NAME(PCR_UNPAREN ARGS, pcr_may_want(PATH));          \
+	}
+
+/* fdopendir: a stream on a descriptor, which may be open on a __pycache__
+ * or an entry: the listing looks at its end. */
+#define HOOK_DIR_OPEN(NAME, PARAMS, ARGS)                                \
+	PCR_EXPORT DIR *NAME PARAMS                                      \
+	{                                                                \
+		__typeof__(&NAME) real = PCR_REAL(NAME);                 \
+		if (!real)                                               \
+			return (errno = ENOSYS), NULL;                   \
+		DIR *d = real ARGS;                                      \
+		if (d && __atomic_load_n(&pcr_active, __ATOMIC_RELAXED)) \
+			pcr_listing_opened(d, NULL, NULL);               \
+		return d;                                                \
+	}
+
+/* Directory streams (preload/listing.h): readdir adds the virtual names
+ * at the end of a stream, in a redirected process; closedir, rewinddir and
+ * seekdir tell the listing that the stream ends or starts again. */
+#define HOOK_READDIR(NAME, ENTRY)                                                          \
+	PCR_NOINLINE ENTRY *slow_##NAME(DIR *d)                                            \
+	{                                                                                  \
+		PCR_REAL_OR_FAIL(NAME, NULL)                                               \
+		if (!__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))                       \
+			return real(d);                                                    \
+		return (ENTRY *)pcr_listing_readdir((struct dirent * (*)(DIR *)) real, d); \
+	}                                                                                  \
+	PCR_EXPORT ENTRY *NAME(DIR *d)                                                     \
+	{                                                                                  \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                            \
+		if (PCR_LIKELY(!__atomic_load_n(&pcr_active, __ATOMIC_RELAXED)) &&         \
+		    PCR_LIKELY(real != NULL))                                              \
+			return real(d);                                                    \
+		return slow_##NAME(d);                                                     \
+	}
+
+#define HOOK_DIR_END(NAME, RET, PARAMS, ARGS, REWOUND)              \
+	PCR_EXPORT RET NAME PARAMS                                  \
+	{                                                           \
+		if (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED)) \
+			pcr_listing_forget(d, REWOUND);             \
+		__typeof__(&NAME) real = PCR_REAL(NAME);            \
+		if (!real)                                          \
+			errno = ENOSYS;                             \
+		PCR_DIR_END_CALL_##RET(real, ARGS)                  \
+	}
+#define PCR_DIR_END_CALL_int(REAL, ARGS) return REAL ? REAL ARGS : -1;
+#define PCR_DIR_END_CALL_void(REAL, ARGS) \
+	if (REAL)                         \
+		REAL ARGS;
 
 /* The exec family's: what the process counted, written out first; the real
  * function looked up when the library is loaded (resolve_NAME), since a

@@ -19,6 +19,8 @@
 #define ENTRY_TREE_PYCS 4 /* the tree's __pycache__ holds pycs (they ship with it) */
 #define ENTRY_BITS 7
 static uint64_t seen[1024];
+static uint64_t seen_ino[1024]; /* the entry directory's inode, as its stat found it: a
+				 * listing's d_ino (preload/listing.c); 0 unknown */
 
 static uint64_t *slot_of(uint64_t key) { return &seen[(key >> 3) % (sizeof seen / sizeof *seen)]; }
 
@@ -59,7 +61,17 @@ bool pcr_seen_tree_may_have(const struct pcr_mapping *m)
 
 bool pcr_seen_look_centrally(struct pcr_mapping *m)
 {
+	ino_t ino;
+	return pcr_seen_look_entry(m, &ino);
+}
+
+bool pcr_seen_look_entry(struct pcr_mapping *m, ino_t *ino)
+{
+	*ino = 0;
 	int k = known(m);
+	if (k >= 0 && (k & ENTRY_EXISTS))
+		*ino = (ino_t)__atomic_load_n(
+		    &seen_ino[slot_of(pcr_entry_bits(m) | ENTRY_BITS) - seen], __ATOMIC_RELAXED);
 	if (k >= 0)
 		/* Missing when looked at: another process may have made it since,
 		 * so it is looked in again, but for a tree that ships its pycs,
@@ -73,6 +85,11 @@ bool pcr_seen_look_centrally(struct pcr_mapping *m)
 	struct stat st;
 	bool found = pcr_fs_real.stat(m->central, &st) == 0;
 	bool exists = found || errno != ENOENT; /* unsure (EACCES...): look centrally */
+	if (found && S_ISDIR(st.st_mode)) {
+		*ino = st.st_ino;
+		__atomic_store_n(&seen_ino[slot_of(pcr_entry_bits(m) | ENTRY_BITS) - seen],
+				 (uint64_t)st.st_ino, __ATOMIC_RELAXED);
+	}
 	struct timespec now;
 	if (found && S_ISDIR(st.st_mode) && !pcr_root_read_only() &&
 	    clock_gettime(CLOCK_REALTIME, &now) == 0 && pcr_entry_touch_due(st.st_mtim, now)) {

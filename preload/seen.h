@@ -20,6 +20,10 @@
  * looked in again, as another process may have filled it since. */
 bool pcr_seen_look_centrally(struct pcr_mapping *m);
 
+/* The same, and *ino the entry directory's inode as a stat of this process
+ * found it (a listing's __pycache__, preload/listing.c); else 0. */
+bool pcr_seen_look_entry(struct pcr_mapping *m, ino_t *ino);
+
 /* What a call found out about m's entry: it exists (this process made it,
  * wrote into it, or found a file in it); the tree has no __pycache__ (an
  * in-tree lookup of it found nothing): central misses need not try the

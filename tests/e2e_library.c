@@ -16,6 +16,11 @@ static const char *const table[] = {
 #define HOOK_FOPEN(NAME) #NAME,
 #define HOOK2(NAME, ...) #NAME,
 #define HOOK_EXEC(NAME, ...) #NAME,
+#define HOOK_LISTED(NAME, ...) #NAME,
+#define HOOK_DIR_OPEN(NAME, ...) #NAME,
+#define HOOK_TWIN(NAME, ...) #NAME,
+#define HOOK_READDIR(NAME, ...) #NAME,
+#define HOOK_DIR_END(NAME, ...) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
 #include "preload/hooks.def"
 };

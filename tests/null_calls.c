@@ -23,7 +23,8 @@ typedef intptr_t (*any_fn)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t);
 
 /* The arguments of a call, one letter each: N the NULL path, P a __pycache__
  * path, D AT_FDCWD, B a scratch buffer, Z zero, S a size, R the mode "r",
- * W the mode "w", F a FILE *, V the stat version of the __xstat family. */
+ * W the mode "w", F a FILE *, V the stat version of the __xstat family;
+ * the directory stream calls get a NULL stream (N). */
 static const struct call {
 	const char *name, *args;
 } calls[] = {
@@ -52,7 +53,9 @@ static const struct call {
 	{ "removexattr", "NR" },  { "lremovexattr", "NR" },  { "execve", "NZZ" },
 	{ "execv", "NZ" },        { "execvp", "NZ" },        { "execvpe", "NZZ" },
 	{ "execveat", "DNZZZ" },  { "execl", "NZ" },         { "execlp", "NZ" },
-	{ "execle", "NZZ" },
+	{ "execle", "NZZ" },      { "fdopendir", "Z" },      { "readdir", "N" },
+	{ "readdir64", "N" },     { "closedir", "N" },       { "rewinddir", "N" },
+	{ "seekdir", "NZ" },
 };
 
 static char scratch[4096] __attribute__((aligned(64)));
@@ -100,7 +103,9 @@ int main(int argc, char **argv)
 			/* A FILE * or DIR * is compared as NULL or not. */
 			bool pointer = strncmp(c->name, "fopen", 5) == 0 ||
 				       strncmp(c->name, "freopen", 7) == 0 ||
-				       strcmp(c->name, "opendir") == 0;
+				       strcmp(c->name, "opendir") == 0 ||
+				       strcmp(c->name, "fdopendir") == 0 ||
+				       strncmp(c->name, "readdir", 7) == 0;
 			printf("%s(%s) ret %ld errno %d\n", c->name, c->args,
 			       pointer                                ? (long)(r != 0)
 			       : strncmp(c->name, "readlink", 8) == 0 ? (long)r

@@ -366,3 +366,44 @@ Test(entry, record_source_cleans_up_after_a_failed_rename)
 	list_dir(fanout, got, sizeof got);
 	cr_assert_str_eq(got, "", "left behind: %s", got);
 }
+
+/* The record read back names the source; removing it leaves the entry. */
+Test(entry, record_read_back_and_removed)
+{
+	cr_assert_eq(pcr_entry_create(&pcr_fs_libc, &m), 0, "%s", strerror(errno));
+	char e[PATH_MAX + 8], buf[PATH_MAX];
+	unit_path(e, "%s", entry);
+	cr_assert_eq(pcr_entry_read_record(&pcr_fs_libc, e, strlen(e), buf, sizeof buf), 0, "%s",
+		     strerror(errno));
+	cr_assert_str_eq(buf, src);
+	cr_assert_str_eq(e, entry, "the entry's path is left as it was");
+	cr_assert_eq(pcr_entry_remove_record(&pcr_fs_libc, &m), 0);
+	cr_assert_eq(unit_mode(record), -1, "record left behind");
+	check_mode(entry, S_IFDIR, 0700);
+	cr_assert_eq(pcr_entry_read_record(&pcr_fs_libc, e, strlen(e), buf, sizeof buf), -1);
+	cr_assert_eq(errno, ENOENT);
+}
+
+/* A record that is not one absolute line is no hint at all. */
+Test(entry, record_that_is_not_one_absolute_line_is_refused)
+{
+	cr_assert_eq(pcr_entry_create(&pcr_fs_libc, &m), 0, "%s", strerror(errno));
+	static const char *const bad[] = { "",         "\n",          "relative/dir\n",
+					   "/a\n/b\n", "/no/newline", "/a\nb" };
+	char e[PATH_MAX + 8], buf[PATH_MAX];
+	unit_path(e, "%s", entry);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		unlink(record);
+		unit_write_file(record, bad[i]);
+		errno = 0;
+		cr_assert_eq(pcr_entry_read_record(&pcr_fs_libc, e, strlen(e), buf, sizeof buf), -1,
+			     "\"%s\" accepted", bad[i]);
+		cr_assert_eq(errno, EINVAL, "\"%s\": %s", bad[i], strerror(errno));
+	}
+	/* A record as long as the buffer cannot be whole. */
+	unlink(record);
+	unit_write_file(record, "/abc\n");
+	cr_assert_eq(pcr_entry_read_record(&pcr_fs_libc, e, strlen(e), buf, 5), -1);
+	cr_assert_eq(pcr_entry_read_record(&pcr_fs_libc, e, strlen(e), buf, 6), 0);
+	cr_assert_str_eq(buf, "/abc");
+}

@@ -809,3 +809,29 @@ Test(map_sidecar, the_fast_test_passes_every_sidecar_and_little_else)
 	cr_assert(!pcr_might_be_sidecar(".pyc"));
 	cr_assert(!pcr_might_be_sidecar("/a/m.pyc/"));
 }
+
+/* pcr_map_is_entry: exactly <root>/v2/<k0k1>/<key>, the shard the key's
+ * first two digits; how a listing tells a descriptor open on an entry. */
+Test(map_is_entry, only_an_entry_directory_of_this_root)
+{
+	char entry[PATH_MAX];
+	layout_central_of_spelling(entry, sizeof entry, ROOT, "/src/pkg", NULL);
+	cr_assert(pcr_map_is_entry(ROOT, ROOT_LEN, entry, strlen(entry)), "%s", entry);
+	static const char *const not [] = {
+		ROOT "/v2",
+		ROOT "/v2/ab",
+		ROOT "/v2/ab/abcdef0123456789abcdef0123456789/x.pyc",
+		ROOT "/v2/ab/abcdef0123456789abcdef012345678",   /* 31 digits */
+		ROOT "/v2/ab/abcdef0123456789abcdef0123456789a", /* 33 */
+		ROOT "/v2/ac/abcdef0123456789abcdef0123456789",  /* another shard */
+		ROOT "/v2/AB/ABCDEF0123456789ABCDEF0123456789",  /* upper case */
+		ROOT "/v1/ab/abcdef0123456789abcdef0123456789",  /* the old layout */
+		ROOT "x/v2/ab/abcdef0123456789abcdef0123456789", /* a sibling of the root */
+		"/elsewhere/v2/ab/abcdef0123456789abcdef0123456789",
+	};
+	for (size_t i = 0; i < sizeof not / sizeof *not ; i++)
+		cr_assert_not(pcr_map_is_entry(ROOT, ROOT_LEN, not [i], strlen(not [i])), "%s",
+			      not [i]);
+	const char *ok = ROOT "/v2/ab/abcdef0123456789abcdef0123456789";
+	cr_assert(pcr_map_is_entry(ROOT, ROOT_LEN, ok, strlen(ok)));
+}
