@@ -50,7 +50,9 @@ static const char *const hooks[] = {
 #define HOOK_EXEC(NAME, ...) #NAME,
 #define HOOK_LISTED(NAME, ...) #NAME,
 #define HOOK_DIR_OPEN(NAME, ...) #NAME,
+#define HOOK_OPEN_TWIN(NAME, ...) #NAME,
 #define HOOK_TWIN(NAME, ...) #NAME,
+#define HOOK_READDIR_R(NAME, ...) #NAME,
 #define HOOK_READDIR(NAME, ...) #NAME,
 #define HOOK_DIR_END(NAME, ...) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
@@ -62,9 +64,11 @@ static const char *const hooks[] = {
 #undef HOOK_EXEC
 #undef HOOK_EXECL
 #undef HOOK_TWIN
+#undef HOOK_OPEN_TWIN
 #undef HOOK_LISTED
 #undef HOOK_DIR_OPEN
 #undef HOOK_READDIR
+#undef HOOK_READDIR_R
 #undef HOOK_DIR_END
 };
 #define NHOOKS (sizeof hooks / sizeof *hooks)

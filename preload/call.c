@@ -65,9 +65,12 @@ static enum pcr_map_status map_with(mapper map_path, struct pcr_call *c)
 static bool map(struct pcr_call *c)
 {
 	enum pcr_map_status st = map_with(pcr_map_path, c);
+	c->sidecar = false;
 	if (st == PCR_MAP_NOT_PYCACHE &&
-	    (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS))
+	    (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS)) {
 		st = map_with(pcr_map_sidecar, c);
+		c->sidecar = true;
+	}
 	if (st == PCR_MAP_OK)
 		return true;
 	/* A source directory that is missing or not one (PCR_MAP_NO_DIR) goes
@@ -208,6 +211,25 @@ static bool removed_entry(struct pcr_call *c, const char **P)
 	return true;
 }
 
+/* A central name was removed (unlink): the tree's file of that name, which
+ * the central one hid, would show through, and goes too. Python 2's pycs
+ * are its entry's only use there: its last one removes the emptied entry
+ * and its record (Python 2 removes a directory's pycs, never a
+ * __pycache__). */
+static void removed_name(struct pcr_call *c)
+{
+	if (c->sidecar || pcr_seen_tree_may_have(&c->m))
+		pcr_fs_real.unlinkat(c->dirfd, c->orig, 0);
+	if (!c->sidecar)
+		return;
+	char cut = c->m.central[c->m.entry_len];
+	c->m.central[c->m.entry_len] = '\0';
+	int r = pcr_fs_real.unlinkat(AT_FDCWD, c->m.central, AT_REMOVEDIR);
+	c->m.central[c->m.entry_len] = cut;
+	if (r == 0)
+		pcr_entry_remove_record(&pcr_fs_real, &c->m);
+}
+
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 {
 	if (!c->central) {
@@ -236,10 +258,8 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 		pcr_seen_entry_made(&c->m); /* found, or made, there */
 		if ((c->op & PCR_REMOVES) && c->m.is_dir)
 			again = removed_entry(c, P);
-		else if ((c->op & PCR_REMOVES) && pcr_seen_tree_may_have(&c->m))
-			/* The name is gone: the tree's file of that name, which the
-			 * central one hid, would show through. */
-			pcr_fs_real.unlinkat(c->dirfd, c->orig, 0);
+		else if (c->op & PCR_REMOVES)
+			removed_name(c);
 	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
 		if (pcr_seen_tree_may_have(&c->m)) {

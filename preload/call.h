@@ -51,6 +51,7 @@ struct pcr_call {
 	bool central;  /* the path being tried is the central one */
 	bool prepared; /* the entry directory was made (or found) for a retry */
 	bool mapped;   /* m is valid: the path is one the library maps */
+	bool sidecar;  /* ... as Python 2's pyc beside its source */
 	off_t moving;  /* the target of a move: the size of what moves in, -1 unknown */
 };
 

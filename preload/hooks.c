@@ -71,8 +71,7 @@
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH), ARGS)               \
 	}
 
-/* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
-#define HOOK_OPEN(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                                         \
+#define HOOK_OPEN_MAPPED(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                                  \
 	PCR_NOINLINE int mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS, mode_t mode)    \
 	{                                                                                          \
 		struct pcr_call c;                                                                 \
@@ -89,18 +88,25 @@
 		if (!pcr_wants_after(tested, PATH) || !pcr_ready())                                \
 			return real(PCR_UNPAREN ARGS, mode);                                       \
 		return mapped_##NAME(real, PCR_UNPAREN ARGS, mode);                                \
-	}                                                                                          \
-	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                               \
-	{                                                                                          \
-		mode_t mode = 0;                                                                   \
-		if (pcr_open_op(flags) & PCR_CREATES) {                                            \
-			va_list ap;                                                                \
-			va_start(ap, flags);                                                       \
-			mode = (mode_t)va_arg(ap, int);                                            \
-			va_end(ap);                                                                \
-		}                                                                                  \
-		PCR_OPAQUE(PATH);                                                                  \
-		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode))                  \
+	}
+
+/* The mode is there only when O_CREAT or O_TMPFILE ask for it. */
+#define PCR_OPEN_MODE(MODE)                     \
+	mode_t MODE = 0;                        \
+	if (pcr_open_op(flags) & PCR_CREATES) { \
+		va_list ap;                     \
+		va_start(ap, flags);            \
+		MODE = (mode_t)va_arg(ap, int); \
+		va_end(ap);                     \
+	}
+
+#define HOOK_OPEN(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                        \
+	HOOK_OPEN_MAPPED(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                 \
+	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                              \
+	{                                                                         \
+		PCR_OPEN_MODE(mode)                                               \
+		PCR_OPAQUE(PATH);                                                 \
+		PCR_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode)) \
 	}
 
 #define HOOK_FOPEN(NAME)                                                                          \
@@ -158,44 +164,72 @@
 		PCR_FAST_PATH(NAME, pcr_may_want(PATH_A) || pcr_may_want(PATH_B), ARGS)         \
 	}
 
-/* unlinkat as HOOK, and one more way to a name: a call that found nothing
- * relative to a directory descriptor open on an entry (shutil.rmtree's
- * unlink of a name that entry's listing showed from the tree's own
- * __pycache__, preload/listing.h) is made again on that name in the tree.
- * Paths that are not ours pay a compare of the result, and only a failure
- * with ENOENT relative to a descriptor looks further. */
-#define HOOK_TWIN(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED, TWIN)               \
-	HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)                   \
-	PCR_NOINLINE RET twin_##NAME(RET done, PCR_UNPAREN PARAMS)                            \
-	{                                                                                     \
-		int e = errno;                                                                \
-		int twin = pcr_listing_twin(DIRFD, PATH);                                     \
-		if (twin < 0)                                                                 \
-			return (errno = e), done;                                             \
-		RET r = TWIN;                                                                 \
-		int te = errno;                                                               \
-		close(twin);                                                                  \
-		if (done != FAIL) /* removed: the tree's twin goes too, whatever it says */   \
-			return (errno = e), done;                                             \
-		return (errno = te), r;                                                       \
-	}                                                                                     \
-	PCR_EXPORT RET NAME PARAMS                                                            \
-	{                                                                                     \
-		PCR_OPAQUE(PATH);                                                             \
-		if (PCR_LIKELY(!pcr_may_want(PATH))) {                                        \
-			__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                       \
-			if (PCR_UNLIKELY(real == NULL))                                       \
-				return slow_##NAME(PCR_UNPAREN ARGS, false);                  \
-			RET r = real ARGS;                                                    \
-			if (PCR_LIKELY(r != FAIL)                                             \
-				? PCR_LIKELY(                                                 \
-				      !__atomic_load_n(&pcr_listing_twins, __ATOMIC_RELAXED)) \
-				: errno != ENOENT || !PATH ||                                 \
-				      !__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))        \
-				return r;                                                     \
-			return DIRFD < 0 ? r : twin_##NAME(r, PCR_UNPAREN ARGS);              \
-		}                                                                             \
-		return slow_##NAME(PCR_UNPAREN ARGS, true);                                   \
+/* A call relative to a directory descriptor open on an entry whose listing
+ * showed names of the tree's own __pycache__ (preload/listing.h) reaches
+ * them: when it found no name (ENOENT), it is made on the tree's
+ * __pycache__, the twin call, with twin a descriptor open on it; a removal
+ * (AFTER) is made there too when it removed a name, once this process
+ * listed an entry with its twin (pcr_listing_twins), so that the tree's
+ * file of that name does not show through. Paths that are not ours pay a
+ * compare of the result, and a load. */
+#define PCR_TWIN_FAST_PATH(NAME, OURS, ARGS, FAIL, DIRFD, PATH, AFTER)                       \
+	if (PCR_LIKELY(!(OURS))) {                                                           \
+		__typeof__(&NAME) real = PCR_REAL_LOADED(NAME);                              \
+		if (PCR_UNLIKELY(real == NULL))                                              \
+			return slow_##NAME(PCR_UNPAREN ARGS, false);                         \
+		__typeof__(real ARGS) r = real ARGS;                                         \
+		if (PCR_LIKELY(r != FAIL)                                                    \
+			? PCR_LIKELY(!(AFTER) ||                                             \
+				     !__atomic_load_n(&pcr_listing_twins, __ATOMIC_RELAXED)) \
+			: errno != ENOENT || !PATH ||                                        \
+			      !__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))               \
+			return r;                                                            \
+		return DIRFD < 0 ? r : twin_##NAME(r, PCR_UNPAREN ARGS);                     \
+	}                                                                                    \
+	return slow_##NAME(PCR_UNPAREN ARGS, true);
+
+#define PCR_TWIN_CALL(NAME, RET, FAIL, DIRFD, PATH, PARAMS, TWIN)                           \
+	PCR_NOINLINE RET twin_##NAME(RET done, PCR_UNPAREN PARAMS)                          \
+	{                                                                                   \
+		int e = errno;                                                              \
+		int twin = pcr_listing_twin(DIRFD, PATH);                                   \
+		if (twin < 0)                                                               \
+			return (errno = e), done;                                           \
+		RET r = TWIN;                                                               \
+		int te = errno;                                                             \
+		close(twin);                                                                \
+		if (done != FAIL) /* removed: the tree's twin goes too, whatever it says */ \
+			return (errno = e), done;                                           \
+		return (errno = te), r;                                                     \
+	}
+
+#define HOOK_TWIN(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED, TWIN, AFTER)       \
+	HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)                  \
+	PCR_TWIN_CALL(NAME, RET, FAIL, DIRFD, PATH, PARAMS, TWIN)                            \
+	PCR_EXPORT RET NAME PARAMS                                                           \
+	{                                                                                    \
+		PCR_OPAQUE(PATH);                                                            \
+		PCR_TWIN_FAST_PATH(NAME, pcr_may_want(PATH), ARGS, FAIL, DIRFD, PATH, AFTER) \
+	}
+
+/* A create is never made in the tree through the twin. */
+static inline int pcr_twin_openat(int twin, const char *path, int flags, mode_t mode)
+{
+	if (pcr_open_op(flags) & PCR_CREATES)
+		return (errno = ENOENT), -1;
+	return pcr_fs_real.openat(twin, path, flags, mode);
+}
+
+/* openat as HOOK_OPEN, and the twin (as above) of a name not found. */
+#define HOOK_OPEN_TWIN(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED, TWIN)                             \
+	HOOK_OPEN_MAPPED(NAME, DIRFD, PATH, PARAMS, ARGS, MAPPED)                                 \
+	PCR_TWIN_CALL(NAME, int, -1, DIRFD, PATH, (PCR_UNPAREN PARAMS, mode_t mode), TWIN)        \
+	PCR_EXPORT int NAME(PCR_UNPAREN PARAMS, ...)                                              \
+	{                                                                                         \
+		PCR_OPEN_MODE(mode)                                                               \
+		PCR_OPAQUE(PATH);                                                                 \
+		PCR_TWIN_FAST_PATH(NAME, pcr_may_want(PATH), (PCR_UNPAREN ARGS, mode), -1, DIRFD, \
+				   PATH, false)                                                   \
 	}
 
 /* opendir as HOOK, and in a redirected process the stream it opened is told
@@ -269,6 +303,17 @@
 		return slow_##NAME(d);                                                     \
 	}
 
+#define HOOK_READDIR_R(NAME, ENTRY)                                              \
+	PCR_EXPORT int NAME(DIR *d, ENTRY *entry, ENTRY **result)                \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, ENOSYS)                                   \
+		if (PCR_LIKELY(!__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))) \
+			return real(d, entry, result);                           \
+		return pcr_listing_readdir_r(                                    \
+		    (int (*)(DIR *, struct dirent *, struct dirent **))real, d,  \
+		    (struct dirent *)entry, (struct dirent **)result);           \
+	}
+
 #define HOOK_DIR_END(NAME, RET, PARAMS, ARGS, REWOUND)              \
 	PCR_EXPORT RET NAME PARAMS                                  \
 	{                                                           \
@@ -333,4 +378,7 @@
 #define PCR_EXECL_CALL_NO_ENV(VNAME, PATH, ARGV, ENVPV) ((void)(ENVPV), exec_##VNAME(PATH, ARGV))
 #define PCR_EXECL_CALL_ENV(VNAME, PATH, ARGV, ENVPV) exec_##VNAME(PATH, ARGV, ENVPV)
 
+/* readdir_r is deprecated, not gone: programs built long ago still call it,
+ * and its hook must be defined. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include "hooks.def"

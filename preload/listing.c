@@ -52,6 +52,8 @@ struct stream {
 	bool saw_pycache;   /* the stream listed a __pycache__ of its own */
 	bool saw_source;    /* ... and a .py file */
 	bool sidecars_only; /* of the other side's names, only Python 2's sidecars */
+	bool hide_sidecars; /* an entry listed as a __pycache__: Python 2's pycs in it
+			     * belong beside the sources */
 	int other;          /* the other side, while ADD_OTHER; else -1 */
 	ino_t pycache_ino;
 	char path[PATH_KEEP];
@@ -85,6 +87,7 @@ static struct stream *claim(DIR *d, enum look look)
 						__ATOMIC_RELAXED)) {
 			s->phase = READING;
 			s->saw_pycache = s->saw_source = s->sidecars_only = false;
+			s->hide_sidecars = false;
 			s->look = (unsigned char)look;
 			s->path[0] = '\0';
 			s->other = -1;
@@ -92,6 +95,14 @@ static struct stream *claim(DIR *d, enum look look)
 		}
 	}
 	return NULL;
+}
+
+/* Python 2's name for a module's pyc: one dot, and .pyc or .pyo (Python 3's
+ * names carry a tag, and so a second dot). */
+static bool sidecar_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	return dot && dot != name && (strcmp(dot, ".pyc") == 0 || strcmp(dot, ".pyo") == 0);
 }
 
 static void observe(struct stream *s, const char *name)
@@ -170,6 +181,7 @@ void pcr_listing_opened(DIR *d, const char *path, struct pcr_call *c)
 	/* A __pycache__: the entry lists the tree's names too when the tree
 	 * has one (a stat now, once an entry and process when it has none). */
 	s->look = LOOK_NONE;
+	s->hide_sidecars = c->central;
 	struct stat st;
 	if (!c->central || !pcr_seen_tree_may_have(&c->m))
 		return;
@@ -269,14 +281,6 @@ static void begin_extras(struct stream *s, DIR *d)
 		s->phase = ADD_OTHER;
 }
 
-/* Python 2's name for a module's pyc: one dot, and .pyc or .pyo (Python 3's
- * names carry a tag, and so a second dot). */
-static bool sidecar_name(const char *name)
-{
-	const char *dot = strchr(name, '.');
-	return dot && dot != name && (strcmp(dot, ".pyc") == 0 || strcmp(dot, ".pyo") == 0);
-}
-
 static bool wanted(const struct stream *s, DIR *d, const char *name)
 {
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
@@ -325,8 +329,10 @@ struct dirent *pcr_listing_readdir(struct dirent *(*real)(DIR *), DIR *d)
 		return real(d);
 	int saved = errno;
 	if (s->phase == READING) {
-		errno = 0;
-		struct dirent *e = real(d);
+		struct dirent *e;
+		do
+			errno = 0;
+		while ((e = real(d)) && s->hide_sidecars && sidecar_name(e->d_name));
 		if (e || errno != 0) { /* a name, or the stream's own error */
 			if (e) {
 				observe(s, e->d_name);
@@ -339,6 +345,35 @@ struct dirent *pcr_listing_readdir(struct dirent *(*real)(DIR *), DIR *d)
 	struct dirent *e = next_extra(s, d);
 	errno = saved;
 	return e;
+}
+
+int pcr_listing_readdir_r(int (*real)(DIR *, struct dirent *, struct dirent **), DIR *d,
+			  struct dirent *entry, struct dirent **result)
+{
+	if (!d || !pcr_ready())
+		return real(d, entry, result);
+	struct stream *s = find(d);
+	if (!s && !(s = claim(d, LOOK_FD)))
+		return real(d, entry, result);
+	int saved = errno;
+	if (s->phase == READING) {
+		int r;
+		while ((r = real(d, entry, result)) == 0 && *result && s->hide_sidecars &&
+		       sidecar_name(entry->d_name))
+			;
+		if (r != 0 || *result) {
+			if (r == 0)
+				observe(s, entry->d_name);
+			return r;
+		}
+		begin_extras(s, d);
+	}
+	struct dirent *e = next_extra(s, d);
+	errno = saved;
+	if (e) /* the name and what comes before it: the caller's entry may hold no more */
+		memcpy(entry, e, offsetof(struct dirent, d_name) + strlen(e->d_name) + 1);
+	*result = e ? entry : NULL;
+	return 0;
 }
 
 void pcr_listing_forget(DIR *d, bool rewound)

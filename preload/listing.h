@@ -31,6 +31,10 @@ struct pcr_call;
 void pcr_listing_opened(DIR *d, const char *path, struct pcr_call *c);
 
 struct dirent *pcr_listing_readdir(struct dirent *(*real)(DIR *), DIR *d);
+/* readdir_r's: the name in entry; 0, or the stream's error. */
+int pcr_listing_readdir_r(int (*real)(DIR *, struct dirent *, struct dirent **), DIR *d,
+			  struct dirent *entry, struct dirent **result);
+
 void pcr_listing_forget(DIR *d, bool rewound);
 
 /* A descriptor open on the tree's own __pycache__, the twin of the entry

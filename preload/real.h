@@ -14,7 +14,9 @@ enum pcr_slot {
 #define HOOK_EXEC(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_LISTED(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_DIR_OPEN(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_OPEN_TWIN(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_TWIN(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_READDIR_R(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_READDIR(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_DIR_END(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_EXECL(NAME, ...) /* it calls its vname's wrapper */
@@ -26,9 +28,11 @@ enum pcr_slot {
 #undef HOOK_EXEC
 #undef HOOK_EXECL
 #undef HOOK_TWIN
+#undef HOOK_OPEN_TWIN
 #undef HOOK_LISTED
 #undef HOOK_DIR_OPEN
 #undef HOOK_READDIR
+#undef HOOK_READDIR_R
 #undef HOOK_DIR_END
 	PCR_SLOT_COUNT
 };
