@@ -53,6 +53,7 @@ static const char *const hooks[] = {
 #define HOOK_OPEN_TWIN(NAME, ...) #NAME,
 #define HOOK_TWIN(NAME, ...) #NAME,
 #define HOOK_READDIR_R(NAME, ...) #NAME,
+#define HOOK_GETDENTS(NAME, ...) #NAME,
 #define HOOK_READDIR(NAME, ...) #NAME,
 #define HOOK_DIR_END(NAME, ...) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
@@ -68,6 +69,7 @@ static const char *const hooks[] = {
 #undef HOOK_LISTED
 #undef HOOK_DIR_OPEN
 #undef HOOK_READDIR
+#undef HOOK_GETDENTS
 #undef HOOK_READDIR_R
 #undef HOOK_DIR_END
 };

@@ -314,6 +314,15 @@ static inline int pcr_twin_openat(int twin, const char *path, int flags, mode_t 
 		    (struct dirent *)entry, (struct dirent **)result);           \
 	}
 
+#define HOOK_GETDENTS(NAME)                                                      \
+	PCR_EXPORT ssize_t NAME(int fd, void *buf, size_t n)                     \
+	{                                                                        \
+		PCR_REAL_OR_FAIL(NAME, -1)                                       \
+		if (PCR_LIKELY(!__atomic_load_n(&pcr_active, __ATOMIC_RELAXED))) \
+			return real(fd, buf, n);                                 \
+		return pcr_listing_getdents64(real, fd, buf, n);                 \
+	}
+
 #define HOOK_DIR_END(NAME, RET, PARAMS, ARGS, REWOUND)              \
 	PCR_EXPORT RET NAME PARAMS                                  \
 	{                                                           \

@@ -54,7 +54,10 @@ struct stream {
 	bool sidecars_only; /* of the other side's names, only Python 2's sidecars */
 	bool hide_sidecars; /* an entry listed as a __pycache__: Python 2's pycs in it
 			     * belong beside the sources */
-	int other;          /* the other side, while ADD_OTHER; else -1 */
+	bool pending;       /* getdents64: out did not fit the caller's buffer; it comes next */
+	dev_t dev;          /* getdents64: the directory the descriptor was open on */
+	ino_t ino;
+	int other; /* the other side, while ADD_OTHER; else -1 */
 	ino_t pycache_ino;
 	char path[PATH_KEEP];
 	struct dirent out; /* the extra name readdir returned last */
@@ -87,7 +90,7 @@ static struct stream *claim(DIR *d, enum look look)
 						__ATOMIC_RELAXED)) {
 			s->phase = READING;
 			s->saw_pycache = s->saw_source = s->sidecars_only = false;
-			s->hide_sidecars = false;
+			s->hide_sidecars = s->pending = false;
 			s->look = (unsigned char)look;
 			s->path[0] = '\0';
 			s->other = -1;
@@ -235,7 +238,7 @@ static void source_extras(struct stream *s, char *dir, size_t len, bool sidecars
 
 /* At the end of the stream's own names: what comes after them. A stream
  * that may lack nothing pays nothing here. */
-static void begin_extras(struct stream *s, DIR *d)
+static void begin_extras(struct stream *s, int fd)
 {
 	s->phase = DONE;
 	bool sidecars = __atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS;
@@ -256,7 +259,7 @@ static void begin_extras(struct stream *s, DIR *d)
 		source_extras(s, here, len, sidecars);
 		return;
 	}
-	if (!pcr_fd_path(dirfd(d), here, sizeof here - sizeof SLASH_PYCACHE))
+	if (!pcr_fd_path(fd, here, sizeof here - sizeof SLASH_PYCACHE))
 		return;
 	len = strlen(here);
 	size_t root_len;
@@ -281,7 +284,7 @@ static void begin_extras(struct stream *s, DIR *d)
 		s->phase = ADD_OTHER;
 }
 
-static bool wanted(const struct stream *s, DIR *d, const char *name)
+static bool wanted(const struct stream *s, int fd, const char *name)
 {
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	    (s->sidecars_only && !sidecar_name(name)))
@@ -289,11 +292,10 @@ static bool wanted(const struct stream *s, DIR *d, const char *name)
 	/* Listed already by the stream itself: a name both sides have is the
 	 * one opening it gives, listed once. */
 	struct stat st;
-	return pcr_fs_real.fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
-	       errno == ENOENT;
+	return pcr_fs_real.fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
 }
 
-static struct dirent *next_extra(struct stream *s, DIR *d)
+static struct dirent *next_extra(struct stream *s, int fd)
 {
 	if (s->phase == ADD_PYCACHE) {
 		s->out.d_ino = s->pycache_ino;
@@ -312,7 +314,7 @@ static struct dirent *next_extra(struct stream *s, DIR *d)
 		long n = syscall(SYS_getdents64, s->other, &s->out, sizeof s->out);
 		if (n <= 0 || lseek(s->other, s->out.d_off, SEEK_SET) < 0)
 			break;
-		if (wanted(s, d, s->out.d_name))
+		if (wanted(s, fd, s->out.d_name))
 			return &s->out;
 	}
 	close_other(s);
@@ -340,9 +342,9 @@ struct dirent *pcr_listing_readdir(struct dirent *(*real)(DIR *), DIR *d)
 			}
 			return e;
 		}
-		begin_extras(s, d);
+		begin_extras(s, dirfd(d));
 	}
-	struct dirent *e = next_extra(s, d);
+	struct dirent *e = next_extra(s, dirfd(d));
 	errno = saved;
 	return e;
 }
@@ -366,14 +368,74 @@ int pcr_listing_readdir_r(int (*real)(DIR *, struct dirent *, struct dirent **),
 				observe(s, entry->d_name);
 			return r;
 		}
-		begin_extras(s, d);
+		begin_extras(s, dirfd(d));
 	}
-	struct dirent *e = next_extra(s, d);
+	struct dirent *e = next_extra(s, dirfd(d));
 	errno = saved;
 	if (e) /* the name and what comes before it: the caller's entry may hold no more */
 		memcpy(entry, e, offsetof(struct dirent, d_name) + strlen(e->d_name) + 1);
 	*result = e ? entry : NULL;
 	return 0;
+}
+
+static size_t record_length(const struct dirent *e)
+{
+	return (offsetof(struct dirent, d_name) + strlen(e->d_name) + 1 + 7) & ~(size_t)7;
+}
+
+static void release(struct stream *s)
+{
+	int saved = errno;
+	close_other(s);
+	errno = saved;
+	__atomic_store_n(&s->dir, NULL, __ATOMIC_RELEASE);
+}
+
+ssize_t pcr_listing_getdents64(ssize_t (*real)(int, void *, size_t), int fd, void *buf, size_t n)
+{
+	struct stat st;
+	if (fd < 0 || !pcr_ready() || fstat(fd, &st) != 0)
+		return real(fd, buf, n);
+	/* A slot by descriptor: an odd key, which no DIR pointer is. */
+	DIR *key = (DIR *)(((uintptr_t)(unsigned)fd << 1) | 1);
+	struct stream *s = find(key);
+	if (s && (s->dev != st.st_dev || s->ino != st.st_ino)) { /* a closed one's number */
+		release(s);
+		s = NULL;
+	}
+	if (!s && !(s = claim(key, LOOK_FD)))
+		return real(fd, buf, n);
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	if (s->phase == READING) {
+		ssize_t r = real(fd, buf, n);
+		for (ssize_t at = 0; r > 0 && at < r;) {
+			const struct dirent *e = (const struct dirent *)((char *)buf + at);
+			observe(s, e->d_name);
+			at += e->d_reclen;
+		}
+		if (r != 0)
+			return r;
+		begin_extras(s, fd);
+	}
+	int saved = errno;
+	size_t used = 0;
+	for (struct dirent *e; (e = s->pending ? &s->out : next_extra(s, fd));) {
+		size_t len = record_length(e);
+		s->pending = used + len > n;
+		if (s->pending)
+			break;
+		struct dirent *to = (struct dirent *)((char *)buf + used);
+		memcpy(to, e, offsetof(struct dirent, d_name) + strlen(e->d_name) + 1);
+		to->d_reclen = (unsigned short)len;
+		used += len;
+	}
+	if (used == 0 && s->pending) /* as the kernel says of a buffer too small */
+		return (errno = EINVAL), -1;
+	if (used == 0) /* the end: the next listing of this descriptor starts afresh */
+		release(s);
+	errno = saved;
+	return (ssize_t)used;
 }
 
 void pcr_listing_forget(DIR *d, bool rewound)

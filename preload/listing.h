@@ -23,6 +23,7 @@
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* A stream opened, in a process where the library is on: by opendir on
  * path, which c says mapped (a __pycache__: c is the call that opened it),
@@ -34,6 +35,12 @@ struct dirent *pcr_listing_readdir(struct dirent *(*real)(DIR *), DIR *d);
 /* readdir_r's: the name in entry; 0, or the stream's error. */
 int pcr_listing_readdir_r(int (*real)(DIR *, struct dirent *, struct dirent **), DIR *d,
 			  struct dirent *entry, struct dirent **result);
+
+/* getdents64's, on a descriptor (glibc's readdir does not call it): the
+ * virtual names after the directory's own, in the caller's buffer; the
+ * descriptor's slot is kept by its number and checked by the directory's
+ * device and inode on each call, and freed at the end of the listing. */
+ssize_t pcr_listing_getdents64(ssize_t (*real)(int, void *, size_t), int fd, void *buf, size_t n);
 
 void pcr_listing_forget(DIR *d, bool rewound);
 

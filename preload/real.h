@@ -17,6 +17,7 @@ enum pcr_slot {
 #define HOOK_OPEN_TWIN(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_TWIN(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_READDIR_R(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_GETDENTS(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_READDIR(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_DIR_END(NAME, ...) PCR_SLOT_##NAME,
 #define HOOK_EXECL(NAME, ...) /* it calls its vname's wrapper */
@@ -32,6 +33,7 @@ enum pcr_slot {
 #undef HOOK_LISTED
 #undef HOOK_DIR_OPEN
 #undef HOOK_READDIR
+#undef HOOK_GETDENTS
 #undef HOOK_READDIR_R
 #undef HOOK_DIR_END
 	PCR_SLOT_COUNT

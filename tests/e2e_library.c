@@ -21,6 +21,7 @@ static const char *const table[] = {
 #define HOOK_OPEN_TWIN(NAME, ...) #NAME,
 #define HOOK_TWIN(NAME, ...) #NAME,
 #define HOOK_READDIR_R(NAME, ...) #NAME,
+#define HOOK_GETDENTS(NAME, ...) #NAME,
 #define HOOK_READDIR(NAME, ...) #NAME,
 #define HOOK_DIR_END(NAME, ...) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
