@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/libc_compat.h" /* the rows of hooks.def this libc has */
 #include "tests/harness.h"
 
 static const char *const table[] = {
