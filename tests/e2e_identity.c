@@ -284,7 +284,7 @@ static void chroots(const struct harness_interp *py, struct harness_fixture *f)
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f->dir, NULL,
 		    (const char *[]){ unshare, "-m", "/bin/sh", "-ec", script, "sh", f->dir,
-				      py->path, PCR_TEST_LIBRARY, prefix, NULL });
+				      py->path, py->library, prefix, NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert_str_eq(r->out, "A.0.0\nB.0.0\n", "%s: %s", py->label, r->err);
 	free(r);

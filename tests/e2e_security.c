@@ -439,7 +439,7 @@ static void empty_root_setting(const struct harness_interp *py, struct harness_f
 	char xdg[PATH_MAX], env_xdg[PATH_MAX + 32], root[PATH_MAX];
 	HARNESS_PATH(xdg, "%s/xdg", f->dir);
 	HARNESS_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT_DIR=", env_xdg,
+	const char *env[] = { py->preload, "PYCACHE_REDIRECT_DIR=", env_xdg,
 			      "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
@@ -462,7 +462,7 @@ static void slash_root(const struct harness_interp *py, struct harness_fixture *
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
 		char setting[64];
 		HARNESS_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
-		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, setting,
+		const char *env[] = { py->preload, setting,
 				      "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct harness_result *r =
 		    harness_python(f, py, false, env, "-B", "-c",

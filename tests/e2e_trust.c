@@ -186,7 +186,7 @@ static void root_with_a_user_s_home(const struct harness_interp *py, struct harn
 	HARNESS_PATH(env_home, "HOME=%s", home);
 	struct harness_result *r =
 	    run_to_the_fallback(f, py,
-				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+				(const char *[]){ py->preload, env_home,
 						  "PYCACHE_REDIRECT_LOG=1", NULL });
 	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
 	cr_assert(!harness_exists(cache), "%s: root made %s in another user's home", py->label,
@@ -217,7 +217,7 @@ static void root_in_an_open_parent(const struct harness_interp *py, struct harne
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(
 	    r, f->tree,
-	    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
+	    (const char *[]){ py->preload, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
 	    (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->err, "lies in a directory that another user owns or may write to"),
@@ -232,7 +232,7 @@ static void root_in_an_open_parent(const struct harness_interp *py, struct harne
 	HARNESS_PATH(made, "%s/pycache-redirect", shared);
 	free(r);
 	r = run_to_the_fallback(f, py,
-				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
+				(const char *[]){ py->preload, xdg, NULL });
 	cr_assert(!harness_exists(made), "%s: made %s", py->label, made);
 	free(r);
 }
@@ -274,7 +274,7 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f.tree, NULL,
 		    (const char *[]){ py->path, PCR_TEST_SOURCE_DIR "/tests/swap_root.py",
-				      PCR_TEST_LIBRARY, root, evil, uid, NULL });
+				      py->library, root, evil, uid, NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert(!strstr(r->out, "owned"), "%s: another user's code ran: %s", py->label, r->out);
 	cr_assert(strstr(r->out, "VERSION 1\n"), "%s: %s", py->label, r->out);
@@ -309,7 +309,7 @@ static bool other_user_runs(const struct harness_interp *py, const struct harnes
 	struct harness_result *r = malloc(sizeof *r);
 	/* Switched off: this run is outside the private /tmp. */
 	harness_run(r, f->tree,
-		    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT=0", NULL },
+		    (const char *[]){ py->preload, "PYCACHE_REDIRECT=0", NULL },
 		    (const char *[]){ setpriv_path, AS_OTHER, py->path, "-c", "pass", NULL });
 	bool ok = r->status == 0 && !r->err[0];
 	if (!ok)
@@ -381,7 +381,7 @@ static void home_gives_no_root(const struct harness_interp *py, struct harness_f
 	HARNESS_PATH(env_home, "HOME=%s", fallback_home);
 	struct harness_result *r =
 	    as_other_user(f,
-			  (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
+			  (const char *[]){ py->preload, env_home,
 					    "PYCACHE_REDIRECT_LOG=1", NULL },
 			  NULL, (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
@@ -445,7 +445,7 @@ static void fallback_taken(bool as_link)
 			     FALLBACK_ROOT);
 	const char *what = as_link ? "a symbolic link of uid 4243" : "a directory of uid 4243";
 
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "HOME=/nonexistent",
+	const char *env[] = { py->preload, "HOME=/nonexistent",
 			      "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct harness_result *r =
 	    as_other_user(&f, env, plant, (const char *[]){ py->path, "-m", "app", NULL });
