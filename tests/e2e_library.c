@@ -170,8 +170,7 @@ Test(musl_library, exports_the_hooks_musl_has)
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, "/", NULL, (const char *[]){ readelf, "-l", PCR_TEST_MUSL_STAT64, NULL });
 	const char *interp = strstr(r->out, "interpreter: ");
-	cr_assert(interp && sscanf(interp, "interpreter: %4095[^]]", musl_libc) == 1, "%s",
-		  r->out);
+	cr_assert(interp && sscanf(interp, "interpreter: %4095[^]]", musl_libc) == 1, "%s", r->out);
 	free(r);
 	struct harness_result *libc = defined_names(musl_libc);
 	struct harness_result *lib = defined_names(MUSL_LIBRARY);
@@ -229,8 +228,8 @@ Test(musl_library, a_musl_program_calling_stat64_by_name_is_redirected)
 	HARNESS_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f.tree,
-		    (const char *[]){ "LD_PRELOAD=" MUSL_LIBRARY, root, "PYCACHE_REDIRECT_SCOPE=all",
-				      NULL },
+		    (const char *[]){ "LD_PRELOAD=" MUSL_LIBRARY, root,
+				      "PYCACHE_REDIRECT_SCOPE=all", NULL },
 		    (const char *[]){ PCR_TEST_MUSL_STAT64, NULL });
 	cr_assert_eq(r->status, 0, "exit %d: %s", r->status, r->err);
 	cr_assert_str_eq(r->out, "stat64 0 stat 0\n", "%s", r->err);

@@ -462,8 +462,7 @@ static void slash_root(const struct harness_interp *py, struct harness_fixture *
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
 		char setting[64];
 		HARNESS_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
-		const char *env[] = { py->preload, setting,
-				      "PYCACHE_REDIRECT_LOG=1", NULL };
+		const char *env[] = { py->preload, setting, "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct harness_result *r =
 		    harness_python(f, py, false, env, "-B", "-c",
 				   "import os; print(os.path.isdir('app/__pycache__'))", NULL);

@@ -137,8 +137,7 @@ static void unusable_root_setting(const struct harness_interp *py, struct harnes
 	memset(setting + len, 'd', sizeof setting - len - 1); /* longer than PATH_MAX */
 	const char *const settings[] = { "PYCACHE_REDIRECT_DIR=relative/cache", setting };
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
-		const char *env[] = { py->preload, settings[k],
-				      "PYCACHE_REDIRECT_LOG=1", NULL };
+		const char *env[] = { py->preload, settings[k], "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
 		cr_assert_eq(
 		    harness_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,

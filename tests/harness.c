@@ -342,14 +342,22 @@ static void skip(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The build of the library py's processes can load (NULL: none was made). */
+/* The build of the library py's processes can load, as LD_PRELOAD names
+ * it (NULL: none was made). For a musl interpreter, the entry that names
+ * both builds where there is one (tests/CMakeLists.txt): the glibc
+ * programs around it in a test (sh, unshare, setpriv) get the glibc one. */
 static const char *library_for(const struct harness_interp *py)
 {
 	if (strncmp(py->libc, "musl", 4) != 0)
 		return PCR_TEST_LIBRARY;
 #ifdef PCR_TEST_MUSL_LIBRARY
-	if (access(PCR_TEST_MUSL_LIBRARY, R_OK) == 0)
+	if (access(PCR_TEST_MUSL_LIBRARY, R_OK) == 0) {
+#ifdef PCR_TEST_MUSL_PRELOAD
+		return PCR_TEST_MUSL_PRELOAD;
+#else
 		return PCR_TEST_MUSL_LIBRARY;
+#endif
+	}
 #endif
 	return NULL;
 }

@@ -18,10 +18,11 @@ struct harness_interp {
 	int major, minor;
 	char version[32]; /* sys.version's first word: 3.11.2 */
 	char libc[32];    /* the C library it runs on: glibc-2.36, musl-1.2.3 */
-	/* The build of the library its processes load: the glibc one, or for
-	 * a musl interpreter the musl one (a musl process cannot load the
-	 * glibc build, nor the reverse); and "LD_PRELOAD=" it, for an
-	 * environment a test builds. */
+	/* The build of the library its processes load, as LD_PRELOAD names
+	 * it: the glibc one, or for a musl interpreter the musl one (a musl
+	 * process cannot load the glibc build, nor the reverse), behind an
+	 * entry that gives glibc's programs the glibc one; and "LD_PRELOAD="
+	 * it, for an environment a test builds. */
 	const char *library;
 	char preload[PATH_MAX + 16];
 	/* Run in the Debian sid root (tests/setup --newest) through
