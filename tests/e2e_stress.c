@@ -270,6 +270,7 @@ static void each_stressed(void (*body)(const struct harness_interp *, struct har
 			continue;
 		struct harness_fixture f;
 		harness_fixture_init(&f);
+		f.library = list[i].library;
 		write_package(&f);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
