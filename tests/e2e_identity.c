@@ -130,6 +130,7 @@ Test(identity, prune_removes_the_entries_of_a_replaced_tree)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
+	f.library = py->library;
 	char w[PATH_MAX], app[PATH_MAX];
 	HARNESS_PATH(w, "%s/w", f.dir);
 	HARNESS_PATH(app, "%s/app", w);
