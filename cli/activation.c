@@ -19,8 +19,9 @@ unsigned pcr_cli_activation(void)
 	for (size_t i = 0; i < PCR_CLI_SHELLS; i++)
 		if (pcr_cli_shell_enabled(pcr_cli_shells[i]))
 			a |= PCR_CLI_ACTIVE_SHELL;
-	if (pcr_cli_system_enabled())
-		a |= PCR_CLI_ACTIVE_SYSTEM;
+	char loader[PATH_MAX];
+	if (pcr_cli_system_enabled() && !pcr_cli_system_is_musl(loader, sizeof loader))
+		a |= PCR_CLI_ACTIVE_SYSTEM; /* musl's loader never reads the file */
 	return a;
 }
 

@@ -160,6 +160,21 @@ size_t pcr_cli_loader_expand(const char *entry, const char *loader_lib, char *ou
  * machine (cli/elf.c). Nothing of it runs. */
 bool pcr_cli_elf_exports(const char *path, bool (*fn)(const char *name, void *arg), void *arg);
 
+/* The program interpreter (PT_INTERP) the ELF64 executable open at fd
+ * names, into out: 1; 0 when it names none (statically linked, static-pie
+ * included); -1 when fd is no ELF64 file of this byte order, or unreadable
+ * (cli/elf.c). Read, not mapped. */
+int pcr_cli_elf_interpreter(int fd, char *out, size_t size);
+
+/* Whether a program interpreter is musl's loader (/lib/ld-musl-<arch>.so.1),
+ * which is musl's libc.so too: such a program cannot load the glibc build
+ * of the library, and reads no /etc/ld.so.preload. */
+bool pcr_cli_loader_is_musl(const char *interpreter);
+
+/* Whether this system's C library is musl: /bin/sh runs on musl's loader
+ * (Alpine's busybox does), whose path goes into loader when it does. */
+bool pcr_cli_system_is_musl(char *loader, size_t size);
+
 /* The entries of an LD_PRELOAD list, one a call: the dynamic loader
  * separates them with spaces and colons. The next entry at or after *list,
  * its length in *len, *list moved past it; ours tells whether it names a

@@ -421,6 +421,13 @@ static void check_python_environment(void)
  * problem. */
 static unsigned check_activation(void)
 {
+	char loader[PATH_MAX];
+	if (pcr_cli_system_is_musl(loader, sizeof loader))
+		report(true, "C library", NULL,
+		       "musl (/bin/sh runs on %s): only LD_PRELOAD switches the redirect on "
+		       "here, never " PCR_CLI_SYSTEM_FILE ", and only a musl build of the library "
+		       "loads into its programs",
+		       loader);
 	unsigned a = pcr_cli_activation();
 	char words[4 * PATH_MAX];
 	pcr_cli_activation_words(a, words, sizeof words);

@@ -14,6 +14,12 @@ int pcr_cli_status(int argc, char **argv)
 	int status = pcr_cli_simple_args(argc, argv, &how, NULL, &none);
 	if (status != PCR_CLI_PROCEED)
 		return status;
+	char loader[PATH_MAX];
+	if (pcr_cli_system_is_musl(loader, sizeof loader))
+		printf(
+		    "note: this system's C library is musl (/bin/sh runs on %s): only LD_PRELOAD "
+		    "switches the redirect on here, never " PCR_CLI_SYSTEM_FILE "\n",
+		    loader);
 	unsigned a = pcr_cli_activation();
 	char words[4 * PATH_MAX];
 	pcr_cli_activation_words(a, words, sizeof words);

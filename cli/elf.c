@@ -1,6 +1,7 @@
-/* The symbols a shared object exports, read from its file: nothing of it
- * runs (no dlopen), so the command can tell its own library from any other
- * file before it names it in LD_PRELOAD. */
+/* The symbols a shared object exports, and the loader an executable names,
+ * read from their files: nothing of them runs (no dlopen, no exec), so the
+ * command can tell its own library from any other file before it names it
+ * in LD_PRELOAD, and a program that cannot load it. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -69,4 +70,46 @@ bool pcr_cli_elf_exports(const char *path, bool (*fn)(const char *name, void *ar
 	if (!ok)
 		errno = ENOEXEC;
 	return ok;
+}
+
+int pcr_cli_elf_interpreter(int fd, char *out, size_t size)
+{
+	Elf64_Ehdr eh;
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] !=
+		(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB) ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0)
+		return -1;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t at = (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph);
+		if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph)
+			return -1;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (size == 0 || ph.p_filesz >= size ||
+		    pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			return -1;
+		out[ph.p_filesz] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+bool pcr_cli_loader_is_musl(const char *interpreter)
+{
+	const char *name = strrchr(interpreter, '/');
+	return strncmp(name ? name + 1 : interpreter, "ld-musl-", 8) == 0;
+}
+
+bool pcr_cli_system_is_musl(char *loader, size_t size)
+{
+	int fd = open("/bin/sh", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	bool musl =
+	    pcr_cli_elf_interpreter(fd, loader, size) == 1 && pcr_cli_loader_is_musl(loader);
+	close(fd);
+	return musl;
 }

@@ -1,7 +1,10 @@
 /* enable --system / disable --system: the library's line in glibc's
  * /etc/ld.so.preload, which the loader reads for every dynamically linked
  * program on the machine, whatever its environment (tox, sudo, env -i,
- * systemd services): no scrubber reaches it.
+ * systemd services): no scrubber reaches it. musl's loader never reads it,
+ * so enable refuses where the system's programs are musl's: where /bin/sh
+ * runs on musl's loader (Alpine), which tells the system's C library
+ * better than the library's own build (the command is glibc's either way).
  *
  * A broken line there breaks every program, and a library someone else can
  * replace would run their code in root's processes, so before writing:
@@ -257,6 +260,17 @@ int pcr_cli_switch_system(const struct pcr_cli_switch *sw)
 		pcr_cli_error("%s: only root can change " PCR_CLI_SYSTEM_FILE " (sudo " PCR_CLI_NAME
 			      " %s); nothing changed",
 			      verb, verb);
+		return PCR_CLI_FAILURE;
+	}
+	char loader[PATH_MAX];
+	if (sw->on && pcr_cli_system_is_musl(loader, sizeof loader)) {
+		pcr_cli_error("%s: this system's C library is musl (/bin/sh runs on %s), whose "
+			      "loader reads no " PCR_CLI_SYSTEM_FILE
+			      ", only LD_PRELOAD: set it where "
+			      "the programs start (" PCR_CLI_NAME " env --shell docker prints a "
+			      "Dockerfile's ENV lines; a musl build of the library: README, Alpine "
+			      "and musl); nothing changed",
+			      verb, loader);
 		return PCR_CLI_FAILURE;
 	}
 	struct pcr_cli_text t;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/libc_compat.h" /* the rows of hooks.def this libc has */
 #include "../core/path.h"
 #include "cli.h"
 

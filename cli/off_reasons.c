@@ -286,23 +286,6 @@ static bool script_interpreter(const char *head, char *out, size_t size)
 	return pcr_cli_on_path(name, out, size);
 }
 
-/* Whether an ELF64 file has no PT_INTERP: statically linked (static-pie
- * included). -1: not an ELF64 file of this byte order, or unreadable. */
-static int is_static(int fd, const Elf64_Ehdr *eh)
-{
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
-		return -1;
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr ph;
-		off_t at = (off_t)(eh->e_phoff + (uint64_t)i * sizeof ph);
-		if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph)
-			return -1;
-		if (ph.p_type == PT_INTERP)
-			return 0;
-	}
-	return 1;
-}
-
 /* Read, not mapped: a file that shrinks meanwhile would kill a mapping's
  * reader with SIGBUS. Chunks overlap by the mark's length. */
 static bool holds_python(int fd)
@@ -363,9 +346,9 @@ static int examine(const char *shown, const char *path, char *next, size_t nexts
 		verdict = 1;
 	} else if (got >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0 &&
 		   head[EI_CLASS] == ELFCLASS64) {
-		Elf64_Ehdr eh;
-		memcpy(&eh, head, sizeof eh);
-		if (is_static(fd, &eh) == 1 && holds_python(fd)) {
+		char loader[PATH_MAX];
+		int interp = pcr_cli_elf_interpreter(fd, loader, sizeof loader);
+		if (interp == 0 && holds_python(fd)) {
 			pcr_cli_format(why, whysz,
 				       "%s is statically linked: LD_PRELOAD cannot reach the "
 				       "Python in it, so it will not be redirected; use a "
@@ -374,6 +357,17 @@ static int examine(const char *shown, const char *path, char *next, size_t nexts
 				       shown);
 			verdict = 1;
 		}
+#ifdef __GLIBC__ /* this command, and so the library beside it, is glibc's */
+		else if (interp == 1 && pcr_cli_loader_is_musl(loader)) {
+			pcr_cli_format(why, whysz,
+				       "%s runs on musl (%s): it cannot load this glibc build "
+				       "of the library, and fails to start (exit 127) with it "
+				       "in LD_PRELOAD; preload a musl build of the library "
+				       "into it (README: Alpine and musl)",
+				       shown, loader);
+			verdict = 1;
+		}
+#endif
 	} else if (got > 2) {
 		head[got] = '\0';
 		if (script_interpreter(head, next, nextsz))

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <sys/vfs.h>
 
+#include "libc_compat.h" /* struct statx where libc has none */
+
 struct pcr_fs {
 	int (*lstat)(const char *path, struct stat *st);
 	int (*stat)(const char *path, struct stat *st);

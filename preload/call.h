@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "../core/libc_compat.h" /* RENAME_NOREPLACE */
 #include "../core/map.h"
 
 /* What a call does with its path: flags that a hooks.def row combines. */

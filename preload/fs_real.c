@@ -30,7 +30,11 @@ static ssize_t real_readlink(const char *p, char *b, size_t n)
 }
 static int real_statx(int fd, const char *p, int fl, unsigned int mask, struct statx *st)
 {
+#if PCR_LIBC_HAS_STATX
 	REAL_OR_ENOSYS(statx, fd, p, fl, mask, st);
+#else
+	return pcr_statx_syscall(fd, p, fl, mask, st); /* no hook, no libc wrapper */
+#endif
 }
 static int real_fstatat(int fd, const char *p, struct stat *st, int fl)
 {

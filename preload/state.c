@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../core/libc_compat.h"
 #include "../core/root.h"
 #include "real.h"
 
@@ -42,9 +43,9 @@ static int log_file_open(void)
 	    pcr_cfg.log_file,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
 	struct stat st;
-	const char *why = fd < 0 ? strerrorname_np(errno) : NULL;
+	const char *why = fd < 0 ? pcr_errno_name(errno) : NULL;
 	if (fd >= 0 && fstat(fd, &st) < 0)
-		why = strerrorname_np(errno);
+		why = pcr_errno_name(errno);
 	else if (fd >= 0 && !S_ISREG(st.st_mode))
 		why = "not a regular file";
 	else if (fd >= 0 && st.st_uid != geteuid())
@@ -179,7 +180,7 @@ bool pcr_root_usable(void)
 	bool fallback = s > 0 && (s & PCR_ROOT_USE_FALLBACK);
 	bool decided = decide(&root_state, s);
 	if (decided && (s < 0 || fallback)) {
-		const char *why = err ? strerrorname_np(err) : "";
+		const char *why = err ? pcr_errno_name(err) : "";
 		bool parent = st == PCR_ROOT_UNSAFE_PARENT,
 		     other = pcr_cfg.fallback_len && !fallback;
 		const char *outcome = fallback ? "" : "; the redirect is off in this process";

@@ -172,20 +172,25 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct harness_result *r = malloc(sizeof *r);
-	if (!r) {
+	struct harness_fixture *mine = malloc(sizeof *mine); /* with the worker's library */
+	if (!r || !mine) {
 		fail("worker %d: out of memory", w->id);
+		free(r);
 		return NULL;
 	}
+	*mine = f;
+	mine->library = w->py->library;
 	for (int k = 0; k < IMPORTS; k++) {
 		if (k % 3 == w->id % 3)
 			touch_module(w->id * 37 + k * 13);
 		const char *argv[] = { w->py->path, "-c", import_all, NULL };
-		harness_run_redirected(r, &f, f.tree, NULL, argv);
+		harness_run_redirected(r, mine, f.tree, NULL, argv);
 		w->imports++;
 		if (r->status != 0 || strcmp(r->out, expected_output) != 0 || r->err[0])
 			fail("%s, import %d of worker %d: exit %d\nstdout: %s\nstderr: %s",
 			     w->py->label, k, w->id, r->status, r->out, r->err);
 	}
+	free(mine);
 	free(r);
 	return NULL;
 }
@@ -302,6 +307,7 @@ Test(concurrent_store, imports_never_fail_and_pycs_stay_whole_while_prune_and_cl
 	atomic_store(&next_mtime, (long)time(NULL) - 1000000);
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
+	f.library = pythons[0]->library;
 	harness_run_redirected(r, &f, f.tree, NULL,
 			       (const char *[]){ pythons[0]->path, "-c", import_all, NULL });
 	cr_assert_eq(r->status, 0, "%s", r->err);

@@ -667,6 +667,34 @@ Test(enable, system_file_with_a_nul_byte_is_refused)
 		       "disable --system", "NUL byte");
 }
 
+/* musl's loader reads no /etc/ld.so.preload: where the system's programs
+ * are musl's (/bin/sh runs on its loader, as Alpine's busybox does: here a
+ * musl program mounted over it), enable --system refuses and says what
+ * does work; status and doctor say it too. */
+Test(enable, system_refuses_where_the_system_is_musl)
+{
+#ifndef PCR_TEST_MUSL_STAT64
+	cr_skip_test("no musl program (musl-gcc, from musl-tools, builds one)");
+#else
+	system_refuses("mount --bind '" PCR_TEST_MUSL_STAT64 "' /bin/sh", "", "enable --system",
+		       "this system's C library is musl (/bin/sh runs on /lib/ld-musl-");
+	need_system_tools();
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	struct harness_result *r = in_etc_overlay(
+	    &f, harness_first_python(),
+	    "mount --bind '" PCR_TEST_MUSL_STAT64 "' /bin/sh; echo /x/libpycache-redirect.so > "
+	    "/etc/ld.so.preload; \"$CLI\" status; echo \"status $?\"; \"$CLI\" doctor");
+	cr_assert(strstr(r->out, "note: this system's C library is musl") &&
+		      strstr(r->out, "off: nothing switches the redirect on here") &&
+		      strstr(r->out, "status 1"),
+		  "the system file counted on musl:\n%s", r->out);
+	cr_assert(strstr(r->out, "ok       C library: musl ("), "%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+#endif
+}
+
 Test(enable, library_path_with_a_space_is_refused)
 {
 	system_refuses("mkdir -p \"$D/x y\" && cp '" PCR_TEST_LIBRARY "' \"$D/x y/\"",

@@ -130,6 +130,7 @@ Test(identity, prune_removes_the_entries_of_a_replaced_tree)
 	const struct harness_interp *py = harness_first_python();
 	struct harness_fixture f;
 	harness_fixture_init(&f);
+	f.library = py->library;
 	char w[PATH_MAX], app[PATH_MAX];
 	HARNESS_PATH(w, "%s/w", f.dir);
 	HARNESS_PATH(app, "%s/app", w);
@@ -284,7 +285,7 @@ static void chroots(const struct harness_interp *py, struct harness_fixture *f)
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f->dir, NULL,
 		    (const char *[]){ unshare, "-m", "/bin/sh", "-ec", script, "sh", f->dir,
-				      py->path, PCR_TEST_LIBRARY, prefix, NULL });
+				      py->path, py->library, prefix, NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert_str_eq(r->out, "A.0.0\nB.0.0\n", "%s: %s", py->label, r->err);
 	free(r);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/libc_compat.h" /* the rows of hooks.def this libc has */
 #include "tests/harness.h"
 
 static const char *const table[] = {
@@ -28,6 +29,16 @@ static const char *const table[] = {
 #include "preload/hooks.def"
 };
 #define NTABLE (sizeof table / sizeof *table)
+
+/* The rows a build on another libc than glibc may have: glibc's own names
+ * (PCR_IF_GLIBC) left out; statx and renameat2 kept, for the musl that has
+ * them. */
+#undef PCR_IF_GLIBC
+#define PCR_IF_GLIBC(...)
+static const char *const table_not_glibc[] = {
+#include "preload/hooks.def"
+};
+#define NTABLE_NOT_GLIBC (sizeof table_not_glibc / sizeof *table_not_glibc)
 
 /* DESIGN.md section 3's list. realpath is left out: it is "where it
  * matters", and Python's os.path.realpath is built on lstat and readlink,
@@ -110,6 +121,132 @@ Test(library, needs_nothing_but_libc)
 	}
 	cr_assert_eq(needed, 1, "%s", r->out);
 	free(r);
+}
+
+/* ---- the library's musl build (the build makes it where musl-gcc is) ---- */
+
+#ifdef PCR_TEST_MUSL_LIBRARY
+#define MUSL_LIBRARY PCR_TEST_MUSL_LIBRARY
+#else
+#define MUSL_LIBRARY NULL
+#endif
+
+static void need_musl_library(void)
+{
+	if (!MUSL_LIBRARY)
+		cr_skip_test("no musl build of the library (musl-gcc, from musl-tools, makes it)");
+	cr_assert(access(MUSL_LIBRARY, R_OK) == 0, "%s is missing", MUSL_LIBRARY);
+}
+
+/* The names a shared object defines, from nm, one a line in r->out. */
+static struct harness_result *defined_names(const char *file)
+{
+	char nm[PATH_MAX];
+	if (!harness_have_program("nm", nm, sizeof nm))
+		cr_skip_test("nm is not on PATH (binutils)");
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, "/", NULL,
+		    (const char *[]){ nm, "-D", "--defined-only", "--format=posix", file, NULL });
+	cr_assert_eq(r->status, 0, "nm %s: %s", file, r->err);
+	for (char *p = r->out; (p = strchr(p, ' ')); p++) /* the name alone */
+		for (*p = '\n'; p[1] && p[1] != '\n'; p++)
+			p[1] = '\n';
+	return r;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/* The musl build exports every row musl's libc has, glibc's own names
+ * never, the LFS64 names always (musl 1.2.4+ has them no more, but binds an
+ * old binary's stat64 to the preload's when it exports one: preload/decls.h),
+ * and nothing else. */
+Test(musl_library, exports_the_hooks_musl_has)
+{
+	need_musl_library();
+#ifdef PCR_TEST_MUSL_STAT64
+	/* musl's libc.so is its loader too: a musl program's interpreter. */
+	char readelf[PATH_MAX], musl_libc[PATH_MAX];
+	if (!harness_have_program("readelf", readelf, sizeof readelf))
+		cr_skip_test("readelf is not on PATH (binutils)");
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, "/", NULL, (const char *[]){ readelf, "-l", PCR_TEST_MUSL_STAT64, NULL });
+	const char *interp = strstr(r->out, "interpreter: ");
+	cr_assert(interp && sscanf(interp, "interpreter: %4095[^]]", musl_libc) == 1, "%s", r->out);
+	free(r);
+	struct harness_result *libc = defined_names(musl_libc);
+	struct harness_result *lib = defined_names(MUSL_LIBRARY);
+	size_t expected = 0;
+	for (size_t i = 0; i < NTABLE_NOT_GLIBC; i++) {
+		const char *name = table_not_glibc[i];
+		size_t n = strlen(name);
+		bool lfs64 = n > 2 && strcmp(name + n - 2, "64") == 0;
+		bool want = lfs64 || has_line(libc->out, name);
+		cr_assert_eq(has_line(lib->out, name), want, "%s %s", name,
+			     want ? "is not exported" : "is exported, but musl has none");
+		expected += want;
+	}
+	size_t exported = 0;
+	for (char *save, *line = strtok_r(lib->out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		cr_assert(listed(line, table_not_glibc, NTABLE_NOT_GLIBC),
+			  "exports %s, which is not a hook of a musl build", line);
+		exported++;
+	}
+	cr_assert_eq(exported, expected);
+	free(libc);
+	free(lib);
+#endif
+}
+
+Test(musl_library, needs_nothing_but_musl_s_libc)
+{
+	need_musl_library();
+	char readelf[PATH_MAX];
+	if (!harness_have_program("readelf", readelf, sizeof readelf))
+		cr_skip_test("readelf is not on PATH (binutils)");
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, "/", NULL, (const char *[]){ readelf, "-d", MUSL_LIBRARY, NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	size_t needed = 0;
+	for (char *p = r->out; (p = strstr(p, "(NEEDED)")); p++) {
+		cr_assert(strncmp(strstr(p, "["), "[libc.so]", 9) == 0, "needs %.60s", p);
+		needed++;
+	}
+	cr_assert_eq(needed, 1, "%s", r->out);
+	free(r);
+}
+
+/* A musl binary that calls stat64 by name (built before musl 1.2.4) is
+ * redirected: on musl 1.2.3, as here, libc.so has its own stat64, which
+ * would answer ENOENT in the tree were the library not to export one. */
+Test(musl_library, a_musl_program_calling_stat64_by_name_is_redirected)
+{
+	need_musl_library();
+#ifdef PCR_TEST_MUSL_STAT64
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char root[PATH_MAX + 32], pycache[PATH_MAX];
+	HARNESS_PATH(root, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	struct harness_result *r = malloc(sizeof *r);
+	harness_run(r, f.tree,
+		    (const char *[]){ "LD_PRELOAD=" MUSL_LIBRARY, root,
+				      "PYCACHE_REDIRECT_SCOPE=all", NULL },
+		    (const char *[]){ PCR_TEST_MUSL_STAT64, NULL });
+	cr_assert_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	cr_assert_str_eq(r->out, "stat64 0 stat 0\n", "%s", r->err);
+	HARNESS_PATH(pycache, "%s/pkg/__pycache__", f.tree);
+	cr_assert(!harness_exists(pycache), "%s was made in the tree", pycache);
+	cr_assert_eq(harness_count_files(f.root, ".pyc"), 1);
+	free(r);
+	harness_fixture_fini(&f);
+#endif
 }
 
 /* tests/null_calls in dir, under env; its lines. */

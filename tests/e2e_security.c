@@ -346,8 +346,14 @@ Test(security, file_symlinks_planted_in_the_cache_are_replaced_not_followed)
  * symlink as any create), then written as Python may write a file, and with
  * libc's freopen (through ctypes), which has no O_NOFOLLOW: every create
  * fails with ELOOP and leaves the file it names alone. */
+/* freopen is called through ctypes, which a Python built without libffi
+ * (the musl CPython of tests/setup --musl) lacks: there it is not tried. */
 static const char write_through_link[] =
-    "import ctypes, errno, os, sys\n"
+    "import errno, os, sys\n"
+    "try:\n"
+    "    import ctypes\n"
+    "except ImportError:\n"
+    "    ctypes = None\n"
     "import app\n"
     "link = 'app/__pycache__/planted'\n"
     "os.symlink(sys.argv[1], link)\n"
@@ -357,11 +363,16 @@ static const char write_through_link[] =
     "        print(what, 'followed')\n"
     "    except OSError as e:\n"
     "        print(what, errno.errorcode[e.errno])\n"
-    "libc = ctypes.CDLL(None, use_errno=True)\n"
-    "libc.fopen.restype = libc.freopen.restype = ctypes.c_void_p\n"
-    "libc.freopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p]\n"
-    "libc.fclose.argtypes = [ctypes.c_void_p]\n"
+    "    except NotImplementedError:\n"
+    "        pass\n"
+    "if ctypes:\n"
+    "    libc = ctypes.CDLL(None, use_errno=True)\n"
+    "    libc.fopen.restype = libc.freopen.restype = ctypes.c_void_p\n"
+    "    libc.freopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p]\n"
+    "    libc.fclose.argtypes = [ctypes.c_void_p]\n"
     "def freopen(mode):\n"
+    "    if not ctypes:\n"
+    "        raise NotImplementedError\n"
     "    f = libc.freopen(link.encode(), mode, libc.fopen(b'/dev/null', b'r'))\n"
     "    if not f:\n"
     "        raise OSError(ctypes.get_errno(), 'freopen')\n"
@@ -400,6 +411,19 @@ static void planted_link_written(const struct harness_interp *py, struct harness
 		  "%s: the file a link planted in the cache names was changed "
 		  "(now mode %04o, %ld bytes):\n%s",
 		  py->label, (unsigned)(st.st_mode & 07777), len, r->out);
+	/* Without ctypes, the freopen lines are not there: said, and the rest
+	 * compared. */
+	char without[1024] = "";
+	for (const char *line = expect; *line;) {
+		const char *end = strchr(line, '\n') + 1;
+		if (strncmp(line, "freopen", 7) != 0)
+			strncat(without, line, (size_t)(end - line));
+		line = end;
+	}
+	if (!strstr(r->out, "freopen") && strcmp(r->out, without) == 0) {
+		fprintf(stderr, "e2e: %s: freopen not tried (no ctypes)\n", py->label);
+		expect = without;
+	}
 	cr_assert_str_eq(r->out, expect, "%s: %s", py->label, r->out);
 	free(r);
 	harness_assert_tree_clean(f, py);
@@ -439,7 +463,7 @@ static void empty_root_setting(const struct harness_interp *py, struct harness_f
 	char xdg[PATH_MAX], env_xdg[PATH_MAX + 32], root[PATH_MAX];
 	HARNESS_PATH(xdg, "%s/xdg", f->dir);
 	HARNESS_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT_DIR=", env_xdg,
+	const char *env[] = { py->preload, "PYCACHE_REDIRECT_DIR=", env_xdg,
 			      "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
@@ -462,8 +486,7 @@ static void slash_root(const struct harness_interp *py, struct harness_fixture *
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
 		char setting[64];
 		HARNESS_PATH(setting, "PYCACHE_REDIRECT_DIR=%s", settings[k]);
-		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, setting,
-				      "PYCACHE_REDIRECT_LOG=1", NULL };
+		const char *env[] = { py->preload, setting, "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct harness_result *r =
 		    harness_python(f, py, false, env, "-B", "-c",
 				   "import os; print(os.path.isdir('app/__pycache__'))", NULL);

@@ -128,13 +128,14 @@ struct child {
 static const char **child_env(const struct harness_fixture *f)
 {
 	static const char *envp[512];
-	static char dir[PATH_MAX + 32];
+	static char dir[PATH_MAX + 32], preload[PATH_MAX + 16];
 	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
+	HARNESS_PATH(preload, "LD_PRELOAD=%s", f->library);
 	size_t n = 0;
 	for (char **e = environ; *e && n < 500; e++)
 		if (!harness_env_steers(*e)) /* what the harness keeps out, out here too */
 			envp[n++] = *e;
-	envp[n++] = "LD_PRELOAD=" PCR_TEST_LIBRARY;
+	envp[n++] = preload;
 	envp[n++] = dir;
 	envp[n] = NULL;
 	return envp;
@@ -269,6 +270,7 @@ static void each_stressed(void (*body)(const struct harness_interp *, struct har
 			continue;
 		struct harness_fixture f;
 		harness_fixture_init(&f);
+		f.library = list[i].library;
 		write_package(&f);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);

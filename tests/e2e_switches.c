@@ -137,8 +137,7 @@ static void unusable_root_setting(const struct harness_interp *py, struct harnes
 	memset(setting + len, 'd', sizeof setting - len - 1); /* longer than PATH_MAX */
 	const char *const settings[] = { "PYCACHE_REDIRECT_DIR=relative/cache", setting };
 	for (size_t k = 0; k < sizeof settings / sizeof *settings; k++) {
-		const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, settings[k],
-				      "PYCACHE_REDIRECT_LOG=1", NULL };
+		const char *env[] = { py->preload, settings[k], "PYCACHE_REDIRECT_LOG=1", NULL };
 		struct harness_result *r = harness_python(f, py, false, env, "-m", "app", NULL);
 		cr_assert_eq(
 		    harness_count_of(r->err, "PYCACHE_REDIRECT_DIR must be an absolute path"), 1,
@@ -157,7 +156,7 @@ static void default_root(const struct harness_interp *py, struct harness_fixture
 	HARNESS_PATH(env_xdg, "XDG_CACHE_HOME=%s", xdg);
 	HARNESS_PATH(env_home, "HOME=%s", home);
 
-	const char *with_xdg[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, env_xdg, env_home, NULL };
+	const char *with_xdg[] = { py->preload, env_xdg, env_home, NULL };
 	assert_app_ran(harness_python(f, py, false, with_xdg, "-m", "app", NULL), py);
 	char root[PATH_MAX];
 	HARNESS_PATH(root, "%s/pycache-redirect", xdg);
@@ -166,7 +165,7 @@ static void default_root(const struct harness_interp *py, struct harness_fixture
 	cr_assert_eq(harness_count_files(home, ".pyc"), 0);
 
 	harness_rmtree(xdg);
-	const char *only_home[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home, NULL };
+	const char *only_home[] = { py->preload, env_home, NULL };
 	assert_app_ran(harness_python(f, py, false, only_home, "-m", "app", NULL), py);
 	HARNESS_PATH(root, "%s/.cache/pycache-redirect", home);
 	cr_assert_eq(harness_count_files(root, ".pyc"), HARNESS_SAMPLE_MODULES,

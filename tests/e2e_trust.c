@@ -184,10 +184,8 @@ static void root_with_a_user_s_home(const struct harness_interp *py, struct harn
 	HARNESS_PATH(cache, "%s/.cache", home);
 	cr_assert(mkdir(home, 0755) == 0 && chown(home, OTHER_UID, OTHER_UID) == 0);
 	HARNESS_PATH(env_home, "HOME=%s", home);
-	struct harness_result *r =
-	    run_to_the_fallback(f, py,
-				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
-						  "PYCACHE_REDIRECT_LOG=1", NULL });
+	struct harness_result *r = run_to_the_fallback(
+	    f, py, (const char *[]){ py->preload, env_home, "PYCACHE_REDIRECT_LOG=1", NULL });
 	cr_assert(strstr(r->err, "using /tmp/pycache-redirect-0"), "%s: %s", py->label, r->err);
 	cr_assert(!harness_exists(cache), "%s: root made %s in another user's home", py->label,
 		  cache);
@@ -215,10 +213,9 @@ static void root_in_an_open_parent(const struct harness_interp *py, struct harne
 	HARNESS_PATH(made, "%s/cache", shared);
 
 	struct harness_result *r = malloc(sizeof *r);
-	harness_run(
-	    r, f->tree,
-	    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
-	    (const char *[]){ py->path, "-m", "app", NULL });
+	harness_run(r, f->tree,
+		    (const char *[]){ py->preload, dir, "PYCACHE_REDIRECT_LOG=1", NULL },
+		    (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->err, "lies in a directory that another user owns or may write to"),
 		  "%s: %s", py->label, r->err);
@@ -231,8 +228,7 @@ static void root_in_an_open_parent(const struct harness_interp *py, struct harne
 	HARNESS_PATH(xdg, "XDG_CACHE_HOME=%s", shared);
 	HARNESS_PATH(made, "%s/pycache-redirect", shared);
 	free(r);
-	r = run_to_the_fallback(f, py,
-				(const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, xdg, NULL });
+	r = run_to_the_fallback(f, py, (const char *[]){ py->preload, xdg, NULL });
 	cr_assert(!harness_exists(made), "%s: made %s", py->label, made);
 	free(r);
 }
@@ -274,7 +270,7 @@ Test(root, a_root_swapped_by_another_user_is_never_read)
 	struct harness_result *r = malloc(sizeof *r);
 	harness_run(r, f.tree, NULL,
 		    (const char *[]){ py->path, PCR_TEST_SOURCE_DIR "/tests/swap_root.py",
-				      PCR_TEST_LIBRARY, root, evil, uid, NULL });
+				      py->library, root, evil, uid, NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s%s", py->label, r->status, r->out, r->err);
 	cr_assert(!strstr(r->out, "owned"), "%s: another user's code ran: %s", py->label, r->out);
 	cr_assert(strstr(r->out, "VERSION 1\n"), "%s: %s", py->label, r->out);
@@ -308,8 +304,7 @@ static bool other_user_runs(const struct harness_interp *py, const struct harnes
 {
 	struct harness_result *r = malloc(sizeof *r);
 	/* Switched off: this run is outside the private /tmp. */
-	harness_run(r, f->tree,
-		    (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, "PYCACHE_REDIRECT=0", NULL },
+	harness_run(r, f->tree, (const char *[]){ py->preload, "PYCACHE_REDIRECT=0", NULL },
 		    (const char *[]){ setpriv_path, AS_OTHER, py->path, "-c", "pass", NULL });
 	bool ok = r->status == 0 && !r->err[0];
 	if (!ok)
@@ -379,11 +374,9 @@ static void home_gives_no_root(const struct harness_interp *py, struct harness_f
 		return;
 	char env_home[PATH_MAX + 8];
 	HARNESS_PATH(env_home, "HOME=%s", fallback_home);
-	struct harness_result *r =
-	    as_other_user(f,
-			  (const char *[]){ "LD_PRELOAD=" PCR_TEST_LIBRARY, env_home,
-					    "PYCACHE_REDIRECT_LOG=1", NULL },
-			  NULL, (const char *[]){ py->path, "-m", "app", NULL });
+	struct harness_result *r = as_other_user(
+	    f, (const char *[]){ py->preload, env_home, "PYCACHE_REDIRECT_LOG=1", NULL }, NULL,
+	    (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", py->label, r->status, r->err);
 	cr_assert(strstr(r->out, "version: 1"), "%s: %s", py->label, r->out);
 	cr_assert(strstr(r->err, "using " FALLBACK_ROOT), "%s: %s", py->label, r->err);
@@ -445,8 +438,7 @@ static void fallback_taken(bool as_link)
 			     FALLBACK_ROOT);
 	const char *what = as_link ? "a symbolic link of uid 4243" : "a directory of uid 4243";
 
-	const char *env[] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, "HOME=/nonexistent",
-			      "PYCACHE_REDIRECT_LOG=1", NULL };
+	const char *env[] = { py->preload, "HOME=/nonexistent", "PYCACHE_REDIRECT_LOG=1", NULL };
 	struct harness_result *r =
 	    as_other_user(&f, env, plant, (const char *[]){ py->path, "-m", "app", NULL });
 	cr_assert_eq(r->status, 0, "%s: exit %d\n%s", what, r->status, r->err);

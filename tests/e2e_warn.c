@@ -342,6 +342,41 @@ Test(warn, static_python_is_named)
 #endif
 }
 
+/* A python3 that runs on musl's loader: the glibc build of the library
+ * cannot load into it (it would fail to start, exit 127, with it in
+ * LD_PRELOAD), so env, run and doctor name it. Any musl program shows it:
+ * the musl one the build makes. */
+Test(warn, musl_python_is_named)
+{
+#ifndef PCR_TEST_MUSL_STAT64
+	cr_skip_test("no musl program (musl-gcc, from musl-tools, builds one)");
+#else
+	struct harness_fixture f;
+	harness_fixture_init(&f);
+	char path[PATH_MAX * 2], copy[PATH_MAX], dir[PATH_MAX + 32], says[PATH_MAX + 64];
+	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f.root);
+	python3_on_path(&f, PCR_TEST_MUSL_STAT64, path, sizeof path, copy, sizeof copy);
+	const char *env[] = { path, dir, NULL };
+	struct harness_result *r = harness_cli(&f, NULL, env, (const char *[]){ "env", NULL });
+	assert_env_lines(r, "a musl python3");
+	HARNESS_PATH(says, "env: warning: %s runs on musl (", copy);
+	cr_assert(strstr(r->err, says) && strstr(r->err, "a musl build of the library"),
+		  "env did not say '%s':\n%s", says, r->err);
+	free(r);
+	r = harness_cli(&f, NULL, env, (const char *[]){ "run", "python3", NULL });
+	HARNESS_PATH(says, "run: warning: %s runs on musl (", copy);
+	cr_assert(strstr(r->err, says), "run did not say '%s':\n%s", says, r->err);
+	cr_assert_eq(r->status, 127, "a musl program with the glibc build preloaded: %d\n%s",
+		     r->status, r->err);
+	free(r);
+	r = harness_cli(&f, NULL, env, (const char *[]){ "doctor", NULL });
+	cr_assert_eq(r->status, 1, "%s", r->out);
+	cr_assert(doctor_says(r->out, "problem ", " runs on musl ("), "%s", r->out);
+	free(r);
+	harness_fixture_fini(&f);
+#endif
+}
+
 /* A set-user-ID python3 of another user first on PATH: the loader drops
  * LD_PRELOAD for it. env and run name it and the fix; run runs it. */
 Test(warn, setuid_program_is_named)

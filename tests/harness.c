@@ -183,7 +183,9 @@ void harness_run_redirected(struct harness_result *r, const struct harness_fixtu
 {
 	char dir[PATH_MAX + 32];
 	HARNESS_PATH(dir, "PYCACHE_REDIRECT_DIR=%s", f->root);
-	const char *all[64] = { "LD_PRELOAD=" PCR_TEST_LIBRARY, dir };
+	char preload[PATH_MAX + 16];
+	HARNESS_PATH(preload, "LD_PRELOAD=%s", f->library);
+	const char *all[64] = { preload, dir };
 	size_t n = 2;
 	for (; env && *env && n < 63; env++)
 		all[n++] = *env;
@@ -206,10 +208,13 @@ struct harness_result *harness_python(const struct harness_fixture *f,
 
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
-	if (redirect)
-		harness_run_redirected(r, f, f->tree, env, argv);
-	else
+	if (redirect) {
+		struct harness_fixture with_py = *f; /* py's own build of the library */
+		with_py.library = py->library;
+		harness_run_redirected(r, &with_py, f->tree, env, argv);
+	} else {
 		harness_run(r, f->tree, env, argv);
+	}
 	return r;
 }
 
@@ -337,6 +342,26 @@ static void skip(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The build of the library py's processes can load, as LD_PRELOAD names
+ * it (NULL: none was made). For a musl interpreter, the entry that names
+ * both builds where there is one (tests/CMakeLists.txt): the glibc
+ * programs around it in a test (sh, unshare, setpriv) get the glibc one. */
+static const char *library_for(const struct harness_interp *py)
+{
+	if (strncmp(py->libc, "musl", 4) != 0)
+		return PCR_TEST_LIBRARY;
+#ifdef PCR_TEST_MUSL_LIBRARY
+	if (access(PCR_TEST_MUSL_LIBRARY, R_OK) == 0) {
+#ifdef PCR_TEST_MUSL_PRELOAD
+		return PCR_TEST_MUSL_PRELOAD;
+#else
+		return PCR_TEST_MUSL_LIBRARY;
+#endif
+	}
+#endif
+	return NULL;
+}
+
 static void consider_in(const char *path, bool in_root)
 {
 	if (nfound == sizeof found / sizeof *found || access(path, X_OK) != 0)
@@ -350,7 +375,9 @@ static void consider_in(const char *path, bool in_root)
 	struct harness_result *r = malloc(sizeof *r);
 	cr_assert(r);
 	/* The C library it runs on, as it says (a binary's own symbols name the
-	 * oldest it can run on); Python 2.7 knows no such name. */
+	 * oldest it can run on); Python 2.7 knows no such name. musl has none
+	 * either: its libc.so, mapped in, is its loader too, which run alone
+	 * says its version. */
 	const char *argv[] = {
 		path, "-c",
 		"import os, sys\n"
@@ -358,6 +385,13 @@ static void consider_in(const char *path, bool in_root)
 		"    libc = os.confstr('CS_GNU_LIBC_VERSION').replace(' ', '-')\n"
 		"except (AttributeError, ValueError, OSError):\n"
 		"    libc = 'unknown'\n"
+		"    for line in open('/proc/self/maps'):\n"
+		"        f = line.split()[-1]\n"
+		"        if 'musl' in f and '/libc.so' in f:\n"
+		"            import subprocess\n"
+		"            e = subprocess.run([f], stderr=subprocess.PIPE).stderr.split()\n"
+		"            libc = 'musl-' + e[e.index(b'Version') + 1].decode()\n"
+		"            break\n"
 		"v = sys.version_info\n"
 		"print('%s %d %d %s %s' % (getattr(getattr(sys, 'implementation', None), "
 		"'cache_tag', 'none'), v[0], v[1], sys.version.split()[0], libc))\n",
@@ -369,7 +403,12 @@ static void consider_in(const char *path, bool in_root)
 		skip(" %s (does not run)", path);
 	else if (p->major < 3)
 		skip(" %s (Python 2 writes no __pycache__: e2e_python2 tests it)", path);
+	else if (!(p->library = library_for(p)))
+		skip(" %s (on %s: no build of the library for it; musl-gcc, from musl-tools, makes "
+		     "one)",
+		     path, p->libc);
 	else {
+		HARNESS_PATH(p->preload, "LD_PRELOAD=%s", p->library);
 		char label[sizeof p->label];
 		const char *name = strrchr(path, '/');
 		if (in_root)
@@ -384,6 +423,21 @@ static void consider_in(const char *path, bool in_root)
 }
 
 static void consider(const char *path) { consider_in(path, false); }
+
+/* The musl CPython that tests/setup --musl builds in the build directory. */
+static void consider_musl(void)
+{
+#ifdef PCR_TEST_ASAN_RUNTIME
+	skip(" the musl interpreter (a sanitizer build: its runtime is glibc's)");
+	return;
+#endif
+	if (access(PCR_TEST_BUILD_DIR "/musl-python/.made", F_OK) != 0) {
+		skip(" the musl interpreter (not built: tests/setup --musl %s builds it)",
+		     PCR_TEST_BUILD_DIR);
+		return;
+	}
+	consider(PCR_TEST_BUILD_DIR "/musl-python/bin/python3.11");
+}
 
 /* The newest interpreters, from the Debian sid root that tests/setup makes
  * in the build directory: launchers that run them there (tests/in_root). */
@@ -443,6 +497,7 @@ size_t harness_interpreters(const struct harness_interp **list)
 		else
 			skip(" pypy3 (not on PATH)");
 		consider_newest();
+		consider_musl();
 	}
 	cr_assert(nfound > 0, "no Python 3 interpreter found: /usr/bin/python3 is required");
 	return nfound;
@@ -559,6 +614,7 @@ void harness_fixture_init(struct harness_fixture *f)
 	cr_assert(mkdtemp(f->dir), "mkdtemp: %s", strerror(errno));
 	HARNESS_PATH(f->tree, "%s/src", f->dir);
 	HARNESS_PATH(f->root, "%s/cache", f->dir);
+	f->library = PCR_TEST_LIBRARY;
 	copy_to = f->tree;
 	copy_from_len = strlen(PCR_TEST_SOURCE_DIR "/tests/sample");
 	cr_assert(nftw(PCR_TEST_SOURCE_DIR "/tests/sample", copy_entry, 16, FTW_PHYS) == 0);
@@ -576,6 +632,7 @@ void harness_each_python(void (*body)(const struct harness_interp *py, struct ha
 	for (size_t i = 0; i < n; i++) {
 		struct harness_fixture f;
 		harness_fixture_init(&f);
+		f.library = list[i].library;
 		body(&list[i], &f);
 		harness_fixture_fini(&f);
 	}

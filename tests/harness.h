@@ -17,7 +17,14 @@ struct harness_interp {
 	char label[80]; /* for messages: "cpython-311 /usr/bin/python3.11" */
 	int major, minor;
 	char version[32]; /* sys.version's first word: 3.11.2 */
-	char libc[32];    /* the C library it runs on: glibc-2.36 */
+	char libc[32];    /* the C library it runs on: glibc-2.36, musl-1.2.3 */
+	/* The build of the library its processes load, as LD_PRELOAD names
+	 * it: the glibc one, or for a musl interpreter the musl one (a musl
+	 * process cannot load the glibc build, nor the reverse), behind an
+	 * entry that gives glibc's programs the glibc one; and "LD_PRELOAD="
+	 * it, for an environment a test builds. */
+	const char *library;
+	char preload[PATH_MAX + 16];
 	/* Run in the Debian sid root (tests/setup --newest) through
 	 * tests/in_root: path is its launcher, the host's /tmp, /dev, /proc and
 	 * the project's directories are seen inside, nothing else of the host
@@ -26,8 +33,9 @@ struct harness_interp {
 };
 
 /* The interpreters found: /usr/bin/python3, $(pyenv root)/versions/3.x/bin/python,
- * pypy3 on PATH (or the ':'-separated list in $PCR_TEST_PYTHONS). Fails the
- * test when there is none. */
+ * pypy3 on PATH, the sid root's, the musl CPython of tests/setup --musl (or
+ * the ':'-separated list in $PCR_TEST_PYTHONS). Fails the test when there is
+ * none. */
 size_t harness_interpreters(const struct harness_interp **list);
 
 /* The CPython 2.7 interpreters: pyenv's 2.7 builds, python2.7 or python2
@@ -48,13 +56,17 @@ struct harness_fixture {
 	char dir[PATH_MAX];  /* a fresh temporary directory */
 	char tree[PATH_MAX]; /* dir/src: the sample package (see harness.c) */
 	char root[PATH_MAX]; /* dir/cache: the cache root the tests set */
+	/* The library harness_run_redirected preloads: the glibc build, or
+	 * the interpreter's own under harness_each_python. */
+	const char *library;
 };
 
 /* A temporary directory holding the sample tree; removed by fini. */
 void harness_fixture_init(struct harness_fixture *f);
 void harness_fixture_fini(struct harness_fixture *f);
 
-/* Runs body once for each interpreter found, each time in a fresh fixture. */
+/* Runs body once for each interpreter found, each time in a fresh fixture
+ * whose library is the interpreter's. */
 void harness_each_python(void (*body)(const struct harness_interp *py, struct harness_fixture *f));
 
 /* The first interpreter found (Debian's python3 where there is one). */
@@ -87,12 +99,12 @@ bool harness_env_steers(const char *entry);
 void harness_run(struct harness_result *r, const char *cwd, const char *const *env,
 		 const char *const *argv);
 
-/* The same, under the library with PYCACHE_REDIRECT_DIR=f->root, plus env. */
+/* The same, under f->library with PYCACHE_REDIRECT_DIR=f->root, plus env. */
 void harness_run_redirected(struct harness_result *r, const struct harness_fixture *f,
 			    const char *cwd, const char *const *env, const char *const *argv);
 
 /* Runs interpreter py with the arguments that follow (NULL-terminated) in
- * f->tree, under the library (harness_run_redirected) when redirect is set, else
+ * f->tree, under its library (harness_run_redirected) when redirect is set, else
  * plainly (harness_run). The result is heap-allocated: free() it. */
 struct harness_result *harness_python(const struct harness_fixture *f,
 				      const struct harness_interp *py, bool redirect,
