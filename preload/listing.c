@@ -218,7 +218,7 @@ static void source_extras(struct stream *s, char *dir, size_t len, bool sidecars
 	ino_t ino;
 	struct stat st;
 	if (!pcr_call_map(&c, "readdir", AT_FDCWD, dir, PCR_READS) || !c.m.is_dir ||
-	    !pcr_seen_look_entry(&c.m, &ino))
+	    pcr_seen_entry_missing(&c.m) || !pcr_seen_look_entry(&c.m, &ino))
 		return;
 	if (!ino) { /* looked at before by this process: look again */
 		if (pcr_fs_real.stat(c.m.central, &st) != 0 || !S_ISDIR(st.st_mode))

@@ -53,6 +53,12 @@ void pcr_seen_tree_missing(const struct pcr_mapping *m) { learn(m, ENTRY_NO_TREE
 
 void pcr_seen_tree_has_pycs(const struct pcr_mapping *m) { learn(m, ENTRY_TREE_PYCS); }
 
+bool pcr_seen_entry_missing(const struct pcr_mapping *m)
+{
+	int k = known(m);
+	return k >= 0 && !(k & ENTRY_EXISTS);
+}
+
 bool pcr_seen_tree_may_have(const struct pcr_mapping *m)
 {
 	int k = known(m);

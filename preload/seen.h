@@ -24,6 +24,10 @@ bool pcr_seen_look_centrally(struct pcr_mapping *m);
  * found it (a listing's __pycache__, preload/listing.c); else 0. */
 bool pcr_seen_look_entry(struct pcr_mapping *m, ino_t *ino);
 
+/* Whether this process found m's entry missing when it last looked (a
+ * listing takes that as the answer: the memo is its only cost). */
+bool pcr_seen_entry_missing(const struct pcr_mapping *m);
+
 /* What a call found out about m's entry: it exists (this process made it,
  * wrote into it, or found a file in it); the tree has no __pycache__ (an
  * in-tree lookup of it found nothing): central misses need not try the
