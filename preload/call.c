@@ -195,17 +195,22 @@ static bool make_entry(struct pcr_call *c)
 
 /* The entry of a virtual __pycache__ was removed (rmdir): its record goes
  * with it, and so does the tree's own __pycache__, which the listing showed
- * as part of the same directory (preload/listing.c). When that one is not
- * empty, the call is made again on it, and fails as an rmdir of a
+ * as part of the same directory (preload/listing.c), or what the tree has
+ * of that name, which the entry hid (a symlink). When the tree's directory
+ * is not empty, the call is made again on it, and fails as an rmdir of a
  * directory with files in it fails. */
 static bool removed_entry(struct pcr_call *c, const char **P)
 {
 	pcr_entry_remove_record(&pcr_fs_real, &c->m);
 	if (!pcr_seen_tree_may_have(&c->m))
 		return false;
-	if (pcr_fs_real.unlinkat(c->dirfd, c->orig, AT_REMOVEDIR) == 0 || errno == ENOENT ||
-	    errno == ENOTDIR)
+	if (pcr_fs_real.unlinkat(c->dirfd, c->orig, AT_REMOVEDIR) == 0 || errno == ENOENT)
 		return false;
+	/* Not a directory (a symlink, which the entry hid): gone with it too. */
+	if (errno == ENOTDIR) {
+		pcr_fs_real.unlinkat(c->dirfd, c->orig, 0);
+		return false;
+	}
 	c->central = false;
 	*P = c->orig;
 	return true;
@@ -260,6 +265,13 @@ bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)
 			again = removed_entry(c, P);
 		else if (c->op & PCR_REMOVES)
 			removed_name(c);
+	} else if (e == EISDIR && (c->op & PCR_REMOVES) && c->m.is_dir) {
+		/* An unlink of __pycache__ met the entry, a directory: what the
+		 * tree has there (a symlink, shutil.rmtree's unlink of it) is
+		 * the one to unlink. */
+		c->central = false;
+		*P = c->orig;
+		again = true;
 	} else if (e == ENOENT && !(c->op & PCR_CREATES)) {
 		/* Not in the cache: in the tree, unless it has no __pycache__. */
 		if (pcr_seen_tree_may_have(&c->m)) {

@@ -318,6 +318,37 @@ static void rmtree(const struct harness_interp *py, struct harness_fixture *f)
 
 Test(listing, rmtree_leaves_no_entry_behind) { each_python_and_2(rmtree); }
 
+/* A tree whose __pycache__ is a symlink (to another user's directory, say)
+ * while its entry exists: rmtree unlinks the link, as in-tree, and never
+ * touches what it points to. */
+static void rmtree_of_a_linked_pycache(const struct harness_interp *py, struct harness_fixture *f)
+{
+	free(python(f, py, true, NULL, import_app));
+	char other[PATH_MAX], kept[PATH_MAX], link[PATH_MAX];
+	HARNESS_PATH(other, "%s/other", f->dir);
+	HARNESS_PATH(kept, "%s/other/text.%s.pyc", f->dir, py->tag);
+	HARNESS_PATH(link, "%s/app/__pycache__", f->tree);
+	cr_assert_eq(mkdir(other, 0755), 0);
+	harness_write_file(kept, "not yours");
+	cr_assert_eq(symlink(other, link), 0);
+	struct harness_result *r =
+	    harness_python(f, py, true, NULL, "-c", remove_tree, "app", NULL);
+	cr_expect_eq(r->status, 0, "%s: rmtree of a tree whose __pycache__ is a link: %s",
+		     py->label, r->err);
+	cr_expect_str_eq(r->out, "app False\n", "%s: %s%s", py->label, r->out, r->err);
+	free(r);
+	char buf[64];
+	cr_expect(harness_read_file(kept, buf, sizeof buf) >= 0 && strcmp(buf, "not yours") == 0,
+		  "%s: rmtree reached the link's target", py->label);
+	unlink(kept);
+	rmdir(other);
+}
+
+Test(listing, rmtree_unlinks_a_linked_pycache_and_not_its_target)
+{
+	harness_each_python(rmtree_of_a_linked_pycache);
+}
+
 /* ---- modes ---- */
 
 /* Modes as in-tree: a central pyc, one renamed out of __pycache__ (a
