@@ -44,35 +44,11 @@ static bool preloadable(const char *path, char *why, size_t whysz)
 
 /* The hooks of this version's library (preload/hooks.def). */
 static const char *const hooks[] = {
-#define HOOK(NAME, ...) #NAME,
-#define HOOK_OPEN(NAME, ...) #NAME,
-#define HOOK_FOPEN(NAME) #NAME,
-#define HOOK2(NAME, ...) #NAME,
-#define HOOK_EXEC(NAME, ...) #NAME,
-#define HOOK_LISTED(NAME, ...) #NAME,
-#define HOOK_DIR_OPEN(NAME, ...) #NAME,
-#define HOOK_OPEN_TWIN(NAME, ...) #NAME,
-#define HOOK_TWIN(NAME, ...) #NAME,
-#define HOOK_READDIR_R(NAME, ...) #NAME,
-#define HOOK_GETDENTS(NAME, ...) #NAME,
-#define HOOK_READDIR(NAME, ...) #NAME,
-#define HOOK_DIR_END(NAME, ...) #NAME,
+#define HOOK_NAME(NAME) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
 #include "../preload/hooks.def"
-#undef HOOK
-#undef HOOK_OPEN
-#undef HOOK_FOPEN
-#undef HOOK2
-#undef HOOK_EXEC
+#undef HOOK_NAME
 #undef HOOK_EXECL
-#undef HOOK_TWIN
-#undef HOOK_OPEN_TWIN
-#undef HOOK_LISTED
-#undef HOOK_DIR_OPEN
-#undef HOOK_READDIR
-#undef HOOK_GETDENTS
-#undef HOOK_READDIR_R
-#undef HOOK_DIR_END
 };
 #define NHOOKS (sizeof hooks / sizeof *hooks)
 

@@ -44,15 +44,20 @@
 
 #define PCR_NOINLINE static __attribute__((noinline))
 
+/* The call on the path to try now, central then in-tree (preload/call.h):
+ * r its result, c the call. */
+#define PCR_MAPPED_CALL(NAME, RET, FAIL, DIRFD, PATH, OP, MAPPED)          \
+	struct pcr_call c;                                                 \
+	const char *P;                                                     \
+	RET r = FAIL;                                                      \
+	for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go; \
+	     go = pcr_call_next(&c, r == FAIL, &P))                        \
+		r = real MAPPED;
+
 #define HOOK_MAPPED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)        \
 	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
 	{                                                                          \
-		struct pcr_call c;                                                 \
-		const char *P;                                                     \
-		RET r = FAIL;                                                      \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go; \
-		     go = pcr_call_next(&c, r == FAIL, &P))                        \
-			r = real MAPPED;                                           \
+		PCR_MAPPED_CALL(NAME, RET, FAIL, DIRFD, PATH, OP, MAPPED)          \
 		return r;                                                          \
 	}                                                                          \
 	PCR_NOINLINE RET slow_##NAME(PCR_UNPAREN PARAMS, bool tested)              \
@@ -238,12 +243,7 @@ static inline int pcr_twin_openat(int twin, const char *path, int flags, mode_t 
 #define HOOK_LISTED(NAME, RET, FAIL, DIRFD, PATH, OP, PARAMS, ARGS, MAPPED)        \
 	PCR_NOINLINE RET mapped_##NAME(__typeof__(&NAME) real, PCR_UNPAREN PARAMS) \
 	{                                                                          \
-		struct pcr_call c;                                                 \
-		const char *P;                                                     \
-		RET r = FAIL;                                                      \
-		for (bool go = pcr_call_begin(&c, #NAME, DIRFD, PATH, OP, &P); go; \
-		     go = pcr_call_next(&c, r == FAIL, &P))                        \
-			r = real MAPPED;                                           \
+		PCR_MAPPED_CALL(NAME, RET, FAIL, DIRFD, PATH, OP, MAPPED)          \
 		if (r != FAIL)                                                     \
 			pcr_listing_opened(r, PATH, c.mapped ? &c : NULL);         \
 		return r;                                                          \

@@ -7,35 +7,11 @@
 #include "decls.h"
 
 enum pcr_slot {
-#define HOOK(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_OPEN(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_FOPEN(NAME) PCR_SLOT_##NAME,
-#define HOOK2(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_EXEC(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_LISTED(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_DIR_OPEN(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_OPEN_TWIN(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_TWIN(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_READDIR_R(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_GETDENTS(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_READDIR(NAME, ...) PCR_SLOT_##NAME,
-#define HOOK_DIR_END(NAME, ...) PCR_SLOT_##NAME,
+#define HOOK_NAME(NAME) PCR_SLOT_##NAME,
 #define HOOK_EXECL(NAME, ...) /* it calls its vname's wrapper */
 #include "hooks.def"
-#undef HOOK
-#undef HOOK_OPEN
-#undef HOOK_FOPEN
-#undef HOOK2
-#undef HOOK_EXEC
+#undef HOOK_NAME
 #undef HOOK_EXECL
-#undef HOOK_TWIN
-#undef HOOK_OPEN_TWIN
-#undef HOOK_LISTED
-#undef HOOK_DIR_OPEN
-#undef HOOK_READDIR
-#undef HOOK_GETDENTS
-#undef HOOK_READDIR_R
-#undef HOOK_DIR_END
 	PCR_SLOT_COUNT
 };
 

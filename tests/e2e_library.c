@@ -12,19 +12,7 @@
 #include "tests/harness.h"
 
 static const char *const table[] = {
-#define HOOK(NAME, ...) #NAME,
-#define HOOK_OPEN(NAME, ...) #NAME,
-#define HOOK_FOPEN(NAME) #NAME,
-#define HOOK2(NAME, ...) #NAME,
-#define HOOK_EXEC(NAME, ...) #NAME,
-#define HOOK_LISTED(NAME, ...) #NAME,
-#define HOOK_DIR_OPEN(NAME, ...) #NAME,
-#define HOOK_OPEN_TWIN(NAME, ...) #NAME,
-#define HOOK_TWIN(NAME, ...) #NAME,
-#define HOOK_READDIR_R(NAME, ...) #NAME,
-#define HOOK_GETDENTS(NAME, ...) #NAME,
-#define HOOK_READDIR(NAME, ...) #NAME,
-#define HOOK_DIR_END(NAME, ...) #NAME,
+#define HOOK_NAME(NAME) #NAME,
 #define HOOK_EXECL(NAME, ...) #NAME,
 #include "preload/hooks.def"
 };
