@@ -217,22 +217,12 @@ static bool removed_entry(struct pcr_call *c, const char **P)
 }
 
 /* A central name was removed (unlink): the tree's file of that name, which
- * the central one hid, would show through, and goes too. Python 2's pycs
- * are its entry's only use there: its last one removes the emptied entry
- * and its record (Python 2 removes a directory's pycs, never a
- * __pycache__). */
+ * the central one hid, would show through, and goes too (Python 2's
+ * sidecar: the tree's own pyc beside its source). */
 static void removed_name(struct pcr_call *c)
 {
 	if (c->sidecar || pcr_seen_tree_may_have(&c->m))
 		pcr_fs_real.unlinkat(c->dirfd, c->orig, 0);
-	if (!c->sidecar)
-		return;
-	char cut = c->m.central[c->m.entry_len];
-	c->m.central[c->m.entry_len] = '\0';
-	int r = pcr_fs_real.unlinkat(AT_FDCWD, c->m.central, AT_REMOVEDIR);
-	c->m.central[c->m.entry_len] = cut;
-	if (r == 0)
-		pcr_entry_remove_record(&pcr_fs_real, &c->m);
 }
 
 bool pcr_call_next(struct pcr_call *c, bool failed, const char **P)

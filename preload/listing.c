@@ -52,8 +52,8 @@ struct stream {
 	bool saw_pycache;   /* the stream listed a __pycache__ of its own */
 	bool saw_source;    /* ... and a .py file */
 	bool sidecars_only; /* of the other side's names, only Python 2's sidecars */
-	bool hide_sidecars; /* an entry listed as a __pycache__: Python 2's pycs in it
-			     * belong beside the sources */
+	bool hide_sidecars; /* an entry listed as a __pycache__ in a Python 2 process:
+			     * its pycs there belong beside the sources */
 	bool pending;       /* getdents64: out did not fit the caller's buffer; it comes next */
 	dev_t dev;          /* getdents64: the directory the descriptor was open on */
 	ino_t ino;
@@ -184,7 +184,8 @@ void pcr_listing_opened(DIR *d, const char *path, struct pcr_call *c)
 	/* A __pycache__: the entry lists the tree's names too when the tree
 	 * has one (a stat now, once an entry and process when it has none). */
 	s->look = LOOK_NONE;
-	s->hide_sidecars = c->central;
+	s->hide_sidecars =
+	    c->central && (__atomic_load_n(&pcr_active, __ATOMIC_RELAXED) & PCR_ACTIVE_SIDECARS);
 	struct stat st;
 	if (!c->central || !pcr_seen_tree_may_have(&c->m))
 		return;

@@ -133,7 +133,8 @@ static void moves_across_file_systems(const struct harness_interp *py, struct ha
 			      "('move', 'text')))\n",
 			      NULL });
 	cr_assert_eq(r->status, 0, "%s: %s", py->label, r->err);
-	cr_assert_str_eq(r->out, "False True False\nTrue\n['moved.pyc']\n", "%s", py->label);
+	cr_assert_str_eq(r->out, "False True False\nTrue\n['moved.pyc']\n", "%s: %s", py->label,
+			 r->out);
 
 	char moved[PATH_MAX];
 	HARNESS_PATH(moved, "%s/app/text_sourceless.pyc", f->tree);

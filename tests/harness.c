@@ -522,6 +522,9 @@ static void consider2(const char *path)
 		snprintf(p->path, sizeof p->path, "%s", path);
 		snprintf(p->tag, sizeof p->tag, "python%d.%d", p->major, p->minor);
 		snprintf(p->label, sizeof p->label, "%.40s", path);
+		snprintf(p->libc, sizeof p->libc, "glibc"); /* pyenv's and Debian's builds */
+		p->library = PCR_TEST_LIBRARY;
+		HARNESS_PATH(p->preload, "LD_PRELOAD=%s", p->library);
 		nfound2++;
 	}
 	free(r);
