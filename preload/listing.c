@@ -146,10 +146,8 @@ static bool entry_twin(char *entry, size_t len, char *twin)
 		return false;
 	memcpy(twin + strlen(twin), SLASH_PYCACHE, sizeof SLASH_PYCACHE);
 	struct pcr_call c;
-	const char *P;
-	pcr_call_begin(&c, "readdir", AT_FDCWD, twin, PCR_READS, &P);
-	return c.mapped && c.m.is_dir && c.m.entry_len == len &&
-	       memcmp(c.m.central, entry, len) == 0;
+	return pcr_call_map(&c, "readdir", AT_FDCWD, twin, PCR_READS) && c.m.is_dir &&
+	       c.m.entry_len == len && memcmp(c.m.central, entry, len) == 0;
 }
 
 /* Whether path's last component is __pycache__. */
@@ -444,13 +442,14 @@ void pcr_listing_forget(DIR *d, bool rewound)
 	struct stream *s = d ? find(d) : NULL;
 	if (!s)
 		return;
+	if (!rewound) {
+		release(s);
+		return;
+	}
 	int saved = errno;
 	close_other(s);
 	errno = saved;
-	if (rewound)
-		s->phase = READING;
-	else
-		__atomic_store_n(&s->dir, NULL, __ATOMIC_RELEASE);
+	s->phase = READING;
 }
 
 int pcr_listing_twin(int dirfd, const char *path)
